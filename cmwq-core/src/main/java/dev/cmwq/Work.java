@@ -1,5 +1,443 @@
 package dev.cmwq;
 
-/** Placeholder while the build is set up. */
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A work item, the kernel's {@code work_struct}: a reusable object that runs its function
+ * asynchronously on a {@link Workqueue}.
+ *
+ * <p>The kernel's rules hold exactly:
+ * <ul>
+ *   <li>Queueing an item that is already pending is a no-op that returns {@code false}
+ *       (coalescing); so is queueing a disabled item.
+ *   <li>The pending flag is cleared just before the function runs, so an item may be queued again
+ *       while it runs; it then runs once more, after the current run.
+ *   <li>An item never runs on two workers at once (non-reentrancy), as long as it is not queued on a
+ *       different workqueue while it runs.
+ *   <li>{@link #flush()} waits for the last queued instance; {@link #cancelSync()} leaves the item
+ *       neither pending nor running; {@link #disable()} makes every queue attempt fail until
+ *       {@link #enable()}.
+ * </ul>
+ * All methods are thread-safe. The ones that wait ({@link #flush()}, {@link #cancelSync()},
+ * {@link #disableSync()}) are uninterruptible (an interrupt is kept for the caller) and, called
+ * from a work item, let another worker of the pool take over while they wait.
+ */
 public class Work {
+    /*
+     * Implementation overview
+     *
+     * State word. One long, accessed only through STATE (the kernel's work->data):
+     *
+     *   bit  0      PENDING   whoever sets it owns the item until it is queued or released
+     *   bit  1      INACTIVE  on its pwq's inactive list (max_active reached)
+     *   bit  2      PWQ       on a list of pwq.pool: worklist, inactive list or a worker's
+     *                         scheduled list; the pwq field is valid
+     *   bit  3      LINKED    a flush barrier follows and moves with it
+     *   bits 4-7    COLOR     the flush color it was queued with (Workqueue.flush)
+     *   bits 8-23   DISABLE   the disable count (kept in every state, not only off-queue)
+     *   bits 32-62  POOL      id + 1 of the pool it was last queued on or ran on (0: none)
+     *
+     * The kernel keeps a pwq pointer in the word while queued; Java cannot, so the pwq is a separate
+     * field guarded by the pool lock, and the word always carries the pool id. The kernel finds the
+     * worker running an item through a busy hash keyed by address and function; here the item
+     * records its runner (a field), which is exact because Java never recycles an address.
+     *
+     * Transitions. Setting PENDING is a getAndBitwiseOr (an RMW, so a queuer that finds PENDING set
+     * still publishes its earlier stores to the worker whose RMW clears it: the kernel's smp_mb
+     * pairing). The owner of PENDING moves the item onto a list under the pool lock (PWQ set). A
+     * worker clears PENDING|PWQ|INACTIVE|LINKED under the pool lock just before running the function.
+     * Cancel, disable and mod_delayed steal PENDING with grabPending (try_to_grab_pending): from the
+     * timer, from a list, or from idle; an owner in transit (PENDING set, not yet on a list) makes
+     * them spin briefly, as in the kernel.
+     */
+
+    static final long PENDING = 1L;
+    static final long INACTIVE = 1L << 1;
+    static final long PWQ = 1L << 2;
+    static final long LINKED = 1L << 3;
+    static final int COLOR_SHIFT = 4;
+    static final long COLOR_MASK = 0xFL << COLOR_SHIFT;
+    static final int NR_COLORS = 16;
+    static final int DISABLE_SHIFT = 8;
+    static final long DISABLE_ONE = 1L << DISABLE_SHIFT;
+    static final long DISABLE_MASK = 0xFFFFL << DISABLE_SHIFT;
+    static final int MAX_DISABLE = 0xFFFF;
+    static final int POOL_SHIFT = 32;
+    static final long POOL_MASK = 0x7FFF_FFFFL << POOL_SHIFT;
+    /** Bits that describe a queued instance; all cleared when the item starts or is released. */
+    static final long QUEUED_BITS = PENDING | INACTIVE | PWQ | LINKED | COLOR_MASK;
+
+    /** {@link #busy()} bit: the item is pending. Same value as the kernel's WORK_BUSY_PENDING. */
+    public static final int BUSY_PENDING = 1;
+    /** {@link #busy()} bit: the item is running. Same value as the kernel's WORK_BUSY_RUNNING. */
+    public static final int BUSY_RUNNING = 2;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Work.class, "state", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Runnable fn; // I
+    private volatile long state; // V
+    Work prev; // L (pool of the list that holds it)
+    Work next; // L
+    WorkList list; // L: the list that holds it, or null
+    PoolWorkqueue pwq; // L: the pwq it is queued on (PWQ set) or last ran for
+    Worker runner; // L (runner's pool): the worker running it now, or null
+
+    /**
+     * Creates an idle, enabled work item that runs {@code fn}.
+     *
+     * @throws NullPointerException if {@code fn} is null
+     */
+    public Work(Runnable fn) {
+        this.fn = Objects.requireNonNull(fn, "fn");
+    }
+
+    /** For internal items (barriers) whose function is the item itself. */
+    Work() {
+        this.fn = null;
+    }
+
+    /** The function this item runs. */
+    public final Runnable function() {
+        return fn;
+    }
+
+    // ---------------------------------------------------------------- state word helpers
+
+    final long stateVolatile() {
+        return state;
+    }
+
+    final boolean casState(long expect, long update) {
+        return STATE.compareAndSet(this, expect, update);
+    }
+
+    final long getAndSetPending() {
+        return (long) STATE.getAndBitwiseOr(this, PENDING);
+    }
+
+    static boolean isPending(long s) {
+        return (s & PENDING) != 0;
+    }
+
+    static boolean isLinked(long s) {
+        return (s & LINKED) != 0;
+    }
+
+    static int colorOf(long s) {
+        return (int) ((s & COLOR_MASK) >>> COLOR_SHIFT);
+    }
+
+    static int disableCountOf(long s) {
+        return (int) ((s & DISABLE_MASK) >>> DISABLE_SHIFT);
+    }
+
+    static int poolIdOf(long s) {
+        return (int) ((s & POOL_MASK) >>> POOL_SHIFT) - 1;
+    }
+
+    static long poolBits(int poolId) {
+        return ((long) (poolId + 1)) << POOL_SHIFT;
+    }
+
+    /** Sets bits under the pool lock while the caller owns PENDING (CAS: enable may race). */
+    final void updateQueued(long clear, long set) {
+        long s;
+        do {
+            s = state;
+        } while (!casState(s, (s & ~clear) | set));
+    }
+
+    /** Releases PENDING and every queued bit, recording the pool (set_work_pool_and_clear_pending). */
+    final void clearPendingKeepPool(int poolId) {
+        long s;
+        do {
+            s = state;
+        } while (!casState(s, (s & ~(QUEUED_BITS | POOL_MASK)) | poolBits(poolId)));
+    }
+
+    /** Releases a PENDING the caller owns (after grabPending), keeping the recorded pool. */
+    final void releasePending() {
+        long s;
+        do {
+            s = state;
+        } while (!casState(s, s & ~QUEUED_BITS));
+    }
+
+    // ---------------------------------------------------------------- introspection
+
+    /**
+     * Whether the item is pending: queued, armed on a timer, or being queued. A hint: it may
+     * change as soon as it is read (the kernel's {@code work_pending}).
+     */
+    public final boolean isPending() {
+        return isPending(state);
+    }
+
+    /**
+     * The kernel's {@code work_busy}: {@link #BUSY_PENDING} and/or {@link #BUSY_RUNNING}, or 0. A
+     * hint, not synchronised with the item's progress.
+     */
+    public final int busy() {
+        long s = state;
+        int busy = isPending(s) ? BUSY_PENDING : 0;
+        WorkerPool pool = WorkerPool.byId(poolIdOf(s));
+        if (pool != null && pool.isRunning(this)) {
+            busy |= BUSY_RUNNING;
+        }
+        return busy;
+    }
+
+    /** Whether the disable count is above zero, so that every queue attempt fails. */
+    public final boolean isDisabled() {
+        return disableCountOf(state) != 0;
+    }
+
+    /** How many times the item has been disabled without being enabled again. */
+    public final int disableCount() {
+        return disableCountOf(state);
+    }
+
+    // ---------------------------------------------------------------- grabbing PENDING
+
+    /** grabPending result: the item was idle and the caller now owns PENDING. */
+    static final int GRAB_IDLE = 0;
+    /** grabPending result: the item was pending and the caller stole it. */
+    static final int GRAB_STOLEN = 1;
+    /** grabPending result: an owner is in transit; retry. */
+    static final int GRAB_AGAIN = -1;
+
+    /**
+     * The kernel's {@code try_to_grab_pending}: makes the caller the owner of PENDING, taking the
+     * item off its timer or list. Returns {@link #GRAB_IDLE}, {@link #GRAB_STOLEN} or
+     * {@link #GRAB_AGAIN}.
+     */
+    int tryGrabPending() {
+        long s = getAndSetPending();
+        if (!isPending(s)) {
+            return GRAB_IDLE;
+        }
+        WorkerPool pool = WorkerPool.byId(poolIdOf(s));
+        if (pool == null) {
+            return GRAB_AGAIN;
+        }
+        return pool.tryStealQueued(this) ? GRAB_STOLEN : GRAB_AGAIN;
+    }
+
+    /** Spins on {@link #tryGrabPending()} until it settles; returns whether it stole. */
+    final boolean grabPending() {
+        for (int spins = 0; ; spins++) {
+            int r = tryGrabPending();
+            if (r != GRAB_AGAIN) {
+                return r == GRAB_STOLEN;
+            }
+            backOff(spins);
+        }
+    }
+
+    static void backOff(int spins) {
+        if (spins < 64) {
+            Thread.onSpinWait();
+        } else if (spins < 128) {
+            Thread.yield();
+        } else {
+            LockSupport.parkNanos(10_000L);
+        }
+    }
+
+    // ---------------------------------------------------------------- cancel, disable, enable
+
+    /**
+     * The kernel's {@code cancel_work}: takes a pending instance off its queue without waiting for
+     * a running one.
+     *
+     * @return true if the item was pending (and is not any more)
+     */
+    public boolean cancel() {
+        boolean stolen = grabPending();
+        releasePending();
+        return stolen;
+    }
+
+    /**
+     * The kernel's {@code cancel_work_sync}: cancels a pending instance and waits for a running one
+     * to finish. Afterwards the item is neither pending nor running, unless something queued it
+     * concurrently; an item that queues itself is stopped too, since it is disabled while this
+     * waits.
+     *
+     * @return true if the item was pending
+     * @throws IllegalStateException if called from the item itself, which would wait forever
+     */
+    public boolean cancelSync() {
+        checkNotSelf("cancelSync");
+        boolean wasPending = disableInternal();
+        waitForRunning();
+        enableInternal();
+        return wasPending;
+    }
+
+    /**
+     * The kernel's {@code disable_work}: raises the disable count and cancels a pending instance.
+     * While the count is above zero every queue attempt returns false. Does not wait.
+     *
+     * @return true if the item was pending
+     * @throws IllegalStateException if the count would pass 65535
+     */
+    public boolean disable() {
+        return disableInternal();
+    }
+
+    /**
+     * The kernel's {@code disable_work_sync}: {@link #disable()}, then waits for a running instance.
+     *
+     * @return true if the item was pending
+     * @throws IllegalStateException if called from the item itself, or the count would pass 65535
+     */
+    public boolean disableSync() {
+        checkNotSelf("disableSync");
+        boolean wasPending = disableInternal();
+        waitForRunning();
+        return wasPending;
+    }
+
+    /**
+     * The kernel's {@code enable_work}: lowers the disable count.
+     *
+     * @return true if the count reached zero, so the item can be queued again
+     * @throws IllegalStateException if the item is not disabled (its state is left as it was)
+     */
+    public boolean enable() {
+        return enableInternal();
+    }
+
+    boolean disableInternal() {
+        if (disableCountOf(state) == MAX_DISABLE) {
+            throw new IllegalStateException("disable count of " + this + " would pass " + MAX_DISABLE);
+        }
+        boolean stolen = grabPending();
+        long s;
+        do {
+            s = stateVolatile();
+            if (disableCountOf(s) == MAX_DISABLE) {
+                releasePending();
+                throw new IllegalStateException("disable count of " + this + " would pass " + MAX_DISABLE);
+            }
+        } while (!casState(s, (s & ~QUEUED_BITS) + DISABLE_ONE));
+        return stolen;
+    }
+
+    final boolean enableInternal() {
+        long s;
+        do {
+            s = stateVolatile();
+            if (disableCountOf(s) == 0) {
+                throw new IllegalStateException("enable of " + this + " which is not disabled");
+            }
+        } while (!casState(s, s - DISABLE_ONE));
+        return disableCountOf(s) == 1;
+    }
+
+    // ---------------------------------------------------------------- flush
+
+    /**
+     * The kernel's {@code flush_work}: waits for the last queued instance (pending or running) to
+     * finish. It does not keep the item from being queued again.
+     *
+     * @return true if it waited, false if the item was idle
+     * @throws IllegalStateException if the wait could never end: called from the item itself, or
+     *     from an item of an ordered (or max_active 1) queue for an item queued behind it
+     */
+    public boolean flush() {
+        checkNotSelf("flush");
+        return flushInstance();
+    }
+
+    /** Inserts a barrier behind the last instance and waits for it; false if there was none. */
+    final boolean flushInstance() {
+        Barrier barrier = new Barrier(Thread.currentThread());
+        while (true) {
+            int poolId = poolIdOf(state);
+            WorkerPool pool = WorkerPool.byId(poolId);
+            if (pool == null) {
+                return false;
+            }
+            if (pool.insertFlushBarrier(this, barrier)) {
+                barrier.await();
+                return true;
+            }
+            if (poolIdOf(state) == poolId) {
+                return false; // idle: nothing queued or running where it was last seen
+            }
+        }
+    }
+
+    /** Waits for an instance running now (after the caller made sure none can start). */
+    final void waitForRunning() {
+        flushInstance();
+    }
+
+    private void checkNotSelf(String op) {
+        Worker w = Worker.current();
+        if (w != null && w.currentWork == this) {
+            throw new IllegalStateException(op + " of " + this + " from its own function would wait forever");
+        }
+    }
+
+    /** The flag word, for tests and the dump. */
+    final long debugState() {
+        return state;
+    }
+
+    @Override
+    public String toString() {
+        long s = state;
+        return "Work@" + Integer.toHexString(System.identityHashCode(this)) + "[" + functionName()
+                + (isPending(s) ? ", pending" : "")
+                + (disableCountOf(s) != 0 ? ", disabled=" + disableCountOf(s) : "") + "]";
+    }
+
+    /** A short name of the function, as the kernel's {@code %ps} prints it. */
+    String functionName() {
+        return fn == null ? getClass().getSimpleName() : Workqueues.describe(fn);
+    }
+
+    /**
+     * A flush barrier (the kernel's {@code wq_barrier}): an internal item linked behind its target
+     * whose run wakes the waiting thread.
+     */
+    static final class Barrier extends Work {
+        private final Thread waiter; // I
+        private volatile boolean done; // V
+
+        Barrier(Thread waiter) {
+            this.waiter = waiter;
+        }
+
+        void complete() {
+            done = true;
+            LockSupport.unpark(waiter);
+        }
+
+        void await() {
+            if (done) {
+                return;
+            }
+            Workqueues.waitUninterruptibly(() -> done, this);
+        }
+
+        @Override
+        public String toString() {
+            return "BAR(" + waiter.getName() + ")";
+        }
+    }
 }

@@ -1,0 +1,60 @@
+package dev.cmwq;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Lanes stand in for the kernel's CPUs: each lane has its own per-CPU pools and pwqs. There are
+ * {@code availableProcessors()} lanes unless {@code -Dcmwq.cpus=N} says otherwise. Lanes are
+ * logical: threads are not pinned to CPUs (the JVM offers no portable affinity).
+ */
+final class Lanes {
+    /** The most lanes cmwq accepts, far above any machine it runs on. */
+    static final int MAX_LANES = 4096;
+    private static final int COUNT = readCount();
+    private static final AtomicInteger NEXT = new AtomicInteger();
+    private static final ThreadLocal<int[]> HOME = ThreadLocal.withInitial(
+            () -> new int[] {Math.floorMod(NEXT.getAndIncrement(), COUNT)});
+
+    private Lanes() {}
+
+    private static int readCount() {
+        String p = System.getProperty("cmwq.cpus");
+        if (p == null || p.isBlank()) {
+            return Math.min(MAX_LANES, Runtime.getRuntime().availableProcessors());
+        }
+        int n;
+        try {
+            n = Integer.parseInt(p.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-Dcmwq.cpus=" + p + " is not a whole number", e);
+        }
+        if (n < 1 || n > MAX_LANES) {
+            throw new IllegalArgumentException("-Dcmwq.cpus=" + p + " is outside 1.." + MAX_LANES);
+        }
+        return n;
+    }
+
+    static int count() {
+        return COUNT;
+    }
+
+    /**
+     * The caller's lane: a per-CPU worker's own lane, else a stable lane given to each thread
+     * round-robin on first use (the kernel's "local CPU").
+     */
+    static int current() {
+        Worker w = Worker.current();
+        if (w != null && w.pool.lane >= 0) {
+            return w.pool.lane;
+        }
+        return HOME.get()[0];
+    }
+
+    /** @throws IllegalArgumentException if {@code lane} is not a lane */
+    static int check(int lane, String what) {
+        if (lane < 0 || lane >= COUNT) {
+            throw new IllegalArgumentException(what + " " + lane + " is outside 0.." + (COUNT - 1));
+        }
+        return lane;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.cmwq;
+
+/**
+ * The link between one {@link Workqueue} and one {@link WorkerPool}, the kernel's
+ * {@code struct pool_workqueue}: it enforces {@code max_active} (items beyond it wait on the
+ * inactive list, in order), counts in-flight items per flush color, and keeps the per-(queue, pool)
+ * counters. Every field is guarded by the pool's lock.
+ */
+final class PoolWorkqueue {
+    static final int STAT_STARTED = 0;
+    static final int STAT_COMPLETED = 1;
+    static final int STAT_CPU_TIME = 2;
+    static final int STAT_CPU_INTENSIVE = 3;
+    static final int STAT_CM_WAKEUP = 4;
+    static final int STAT_REPATRIATED = 5;
+    static final int STAT_MAYDAY = 6;
+    static final int STAT_RESCUED = 7;
+    /** cmwq's own: work functions that threw. */
+    static final int STAT_FAILED = 8;
+    static final int NR_STATS = 9;
+
+    final Workqueue wq; // I
+    final WorkerPool pool; // I
+    int nrActive; // L
+    int maxActive; // L
+    final WorkList inactive = new WorkList(); // L
+    int workColor; // L
+    int flushColor = -1; // L: the color a flush waits for on this pwq, or -1
+    final int[] nrInFlight = new int[Work.NR_COLORS]; // L
+    final long[] stats = new long[NR_STATS]; // L
+    boolean dead; // L: the queue is destroyed; nothing may be queued here any more
+
+    PoolWorkqueue(Workqueue wq, WorkerPool pool, int maxActive) {
+        this.wq = wq;
+        this.pool = pool;
+        this.maxActive = maxActive;
+    }
+
+    boolean tryIncActive() {
+        if (nrActive < maxActive) {
+            nrActive++;
+            return true;
+        }
+        return false;
+    }
+
+    /** pwq_dec_nr_active: an active item finished or was taken back; activates the next one. */
+    void decNrActive() {
+        nrActive--;
+        if (nrActive < maxActive && !inactive.isEmpty()) {
+            activateFirstInactive();
+        }
+    }
+
+    /** Moves the first inactive item (with its barriers) to the pool's worklist. */
+    boolean activateFirstInactive() {
+        Work w = inactive.first();
+        if (w == null || !tryIncActive()) {
+            return false;
+        }
+        w.updateQueued(Work.INACTIVE, 0);
+        inactive.moveLinked(w, pool.worklist);
+        pool.kick();
+        return true;
+    }
+
+    /** Raises or lowers max_active and activates what the new limit lets through. */
+    void setMaxActive(int max) {
+        maxActive = max;
+        while (activateFirstInactive()) {
+            // fill every free slot
+        }
+    }
+
+    /** pwq_dec_nr_in_flight: an item of {@code color} left the queue; ends a flush if it was the last. */
+    void decNrInFlight(int color) {
+        if (--nrInFlight[color] == 0 && color == flushColor) {
+            flushColor = -1;
+            wq.pwqFlushed();
+        }
+    }
+
+    /** Whether nothing is queued, inactive or running here. */
+    boolean isEmpty() {
+        return nrActive == 0 && inactive.isEmpty();
+    }
+
+    /** A copy of the counters, taken under the pool lock. */
+    long[] statsSnapshot() {
+        pool.lock.lock();
+        try {
+            return stats.clone();
+        } finally {
+            pool.lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "pwq " + wq.name() + " on " + pool;
+    }
+}

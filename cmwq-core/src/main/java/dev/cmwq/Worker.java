@@ -1,0 +1,120 @@
+package dev.cmwq;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A worker thread, the kernel's {@code struct worker} and {@code worker_thread()}. Workers belong
+ * to one {@link WorkerPool}; they take items from its worklist, run them one at a time, and go idle
+ * when the pool's policy says so. Names follow the kernel: {@code kworker/<lane>:<id>},
+ * {@code kworker/<lane>:<id>H}, {@code kworker/u<pool>:<id>}.
+ */
+final class Worker extends Thread {
+    /** Preparing or idle: not counted in nr_running (the kernel's WORKER_PREP). */
+    static final int PREP = 1;
+    /** Running a CPU-intensive item: not counted in nr_running. */
+    static final int CPU_INTENSIVE = 1 << 1;
+    /** Member of an unbound pool: never counted in nr_running. */
+    static final int UNBOUND = 1 << 2;
+    /** Flags that take a worker out of concurrency management (WORKER_NOT_RUNNING). */
+    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | UNBOUND;
+    /** Told to exit (WORKER_DIE). */
+    static final int DIE = 1 << 3;
+    /** On the pool's idle list (WORKER_IDLE). */
+    static final int IDLE = 1 << 4;
+
+    final WorkerPool pool; // I
+    final int workerId; // I
+    int flags; // L
+    /** Marked asleep by a cmwq wait or the blocking bracket: not counted in nr_running. */
+    boolean sleeping; // L
+    /** Nesting depth of blocking brackets; touched only by this thread. */
+    int blockingDepth;
+    /** Set by whoever wakes the worker from idle, cleared when it leaves idle. */
+    volatile boolean woken; // L for writes
+    Worker nextIdle; // L
+    final WorkList scheduled = new WorkList(); // L
+    /** The bracket Workqueues.enterBlocking() hands out on this worker. */
+    final BlockingSection section = new BlockingSection(this);
+    Work currentWork; // L (read racily by currentWork() of the same thread)
+    PoolWorkqueue currentPwq; // L
+    int currentColor; // L
+    long currentStartNanos; // L
+    long lastActiveNanos; // L
+    /** The thread CPU clock at its last read; touched only by this thread. */
+    long cpuMark;
+
+    Worker(WorkerPool pool, int workerId, String name) {
+        super(null, null, name, 0, false);
+        this.pool = pool;
+        this.workerId = workerId;
+        this.flags = PREP | (pool.unbound ? UNBOUND : 0);
+        setDaemon(true);
+        if (pool.highpri) {
+            setPriority(Thread.MAX_PRIORITY); // stands in for nice -20
+        }
+    }
+
+    /** The worker the calling thread is, or null. */
+    static Worker current() {
+        return Thread.currentThread() instanceof Worker w ? w : null;
+    }
+
+    /** Whether this worker counts in its pool's nr_running right now. */
+    boolean counted() {
+        return (flags & NOT_RUNNING) == 0 && !sleeping;
+    }
+
+    /** worker_set_flags: adjusts nr_running when the worker leaves concurrency management. */
+    void setFlags(int f) {
+        boolean before = counted();
+        flags |= f;
+        if (before && !counted()) {
+            pool.nrRunning--;
+        }
+    }
+
+    /** worker_clr_flags: adjusts nr_running when the worker re-enters concurrency management. */
+    void clrFlags(int f) {
+        boolean before = counted();
+        flags &= ~f;
+        if (!before && counted()) {
+            pool.nrRunning++;
+        }
+    }
+
+    /** Wakes this idle worker once (the kernel's wake_up_process on the first idle worker). */
+    void wake() {
+        if (!woken) {
+            woken = true;
+            LockSupport.unpark(this);
+        }
+    }
+
+    @Override
+    public void run() {
+        pool.lock.lock();
+        try {
+            pool.workerLoop(this);
+        } finally {
+            pool.lock.unlock();
+        }
+    }
+
+    /** Parks until woken; called with the pool lock held, which it drops while parked. */
+    void idleWait() {
+        pool.lock.unlock();
+        try {
+            while (!woken) {
+                LockSupport.park(pool);
+                Thread.interrupted(); // an interrupt is not a wake-up; items start uninterrupted
+            }
+        } finally {
+            pool.lock.lock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getName();
+    }
+}

@@ -1,0 +1,631 @@
+package dev.cmwq;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A workqueue, the kernel's {@code struct workqueue_struct}: a cheap, named front-end that runs
+ * {@link Work} items on shared worker pools under its own policy (flags, {@code max_active},
+ * ordering) and is a flush domain. Create one with {@link #builder(String)}, or use a system queue
+ * from {@link Workqueues}. Thousands of queues cost no threads: threads belong to the pools.
+ *
+ * <p>Per-CPU queues (the default) have one {@link PoolWorkqueue} per lane, on that lane's normal
+ * or high-priority pool, with concurrency management and {@code max_active} per lane. Unbound
+ * queues have one pwq on the unbound pool for their attributes, with {@code max_active} for the
+ * whole queue. Ordered queues are unbound with {@code max_active} 1: strict FIFO, one at a time.
+ *
+ * <p>All methods are thread-safe. {@link #close()} is {@link #destroy()}.
+ */
+public final class Workqueue implements AutoCloseable {
+    /*
+     * Implementation overview
+     *
+     * pwqs[] is immutable: per lane for per-CPU queues, one shared element for unbound ones. The
+     * queue path takes PENDING, picks the pwq (redirecting to the pool where the item still runs, for
+     * non-reentrancy), and inserts under that pool's lock. Rejection of external queueing while
+     * draining or destroying is checked after PENDING is taken and undone with it.
+     *
+     * Flush colors. Every queued item carries its pwq's workColor and counts in nrInFlight[color].
+     * flush() serialises flushers on the mutex; each advances workColor on every pwq (under the
+     * pool lock), arms the pwqs that still have items of the old color, and parks until the last of
+     * them drains (pwqFlushed). Because flushes are serialised, only the current color can have
+     * items in flight when a flush starts, so waiting for it waits for everything queued before the
+     * call, and items queued later (new color) cannot livelock it. Waiting for an earlier flush is
+     * never longer than waiting for the caller's own items, so serialising costs nothing.
+     */
+
+    /** The kernel's WQ_MAX_ACTIVE. */
+    public static final int MAX_ACTIVE = 2048;
+    /** The kernel's WQ_DFL_ACTIVE: what max_active 0 means. */
+    public static final int DEFAULT_ACTIVE = MAX_ACTIVE / 2;
+    /** The kernel's WQ_DFL_MIN_ACTIVE. */
+    public static final int DEFAULT_MIN_ACTIVE = 8;
+
+    private final String name; // I
+    private final Set<WorkqueueFlag> flags; // I
+    private final boolean ordered; // I
+    final boolean unbound; // I
+    final boolean cpuIntensive; // I
+    private final PoolWorkqueue[] pwqs; // I
+    private final WorkerPool unboundPool; // I: null for per-CPU queues
+
+    private final ReentrantLock mutex = new ReentrantLock(); // the kernel's wq->mutex
+    private int maxActive; // W
+    private int minActive; // W
+    private int workColor; // W
+    private final AtomicInteger pwqsToFlush = new AtomicInteger();
+    private volatile Thread flusher; // W for writes
+    private final AtomicInteger drainers = new AtomicInteger();
+    private volatile boolean destroying; // V
+    private volatile boolean destroyed; // V
+
+    private Workqueue(Builder b, EnumSet<WorkqueueFlag> effective) {
+        this.name = b.name;
+        this.flags = Collections.unmodifiableSet(effective);
+        this.ordered = b.ordered;
+        this.unbound = effective.contains(WorkqueueFlag.UNBOUND);
+        this.cpuIntensive = !unbound && effective.contains(WorkqueueFlag.CPU_INTENSIVE);
+        this.maxActive = b.maxActive == 0 ? DEFAULT_ACTIVE : b.maxActive;
+        this.minActive = unbound && !ordered ? Math.min(maxActive, b.minActive) : maxActive;
+        boolean highpri = effective.contains(WorkqueueFlag.HIGHPRI);
+        if (unbound) {
+            unboundPool = WorkerPool.getUnbound(highpri);
+            pwqs = new PoolWorkqueue[] {new PoolWorkqueue(this, unboundPool, maxActive)};
+        } else {
+            unboundPool = null;
+            pwqs = new PoolWorkqueue[Lanes.count()];
+            for (int lane = 0; lane < pwqs.length; lane++) {
+                pwqs[lane] = new PoolWorkqueue(this, WorkerPool.percpu(lane, highpri), maxActive);
+            }
+        }
+    }
+
+    /** Starts building a queue named {@code name}. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    // ---------------------------------------------------------------- properties
+
+    /** The queue's name. */
+    public String name() {
+        return name;
+    }
+
+    /** The queue's effective flags (POWER_EFFICIENT resolved), unmodifiable. */
+    public Set<WorkqueueFlag> flags() {
+        return flags;
+    }
+
+    /** Whether this is an ordered queue: strict FIFO, one item at a time. */
+    public boolean isOrdered() {
+        return ordered;
+    }
+
+    /** Whether the queue is served by an unbound pool. */
+    public boolean isUnbound() {
+        return unbound;
+    }
+
+    /** The current max_active: per lane for per-CPU queues, queue-wide for unbound ones. */
+    public int maxActive() {
+        mutex.lock();
+        try {
+            return maxActive;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** The current min_active (unbound, unordered queues; equal to max_active otherwise). */
+    public int minActive() {
+        mutex.lock();
+        try {
+            return minActive;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** Whether {@link #destroy()} has completed. */
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    // ---------------------------------------------------------------- queueing
+
+    /**
+     * The kernel's {@code queue_work}: queues {@code work} on the caller's lane (per-CPU queues) or
+     * on the queue's unbound pool. Stores made before a call that returns true are visible to the
+     * function when it runs.
+     *
+     * @return true if this call queued the item; false if it was already pending or is disabled
+     * @throws NullPointerException if {@code work} is null
+     * @throws IllegalStateException if the queue is destroyed, or draining and the caller is not one
+     *     of its own items; the item is left not pending
+     */
+    public boolean queue(Work work) {
+        Objects.requireNonNull(work, "work");
+        return queueInternal(-1, work);
+    }
+
+    /**
+     * The kernel's {@code queue_work_on}: like {@link #queue(Work)}, on {@code lane}'s pool (for an
+     * unbound queue the lane is only checked).
+     *
+     * @throws IllegalArgumentException if {@code lane} is outside 0..lanes-1
+     */
+    public boolean queueOn(int lane, Work work) {
+        Lanes.check(lane, "lane");
+        Objects.requireNonNull(work, "work");
+        return queueInternal(lane, work);
+    }
+
+    /**
+     * The kernel's {@code queue_delayed_work}: queues {@code work} after {@code delay}; a zero delay
+     * queues at once without a timer.
+     *
+     * @return true if this call took the item; false if it was pending or is disabled
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws UnsupportedOperationException for a non-zero delay until the timer wheel lands
+     */
+    public boolean queueDelayed(DelayedWork work, Duration delay) {
+        return queueDelayedOn(-1, work, delay);
+    }
+
+    /**
+     * The kernel's {@code queue_delayed_work_on}: {@link #queueDelayed} on {@code lane} ({@code -1}:
+     * the caller's lane when the timer fires).
+     */
+    public boolean queueDelayedOn(int lane, DelayedWork work, Duration delay) {
+        if (lane != -1) {
+            Lanes.check(lane, "lane");
+        }
+        Objects.requireNonNull(work, "work");
+        long nanos = DelayedWork.checkDelay(delay);
+        if (nanos == 0) {
+            return queueInternal(lane, work);
+        }
+        return work.arm(this, lane, nanos);
+    }
+
+    /**
+     * The kernel's {@code mod_delayed_work}: re-arms (or, for a zero delay, queues at once) whether
+     * the item is idle, armed or queued.
+     *
+     * @return true if the item was pending and has been modified; false if it was idle and is now
+     *     queued or armed (the kernel's inverted return), or is disabled
+     */
+    public boolean modDelayed(DelayedWork work, Duration delay) {
+        return modDelayedOn(-1, work, delay);
+    }
+
+    /** The kernel's {@code mod_delayed_work_on}: {@link #modDelayed} on {@code lane}. */
+    public boolean modDelayedOn(int lane, DelayedWork work, Duration delay) {
+        if (lane != -1) {
+            Lanes.check(lane, "lane");
+        }
+        Objects.requireNonNull(work, "work");
+        long nanos = DelayedWork.checkDelay(delay);
+        return work.modify(this, lane, nanos);
+    }
+
+    /** Takes PENDING, then queues; lane -1 is the caller's lane. */
+    boolean queueInternal(int lane, Work work) {
+        long s = work.getAndSetPending();
+        if (Work.isPending(s)) {
+            return false;
+        }
+        if (Work.disableCountOf(s) != 0) {
+            work.updateQueued(Work.PENDING, 0);
+            return false;
+        }
+        enqueue(lane, work);
+        return true;
+    }
+
+    /** __queue_work: the caller owns PENDING. */
+    void enqueue(int lane, Work work) {
+        if ((destroying || drainers.get() > 0) && !isChainedCaller()) {
+            rejectQueueing(work);
+        }
+        PoolWorkqueue pwq = pwqs[unbound ? 0 : (lane < 0 ? Lanes.current() : lane)];
+        WorkerPool pool = pwq.pool;
+        WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
+        if (last != null && last != pool && !ordered) {
+            last.lock.lock();
+            Worker runner = work.runner;
+            if (runner != null && runner.currentPwq != null && runner.currentPwq.wq == this) {
+                pwq = runner.currentPwq; // still running there: queue behind it (non-reentrancy)
+                pool = last;
+            } else {
+                last.lock.unlock();
+                pool.lock.lock();
+            }
+        } else {
+            pool.lock.lock();
+        }
+        try {
+            if (pwq.dead) {
+                rejectQueueing(work);
+            }
+            pool.insert(pwq, work);
+        } finally {
+            pool.lock.unlock();
+        }
+    }
+
+    private void rejectQueueing(Work work) {
+        work.updateQueued(Work.PENDING, 0);
+        throw new IllegalStateException("cannot queue " + work + " on " + this
+                + (destroyed || destroying ? ": it is destroyed" : ": it is draining"));
+    }
+
+    /** is_chained_work: the caller is a worker running an item of this queue. */
+    private boolean isChainedCaller() {
+        Worker w = Worker.current();
+        PoolWorkqueue cur = w == null ? null : w.currentPwq;
+        return cur != null && cur.wq == this;
+    }
+
+    // ---------------------------------------------------------------- flush, drain, destroy
+
+    /**
+     * The kernel's {@code flush_workqueue}: waits until every item queued before the call has
+     * finished. Items queued during the call do not prolong it. Uninterruptible.
+     *
+     * @throws IllegalStateException if called from one of this queue's own items (it would wait
+     *     for itself)
+     */
+    public void flush() {
+        if (isChainedCaller()) {
+            throw new IllegalStateException("flush of " + this + " from its own item "
+                    + Worker.current().currentWork + " would wait forever");
+        }
+        flushInternal();
+    }
+
+    private void flushInternal() {
+        try (BlockingSection ignored = Workqueues.enterBlocking()) {
+            mutex.lock();
+        }
+        try {
+            int color = workColor;
+            int next = (color + 1) % Work.NR_COLORS;
+            flusher = Thread.currentThread();
+            pwqsToFlush.set(1);
+            for (PoolWorkqueue pwq : pwqs) {
+                pwq.pool.lock.lock();
+                try {
+                    pwq.workColor = next;
+                    if (pwq.nrInFlight[color] > 0) {
+                        pwq.flushColor = color;
+                        pwqsToFlush.incrementAndGet();
+                    }
+                } finally {
+                    pwq.pool.lock.unlock();
+                }
+            }
+            workColor = next;
+            if (pwqsToFlush.decrementAndGet() != 0) {
+                Workqueues.waitUninterruptibly(() -> pwqsToFlush.get() == 0, this);
+            }
+            flusher = null;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** Called under a pool lock when a pwq's last item of the flushed color is gone. */
+    void pwqFlushed() {
+        if (pwqsToFlush.decrementAndGet() == 0) {
+            Thread t = flusher;
+            if (t != null) {
+                java.util.concurrent.locks.LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /**
+     * The kernel's {@code drain_workqueue}: flushes until the queue is empty. While it runs only
+     * the queue's own items may queue more (chained queueing); anyone else gets
+     * IllegalStateException. An item that requeues itself forever keeps it from returning, as in
+     * the kernel (a warning is logged after 10 rounds, then every 100).
+     *
+     * @throws IllegalStateException if called from one of this queue's own items
+     */
+    public void drain() {
+        if (isChainedCaller()) {
+            throw new IllegalStateException("drain of " + this + " from its own item would wait forever");
+        }
+        drainers.incrementAndGet();
+        try {
+            for (int round = 1; ; round++) {
+                flushInternal();
+                if (isEmpty()) {
+                    return;
+                }
+                if (round == 10 || (round > 10 && round % 100 == 0)) {
+                    Workqueues.LOG.log(System.Logger.Level.WARNING,
+                            "workqueue " + name + ": drain() isn't complete after " + round + " tries");
+                }
+            }
+        } finally {
+            drainers.decrementAndGet();
+        }
+    }
+
+    private boolean isEmpty() {
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                if (!pwq.isEmpty()) {
+                    return false;
+                }
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The kernel's {@code destroy_workqueue}: refuses new items from outside, drains the queue, and
+     * releases it. Afterwards queueing on it throws IllegalStateException. Calling it again does
+     * nothing.
+     *
+     * @throws IllegalStateException if called from one of this queue's own items
+     */
+    public void destroy() {
+        if (isChainedCaller()) {
+            throw new IllegalStateException("destroy of " + this + " from its own item would wait forever");
+        }
+        mutex.lock();
+        try {
+            if (destroying) {
+                return;
+            }
+            destroying = true;
+        } finally {
+            mutex.unlock();
+        }
+        drain();
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                pwq.dead = true;
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        if (unboundPool != null) {
+            WorkerPool.putUnbound(unboundPool);
+        }
+        Workqueues.unregister(this);
+        destroyed = true;
+    }
+
+    /** Same as {@link #destroy()}. */
+    @Override
+    public void close() {
+        destroy();
+    }
+
+    // ---------------------------------------------------------------- limits and hints
+
+    /**
+     * The kernel's {@code workqueue_set_max_active}: changes max_active and starts what the new
+     * limit lets through.
+     *
+     * @throws IllegalArgumentException if {@code max} is outside 1..{@link #MAX_ACTIVE}
+     * @throws IllegalStateException on an ordered queue, whose max_active is fixed at 1
+     */
+    public void setMaxActive(int max) {
+        if (max < 1 || max > MAX_ACTIVE) {
+            throw new IllegalArgumentException("max_active " + max + " for " + name + " is outside 1.." + MAX_ACTIVE);
+        }
+        if (ordered) {
+            throw new IllegalStateException("max_active of ordered workqueue " + name + " is fixed at 1");
+        }
+        mutex.lock();
+        try {
+            maxActive = max;
+            if (minActive > max) {
+                minActive = max;
+            }
+            for (PoolWorkqueue pwq : pwqs) {
+                pwq.pool.lock.lock();
+                try {
+                    pwq.setMaxActive(max);
+                } finally {
+                    pwq.pool.lock.unlock();
+                }
+            }
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * The kernel's {@code workqueue_set_min_active}: the number of interdependent items an unbound
+     * queue is guaranteed to run. cmwq's unbound queues have one pwq for the whole queue (the
+     * SYSTEM affinity scope), so all {@code max_active} items are guaranteed and this value is
+     * recorded and reported only.
+     *
+     * @throws IllegalArgumentException if {@code min} is outside 0..max_active
+     * @throws IllegalStateException on a per-CPU or ordered queue
+     */
+    public void setMinActive(int min) {
+        if (!unbound || ordered) {
+            throw new IllegalStateException("min_active applies to unbound, unordered workqueues only, not " + name);
+        }
+        mutex.lock();
+        try {
+            if (min < 0 || min > maxActive) {
+                throw new IllegalArgumentException("min_active " + min + " for " + name + " is outside 0.." + maxActive);
+            }
+            minActive = min;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * The kernel's {@code workqueue_congested}: whether items wait on {@code lane}'s pwq because
+     * max_active is reached. A hint.
+     *
+     * @throws IllegalArgumentException if {@code lane} is outside 0..lanes-1
+     */
+    public boolean congested(int lane) {
+        Lanes.check(lane, "lane");
+        PoolWorkqueue pwq = pwqs[unbound ? 0 : lane];
+        pwq.pool.lock.lock();
+        try {
+            return !pwq.inactive.isEmpty();
+        } finally {
+            pwq.pool.lock.unlock();
+        }
+    }
+
+    /** The pwqs, for the engine's introspection. */
+    PoolWorkqueue[] pwqs() {
+        return pwqs;
+    }
+
+    @Override
+    public String toString() {
+        return "workqueue " + name + " flags=" + flags + (ordered ? " ordered" : "");
+    }
+
+    /**
+     * Builds a {@link Workqueue}: the kernel's {@code alloc_workqueue} arguments, validated once.
+     * The defaults are a per-CPU queue with max_active {@link #DEFAULT_ACTIVE}.
+     */
+    public static final class Builder {
+        private final String name;
+        private final EnumSet<WorkqueueFlag> flags = EnumSet.noneOf(WorkqueueFlag.class);
+        private int maxActive;
+        private int minActive = DEFAULT_MIN_ACTIVE;
+        private boolean ordered;
+
+        private Builder(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("workqueue name \"" + name + "\" is blank");
+            }
+            this.name = name;
+        }
+
+        /** Adds flags. */
+        public Builder flags(WorkqueueFlag... more) {
+            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags")) {
+                flags.add(Objects.requireNonNull(f, "flag"));
+            }
+            return this;
+        }
+
+        /** Adds flags. */
+        public Builder flags(Set<WorkqueueFlag> more) {
+            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags")) {
+                flags.add(Objects.requireNonNull(f, "flag"));
+            }
+            return this;
+        }
+
+        /** Served by an unbound pool (WQ_UNBOUND). */
+        public Builder unbound() {
+            return flags(WorkqueueFlag.UNBOUND);
+        }
+
+        /** Served by the high-priority pools (WQ_HIGHPRI). */
+        public Builder highPriority() {
+            return flags(WorkqueueFlag.HIGHPRI);
+        }
+
+        /** Has a rescuer for guaranteed forward progress (WQ_MEM_RECLAIM). */
+        public Builder memReclaim() {
+            return flags(WorkqueueFlag.MEM_RECLAIM);
+        }
+
+        /** Paused while frozen (WQ_FREEZABLE). */
+        public Builder freezable() {
+            return flags(WorkqueueFlag.FREEZABLE);
+        }
+
+        /** Items do not hold the lane's concurrency slot while they run (WQ_CPU_INTENSIVE). */
+        public Builder cpuIntensive() {
+            return flags(WorkqueueFlag.CPU_INTENSIVE);
+        }
+
+        /**
+         * An ordered queue (the kernel's {@code alloc_ordered_workqueue}): unbound, max_active 1,
+         * strict FIFO.
+         */
+        public Builder ordered() {
+            this.ordered = true;
+            return this;
+        }
+
+        /**
+         * max_active: 0 for the default ({@link #DEFAULT_ACTIVE}), at most {@link #MAX_ACTIVE}.
+         *
+         * @throws IllegalArgumentException if {@code n} is outside 0..{@link #MAX_ACTIVE}
+         */
+        public Builder maxActive(int n) {
+            if (n < 0 || n > MAX_ACTIVE) {
+                throw new IllegalArgumentException("max_active " + n + " for " + name + " is outside 0.." + MAX_ACTIVE);
+            }
+            this.maxActive = n;
+            return this;
+        }
+
+        /**
+         * min_active for unbound queues (default {@link #DEFAULT_MIN_ACTIVE}, capped at max_active).
+         *
+         * @throws IllegalArgumentException if {@code n} is outside 0..{@link #MAX_ACTIVE}
+         */
+        public Builder minActive(int n) {
+            if (n < 0 || n > MAX_ACTIVE) {
+                throw new IllegalArgumentException("min_active " + n + " for " + name + " is outside 0.." + MAX_ACTIVE);
+            }
+            this.minActive = n;
+            return this;
+        }
+
+        /**
+         * Creates the queue. No thread starts until the first item is queued.
+         *
+         * @throws IllegalArgumentException if an ordered queue is given a max_active other than 0 or 1
+         */
+        public Workqueue build() {
+            EnumSet<WorkqueueFlag> effective = EnumSet.copyOf(flags.isEmpty()
+                    ? EnumSet.noneOf(WorkqueueFlag.class) : flags);
+            if (effective.contains(WorkqueueFlag.POWER_EFFICIENT) && Workqueues.powerEfficient()) {
+                effective.add(WorkqueueFlag.UNBOUND);
+                effective.remove(WorkqueueFlag.PERCPU);
+            }
+            if (effective.contains(WorkqueueFlag.UNBOUND) && effective.contains(WorkqueueFlag.PERCPU)) {
+                // The kernel (7.2) warns and keeps UNBOUND.
+                Workqueues.LOG.log(System.Logger.Level.WARNING,
+                        "workqueue " + name + " is both WQ_PERCPU and WQ_UNBOUND; using WQ_UNBOUND");
+                effective.remove(WorkqueueFlag.PERCPU);
+            }
+            if (ordered) {
+                if (maxActive > 1) {
+                    throw new IllegalArgumentException("ordered workqueue " + name + " cannot have max_active " + maxActive);
+                }
+                effective.add(WorkqueueFlag.UNBOUND);
+                effective.remove(WorkqueueFlag.PERCPU);
+                maxActive = 1;
+            }
+            Workqueue wq = new Workqueue(this, effective);
+            Workqueues.register(wq);
+            return wq;
+        }
+    }
+}

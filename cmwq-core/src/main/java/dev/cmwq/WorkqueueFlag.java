@@ -1,0 +1,71 @@
+package dev.cmwq;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The flags of a {@link Workqueue}, the kernel's {@code enum wq_flags}. Each constant carries the
+ * kernel's bit value ({@link #bit()}), which the Linux API ({@code dev.cmwq.linux}) uses verbatim.
+ */
+public enum WorkqueueFlag {
+    /** Served by unbound pools: no concurrency management, only {@code max_active} (queue-wide). */
+    UNBOUND(1 << 1),
+    /** Paused while the system is frozen ({@code freeze_workqueues_begin()}). */
+    FREEZABLE(1 << 2),
+    /** Guaranteed forward progress: the queue gets a dedicated rescuer thread. */
+    MEM_RECLAIM(1 << 3),
+    /** Served by the high-priority pools ({@code kworker/N:MH}). */
+    HIGHPRI(1 << 4),
+    /** Per-CPU only: a running item needs a concurrency slot to start but does not hold it. */
+    CPU_INTENSIVE(1 << 5),
+    /** Register the queue for management (JMX) at creation. */
+    SYSFS(1 << 6),
+    /** Per-CPU unless power-efficient mode ({@code -Dcmwq.powerEfficient=true}) is on, then unbound. */
+    POWER_EFFICIENT(1 << 7),
+    /** Explicitly per-CPU, the complement of {@link #UNBOUND}. */
+    PERCPU(1 << 8);
+
+    private final int bit;
+
+    WorkqueueFlag(int bit) {
+        this.bit = bit;
+    }
+
+    /** The kernel's bit value of this flag, e.g. {@code WQ_UNBOUND = 1 << 1}. */
+    public int bit() {
+        return bit;
+    }
+
+    /** Every bit that names a flag; any other bit is unknown. */
+    static final int KNOWN_BITS = bitsOf(EnumSet.allOf(WorkqueueFlag.class));
+
+    /** The bits of {@code flags}, OR-ed. */
+    public static int bitsOf(Set<WorkqueueFlag> flags) {
+        int bits = 0;
+        for (WorkqueueFlag f : flags) {
+            bits |= f.bit;
+        }
+        return bits;
+    }
+
+    /**
+     * The flags named by {@code bits}.
+     *
+     * @throws IllegalArgumentException if {@code bits} has a bit that names no flag
+     */
+    public static EnumSet<WorkqueueFlag> fromBits(int bits) {
+        int unknown = bits & ~KNOWN_BITS;
+        if (unknown != 0) {
+            throw new IllegalArgumentException(
+                    "unknown workqueue flag bits 0x" + Integer.toHexString(unknown) + " in flags 0x"
+                            + Integer.toHexString(bits));
+        }
+        EnumSet<WorkqueueFlag> set = EnumSet.noneOf(WorkqueueFlag.class);
+        for (WorkqueueFlag f : values()) {
+            if ((bits & f.bit) != 0) {
+                set.add(f);
+            }
+        }
+        return set;
+    }
+}

@@ -1,0 +1,227 @@
+package dev.cmwq;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The system workqueues and the calls that are not about one queue or item: the caller's context
+ * ({@link #currentWork()}, {@link #currentLane()}), the blocking bracket, and the failure handler.
+ *
+ * <p>The system queues carry the kernel's names and flags. Creating them starts no thread.
+ */
+public final class Workqueues {
+    static final System.Logger LOG = System.getLogger("dev.cmwq");
+    private static final Set<Workqueue> QUEUES = ConcurrentHashMap.newKeySet();
+    private static final boolean POWER_EFFICIENT = Boolean.getBoolean("cmwq.powerEfficient");
+    private static volatile WorkFailureHandler failureHandler = Workqueues::logFailure;
+
+    private Workqueues() {}
+
+    /** Holder: the system queues are created on first use of any of them. */
+    private static final class System_ {
+        static final Workqueue WQ = Workqueue.builder("events").build();
+        static final Workqueue PERCPU = Workqueue.builder("events").flags(WorkqueueFlag.PERCPU).build();
+        static final Workqueue HIGHPRI = Workqueue.builder("events_highpri").highPriority().build();
+        static final Workqueue LONG = Workqueue.builder("events_long").build();
+        static final Workqueue UNBOUND = Workqueue.builder("events_unbound").unbound()
+                .maxActive(Workqueue.MAX_ACTIVE).build();
+        static final Workqueue DFL = Workqueue.builder("events_unbound").unbound()
+                .maxActive(Workqueue.MAX_ACTIVE).build();
+        static final Workqueue FREEZABLE = Workqueue.builder("events_freezable").freezable().build();
+        static final Workqueue POWER_EFFICIENT = Workqueue.builder("events_power_efficient")
+                .flags(WorkqueueFlag.POWER_EFFICIENT).build();
+        static final Workqueue FREEZABLE_POWER_EFFICIENT = Workqueue.builder("events_freezable_pwr_efficient")
+                .flags(WorkqueueFlag.FREEZABLE, WorkqueueFlag.POWER_EFFICIENT).build();
+    }
+
+    /** {@code system_wq} ("events"): short per-CPU items. */
+    public static Workqueue system() {
+        return System_.WQ;
+    }
+
+    /** {@code system_percpu_wq} ("events", WQ_PERCPU): the explicit name for {@link #system()}'s role. */
+    public static Workqueue systemPercpu() {
+        return System_.PERCPU;
+    }
+
+    /** {@code system_highpri_wq} ("events_highpri"). */
+    public static Workqueue systemHighpri() {
+        return System_.HIGHPRI;
+    }
+
+    /** {@code system_long_wq} ("events_long"): items that may run long. */
+    public static Workqueue systemLong() {
+        return System_.LONG;
+    }
+
+    /** {@code system_unbound_wq} ("events_unbound", WQ_UNBOUND, max_active 2048). */
+    public static Workqueue systemUnbound() {
+        return System_.UNBOUND;
+    }
+
+    /** {@code system_dfl_wq} ("events_unbound", WQ_UNBOUND, max_active 2048). */
+    public static Workqueue systemDfl() {
+        return System_.DFL;
+    }
+
+    /** {@code system_freezable_wq} ("events_freezable", WQ_FREEZABLE). */
+    public static Workqueue systemFreezable() {
+        return System_.FREEZABLE;
+    }
+
+    /** {@code system_power_efficient_wq} ("events_power_efficient", WQ_POWER_EFFICIENT). */
+    public static Workqueue systemPowerEfficient() {
+        return System_.POWER_EFFICIENT;
+    }
+
+    /** {@code system_freezable_power_efficient_wq} ("events_freezable_pwr_efficient"). */
+    public static Workqueue systemFreezablePowerEfficient() {
+        return System_.FREEZABLE_POWER_EFFICIENT;
+    }
+
+    // ---------------------------------------------------------------- context
+
+    /** The number of lanes (the kernel's possible CPUs): {@code -Dcmwq.cpus}, else the processors. */
+    public static int lanes() {
+        return Lanes.count();
+    }
+
+    /** The caller's lane: a per-CPU worker's own, else a stable lane of the calling thread. */
+    public static int currentLane() {
+        return Lanes.current();
+    }
+
+    /** The item the calling worker is running, or null when the caller is not running one. */
+    public static Work currentWork() {
+        Worker w = Worker.current();
+        return w == null ? null : w.currentWork;
+    }
+
+    /** Whether the caller is a rescuer thread ({@code kworker/R-<name>}). */
+    public static boolean currentIsRescuer() {
+        return false; // rescuers arrive with the self-regulation stage
+    }
+
+    /** Whether power-efficient mode ({@code -Dcmwq.powerEfficient=true}) makes POWER_EFFICIENT queues unbound. */
+    public static boolean powerEfficient() {
+        return POWER_EFFICIENT;
+    }
+
+    // ---------------------------------------------------------------- blocking bracket
+
+    /**
+     * Opens a blocking bracket: until it is closed, the calling worker does not count as running, so
+     * its pool starts the next item on another worker. Use it around a wait cmwq cannot see:
+     * <pre>{@code
+     * try (var b = Workqueues.enterBlocking()) {
+     *     socket.read(buffer);
+     * }
+     * }</pre>
+     * Outside a worker it does nothing.
+     */
+    public static BlockingSection enterBlocking() {
+        Worker w = Worker.current();
+        if (w == null) {
+            return BlockingSection.NONE;
+        }
+        if (w.blockingDepth++ == 0) {
+            w.pool.workerSleeping(w);
+        }
+        return w.section;
+    }
+
+    /**
+     * {@link ForkJoinPool#managedBlock} for any thread: on a cmwq worker the wait runs inside a
+     * blocking bracket, on a ForkJoinPool worker it goes to {@code ForkJoinPool.managedBlock}, and
+     * elsewhere it simply blocks. So code written for either kind of pool stays portable.
+     *
+     * @throws InterruptedException if {@code blocker.block()} throws it
+     */
+    public static void managedBlock(ForkJoinPool.ManagedBlocker blocker) throws InterruptedException {
+        Objects.requireNonNull(blocker, "blocker");
+        if (Thread.currentThread() instanceof ForkJoinWorkerThread) {
+            ForkJoinPool.managedBlock(blocker);
+            return;
+        }
+        if (blocker.isReleasable()) {
+            return;
+        }
+        try (BlockingSection ignored = enterBlocking()) {
+            while (!blocker.isReleasable() && !blocker.block()) {
+                // block() returned false: ask again
+            }
+        }
+    }
+
+    /** Parks until {@code done}, inside a blocking bracket; keeps an interrupt for the caller. */
+    static void waitUninterruptibly(BooleanSupplier done, Object blocker) {
+        boolean interrupted = false;
+        try (BlockingSection ignored = enterBlocking()) {
+            while (!done.getAsBoolean()) {
+                LockSupport.park(blocker);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- failures
+
+    /**
+     * Installs the handler that receives exceptions thrown by work functions.
+     *
+     * @throws NullPointerException if {@code handler} is null
+     */
+    public static void setFailureHandler(WorkFailureHandler handler) {
+        failureHandler = Objects.requireNonNull(handler, "handler");
+    }
+
+    /** Restores the default handler, which logs at ERROR. */
+    public static void resetFailureHandler() {
+        failureHandler = Workqueues::logFailure;
+    }
+
+    static void reportFailure(Workqueue wq, Work work, Throwable failure) {
+        try {
+            failureHandler.failed(wq, work, failure);
+        } catch (Throwable ignored) {
+            // a failing handler must not kill the worker
+        }
+    }
+
+    private static void logFailure(Workqueue wq, Work work, Throwable failure) {
+        LOG.log(System.Logger.Level.ERROR, "workqueue " + wq.name() + ": " + work + " threw", failure);
+    }
+
+    // ---------------------------------------------------------------- registry
+
+    static void register(Workqueue wq) {
+        QUEUES.add(wq);
+    }
+
+    static void unregister(Workqueue wq) {
+        QUEUES.remove(wq);
+    }
+
+    /** Every queue not yet destroyed. */
+    static Set<Workqueue> all() {
+        return QUEUES;
+    }
+
+    /** A short name for a work function, as the kernel's {@code %ps} would print it. */
+    static String describe(Runnable fn) {
+        String s = fn.getClass().getName();
+        int lambda = s.indexOf("$$Lambda");
+        return lambda >= 0 ? s.substring(s.lastIndexOf('.', lambda) + 1, lambda) + "::lambda" : s.substring(s.lastIndexOf('.') + 1);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.cmwq;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Test helpers: latches that fail the test instead of hanging, and a gate that work functions
+ * wait on until the test opens it.
+ */
+final class Probe {
+    static final long TIMEOUT_SECONDS = 20;
+
+    private Probe() {}
+
+    static void await(CountDownLatch latch, String what) {
+        try {
+            if (!latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for " + what, e);
+        }
+    }
+
+    /** Waits until {@code cond} holds, failing after the timeout; for states with no event to wait on. */
+    static void awaitTrue(java.util.function.BooleanSupplier cond, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    /** A gate: work functions block in pass() until open() (outside any cmwq bracket). */
+    static final class Gate {
+        private final CountDownLatch open = new CountDownLatch(1);
+        final CountDownLatch entered;
+        final AtomicInteger inside = new AtomicInteger();
+        final AtomicInteger maxInside = new AtomicInteger();
+
+        Gate(int expectedEntries) {
+            entered = new CountDownLatch(expectedEntries);
+        }
+
+        void pass() {
+            int now = inside.incrementAndGet();
+            maxInside.accumulateAndGet(now, Math::max);
+            entered.countDown();
+            try {
+                if (!open.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    throw new AssertionError("gate never opened");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inside.decrementAndGet();
+            }
+        }
+
+        void awaitEntered(String what) {
+            await(entered, what);
+        }
+
+        void open() {
+            open.countDown();
+        }
+    }
+}
