@@ -36,7 +36,11 @@ final class Probe {
         }
     }
 
-    /** A gate: work functions block in pass() until open() (outside any cmwq bracket). */
+    /**
+     * A gate: work functions block in pass() until open(). pass() announces the wait with the
+     * blocking bracket (so the pool lets another worker start, as the kernel's scheduler hook
+     * would); passUnannounced() blocks without telling cmwq.
+     */
     static final class Gate {
         private final CountDownLatch open = new CountDownLatch(1);
         final CountDownLatch entered;
@@ -48,6 +52,12 @@ final class Probe {
         }
 
         void pass() {
+            try (BlockingSection b = Workqueues.enterBlocking()) {
+                passUnannounced();
+            }
+        }
+
+        void passUnannounced() {
             int now = inside.incrementAndGet();
             maxInside.accumulateAndGet(now, Math::max);
             entered.countDown();

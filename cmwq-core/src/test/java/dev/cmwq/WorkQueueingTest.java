@@ -77,4 +77,93 @@ class WorkQueueingTest {
         assertThat(wq.queue(item)).isTrue();
         assertThat(item.flush()).isTrue();
     }
+
+    @Test
+    void anItemRequeuedOnAnotherLaneWhileRunningWaitsForTheRunningInstance() {
+        wq = Workqueue.builder("reentrancy").build();
+        Probe.Gate gate = new Probe.Gate(1);
+        AtomicInteger runs = new AtomicInteger();
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        java.util.List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(2);
+        Work item = new Work(() -> {
+            if (inside.incrementAndGet() > 1) {
+                overlaps.incrementAndGet();
+            }
+            threads.add(Thread.currentThread().getName());
+            if (runs.incrementAndGet() == 1) {
+                gate.pass();
+            }
+            inside.decrementAndGet();
+            done.countDown();
+        });
+        int lanes = Workqueues.lanes();
+        assertThat(lanes).as("run the core tests with -Dcmwq.cpus=8").isGreaterThanOrEqualTo(2);
+        assertThat(wq.queueOn(0, item)).isTrue();
+        gate.awaitEntered("first run on lane 0");
+        assertThat(wq.queueOn(lanes - 1, item)).isTrue();
+        gate.open();
+        Probe.await(done, "second run");
+        assertThat(overlaps).hasValue(0);
+        assertThat(threads).hasSize(2);
+        assertThat(threads.get(1)).as("the requeue runs behind the running worker").isEqualTo(threads.get(0));
+        assertThat(threads.get(0)).startsWith("kworker/0:");
+    }
+
+    @Test
+    void queueOnPicksTheLanesPoolAndWorkerNamesFollowTheKernel() {
+        wq = Workqueue.builder("names").build();
+        Workqueue hi = Workqueue.builder("names-hi").highPriority().build();
+        Workqueue ub = Workqueue.builder("names-ub").unbound().build();
+        try {
+            java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+            Work a = new Work(() -> seen.put("normal", Thread.currentThread().getName()));
+            Work b = new Work(() -> seen.put("highpri", Thread.currentThread().getName()));
+            Work c = new Work(() -> seen.put("unbound", Thread.currentThread().getName()));
+            int last = Workqueues.lanes() - 1;
+            wq.queueOn(last, a);
+            hi.queueOn(last, b);
+            ub.queue(c);
+            a.flush();
+            b.flush();
+            c.flush();
+            assertThat(seen.get("normal")).matches("kworker/" + last + ":\\d+");
+            assertThat(seen.get("highpri")).matches("kworker/" + last + ":\\d+H");
+            assertThat(seen.get("unbound")).matches("kworker/u\\d+:\\d+");
+        } finally {
+            hi.destroy();
+            ub.destroy();
+        }
+    }
+
+    @Test
+    void storesBeforeATrueQueueAreVisibleToTheFunction() {
+        wq = Workqueue.builder("visibility").build();
+        int[] box = new int[1];
+        int[] seen = new int[1];
+        Work item = new Work(() -> seen[0] = box[0]);
+        for (int i = 1; i <= 2000; i++) {
+            box[0] = i;
+            assertThat(wq.queue(item)).isTrue();
+            item.flush();
+            assertThat(seen[0]).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void creatingAQueueStartsNoThread() {
+        long before = kworkers();
+        Workqueue q = Workqueue.builder("lazy").unbound().highPriority().build();
+        try {
+            assertThat(kworkers()).isEqualTo(before);
+        } finally {
+            q.destroy();
+        }
+    }
+
+    static long kworkers() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("kworker/")).count();
+    }
 }
