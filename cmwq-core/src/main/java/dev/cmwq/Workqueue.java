@@ -132,6 +132,11 @@ public final class Workqueue implements AutoCloseable {
         }
     }
 
+    /** Whether a {@link #drain()} (or a destroy's drain) is in progress. */
+    public boolean isDraining() {
+        return drainers.get() > 0;
+    }
+
     /** Whether {@link #destroy()} has completed. */
     public boolean isDestroyed() {
         return destroyed;

@@ -67,7 +67,7 @@ class MaxActiveAndOrderingTest {
             producers[p].start();
         }
         for (Thread t : producers) {
-            t.join();
+            Probe.join(t);
         }
         wq.flush();
         assertThat(order).hasSize(producers.length * perProducer);

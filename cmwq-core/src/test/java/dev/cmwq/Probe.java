@@ -24,6 +24,17 @@ final class Probe {
         }
     }
 
+    static void join(Thread t) {
+        try {
+            t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            throw new AssertionError("timed out waiting for " + t.getName());
+        }
+    }
+
     /** Waits until {@code cond} holds, failing after the timeout; for states with no event to wait on. */
     static void awaitTrue(java.util.function.BooleanSupplier cond, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);

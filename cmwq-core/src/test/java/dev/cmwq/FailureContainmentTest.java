@@ -1,0 +1,82 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class FailureContainmentTest {
+    private Workqueue wq;
+    private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        wq = Workqueue.builder("failures").ordered().build();
+        Workqueues.setFailureHandler((q, w, t) -> failures.add(t));
+    }
+
+    @AfterEach
+    void tearDown() {
+        Workqueues.resetFailureHandler();
+        wq.destroy();
+    }
+
+    @Test
+    void aThrowingFunctionIsReportedCountedAndTheWorkerGoesOn() {
+        String before = workerOf(wq);
+        wq.queue(new Work(() -> {
+            throw new IllegalArgumentException("boom");
+        }));
+        wq.flush();
+        assertThat(failures).singleElement().isInstanceOf(IllegalArgumentException.class);
+        assertThat(workerOf(wq)).as("the same worker runs the next item").isEqualTo(before);
+        long[] stats = wq.pwqs()[0].statsSnapshot();
+        assertThat(stats[PoolWorkqueue.STAT_FAILED]).isEqualTo(1);
+        assertThat(stats[PoolWorkqueue.STAT_COMPLETED]).isEqualTo(stats[PoolWorkqueue.STAT_STARTED]);
+    }
+
+    @Test
+    void anInterruptIsClearedBeforeTheNextItem() {
+        AtomicBoolean nextSawInterrupt = new AtomicBoolean(true);
+        wq.queue(new Work(() -> Thread.currentThread().interrupt()));
+        wq.queue(new Work(() -> nextSawInterrupt.set(Thread.currentThread().isInterrupted())));
+        wq.flush();
+        assertThat(nextSawInterrupt).isFalse();
+    }
+
+    @Test
+    void errorsAreContainedToo() {
+        wq.queue(new Work(() -> {
+            throw new StackOverflowError("deep");
+        }));
+        wq.queue(new Work(() -> {
+            throw new AssertionError("assert");
+        }));
+        wq.flush();
+        assertThat(failures).hasSize(2);
+        assertThat(workerOf(wq)).startsWith("kworker/u");
+    }
+
+    @Test
+    void aThrowingHandlerDoesNotKillTheWorker() {
+        Workqueues.setFailureHandler((q, w, t) -> {
+            throw new IllegalStateException("handler");
+        });
+        wq.queue(new Work(() -> {
+            throw new RuntimeException("x");
+        }));
+        assertThat(workerOf(wq)).startsWith("kworker/u");
+    }
+
+    private static String workerOf(Workqueue q) {
+        String[] name = new String[1];
+        Work w = new Work(() -> name[0] = Thread.currentThread().getName());
+        q.queue(w);
+        w.flush();
+        return name[0];
+    }
+}
