@@ -497,6 +497,18 @@ public final class Workqueue implements AutoCloseable {
         }
     }
 
+    /** The queue's counters, summed over its pwqs. */
+    public WorkqueueStats stats() {
+        long[] sum = new long[PoolWorkqueue.NR_STATS];
+        for (PoolWorkqueue pwq : pwqs) {
+            long[] s = pwq.statsSnapshot();
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += s[i];
+            }
+        }
+        return WorkqueueStats.of(sum);
+    }
+
     /** The pwqs, for the engine's introspection. */
     PoolWorkqueue[] pwqs() {
         return pwqs;

@@ -68,10 +68,12 @@ class ConcurrencyManagementTest {
     @Test
     void theBlockingBracketLetsTheNextItemStart() {
         wq = Workqueue.builder("takeover-bracket").build();
+        CountDownLatch secondQueued = new CountDownLatch(1);
         CountDownLatch second = new CountDownLatch(1);
         CountDownLatch firstDone = new CountDownLatch(1);
         AtomicInteger sawSecond = new AtomicInteger();
         wq.queueOn(3, new Work(() -> {
+            Probe.await(secondQueued, "second item to be queued"); // holds the lane meanwhile
             try (BlockingSection b = Workqueues.enterBlocking()) {
                 if (second.await(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     sawSecond.incrementAndGet();
@@ -82,8 +84,10 @@ class ConcurrencyManagementTest {
             firstDone.countDown();
         }));
         wq.queueOn(3, new Work(second::countDown));
+        secondQueued.countDown();
         Probe.await(firstDone, "first item");
         assertThat(sawSecond).hasValue(1);
+        assertThat(wq.stats().cmWakeups()).as("entering the bracket woke a worker").isEqualTo(1);
     }
 
     @Test

@@ -34,9 +34,10 @@ class FailureContainmentTest {
         wq.flush();
         assertThat(failures).singleElement().isInstanceOf(IllegalArgumentException.class);
         assertThat(workerOf(wq)).as("the same worker runs the next item").isEqualTo(before);
-        long[] stats = wq.pwqs()[0].statsSnapshot();
-        assertThat(stats[PoolWorkqueue.STAT_FAILED]).isEqualTo(1);
-        assertThat(stats[PoolWorkqueue.STAT_COMPLETED]).isEqualTo(stats[PoolWorkqueue.STAT_STARTED]);
+        WorkqueueStats stats = wq.stats();
+        assertThat(stats.failed()).isEqualTo(1);
+        assertThat(stats.started()).isEqualTo(3); // two probes of workerOf and the thrower
+        assertThat(stats.inFlight()).isZero();
     }
 
     @Test
