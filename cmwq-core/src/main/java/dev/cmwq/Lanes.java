@@ -44,8 +44,9 @@ final class Lanes {
      */
     static int current() {
         Worker w = Worker.current();
-        if (w != null && w.pool.lane >= 0) {
-            return w.pool.lane;
+        WorkerPool p = w == null ? null : w.pool;
+        if (p != null && p.lane >= 0) {
+            return p.lane;
         }
         return HOME.get()[0];
     }

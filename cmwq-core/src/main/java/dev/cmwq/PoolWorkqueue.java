@@ -29,6 +29,8 @@ final class PoolWorkqueue {
     final int[] nrInFlight = new int[Work.NR_COLORS]; // L
     final long[] stats = new long[NR_STATS]; // L
     boolean dead; // L: the queue is destroyed; nothing may be queued here any more
+    boolean frozen; // L: no item is activated while set (freezing: the kernel sets max_active to 0)
+    boolean maydayListed; // L: on the rescuer's mayday list
 
     PoolWorkqueue(Workqueue wq, WorkerPool pool, int maxActive) {
         this.wq = wq;
@@ -37,7 +39,7 @@ final class PoolWorkqueue {
     }
 
     boolean tryIncActive() {
-        if (nrActive < maxActive) {
+        if (nrActive < maxActive && !frozen) {
             nrActive++;
             return true;
         }
@@ -47,7 +49,7 @@ final class PoolWorkqueue {
     /** pwq_dec_nr_active: an active item finished or was taken back; activates the next one. */
     void decNrActive() {
         nrActive--;
-        if (nrActive < maxActive && !inactive.isEmpty()) {
+        if (!inactive.isEmpty()) {
             activateFirstInactive();
         }
     }
@@ -68,6 +70,14 @@ final class PoolWorkqueue {
     void setMaxActive(int max) {
         maxActive = max;
         while (activateFirstInactive()) {
+            // fill every free slot
+        }
+    }
+
+    /** Freezes (no activation) or thaws (activate what the limit lets through). */
+    void setFrozen(boolean f) {
+        frozen = f;
+        while (!f && activateFirstInactive()) {
             // fill every free slot
         }
     }

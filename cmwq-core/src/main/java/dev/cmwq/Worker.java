@@ -8,7 +8,7 @@ import java.util.concurrent.locks.LockSupport;
  * when the pool's policy says so. Names follow the kernel: {@code kworker/<lane>:<id>},
  * {@code kworker/<lane>:<id>H}, {@code kworker/u<pool>:<id>}.
  */
-final class Worker extends Thread {
+class Worker extends Thread {
     /** Preparing or idle: not counted in nr_running (the kernel's WORKER_PREP). */
     static final int PREP = 1;
     /** Running a CPU-intensive item: not counted in nr_running. */
@@ -21,12 +21,28 @@ final class Worker extends Thread {
     static final int DIE = 1 << 3;
     /** On the pool's idle list (WORKER_IDLE). */
     static final int IDLE = 1 << 4;
+    /** A rescuer: attaches to pools in distress, never counted in nr_running. */
+    static final int RESCUER = 1 << 5;
 
-    final WorkerPool pool; // I
+    /** sleepMarks bit: inside a cmwq wait or the blocking bracket (announced). */
+    static final int SLEEP_ANNOUNCED = 1;
+    /** sleepMarks bit: the sampler saw it blocked (unannounced). */
+    static final int SLEEP_SAMPLED = 1 << 1;
+
+    /** The pool: immutable for normal workers; for a rescuer, the pool it is attached to (L) or null. */
+    WorkerPool pool;
     final int workerId; // I
     int flags; // L
-    /** Marked asleep by a cmwq wait or the blocking bracket: not counted in nr_running. */
-    boolean sleeping; // L
+    /** Why the worker counts as asleep (SLEEP_*), the stand-in for the scheduler's task state. */
+    int sleepMarks; // L
+    /** Items started by this worker; lets the sampler tell one item from the next. */
+    long itemSeq; // L
+    /** Sampler only: the item seen at the last look, the CPU clock then, and at the item's start. */
+    long sampledItem;
+    long sampledCpu;
+    long itemCpuStart;
+    /** Marked by the sampler on CPU-clock evidence only (at most one per pool). */
+    boolean speculative; // L
     /** Nesting depth of blocking brackets; touched only by this thread. */
     int blockingDepth;
     /** Set by whoever wakes the worker from idle, cleared when it leaves idle. */
@@ -40,17 +56,19 @@ final class Worker extends Thread {
     int currentColor; // L
     long currentStartNanos; // L
     long lastActiveNanos; // L
-    /** The thread CPU clock at its last read; touched only by this thread. */
-    long cpuMark;
+    /** CPU accounting, touched only by this thread: the CPU clock at its last read. */
+    long lastCpuRead;
+    /** Wall time of the short items run since that read. */
+    long shortWallSinceRead;
 
     Worker(WorkerPool pool, int workerId, String name) {
         super(null, null, name, 0, false);
         this.pool = pool;
         this.workerId = workerId;
-        this.flags = PREP | (pool.unbound ? UNBOUND : 0);
+        this.flags = PREP | (pool != null && pool.unbound ? UNBOUND : 0);
         setDaemon(true);
-        if (pool.highpri) {
-            setPriority(Thread.MAX_PRIORITY); // stands in for nice -20
+        if (pool == null || pool.highpri) {
+            setPriority(Thread.MAX_PRIORITY); // stands in for nice -20 (high priority, rescuers)
         }
     }
 
@@ -61,7 +79,27 @@ final class Worker extends Thread {
 
     /** Whether this worker counts in its pool's nr_running right now. */
     boolean counted() {
-        return (flags & NOT_RUNNING) == 0 && !sleeping;
+        return (flags & NOT_RUNNING) == 0 && sleepMarks == 0;
+    }
+
+    /** Adds sleep marks, adjusting nr_running (wq_worker_sleeping). Returns whether it stopped counting. */
+    boolean markSleeping(int mark) {
+        boolean before = counted();
+        sleepMarks |= mark;
+        if (before && !counted()) {
+            pool.nrRunning--;
+            return true;
+        }
+        return false;
+    }
+
+    /** Clears sleep marks, adjusting nr_running (wq_worker_running). */
+    void clearSleeping(int mark) {
+        boolean before = counted();
+        sleepMarks &= ~mark;
+        if (!before && counted()) {
+            pool.nrRunning++;
+        }
     }
 
     /** worker_set_flags: adjusts nr_running when the worker leaves concurrency management. */
@@ -100,16 +138,26 @@ final class Worker extends Thread {
         }
     }
 
-    /** Parks until woken; called with the pool lock held, which it drops while parked. */
-    void idleWait() {
-        pool.lock.unlock();
+    /**
+     * Parks until woken or until {@code timeoutNanos} passed (idle culling); called with the pool
+     * lock held, which it drops while parked. Returns whether it was woken.
+     */
+    boolean idleWait(long timeoutNanos) {
+        WorkerPool p = pool;
+        p.lock.unlock();
         try {
+            long deadline = System.nanoTime() + timeoutNanos;
             while (!woken) {
-                LockSupport.park(pool);
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(p, left);
                 Thread.interrupted(); // an interrupt is not a wake-up; items start uninterrupted
             }
+            return true;
         } finally {
-            pool.lock.lock();
+            p.lock.lock();
         }
     }
 

@@ -7,7 +7,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * A pool of worker threads, the kernel's {@code struct worker_pool}. Each lane has a normal and a
@@ -22,21 +24,30 @@ final class WorkerPool {
      *   L: this pool's lock          I: immutable after publication
      *   V: accessed through its VarHandle (or volatile) only
      *   T: timer thread only         W: the workqueue's mutex
+     *   S: sampler thread only
      *
      * Concurrency management (per-lane pools). nrRunning counts workers that are running an item
-     * and are neither PREP, CPU_INTENSIVE nor asleep in a cmwq wait or blocking bracket. A queue
-     * wakes an idle worker only when nrRunning is 0 (needMoreWorker), and a worker keeps taking items
-     * while nrRunning <= 1 (keepWorking): one running item per lane, and a new worker takes over
-     * as soon as the running one blocks. Unbound pools set UNBOUND on every worker, so nrRunning
-     * stays 0 and every waiting item gets a worker, bounded only by max_active.
+     * and are neither PREP, CPU_INTENSIVE nor marked asleep. A queue wakes an idle worker only when
+     * nrRunning is 0 (needMoreWorker), and a worker keeps taking items while nrRunning <= 1
+     * (keepWorking): one running item per lane, and another worker takes over as soon as the
+     * running one blocks. Unbound pools set UNBOUND on every worker, so nrRunning stays 0 and every
+     * waiting item gets a worker, bounded only by max_active.
      *
      * The kernel learns about blocking from the scheduler (wq_worker_sleeping/running). The JVM has
-     * no such hook, so the exact brackets (every cmwq wait and Workqueues.blocking) stand in for it;
-     * blocking that nobody announces is the sampler's job (a later stage).
+     * no such hook. Two signals stand in: the exact brackets (every cmwq wait and
+     * Workqueues.enterBlocking mark SLEEP_ANNOUNCED), and the Sampler, which looks at the running
+     * workers of pools whose items wait (watched pools) and marks SLEEP_SAMPLED on a worker it finds
+     * blocked, until it runs again or its item ends.
      *
-     * Manager role. A worker leaving idle when no other idle worker is left creates one before it
-     * starts working (mayStartWorking), so a spare is ready when it blocks. The first worker of a
-     * pool is created by the first kick, so creating pools and queues starts no thread.
+     * Manager role and worker lifecycle. A worker leaving idle when no other idle worker is left
+     * creates one before it starts working (mayStartWorking), so a spare is ready when it blocks.
+     * The first worker is created by the first kick, so creating pools and queues starts no thread.
+     * Creation can fail (the worker budget, or OutOfMemoryError from Thread.start): the pool then
+     * enters a failure streak, retries no sooner than CREATE_COOLDOWN, and is watched; the sampler
+     * retries and, 10 ms into the streak and every 100 ms after, sends maydays to the rescuers of
+     * the queues whose items wait. Unlike the kernel's manager, which loops until it succeeds, the
+     * worker that failed goes on running items itself. Idle workers beyond the kernel's ratio
+     * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs, oldest first.
      *
      * Memory order. Every list, counter and worker field is guarded by the lock; the work state
      * word is an atomic with its own rules (Work). Pools are published in an immutable array with a
@@ -50,6 +61,10 @@ final class WorkerPool {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** Items shorter than this (wall time) count their wall time as CPU time: a clock read saved. */
     private static final long CPU_CLOCK_MIN_NANOS = 50_000;
+    /** Normal workers alive in all pools, against Tunables.maxWorkers(). */
+    static final AtomicInteger LIVE_WORKERS = new AtomicInteger();
+    /** Starts a new worker thread; a test seam for thread-creation failures. */
+    static volatile Consumer<Thread> starter = Thread::start;
 
     final int id; // I
     final int lane; // I: -1 for unbound pools
@@ -60,10 +75,25 @@ final class WorkerPool {
     int nrRunning; // L
     int nrWorkers; // L
     int nrIdle; // L
-    Worker idleTop; // L: LIFO idle list
+    private Worker idleTop; // L: LIFO idle list, newest first
     boolean managerActive; // L
     private int nextWorkerId; // L
     final List<Worker> workers = new ArrayList<>(); // L
+    /** Items taken off the worklist so far: progress for the sampler and the watchdog. */
+    long progress; // L
+    /** On the sampler's watch list. */
+    boolean watched; // L
+    /** Link in the sampler's inbox. */
+    WorkerPool nextWatched; // V (published by the inbox's atomic swap)
+    /** Start of the current worker-creation failure streak (nanoTime), or 0. */
+    long failingSince; // L
+    long nextCreateAttempt; // L
+    long nextMayday; // L
+    /** Sampler and watchdog state. */
+    long sampledProgress; // S
+    long stallProgress; // S
+    long stallSince; // S
+    boolean stallReported; // S
     int unboundRefs; // REGISTRY: workqueues using this unbound pool
 
     private WorkerPool(int id, int lane, boolean highpri, boolean unbound) {
@@ -170,29 +200,67 @@ final class WorkerPool {
             return true;
         }
         if (nrWorkers == 0 && !managerActive) {
-            createWorker(); // the pool's first worker: created on first use
+            return createWorker(); // the pool's first worker: created on first use
         }
         return false;
     }
 
+    /** Puts the pool on the sampler's watch list, if it is not on it. */
+    void watch() {
+        if (!watched) {
+            watched = true;
+            Sampler.watch(this);
+        }
+    }
+
     // ---------------------------------------------------------------- workers
 
-    /** create_worker, called under the lock: the new worker starts idle and is woken. */
+    /**
+     * create_worker, called under the lock: the new worker starts idle and is woken. Fails without
+     * trying during a failure streak's cool-down, or when the worker budget is used up.
+     */
     boolean createWorker() {
+        long now = 0;
+        if (failingSince != 0) {
+            now = Sampler.now();
+            if (now - nextCreateAttempt < 0) {
+                return false;
+            }
+        }
+        if (LIVE_WORKERS.incrementAndGet() > Tunables.maxWorkers()) {
+            LIVE_WORKERS.decrementAndGet();
+            return createFailed(now, null);
+        }
         int wid = nextWorkerId++;
         Worker w = new Worker(this, wid, workerName(wid));
         try {
-            w.start();
+            starter.accept(w);
         } catch (Throwable t) { // OutOfMemoryError: unable to create native thread, and the like
+            LIVE_WORKERS.decrementAndGet();
             nextWorkerId--;
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "cmwq: cannot create worker for pool " + id, t);
-            return false;
+            return createFailed(now, t);
         }
+        failingSince = 0;
         workers.add(w);
         nrWorkers++;
         enterIdle(w);
         w.wake();
         return true;
+    }
+
+    private boolean createFailed(long now, Throwable why) {
+        if (now == 0) {
+            now = Sampler.now();
+        }
+        if (failingSince == 0) {
+            failingSince = now;
+            nextMayday = now + Tunables.MAYDAY_INITIAL_NANOS;
+            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue: cannot create a worker for " + this
+                    + (why == null ? ": the worker budget (" + Tunables.maxWorkers() + ") is used up" : ""), why);
+        }
+        nextCreateAttempt = now + Tunables.CREATE_COOLDOWN_NANOS;
+        watch();
+        return false;
     }
 
     private String workerName(int wid) {
@@ -258,14 +326,42 @@ final class WorkerPool {
             }
             enterIdle(w);
             w.lastActiveNanos = System.nanoTime();
-            w.idleWait();
+            while (!w.idleWait(Tunables.IDLE_TIMEOUT_NANOS) && (w.flags & Worker.DIE) == 0) {
+                cullIdleWorkers(System.nanoTime());
+            }
         }
+    }
+
+    /**
+     * idle_cull_fn: retires the oldest idle workers that have been idle for the idle timeout, as
+     * long as {@link #tooManyWorkers()} holds (so at least 2 stay). Returns how many it retired.
+     */
+    int cullIdleWorkers(long now) {
+        int culled = 0;
+        while (tooManyWorkers()) {
+            Worker oldest = idleTop;
+            while (oldest != null && oldest.nextIdle != null) {
+                oldest = oldest.nextIdle;
+            }
+            if (oldest == null || now - oldest.lastActiveNanos < Tunables.IDLE_TIMEOUT_NANOS) {
+                break;
+            }
+            leaveIdle(oldest);
+            workers.remove(oldest);
+            nrWorkers--;
+            LIVE_WORKERS.decrementAndGet();
+            oldest.flags |= Worker.DIE;
+            oldest.wake();
+            culled++;
+        }
+        return culled;
     }
 
     private void runBatch(Worker w) {
         w.clrFlags(Worker.PREP);
         do {
             Work first = worklist.first();
+            progress++;
             if (assignWork(first, w)) {
                 processScheduled(w);
             }
@@ -287,7 +383,7 @@ final class WorkerPool {
         return true;
     }
 
-    private void processScheduled(Worker w) {
+    void processScheduled(Worker w) {
         Work work;
         while ((work = w.scheduled.first()) != null) {
             w.scheduled.remove(work);
@@ -311,11 +407,14 @@ final class WorkerPool {
         w.currentWork = work;
         w.currentPwq = pwq;
         w.currentColor = color;
+        w.itemSeq++;
         work.runner = w;
         if (pwq.wq.cpuIntensive) {
             w.setFlags(Worker.CPU_INTENSIVE);
         }
-        kick(); // chains execution when this worker does not count as running
+        if (!kick() && !worklist.isEmpty()) {
+            watch(); // items wait behind this one: the sampler follows the pool
+        }
         work.clearPendingKeepPool(id);
         pwq.stats[PoolWorkqueue.STAT_STARTED]++;
         long start = System.nanoTime();
@@ -332,14 +431,23 @@ final class WorkerPool {
         if (failure != null) {
             Workqueues.reportFailure(pwq.wq, work, failure);
         }
-        long cpuNanos = wall < CPU_CLOCK_MIN_NANOS ? wall : threadCpu(w, wall);
+        long cpuNanos = cpuTime(w, wall);
         lock.lock();
         if (failure != null) {
             pwq.stats[PoolWorkqueue.STAT_FAILED]++;
         }
         pwq.stats[PoolWorkqueue.STAT_COMPLETED]++;
         pwq.stats[PoolWorkqueue.STAT_CPU_TIME] += cpuNanos;
+        if (!unbound && !pwq.wq.cpuIntensive && (w.flags & Worker.CPU_INTENSIVE) == 0
+                && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0 && cpuNanos > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
+            // It used more CPU than the threshold with no backlog behind it, so the sampler did not
+            // flag it while it ran. The kernel counts only a stretch without sleep; the total is
+            // what can be known here without reading the clock at every item's start.
+            Sampler.cpuHog(pwq, work);
+        }
         w.clrFlags(Worker.CPU_INTENSIVE);
+        w.clearSleeping(Worker.SLEEP_SAMPLED);
+        w.speculative = false;
         work.runner = null;
         w.currentWork = null;
         w.currentPwq = null;
@@ -348,16 +456,22 @@ final class WorkerPool {
     }
 
     /**
-     * CPU time of an item of {@code wall} nanoseconds. The kernel samples it per tick; here the
-     * thread's CPU clock (a system call) is read only after items that ran at least
-     * {@link #CPU_CLOCK_MIN_NANOS}, and differenced against the previous read, bounded by the item's
-     * wall time. Shorter items count their wall time: they cannot have blocked for long.
+     * CPU time of an item that ran {@code wall} nanoseconds. The kernel samples it per tick; reading
+     * the thread's CPU clock is a system call, so short items (under {@link #CPU_CLOCK_MIN_NANOS})
+     * count their wall time, and a long item reads the clock at its end and counts the CPU time
+     * since the previous read, less the wall time of the short items in between, bounded by its own
+     * wall time.
      */
-    private static long threadCpu(Worker w, long wall) {
+    private static long cpuTime(Worker w, long wall) {
+        if (wall < CPU_CLOCK_MIN_NANOS) {
+            w.shortWallSinceRead += wall;
+            return wall;
+        }
         long now = THREADS.getCurrentThreadCpuTime();
-        long delta = now - w.cpuMark;
-        w.cpuMark = now;
-        return now < 0 || delta < 0 ? wall : Math.min(wall, delta);
+        long delta = now - w.lastCpuRead - w.shortWallSinceRead;
+        w.lastCpuRead = now;
+        w.shortWallSinceRead = 0;
+        return now < 0 ? wall : Math.max(0, Math.min(wall, delta));
     }
 
     // ---------------------------------------------------------------- queueing (L)
@@ -372,7 +486,9 @@ final class WorkerPool {
         if (pwq.inactive.isEmpty() && pwq.tryIncActive()) {
             work.updateQueued(clear, set);
             worklist.addLast(work);
-            kick();
+            if (!kick()) {
+                watch();
+            }
         } else {
             work.updateQueued(clear, set | Work.INACTIVE);
             pwq.inactive.addLast(work);
@@ -461,34 +577,83 @@ final class WorkerPool {
     void workerSleeping(Worker w) {
         lock.lock();
         try {
-            if (w.sleeping || !w.counted()) {
-                w.sleeping = true;
-                return;
-            }
-            w.sleeping = true;
-            nrRunning--;
-            if (kick() && w.currentPwq != null) {
+            if (w.markSleeping(Worker.SLEEP_ANNOUNCED) && kick() && w.currentPwq != null) {
                 w.currentPwq.stats[PoolWorkqueue.STAT_CM_WAKEUP]++;
+            }
+            if (!worklist.isEmpty()) {
+                watch();
             }
         } finally {
             lock.unlock();
         }
     }
 
-    /** wq_worker_running: the worker is back from blocking. */
+    /** wq_worker_running: the worker is back from an announced wait. */
     void workerRunning(Worker w) {
         lock.lock();
         try {
-            if (w.sleeping) {
-                boolean before = w.counted();
-                w.sleeping = false;
-                if (!before && w.counted()) {
-                    nrRunning++;
-                }
-            }
+            w.clearSleeping(Worker.SLEEP_ANNOUNCED);
         } finally {
             lock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- mayday and rescue (L)
+
+    /** send_mayday for every queue with items waiting here that has a rescuer. */
+    void sendMaydays() {
+        for (Work w = worklist.first(); w != null; w = w.next) {
+            PoolWorkqueue pwq = w.pwq;
+            if (pwq == null || w instanceof Work.Barrier) {
+                continue;
+            }
+            Rescuer r = pwq.wq.rescuer();
+            if (r != null && !pwq.maydayListed) {
+                pwq.maydayListed = true;
+                pwq.stats[PoolWorkqueue.STAT_MAYDAY]++;
+                r.mayday(pwq);
+            }
+        }
+    }
+
+    /**
+     * One step of a rescue: the rescuer takes the first item of {@code pwq} on the worklist and
+     * runs it (the 7.0 one-at-a-time behaviour). Returns false when none is left.
+     */
+    boolean rescueOne(Rescuer r, PoolWorkqueue pwq) {
+        Work item = worklist.first();
+        while (item != null && (item.pwq != pwq || item instanceof Work.Barrier)) {
+            item = item.next;
+        }
+        if (item == null) {
+            return false;
+        }
+        progress++;
+        Worker runner = item.runner;
+        if (runner != null && runner != r) {
+            worklist.moveLinked(item, runner.scheduled);
+            return true;
+        }
+        worklist.moveLinked(item, r.scheduled);
+        pwq.stats[PoolWorkqueue.STAT_RESCUED]++;
+        processScheduled(r);
+        return true;
+    }
+
+    /** The busy workers, for the watchdog and the dump. */
+    List<Worker> busyWorkers() {
+        List<Worker> busy = new ArrayList<>();
+        for (Worker w : workers) {
+            if (w.currentWork != null) {
+                busy.add(w);
+            }
+        }
+        return busy;
+    }
+
+    /** The idle list, newest first (for tests). */
+    Worker idleTop() {
+        return idleTop;
     }
 
     @Override

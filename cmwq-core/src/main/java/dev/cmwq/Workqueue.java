@@ -53,6 +53,8 @@ public final class Workqueue implements AutoCloseable {
     final boolean cpuIntensive; // I
     private final PoolWorkqueue[] pwqs; // I
     private final WorkerPool unboundPool; // I: null for per-CPU queues
+    private final Rescuer rescuer; // I: MEM_RECLAIM queues only
+    final boolean freezable; // I
 
     private final ReentrantLock mutex = new ReentrantLock(); // the kernel's wq->mutex
     private int maxActive; // W
@@ -63,6 +65,8 @@ public final class Workqueue implements AutoCloseable {
     private final AtomicInteger drainers = new AtomicInteger();
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
+    private boolean userFrozen; // W
+    private boolean systemFrozen; // W
 
     private Workqueue(Builder b, EnumSet<WorkqueueFlag> effective) {
         this.name = b.name;
@@ -82,6 +86,18 @@ public final class Workqueue implements AutoCloseable {
             for (int lane = 0; lane < pwqs.length; lane++) {
                 pwqs[lane] = new PoolWorkqueue(this, WorkerPool.percpu(lane, highpri), maxActive);
             }
+        }
+        this.freezable = effective.contains(WorkqueueFlag.FREEZABLE);
+        this.rescuer = effective.contains(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
+    }
+
+    /** Starts the rescuer; called once the queue is fully built. */
+    void start(boolean frozen) {
+        if (frozen) {
+            setSystemFrozen(true);
+        }
+        if (rescuer != null) {
+            rescuer.start();
         }
     }
 
@@ -408,6 +424,9 @@ public final class Workqueue implements AutoCloseable {
                 pwq.pool.lock.unlock();
             }
         }
+        if (rescuer != null) {
+            rescuer.stopAndJoin();
+        }
         if (unboundPool != null) {
             WorkerPool.putUnbound(unboundPool);
         }
@@ -507,6 +526,86 @@ public final class Workqueue implements AutoCloseable {
             }
         }
         return WorkqueueStats.of(sum);
+    }
+
+    // ---------------------------------------------------------------- freezing
+
+    /**
+     * Pauses the queue: no item starts any more (new and waiting items stay queued); items already
+     * running, or already handed to a worker, finish. The kernel's freezing, for one queue.
+     */
+    public void freeze() {
+        mutex.lock();
+        try {
+            userFrozen = true;
+            applyFrozen();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** Ends a {@link #freeze()}: starts what waited (unless the system freeze still holds it). */
+    public void thaw() {
+        mutex.lock();
+        try {
+            userFrozen = false;
+            applyFrozen();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** Whether the queue is frozen, by {@link #freeze()} or by the system freeze. */
+    public boolean isFrozen() {
+        mutex.lock();
+        try {
+            return userFrozen || systemFrozen;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** The system freeze of a FREEZABLE queue ({@code freeze_workqueues_begin}/{@code thaw_workqueues}). */
+    void setSystemFrozen(boolean f) {
+        mutex.lock();
+        try {
+            systemFrozen = f;
+            applyFrozen();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    private void applyFrozen() {
+        boolean f = userFrozen || systemFrozen;
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                pwq.setFrozen(f);
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+    }
+
+    /** Whether any item of this queue is active (handed to the pool, running or not). */
+    boolean hasActive() {
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                if (pwq.nrActive > 0) {
+                    return true;
+                }
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return false;
+    }
+
+    /** The rescuer of a MEM_RECLAIM queue, or null. */
+    Rescuer rescuer() {
+        return rescuer;
     }
 
     /** The pwqs, for the engine's introspection. */
@@ -640,9 +739,7 @@ public final class Workqueue implements AutoCloseable {
                 effective.remove(WorkqueueFlag.PERCPU);
                 maxActive = 1;
             }
-            Workqueue wq = new Workqueue(this, effective);
-            Workqueues.register(wq);
-            return wq;
+            return Workqueues.register(new Workqueue(this, effective));
         }
     }
 }

@@ -104,7 +104,7 @@ public final class Workqueues {
 
     /** Whether the caller is a rescuer thread ({@code kworker/R-<name>}). */
     public static boolean currentIsRescuer() {
-        return false; // rescuers arrive with the self-regulation stage
+        return Worker.current() instanceof Rescuer;
     }
 
     /** Whether power-efficient mode ({@code -Dcmwq.powerEfficient=true}) makes POWER_EFFICIENT queues unbound. */
@@ -126,7 +126,7 @@ public final class Workqueues {
      */
     public static BlockingSection enterBlocking() {
         Worker w = Worker.current();
-        if (w == null) {
+        if (w == null || w.pool == null) {
             return BlockingSection.NONE;
         }
         if (w.blockingDepth++ == 0) {
@@ -175,6 +175,83 @@ public final class Workqueues {
         }
     }
 
+    // ---------------------------------------------------------------- freezing
+
+    private static final Object FREEZE_LOCK = new Object();
+    private static boolean freezing; // FREEZE_LOCK
+
+    /**
+     * The kernel's {@code freeze_workqueues_begin}: FREEZABLE queues start no new item (new and
+     * waiting items stay queued); items already running finish. Other queues are not affected.
+     * Idempotent.
+     */
+    public static void freezeAll() {
+        synchronized (FREEZE_LOCK) {
+            freezing = true;
+            for (Workqueue wq : QUEUES) {
+                if (wq.freezable) {
+                    wq.setSystemFrozen(true);
+                }
+            }
+        }
+    }
+
+    /**
+     * The kernel's {@code freeze_workqueues_busy}: whether any FREEZABLE queue still has active items
+     * (handed to a pool before the freeze and not finished).
+     */
+    public static boolean freezeBusy() {
+        synchronized (FREEZE_LOCK) {
+            for (Workqueue wq : QUEUES) {
+                if (wq.freezable && wq.hasActive()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** The kernel's {@code thaw_workqueues}: restores the FREEZABLE queues and starts what waited. */
+    public static void thawAll() {
+        synchronized (FREEZE_LOCK) {
+            freezing = false;
+            for (Workqueue wq : QUEUES) {
+                if (wq.freezable) {
+                    wq.setSystemFrozen(false);
+                }
+            }
+        }
+    }
+
+    /** Whether {@link #freezeAll()} is in force. */
+    public static boolean isFreezing() {
+        synchronized (FREEZE_LOCK) {
+            return freezing;
+        }
+    }
+
+    // ---------------------------------------------------------------- worker budget
+
+    /** The budget of normal workers across all pools ({@code -Dcmwq.maxWorkers}). */
+    public static int maxWorkers() {
+        return Tunables.maxWorkers();
+    }
+
+    /**
+     * Changes the worker budget. Lowering it retires no worker; it stops new ones. When a pool that
+     * needs a worker cannot create one, queues with a rescuer (MEM_RECLAIM) still progress.
+     *
+     * @throws IllegalArgumentException if {@code n} is below 1
+     */
+    public static void setMaxWorkers(int n) {
+        Tunables.setMaxWorkers(n);
+    }
+
+    /** Normal workers alive now, in all pools (rescuers not counted). */
+    public static int liveWorkers() {
+        return WorkerPool.LIVE_WORKERS.get();
+    }
+
     // ---------------------------------------------------------------- failures
 
     /**
@@ -205,8 +282,13 @@ public final class Workqueues {
 
     // ---------------------------------------------------------------- registry
 
-    static void register(Workqueue wq) {
-        QUEUES.add(wq);
+    /** Registers a new queue, frozen if it is FREEZABLE and the system is freezing, and starts it. */
+    static Workqueue register(Workqueue wq) {
+        synchronized (FREEZE_LOCK) {
+            QUEUES.add(wq);
+            wq.start(freezing && wq.freezable);
+        }
+        return wq;
     }
 
     static void unregister(Workqueue wq) {

@@ -1,0 +1,237 @@
+package dev.cmwq;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * The stand-in for the kernel's scheduler hooks ({@code wq_worker_sleeping}, {@code wq_worker_tick})
+ * and its pool timers (mayday, watchdog): one daemon thread, {@code cmwq-sampler}, that watches the
+ * pools whose items wait, the way Go's runtime monitor watches its processors.
+ */
+final class Sampler implements Runnable {
+    /*
+     * Implementation overview
+     *
+     * A pool is watched from the moment an item is put on its worklist without waking a worker
+     * (WorkerPool.insert: kick() returned false) until its worklist is empty. Pools enter through a
+     * lock-free inbox (a Treiber stack threaded through WorkerPool.nextWatched, so watching
+     * allocates nothing); the sampler drains it into its own list. With nothing watched it parks
+     * with no timeout: no periodic wake-ups.
+     *
+     * Each tick, under the pool's lock, for every per-lane pool:
+     *   - a counted worker whose thread is BLOCKED, WAITING or TIMED_WAITING (and not just queued
+     *     on the pool's own lock) is marked SLEEP_SAMPLED: nrRunning drops and the pool is kicked,
+     *     as wq_worker_sleeping does. Exact: a thread in those states is not running Java code.
+     *   - a counted RUNNABLE worker whose CPU clock did not advance since the last look while the
+     *     pool made no progress is blocked in native code (a socket read): it is marked too, but
+     *     speculatively, at most one worker per pool at a time, so that a preempted or GC-paused
+     *     CPU-bound worker can add at most one extra running item.
+     *   - a marked worker that runs again (not blocked, CPU clock advancing) is counted again
+     *     (wq_worker_running); its item's end clears the mark too.
+     *   - a counted worker whose item has used more CPU than cmwq.cpuIntensiveThresholdMs since it
+     *     started (or last woke) is flagged CPU_INTENSIVE (wq_worker_tick).
+     * Then, for every pool: a pool that needs a worker and cannot create one retries after the
+     * cool-down and sends maydays (10 ms into the streak, then every 100 ms); the watchdog checks
+     * progress. Reading a thread's state is a field read; the CPU clock is a system call made only
+     * for running workers of watched pools.
+     *
+     * The tick starts at MIN_INTERVAL when something changed and doubles up to MAX_INTERVAL while
+     * nothing does, so the reaction to a worker that blocks is at most MAX_INTERVAL plus a tick,
+     * and a long backlog behind a steady worker costs a few thousand cheap looks per second.
+     * The queueing path pays only for the watch() call when a backlog starts.
+     */
+
+    static final long MIN_INTERVAL_NANOS = 50_000;
+    static final long MAX_INTERVAL_NANOS = 500_000;
+    private static final int DROP = 0;
+    private static final int STEADY = 1;
+    private static final int CHANGED = 2;
+
+    private static final AtomicReference<WorkerPool> INBOX = new AtomicReference<>();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final Set<Class<?>> HOGS_REPORTED = ConcurrentHashMap.newKeySet();
+    /** The sampler's clock; a test seam for time. */
+    static volatile LongSupplier clock = System::nanoTime;
+    private static volatile Thread thread; // V: started on the first watch
+
+    private final ArrayList<WorkerPool> active = new ArrayList<>(); // S
+
+    private Sampler() {}
+
+    static long now() {
+        return clock.getAsLong();
+    }
+
+    /** Adds {@code pool} to the watch list; called under its lock when it starts to be watched. */
+    static void watch(WorkerPool pool) {
+        WorkerPool head;
+        do {
+            head = INBOX.get();
+            pool.nextWatched = head;
+        } while (!INBOX.compareAndSet(head, pool));
+        Thread t = thread;
+        if (t == null) {
+            t = start();
+        }
+        LockSupport.unpark(t);
+    }
+
+    private static synchronized Thread start() {
+        if (thread == null) {
+            Thread t = new Thread(null, new Sampler(), "cmwq-sampler", 0, false);
+            t.setDaemon(true);
+            t.setPriority(Thread.MAX_PRIORITY);
+            t.start();
+            thread = t;
+        }
+        return thread;
+    }
+
+    @Override
+    public void run() {
+        long interval = MIN_INTERVAL_NANOS;
+        while (true) {
+            for (WorkerPool p = INBOX.getAndSet(null); p != null; ) {
+                WorkerPool next = p.nextWatched;
+                p.nextWatched = null;
+                if (!active.contains(p)) {
+                    active.add(p);
+                }
+                p = next;
+            }
+            if (active.isEmpty()) {
+                LockSupport.park(this);
+                interval = MIN_INTERVAL_NANOS;
+                continue;
+            }
+            boolean changed = false;
+            long now = now();
+            for (int i = active.size() - 1; i >= 0; i--) {
+                int r;
+                try {
+                    r = sample(active.get(i), now);
+                } catch (Throwable t) {
+                    Workqueues.LOG.log(System.Logger.Level.ERROR, "cmwq-sampler: " + active.get(i), t);
+                    r = STEADY;
+                }
+                if (r == DROP) {
+                    active.remove(i);
+                } else if (r == CHANGED) {
+                    changed = true;
+                }
+            }
+            interval = changed ? MIN_INTERVAL_NANOS : Math.min(interval * 2, MAX_INTERVAL_NANOS);
+            LockSupport.parkNanos(this, interval);
+        }
+    }
+
+    /** One look at one pool, under its lock. */
+    static int sample(WorkerPool p, long now) {
+        p.lock.lock();
+        try {
+            if (p.worklist.isEmpty()) {
+                p.watched = false;
+                p.stallSince = 0;
+                return DROP;
+            }
+            boolean progressed = p.progress != p.sampledProgress;
+            p.sampledProgress = p.progress;
+            boolean changed = !p.unbound && Tunables.SAMPLER && sampleWorkers(p, progressed);
+            if (p.needToCreateWorker() || p.nrWorkers == 0) {
+                changed |= starving(p, now);
+            }
+            changed |= p.kick();
+            Watchdog.check(p, now);
+            return changed ? CHANGED : STEADY;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    private static boolean starving(WorkerPool p, long now) {
+        if (!p.managerActive && (p.failingSince == 0 || now - p.nextCreateAttempt >= 0) && p.createWorker()) {
+            return true;
+        }
+        if (p.failingSince != 0 && now - p.nextMayday >= 0) {
+            p.sendMaydays();
+            p.nextMayday = now + Tunables.MAYDAY_INTERVAL_NANOS;
+        }
+        return false;
+    }
+
+    /** The per-lane part: blocked, native-blocked, waking and CPU-hogging workers. */
+    private static boolean sampleWorkers(WorkerPool p, boolean progressed) {
+        boolean changed = false;
+        boolean speculating = false;
+        for (Worker w : p.workers) {
+            speculating |= w.speculative;
+        }
+        for (Worker w : p.workers) {
+            if (w.currentWork == null || (w.flags & Worker.PREP) != 0) {
+                continue;
+            }
+            Thread.State st = w.getState();
+            boolean blocked = (st == Thread.State.BLOCKED || st == Thread.State.WAITING
+                    || st == Thread.State.TIMED_WAITING) && !p.lock.hasQueuedThread(w);
+            if ((w.sleepMarks & Worker.SLEEP_SAMPLED) != 0) {
+                if (!blocked) {
+                    long cpu = THREADS.getThreadCpuTime(w.threadId());
+                    if (cpu != w.sampledCpu) {
+                        w.clearSleeping(Worker.SLEEP_SAMPLED);
+                        w.speculative = false;
+                        w.itemCpuStart = cpu; // the kernel restarts the hog clock on wake-up
+                        changed = true;
+                    }
+                    w.sampledCpu = cpu;
+                }
+                continue;
+            }
+            if (!w.counted()) {
+                continue; // announced asleep, or CPU-intensive
+            }
+            if (blocked) {
+                changed |= markBlocked(p, w);
+                continue;
+            }
+            long cpu = THREADS.getThreadCpuTime(w.threadId());
+            if (w.sampledItem != w.itemSeq) {
+                w.sampledItem = w.itemSeq;
+                w.itemCpuStart = cpu;
+            } else if (Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0
+                    && cpu - w.itemCpuStart > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
+                w.setFlags(Worker.CPU_INTENSIVE);
+                cpuHog(w.currentPwq, w.currentWork);
+                changed = true;
+            } else if (cpu == w.sampledCpu && !progressed && !speculating) {
+                w.speculative = true;
+                speculating = true;
+                changed |= markBlocked(p, w);
+            }
+            w.sampledCpu = cpu;
+        }
+        return changed;
+    }
+
+    private static boolean markBlocked(WorkerPool p, Worker w) {
+        if (w.markSleeping(Worker.SLEEP_SAMPLED) && p.kick() && w.currentPwq != null) {
+            w.currentPwq.stats[PoolWorkqueue.STAT_CM_WAKEUP]++;
+        }
+        return true;
+    }
+
+    /** Counts a CPU-intensive item and reports its function once, with the kernel's advice. */
+    static void cpuHog(PoolWorkqueue pwq, Work work) {
+        pwq.stats[PoolWorkqueue.STAT_CPU_INTENSIVE]++;
+        if (HOGS_REPORTED.add(work.fn.getClass())) {
+            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue: " + work.functionName()
+                    + " hogged CPU for >" + Tunables.CPU_INTENSIVE_THRESHOLD_NANOS / 1000
+                    + "us on " + pwq.wq.name() + ", consider switching to WQ_UNBOUND");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.cmwq;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The engine's settings, read once from system properties and validated: the kernel's
+ * {@code workqueue.*} module parameters. A bad value is an IllegalArgumentException naming the
+ * property and the value, thrown by the first use of cmwq.
+ */
+final class Tunables {
+    /** {@code cmwq.cpuIntensiveThresholdMs} (default 10; 0 disables): wq_cpu_intensive_thresh_us. */
+    static final long CPU_INTENSIVE_THRESHOLD_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(longProperty("cmwq.cpuIntensiveThresholdMs", 10, 0, 3_600_000));
+    /** {@code cmwq.idleTimeoutMs} (default 300000): IDLE_WORKER_TIMEOUT. */
+    static final long IDLE_TIMEOUT_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(longProperty("cmwq.idleTimeoutMs", 300_000, 1, 86_400_000));
+    /** {@code cmwq.watchdogThresholdMs} (default 30000; 0 disables): watchdog_thresh. */
+    static final long WATCHDOG_THRESHOLD_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(longProperty("cmwq.watchdogThresholdMs", 30_000, 0, 86_400_000));
+    /** {@code cmwq.sampler} (default true): detect blocking nobody announced. */
+    static final boolean SAMPLER = booleanProperty("cmwq.sampler", true);
+    /** The default of {@code cmwq.maxWorkers}: generous, far above what concurrency management needs. */
+    static final int DEFAULT_MAX_WORKERS = Math.max(1024, 128 * Lanes.count());
+    /** MAYDAY_INITIAL_TIMEOUT: how long a pool fails to create a worker before it calls rescuers. */
+    static final long MAYDAY_INITIAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** MAYDAY_INTERVAL: how often it calls again. */
+    static final long MAYDAY_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** CREATE_COOLDOWN: the pause after a failed worker creation. */
+    static final long CREATE_COOLDOWN_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** RESCUER_BATCH: items a rescuer runs for one pwq before it serves others. */
+    static final int RESCUER_BATCH = 16;
+
+    /** {@code cmwq.maxWorkers}: the budget of normal workers across all pools. */
+    private static volatile int maxWorkers =
+            (int) longProperty("cmwq.maxWorkers", DEFAULT_MAX_WORKERS, 1, Integer.MAX_VALUE);
+
+    private Tunables() {}
+
+    static int maxWorkers() {
+        return maxWorkers;
+    }
+
+    static void setMaxWorkers(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("maxWorkers " + n + " is below 1");
+        }
+        maxWorkers = n;
+    }
+
+    static long longProperty(String name, long def, long min, long max) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        long n;
+        try {
+            n = Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + name + "=" + v + " is not a whole number", e);
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("-D" + name + "=" + v + " is outside " + min + ".." + max);
+        }
+        return n;
+    }
+
+    static boolean booleanProperty(String name, boolean def) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("-D" + name + "=" + v + " is neither true nor false");
+        };
+    }
+}

@@ -1,0 +1,211 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Unannounced blocking, CPU hogs and the sampler's limits. */
+class SelfRegulationTest {
+    private final List<Workqueue> queues = new ArrayList<>();
+
+    private Workqueue queue(String name) {
+        Workqueue wq = Workqueue.builder(name).build();
+        queues.add(wq);
+        return wq;
+    }
+
+    @AfterEach
+    void tearDown() {
+        queues.forEach(Workqueue::destroy);
+    }
+
+    /** Item A blocks, without telling cmwq, until item B (queued behind it on the same lane) runs. */
+    private void assertNextItemStartsWhile(String name, int lane, java.util.function.Consumer<CountDownLatch> block) {
+        Workqueue wq = queue(name);
+        CountDownLatch bRan = new CountDownLatch(1);
+        CountDownLatch aDone = new CountDownLatch(1);
+        wq.queueOn(lane, new Work(() -> {
+            block.accept(bRan);
+            aDone.countDown();
+        }));
+        wq.queueOn(lane, new Work(bRan::countDown));
+        Probe.await(aDone, "the blocked item to be released by the item behind it");
+        assertThat(wq.stats().cmWakeups()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aWaitOnALatchLetsTheNextItemStart() {
+        assertNextItemStartsWhile("unannounced-latch", 0, bRan -> Probe.await(bRan, "B"));
+    }
+
+    @Test
+    void aSleepLetsTheNextItemStart() {
+        assertNextItemStartsWhile("unannounced-sleep", 1, bRan -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
+            while (bRan.getCount() > 0 && System.nanoTime() - deadline < 0) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    @Test
+    void aMonitorWaitLetsTheNextItemStart() {
+        Object monitor = new Object();
+        assertNextItemStartsWhile("unannounced-monitor", 2, bRan -> {
+            synchronized (monitor) {
+                while (bRan.getCount() > 0) {
+                    try {
+                        monitor.wait(5);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void aContendedLockLetsTheNextItemStart() {
+        ReentrantLock lock = new ReentrantLock();
+        lock.lock(); // held by the test thread until B ran
+        Workqueue wq = queue("unannounced-lock");
+        CountDownLatch bRan = new CountDownLatch(1);
+        CountDownLatch aDone = new CountDownLatch(1);
+        wq.queueOn(3, new Work(() -> {
+            lock.lock(); // BLOCKED/WAITING on a j.u.c lock
+            lock.unlock();
+            aDone.countDown();
+        }));
+        wq.queueOn(3, new Work(bRan::countDown));
+        Probe.await(bRan, "B to run while A waits for the lock");
+        lock.unlock();
+        Probe.await(aDone, "A");
+    }
+
+    @Test
+    void aSocketReadInNativeCodeLetsTheNextItemStart() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                Socket accepted = server.accept()) {
+            accepted.setSoTimeout((int) TimeUnit.SECONDS.toMillis(Probe.TIMEOUT_SECONDS));
+            InputStream in = accepted.getInputStream();
+            Workqueue wq = queue("unannounced-socket");
+            AtomicInteger got = new AtomicInteger(-2);
+            CountDownLatch aDone = new CountDownLatch(1);
+            wq.queueOn(4, new Work(() -> {
+                try {
+                    got.set(in.read()); // RUNNABLE in native code until B writes
+                } catch (Exception e) {
+                    got.set(-3);
+                }
+                aDone.countDown();
+            }));
+            wq.queueOn(4, new Work(() -> {
+                try {
+                    client.getOutputStream().write(42);
+                    client.getOutputStream().flush();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+            Probe.await(aDone, "the reader, released by the writer queued behind it");
+            assertThat(got).hasValue(42);
+        }
+    }
+
+    @Test
+    void cpuBoundItemsNeverRunMoreThanTwoAtOnceOnALane() {
+        Workqueue wq = queue("false-positives");
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger max = new AtomicInteger();
+        int n = 20;
+        CountDownLatch done = new CountDownLatch(n);
+        for (int i = 0; i < n; i++) {
+            wq.queueOn(5, new Work(() -> {
+                max.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                ConcurrencyManagementTest.spin(TimeUnit.MILLISECONDS.toNanos(3));
+                inside.decrementAndGet();
+                done.countDown();
+            }));
+        }
+        Probe.await(done, "CPU-bound items");
+        assertThat(max.get()).isBetween(1, 2);
+    }
+
+    @Test
+    void anItemThatHogsTheCpuIsFlaggedAndStopsBlockingItsLane() {
+        Workqueue wq = queue("hog");
+        CountDownLatch secondStarted = new CountDownLatch(1);
+        AtomicInteger hogSawSecond = new AtomicInteger();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        wq.queueOn(6, new Work(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
+            long cpuStart = threads.getCurrentThreadCpuTime();
+            // Computes, never sleeps, for at least 3 thresholds of CPU time and until the item
+            // behind it started (a preempted hog may let it start earlier: that is allowed).
+            while ((secondStarted.getCount() > 0
+                    || threads.getCurrentThreadCpuTime() - cpuStart < TimeUnit.MILLISECONDS.toNanos(30))
+                    && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
+            if (secondStarted.getCount() == 0) {
+                hogSawSecond.incrementAndGet();
+            }
+        }));
+        wq.queueOn(6, new Work(secondStarted::countDown));
+        wq.flush();
+        assertThat(hogSawSecond).as("the item behind the hog started while the hog ran").hasValue(1);
+        assertThat(wq.stats().cpuIntensive()).isEqualTo(1);
+    }
+
+    @Test
+    void aLongItemWithNothingBehindItIsCountedCpuIntensiveAtItsEnd() {
+        Workqueue wq = queue("hog-alone");
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Work hog = new Work(() -> {
+            long cpuStart = threads.getCurrentThreadCpuTime();
+            while (threads.getCurrentThreadCpuTime() - cpuStart < TimeUnit.MILLISECONDS.toNanos(30)) {
+                Thread.onSpinWait();
+            }
+        });
+        wq.queueOn(7, hog);
+        wq.flush();
+        assertThat(wq.stats().cpuIntensive()).isEqualTo(1);
+        assertThat(wq.stats().cpuTimeNanos()).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+
+    @Test
+    void badSettingsAreRejectedWithTheirValue() {
+        assertThatThrownBy(() -> Workqueues.setMaxWorkers(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
+        System.setProperty("cmwq.test.bad", "ten");
+        try {
+            assertThatThrownBy(() -> Tunables.longProperty("cmwq.test.bad", 1, 0, 10))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cmwq.test.bad=ten");
+            System.setProperty("cmwq.test.bad", "-5");
+            assertThatThrownBy(() -> Tunables.longProperty("cmwq.test.bad", 1, 0, 10))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-5");
+            System.setProperty("cmwq.test.bad", "maybe");
+            assertThatThrownBy(() -> Tunables.booleanProperty("cmwq.test.bad", true))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maybe");
+        } finally {
+            System.clearProperty("cmwq.test.bad");
+        }
+    }
+}
