@@ -56,6 +56,8 @@ final class Sampler implements Runnable {
     private static final AtomicReference<WorkerPool> INBOX = new AtomicReference<>();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final Set<Class<?>> HOGS_REPORTED = ConcurrentHashMap.newKeySet();
+    /** Whether blocking nobody announced is detected ({@code -Dcmwq.sampler}); a test seam. */
+    static volatile boolean detectBlocking = Tunables.SAMPLER;
     /** The sampler's clock; a test seam for time. */
     static volatile LongSupplier clock = System::nanoTime;
     private static volatile Thread thread; // V: started on the first watch
@@ -142,7 +144,7 @@ final class Sampler implements Runnable {
             }
             boolean progressed = p.progress != p.sampledProgress;
             p.sampledProgress = p.progress;
-            boolean changed = !p.unbound && Tunables.SAMPLER && sampleWorkers(p, progressed);
+            boolean changed = !p.unbound && detectBlocking && sampleWorkers(p, progressed);
             if (p.needToCreateWorker() || p.nrWorkers == 0) {
                 changed |= starving(p, now);
             }
