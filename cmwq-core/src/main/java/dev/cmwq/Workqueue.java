@@ -217,6 +217,7 @@ public final class Workqueue implements AutoCloseable {
         }
         Objects.requireNonNull(work, "work");
         long nanos = DelayedWork.checkDelay(delay);
+        checkAccepting(work); // before modify steals PENDING: a refused call must leave it queued
         return work.modify(this, lane, nanos);
     }
 
@@ -267,7 +268,22 @@ public final class Workqueue implements AutoCloseable {
 
     private void rejectQueueing(Work work) {
         work.updateQueued(Work.PENDING, 0);
-        throw new IllegalStateException("cannot queue " + work + " on " + this
+        throw refusal(work);
+    }
+
+    /**
+     * Throws if the queue refuses the caller's items (destroyed, or draining and the caller is not
+     * one of its items), for calls that would change the item before enqueue could refuse it. A
+     * drain that starts after this check is still caught by enqueue.
+     */
+    private void checkAccepting(Work work) {
+        if ((destroying || drainers.get() > 0) && !isChainedCaller()) {
+            throw refusal(work);
+        }
+    }
+
+    private IllegalStateException refusal(Work work) {
+        return new IllegalStateException("cannot queue " + work + " on " + this
                 + (destroyed || destroying ? ": it is destroyed" : ": it is draining"));
     }
 
