@@ -221,6 +221,28 @@ public final class Workqueue implements AutoCloseable {
         return work.modify(this, lane, nanos);
     }
 
+    /**
+     * The kernel's {@code enable_and_queue_work}: {@link Work#enable()}, and if that brought the
+     * disable count to zero, {@link #queue(Work)}. Requests refused while the item was disabled are
+     * not remembered: it is queued once.
+     *
+     * @return true if the count reached zero and the item was queued (or was already pending);
+     *     false if it is still disabled
+     * @throws NullPointerException if {@code work} is null
+     * @throws IllegalStateException if the item is not disabled, or the queue is destroyed, or
+     *     draining and the caller is not one of its items; both are checked before the count
+     *     changes
+     */
+    public boolean enableAndQueue(Work work) {
+        Objects.requireNonNull(work, "work");
+        checkAccepting(work);
+        if (!work.enableInternal()) {
+            return false;
+        }
+        queueInternal(-1, work);
+        return true;
+    }
+
     /** Takes PENDING, then queues; lane -1 is the caller's lane. */
     boolean queueInternal(int lane, Work work) {
         long s = work.getAndSetPending();

@@ -39,4 +39,49 @@ class WorkqueueRejectionTest {
         gate.open();
         Probe.await(ran, "the item to run where it was queued");
     }
+
+    @Test
+    void enableAndQueueOnADestroyedQueueLeavesTheDisableCount() {
+        Workqueue dead = Workqueue.builder("dead").build();
+        dead.destroy();
+        Work item = new Work(() -> {});
+        item.disable();
+
+        assertThatThrownBy(() -> dead.enableAndQueue(item))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("dead");
+
+        assertThat(item.disableCount()).isEqualTo(1);
+        assertThat(item.isPending()).isFalse();
+    }
+
+    @Test
+    void enableAndQueueQueuesOnlyWhenTheCountReachesZero() {
+        parking = Workqueue.builder("parking").ordered().build();
+        parking.queue(new Work(gate::pass));
+        gate.awaitEntered("blocker to start");
+        CountDownLatch ran = new CountDownLatch(1);
+        Work item = new Work(ran::countDown);
+        item.disable();
+        item.disable();
+
+        assertThat(parking.enableAndQueue(item)).isFalse();
+        assertThat(item.isPending()).isFalse();
+        assertThat(parking.enableAndQueue(item)).isTrue();
+        assertThat(item.isPending()).isTrue();
+        gate.open();
+        Probe.await(ran, "the enabled item to run");
+    }
+
+    @Test
+    void enableAndQueueOfAnItemThatIsNotDisabledThrowsAndQueuesNothing() {
+        Workqueue wq = Workqueue.builder("not-disabled").build();
+        try {
+            Work item = new Work(() -> {});
+            assertThatThrownBy(() -> wq.enableAndQueue(item))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("not disabled");
+            assertThat(item.isPending()).isFalse();
+        } finally {
+            wq.destroy();
+        }
+    }
 }
