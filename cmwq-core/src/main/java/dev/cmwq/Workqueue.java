@@ -31,9 +31,10 @@ public final class Workqueue implements AutoCloseable {
      * draining or destroying is checked after PENDING is taken and undone with it.
      *
      * Flush colors. Every queued item carries its pwq's workColor and counts in nrInFlight[color].
-     * flush() serialises flushers on the mutex; each advances workColor on every pwq (under the
-     * pool lock), arms the pwqs that still have items of the old color, and parks until the last of
-     * them drains (pwqFlushed). Because flushes are serialised, only the current color can have
+     * flush() serialises flushers on flushLock; each advances workColor on every pwq (under the
+     * mutex and the pool lock), arms the pwqs that still have items of the old color, and parks
+     * until the last of them drains (pwqFlushed). It parks holding flushLock but not the mutex, so
+     * the queue's other calls (max_active, destroy), also from its own items, never wait for it. Because flushes are serialised, only the current color can have
      * items in flight when a flush starts, so waiting for it waits for everything queued before the
      * call, and items queued later (new color) cannot livelock it. Waiting for an earlier flush is
      * never longer than waiting for the caller's own items, so serialising costs nothing.
@@ -58,8 +59,9 @@ public final class Workqueue implements AutoCloseable {
     private int maxActive; // W
     private int minActive; // W
     private int workColor; // W
-    private final AtomicInteger pwqsToFlush = new AtomicInteger();
-    private volatile Thread flusher; // W for writes
+    private final ReentrantLock flushLock = new ReentrantLock(); // serialises flushers
+    private final AtomicInteger pwqsToFlush = new AtomicInteger(); // flushLock for set()
+    private volatile Thread flusher; // flushLock for writes
     private final AtomicInteger drainers = new AtomicInteger();
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
@@ -335,8 +337,21 @@ public final class Workqueue implements AutoCloseable {
 
     private void flushInternal() {
         try (BlockingSection ignored = Workqueues.enterBlocking()) {
-            mutex.lock();
+            flushLock.lock();
         }
+        try {
+            if (startFlush()) {
+                Workqueues.waitUninterruptibly(() -> pwqsToFlush.get() == 0, this);
+            }
+            flusher = null;
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** Advances the flush color on every pwq (flushLock held); whether any has items to wait for. */
+    private boolean startFlush() {
+        mutex.lock();
         try {
             int color = workColor;
             int next = (color + 1) % Work.NR_COLORS;
@@ -355,10 +370,7 @@ public final class Workqueue implements AutoCloseable {
                 }
             }
             workColor = next;
-            if (pwqsToFlush.decrementAndGet() != 0) {
-                Workqueues.waitUninterruptibly(() -> pwqsToFlush.get() == 0, this);
-            }
-            flusher = null;
+            return pwqsToFlush.decrementAndGet() != 0;
         } finally {
             mutex.unlock();
         }
