@@ -31,9 +31,10 @@ public final class Workqueue implements AutoCloseable {
      * draining or destroying is checked after PENDING is taken and undone with it.
      *
      * Flush colors. Every queued item carries its pwq's workColor and counts in nrInFlight[color].
-     * flush() serialises flushers on the mutex; each advances workColor on every pwq (under the
-     * pool lock), arms the pwqs that still have items of the old color, and parks until the last of
-     * them drains (pwqFlushed). Because flushes are serialised, only the current color can have
+     * flush() serialises flushers on flushLock; each advances workColor on every pwq (under the
+     * mutex and the pool lock), arms the pwqs that still have items of the old color, and parks
+     * until the last of them drains (pwqFlushed). It parks holding flushLock but not the mutex, so
+     * the queue's other calls (max_active, destroy), also from its own items, never wait for it. Because flushes are serialised, only the current color can have
      * items in flight when a flush starts, so waiting for it waits for everything queued before the
      * call, and items queued later (new color) cannot livelock it. Waiting for an earlier flush is
      * never longer than waiting for the caller's own items, so serialising costs nothing.
@@ -60,8 +61,9 @@ public final class Workqueue implements AutoCloseable {
     private int maxActive; // W
     private int minActive; // W
     private int workColor; // W
-    private final AtomicInteger pwqsToFlush = new AtomicInteger();
-    private volatile Thread flusher; // W for writes
+    private final ReentrantLock flushLock = new ReentrantLock(); // serialises flushers
+    private final AtomicInteger pwqsToFlush = new AtomicInteger(); // flushLock for set()
+    private volatile Thread flusher; // flushLock for writes
     private final AtomicInteger drainers = new AtomicInteger();
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
@@ -233,7 +235,30 @@ public final class Workqueue implements AutoCloseable {
         }
         Objects.requireNonNull(work, "work");
         long nanos = DelayedWork.checkDelay(delay);
+        checkAccepting(work); // before modify steals PENDING: a refused call must leave it queued
         return work.modify(this, lane, nanos);
+    }
+
+    /**
+     * The kernel's {@code enable_and_queue_work}: {@link Work#enable()}, and if that brought the
+     * disable count to zero, {@link #queue(Work)}. Requests refused while the item was disabled are
+     * not remembered: it is queued once.
+     *
+     * @return true if the count reached zero and the item was queued (or was already pending);
+     *     false if it is still disabled
+     * @throws NullPointerException if {@code work} is null
+     * @throws IllegalStateException if the item is not disabled, or the queue is destroyed, or
+     *     draining and the caller is not one of its items; both are checked before the count
+     *     changes
+     */
+    public boolean enableAndQueue(Work work) {
+        Objects.requireNonNull(work, "work");
+        checkAccepting(work);
+        if (!work.enableInternal()) {
+            return false;
+        }
+        queueInternal(-1, work);
+        return true;
     }
 
     /** Takes PENDING, then queues; lane -1 is the caller's lane. */
@@ -283,7 +308,22 @@ public final class Workqueue implements AutoCloseable {
 
     private void rejectQueueing(Work work) {
         work.updateQueued(Work.PENDING, 0);
-        throw new IllegalStateException("cannot queue " + work + " on " + this
+        throw refusal(work);
+    }
+
+    /**
+     * Throws if the queue refuses the caller's items (destroyed, or draining and the caller is not
+     * one of its items), for calls that would change the item before enqueue could refuse it. A
+     * drain that starts after this check is still caught by enqueue.
+     */
+    private void checkAccepting(Work work) {
+        if ((destroying || drainers.get() > 0) && !isChainedCaller()) {
+            throw refusal(work);
+        }
+    }
+
+    private IllegalStateException refusal(Work work) {
+        return new IllegalStateException("cannot queue " + work + " on " + this
                 + (destroyed || destroying ? ": it is destroyed" : ": it is draining"));
     }
 
@@ -313,8 +353,21 @@ public final class Workqueue implements AutoCloseable {
 
     private void flushInternal() {
         try (BlockingSection ignored = Workqueues.enterBlocking()) {
-            mutex.lock();
+            flushLock.lock();
         }
+        try {
+            if (startFlush()) {
+                Workqueues.waitUninterruptibly(() -> pwqsToFlush.get() == 0, this);
+            }
+            flusher = null;
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** Advances the flush color on every pwq (flushLock held); whether any has items to wait for. */
+    private boolean startFlush() {
+        mutex.lock();
         try {
             int color = workColor;
             int next = (color + 1) % Work.NR_COLORS;
@@ -333,10 +386,7 @@ public final class Workqueue implements AutoCloseable {
                 }
             }
             workColor = next;
-            if (pwqsToFlush.decrementAndGet() != 0) {
-                Workqueues.waitUninterruptibly(() -> pwqsToFlush.get() == 0, this);
-            }
-            flusher = null;
+            return pwqsToFlush.decrementAndGet() != 0;
         } finally {
             mutex.unlock();
         }

@@ -1,6 +1,7 @@
 package dev.cmwq;
 
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -39,10 +40,14 @@ public enum WorkqueueFlag {
     /** Every bit that names a flag; any other bit is unknown. */
     static final int KNOWN_BITS = bitsOf(EnumSet.allOf(WorkqueueFlag.class));
 
-    /** The bits of {@code flags}, OR-ed. */
+    /**
+     * The bits of {@code flags}, OR-ed.
+     *
+     * @throws NullPointerException if {@code flags} is null
+     */
     public static int bitsOf(Set<WorkqueueFlag> flags) {
         int bits = 0;
-        for (WorkqueueFlag f : flags) {
+        for (WorkqueueFlag f : Objects.requireNonNull(flags, "flags")) {
             bits |= f.bit;
         }
         return bits;

@@ -1,0 +1,153 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every bad input of the idiomatic API's public methods: the exception type, a message that names
+ * the bad value (the parameter's name for a null), and the fixtures left as they were. The same
+ * cases, in words, are in {@code docs/bad-input.md}.
+ */
+class BadInputTest {
+    private static final int BAD_LANE = Workqueues.lanes();
+    private static Workqueue live; // unbound, max_active 4
+    private static Workqueue percpu;
+    private static Workqueue ordered;
+    private static Workqueue dead;
+    private static final Work WORK = new Work(() -> { });
+    private static final DelayedWork DWORK = new DelayedWork(() -> { });
+    private static final DelayedWork SATURATED = new DelayedWork(() -> { });
+
+    @BeforeAll
+    static void setUp() {
+        live = Workqueue.builder("idiomatic-live").unbound().maxActive(4).build();
+        percpu = Workqueue.builder("idiomatic-percpu").build();
+        ordered = Workqueue.builder("idiomatic-ordered").ordered().build();
+        dead = Workqueue.builder("idiomatic-dead").build();
+        dead.destroy();
+        for (int i = 0; i < Work.MAX_DISABLE; i++) {
+            SATURATED.disable();
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        live.destroy();
+        percpu.destroy();
+        ordered.destroy();
+    }
+
+    private static String snapshot() {
+        StringBuilder sb = new StringBuilder();
+        for (Work w : List.of(WORK, DWORK, SATURATED)) {
+            sb.append(w.functionName()).append(" busy=").append(w.busy()).append(" disabled=")
+                    .append(w.disableCount()).append('\n');
+        }
+        for (Workqueue wq : List.of(live, percpu, ordered, dead)) {
+            sb.append(wq.name()).append(" max=").append(wq.maxActive()).append(" min=").append(wq.minActive())
+                    .append(" destroyed=").append(wq.isDestroyed()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static final List<Arguments> CASES = new ArrayList<>();
+
+    private static void npe(String call, String param, ThrowingCallable c) {
+        CASES.add(Arguments.of(Named.of(call, c), NullPointerException.class, param));
+    }
+
+    private static void iae(String call, String value, ThrowingCallable c) {
+        CASES.add(Arguments.of(Named.of(call, c), IllegalArgumentException.class, value));
+    }
+
+    private static void ise(String call, String mention, ThrowingCallable c) {
+        CASES.add(Arguments.of(Named.of(call, c), IllegalStateException.class, mention));
+    }
+
+    static Stream<Arguments> cases() {
+        CASES.clear();
+        Duration negative = Duration.ofMillis(-1);
+        npe("Workqueue.builder(null)", "name", () -> Workqueue.builder(null));
+        iae("Workqueue.builder(\"\")", "\"\"", () -> Workqueue.builder(""));
+        iae("Workqueue.builder(\" \")", "\" \"", () -> Workqueue.builder(" "));
+        npe("Builder.flags((WorkqueueFlag[]) null)", "flags", () -> Workqueue.builder("x").flags((WorkqueueFlag[]) null));
+        npe("Builder.flags(null element)", "flag", () -> Workqueue.builder("x").flags(new WorkqueueFlag[] {null}));
+        npe("Builder.flags((Set) null)", "flags", () -> Workqueue.builder("x").flags((Set<WorkqueueFlag>) null));
+        iae("Builder.maxActive(-1)", "-1", () -> Workqueue.builder("x").maxActive(-1));
+        iae("Builder.maxActive(2049)", "2049", () -> Workqueue.builder("x").maxActive(2049));
+        iae("Builder.minActive(-1)", "-1", () -> Workqueue.builder("x").minActive(-1));
+        iae("Builder.minActive(2049)", "2049", () -> Workqueue.builder("x").minActive(2049));
+        iae("Builder.ordered().maxActive(2).build()", "2", () -> Workqueue.builder("x").ordered().maxActive(2).build());
+        iae("WorkqueueFlag.fromBits(1 << 9)", "0x200", () -> WorkqueueFlag.fromBits(1 << 9));
+        npe("WorkqueueFlag.bitsOf(null)", "flags", () -> WorkqueueFlag.bitsOf(null));
+        npe("new Work(null)", "fn", () -> new Work(null));
+        npe("new DelayedWork(null)", "fn", () -> new DelayedWork(null));
+
+        npe("queue(null)", "work", () -> live.queue(null));
+        ise("queue on a destroyed queue", "idiomatic-dead", () -> dead.queue(WORK));
+        iae("queueOn(-1, work)", "-1", () -> live.queueOn(-1, WORK));
+        iae("queueOn(lanes(), work)", "lane " + BAD_LANE, () -> live.queueOn(BAD_LANE, WORK));
+        npe("queueOn(0, null)", "work", () -> live.queueOn(0, null));
+        npe("queueDelayed(null, ZERO)", "work", () -> live.queueDelayed(null, Duration.ZERO));
+        npe("queueDelayed(dwork, null)", "delay", () -> live.queueDelayed(DWORK, null));
+        iae("queueDelayed(dwork, -1 ms)", "PT-0.001S", () -> live.queueDelayed(DWORK, negative));
+        ise("queueDelayed on a destroyed queue", "idiomatic-dead", () -> dead.queueDelayed(DWORK, Duration.ZERO));
+        iae("queueDelayedOn(-2, dwork, ZERO)", "-2", () -> live.queueDelayedOn(-2, DWORK, Duration.ZERO));
+        iae("queueDelayedOn(lanes(), dwork, ZERO)", "lane " + BAD_LANE,
+                () -> live.queueDelayedOn(BAD_LANE, DWORK, Duration.ZERO));
+        npe("modDelayed(null, ZERO)", "work", () -> live.modDelayed(null, Duration.ZERO));
+        npe("modDelayed(dwork, null)", "delay", () -> live.modDelayed(DWORK, null));
+        iae("modDelayed(dwork, -1 ms)", "PT-0.001S", () -> live.modDelayed(DWORK, negative));
+        ise("modDelayed on a destroyed queue", "idiomatic-dead", () -> dead.modDelayed(DWORK, Duration.ZERO));
+        iae("modDelayedOn(-2, dwork, ZERO)", "-2", () -> live.modDelayedOn(-2, DWORK, Duration.ZERO));
+        npe("enableAndQueue(null)", "work", () -> live.enableAndQueue(null));
+        ise("enableAndQueue(not disabled)", "not disabled", () -> live.enableAndQueue(WORK));
+        iae("setMaxActive(0)", "0", () -> live.setMaxActive(0));
+        iae("setMaxActive(2049)", "2049", () -> live.setMaxActive(2049));
+        ise("setMaxActive on an ordered queue", "idiomatic-ordered", () -> ordered.setMaxActive(1));
+        iae("setMinActive(-1)", "-1", () -> live.setMinActive(-1));
+        iae("setMinActive(max_active + 1)", "5", () -> live.setMinActive(5));
+        ise("setMinActive on a per-CPU queue", "idiomatic-percpu", () -> percpu.setMinActive(1));
+        ise("setMinActive on an ordered queue", "idiomatic-ordered", () -> ordered.setMinActive(0));
+        iae("congested(-1)", "-1", () -> live.congested(-1));
+        iae("congested(lanes())", "lane " + BAD_LANE, () -> live.congested(BAD_LANE));
+
+        ise("Work.enable() of an item that is not disabled", "not disabled", WORK::enable);
+        ise("Work.disable() past 65535", "65535", SATURATED::disable);
+        ise("Work.disableSync() past 65535", "65535", SATURATED::disableSync);
+        ise("Work.cancelSync() past 65535", "65535", SATURATED::cancelSync);
+        npe("Workqueues.setFailureHandler(null)", "handler", () -> Workqueues.setFailureHandler(null));
+        npe("Workqueues.managedBlock(null)", "blocker", () -> Workqueues.managedBlock(null));
+        return CASES.stream();
+    }
+
+    @ParameterizedTest(name = "{0} throws {1}")
+    @MethodSource("cases")
+    void badInputThrowsNamingTheValueAndChangesNothing(ThrowingCallable call, Class<? extends Throwable> type,
+            String mentions) {
+        String before = snapshot();
+
+        Throwable thrown = catchThrowable(call);
+
+        assertThat(thrown).isInstanceOf(type);
+        if (type == NullPointerException.class) {
+            assertThat(thrown).hasMessage(mentions);
+        } else {
+            assertThat(thrown).hasMessageContaining(mentions);
+        }
+        assertThat(snapshot()).as("state after the call").isEqualTo(before);
+    }
+}
