@@ -61,10 +61,16 @@ final class Sampler implements Runnable {
     /** The sampler's clock; a test seam for time. */
     static volatile LongSupplier clock = System::nanoTime;
     private static volatile Thread thread; // V: started on the first watch
+    private static volatile long ticks; // V: written by the sampler thread only
 
     private final ArrayList<WorkerPool> active = new ArrayList<>(); // S
 
     private Sampler() {}
+
+    /** How many times the sampler has looked at its pools (for tests and the dump). */
+    static long ticks() {
+        return ticks;
+    }
 
     static long now() {
         return clock.getAsLong();
@@ -128,6 +134,7 @@ final class Sampler implements Runnable {
                     changed = true;
                 }
             }
+            ticks++;
             interval = changed ? MIN_INTERVAL_NANOS : Math.min(interval * 2, MAX_INTERVAL_NANOS);
             LockSupport.parkNanos(this, interval);
         }

@@ -647,36 +647,25 @@ public final class LinuxWorkqueue {
     // ---------------------------------------------------------------- freezer
 
     /**
-     * Starts freezing: freezable queues stop starting items, which stay queued until
-     * {@link #thaw_workqueues()}. Not implemented yet (a later stage of cmwq).
-     *
-     * @throws UnsupportedOperationException always, for now
+     * The kernel's {@code freeze_workqueues_begin}: {@link #WQ_FREEZABLE} queues start no new item
+     * (new and waiting items stay queued until {@link #thaw_workqueues()}); items already running
+     * finish. Other queues are not affected.
      */
     public static void freeze_workqueues_begin() {
-        throw freezerNotBuilt("freeze_workqueues_begin");
+        Workqueues.freezeAll();
     }
 
     /**
-     * Whether a freezable queue still has items running since {@link #freeze_workqueues_begin()}.
-     * Not implemented yet.
-     *
-     * @throws UnsupportedOperationException always, for now
+     * The kernel's {@code freeze_workqueues_busy}: whether a freezable queue still has active items
+     * (handed to a pool before the freeze began, not finished yet).
      */
     public static boolean freeze_workqueues_busy() {
-        throw freezerNotBuilt("freeze_workqueues_busy");
+        return Workqueues.freezeBusy();
     }
 
-    /**
-     * Ends freezing: freezable queues start their waiting items again. Not implemented yet.
-     *
-     * @throws UnsupportedOperationException always, for now
-     */
+    /** The kernel's {@code thaw_workqueues}: freezable queues start their waiting items again. */
     public static void thaw_workqueues() {
-        throw freezerNotBuilt("thaw_workqueues");
-    }
-
-    private static UnsupportedOperationException freezerNotBuilt(String fn) {
-        return new UnsupportedOperationException(fn + "(): the freezer is not implemented in cmwq yet");
+        Workqueues.thawAll();
     }
 
     // ---------------------------------------------------------------- helpers

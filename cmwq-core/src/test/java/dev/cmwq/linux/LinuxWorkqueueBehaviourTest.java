@@ -319,13 +319,28 @@ class LinuxWorkqueueBehaviourTest {
     // ---------------------------------------------------------------- freezer
 
     @Test
-    void theFreezerIsNotImplementedYetAndSaysSo() {
-        assertThatThrownBy(LinuxWorkqueue::freeze_workqueues_begin)
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("freeze_workqueues_begin");
-        assertThatThrownBy(LinuxWorkqueue::freeze_workqueues_busy)
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("freeze_workqueues_busy");
-        assertThatThrownBy(LinuxWorkqueue::thaw_workqueues)
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("thaw_workqueues");
+    void theFreezerHoldsFreezableQueuesOnlyUntilThaw() {
+        Workqueue freezable = alloc_workqueue("freezer-f", WQ_FREEZABLE | WQ_UNBOUND, 0);
+        Workqueue plain = alloc_workqueue("freezer-p", WQ_UNBOUND, 0);
+        try {
+            freeze_workqueues_begin();
+            java.util.concurrent.CountDownLatch plainRan = new java.util.concurrent.CountDownLatch(1);
+            Work held = new Work(() -> {});
+            assertThat(queue_work(freezable, held)).isTrue();
+            assertThat(queue_work(plain, new Work(plainRan::countDown))).isTrue();
+            try {
+                assertThat(plainRan.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertThat(work_pending(held)).as("frozen: stays queued").isTrue();
+            assertThat(freeze_workqueues_busy()).isFalse();
+        } finally {
+            thaw_workqueues();
+        }
+        flush_workqueue(freezable);
+        destroy_workqueue(freezable);
+        destroy_workqueue(plain);
     }
 
     // ---------------------------------------------------------------- delayed work with a timer

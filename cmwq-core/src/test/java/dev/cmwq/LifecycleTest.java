@@ -1,0 +1,232 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Worker lifecycle, forward progress under worker starvation, freezing and the watchdog. */
+class LifecycleTest {
+    private final List<Workqueue> queues = new ArrayList<>();
+
+    private Workqueue track(Workqueue wq) {
+        queues.add(wq);
+        return wq;
+    }
+
+    @AfterEach
+    void tearDown() {
+        WorkerPool.starter = Thread::start;
+        Sampler.clock = System::nanoTime;
+        Watchdog.sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
+        Watchdog.thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
+        queues.forEach(Workqueue::destroy);
+    }
+
+    private static final OutOfMemoryError NO_THREADS = new OutOfMemoryError("unable to create native thread: test");
+
+    /** Makes every worker creation fail, as the thread factory would when the OS refuses threads. */
+    private static void failThreadCreation() {
+        WorkerPool.starter = t -> {
+            throw NO_THREADS;
+        };
+    }
+
+    @Test
+    void idleWorkersBeyondTheKernelsRatioAreCulledOldestFirstKeepingTwo() {
+        Workqueue wq = track(Workqueue.builder("cull").build());
+        int n = 12;
+        Probe.Gate gate = new Probe.Gate(n);
+        for (int i = 0; i < n; i++) {
+            wq.queueOn(7, new Work(gate::pass)); // announced blocking: each item gets a worker
+        }
+        gate.awaitEntered("12 items on 12 workers");
+        gate.open();
+        wq.flush();
+        WorkerPool pool = wq.pwqs()[7].pool;
+        pool.lock.lock();
+        try {
+            int before = pool.nrWorkers;
+            assertThat(before).isGreaterThanOrEqualTo(n);
+            assertThat(pool.cullIdleWorkers(System.nanoTime())).as("not idle long enough").isZero();
+            int culled = pool.cullIdleWorkers(System.nanoTime() + Tunables.IDLE_TIMEOUT_NANOS + 1);
+            assertThat(culled).isPositive();
+            assertThat(pool.nrWorkers).isEqualTo(before - culled);
+            assertThat(pool.nrIdle).isGreaterThanOrEqualTo(2);
+            assertThat(pool.tooManyWorkers()).isFalse();
+        } finally {
+            pool.lock.unlock();
+        }
+        CountDownLatch ran = new CountDownLatch(1);
+        wq.queueOn(7, new Work(ran::countDown));
+        Probe.await(ran, "an item after culling");
+    }
+
+    @Test
+    void aMemReclaimQueueProgressesThroughItsRescuerWhenNoWorkerCanBeCreated() {
+        Workqueue plain = track(Workqueue.builder("starved-plain").build());
+        Workqueue reclaim = track(Workqueue.builder("starved-reclaim").memReclaim().build());
+        assertThat(reclaim.rescuer().getName()).isEqualTo("kworker/R-starved-reclaim");
+        WorkerPool pool = plain.pwqs()[6].pool;
+        failThreadCreation();
+        Probe.Gate gate = new Probe.Gate(1);
+        // Block every worker the pool has (announced), so that items wait and none can be created.
+        int workers;
+        pool.lock.lock();
+        try {
+            workers = pool.nrWorkers;
+        } finally {
+            pool.lock.unlock();
+        }
+        int blockers = workers + 2;
+        for (int i = 0; i < blockers; i++) {
+            plain.queueOn(6, new Work(gate::pass));
+        }
+        gate.awaitEntered("a blocker");
+        CountDownLatch plainRan = new CountDownLatch(1);
+        plain.queueOn(6, new Work(plainRan::countDown));
+        AtomicReference<String> rescuedBy = new AtomicReference<>();
+        AtomicReference<Boolean> isRescuer = new AtomicReference<>();
+        CountDownLatch rescued = new CountDownLatch(1);
+        reclaim.queueOn(6, new Work(() -> {
+            rescuedBy.set(Thread.currentThread().getName());
+            isRescuer.set(Workqueues.currentIsRescuer());
+            rescued.countDown();
+        }));
+        Probe.await(rescued, "the MEM_RECLAIM item, run by its rescuer");
+        assertThat(rescuedBy.get()).isEqualTo("kworker/R-starved-reclaim");
+        assertThat(isRescuer.get()).isTrue();
+        assertThat(reclaim.stats().maydays()).isGreaterThanOrEqualTo(1);
+        assertThat(reclaim.stats().rescued()).isEqualTo(1);
+        assertThat(plainRan.getCount()).as("a queue without rescuer waits").isEqualTo(1);
+        assertThat(plain.stats().rescued()).isZero();
+        WorkerPool.starter = Thread::start;
+        gate.open();
+        Probe.await(plainRan, "the plain item, once a worker frees up");
+    }
+
+    @Test
+    void theWorkerBudgetStopsNewWorkersAndNoItemIsLost() {
+        Workqueue wq = track(Workqueue.builder("budget").unbound().maxActive(64).build());
+        int saved = Workqueues.maxWorkers();
+        Probe.Gate gate = new Probe.Gate(1);
+        try {
+            Workqueues.setMaxWorkers(Workqueues.liveWorkers() + 2);
+            int n = 40;
+            CountDownLatch done = new CountDownLatch(n);
+            for (int i = 0; i < n; i++) {
+                wq.queue(new Work(() -> {
+                    gate.pass();
+                    done.countDown();
+                }));
+            }
+            gate.awaitEntered("a first item");
+            assertThat(Workqueues.liveWorkers()).isLessThanOrEqualTo(Workqueues.maxWorkers());
+            Workqueues.setMaxWorkers(saved);
+            gate.open();
+            Probe.await(done, "every item, once the budget is raised");
+        } finally {
+            Workqueues.setMaxWorkers(saved);
+            gate.open();
+        }
+    }
+
+    @Test
+    void freezingHoldsNewItemsLetsRunningOnesFinishAndThawStartsThem() {
+        Workqueue freezable = track(Workqueue.builder("freeze-f").freezable().build());
+        Workqueue plain = track(Workqueue.builder("freeze-p").build());
+        Probe.Gate running = new Probe.Gate(1);
+        freezable.queueOn(5, new Work(running::pass));
+        running.awaitEntered("an item running before the freeze");
+        List<String> ran = new CopyOnWriteArrayList<>();
+        try {
+            Workqueues.freezeAll();
+            assertThat(freezable.isFrozen()).isTrue();
+            assertThat(plain.isFrozen()).isFalse();
+            assertThat(Workqueues.freezeBusy()).as("the running item is still active").isTrue();
+            Work held = new Work(() -> ran.add("held"));
+            freezable.queueOn(5, held);
+            plain.queueOn(5, new Work(() -> ran.add("plain")));
+            plain.flush();
+            running.open();
+            Probe.awaitTrue(() -> !Workqueues.freezeBusy(), "the running item to finish");
+            assertThat(held.isPending()).isTrue();
+            assertThat(ran).containsExactly("plain");
+            Workqueue late = track(Workqueue.builder("freeze-late").freezable().build());
+            assertThat(late.isFrozen()).as("created while freezing").isTrue();
+        } finally {
+            Workqueues.thawAll();
+        }
+        freezable.flush();
+        assertThat(ran).containsExactly("plain", "held");
+    }
+
+    @Test
+    void aQueueCanBePausedOnItsOwn() {
+        Workqueue wq = track(Workqueue.builder("pause").unbound().build());
+        wq.freeze();
+        List<Integer> ran = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            int id = i;
+            wq.queue(new Work(() -> ran.add(id)));
+        }
+        assertThat(wq.congested(0)).isTrue();
+        assertThat(ran).isEmpty();
+        wq.thaw();
+        wq.flush();
+        assertThat(ran).containsExactlyInAnyOrder(0, 1, 2, 3, 4);
+    }
+
+    @Test
+    void theWatchdogReportsAStalledPoolOncePerStall() {
+        AtomicLong fake = new AtomicLong(System.nanoTime());
+        Sampler.clock = fake::get;
+        List<String> reports = new CopyOnWriteArrayList<>();
+        Watchdog.sink = reports::add;
+        Watchdog.thresholdNanos = 30_000_000_000L;
+        Workqueue wq = track(Workqueue.builder("stall").build());
+        WorkerPool pool = wq.pwqs()[4].pool;
+        failThreadCreation();
+        Probe.Gate gate = new Probe.Gate(1);
+        int workers;
+        pool.lock.lock();
+        try {
+            workers = pool.nrWorkers;
+        } finally {
+            pool.lock.unlock();
+        }
+        for (int i = 0; i < workers + 3; i++) {
+            wq.queueOn(4, new Work(gate::pass));
+        }
+        gate.awaitEntered("a blocker");
+        try {
+            Probe.awaitTrue(() -> {
+                pool.lock.lock();
+                try {
+                    return pool.watched && pool.stallSince != 0;
+                } finally {
+                    pool.lock.unlock();
+                }
+            }, "the sampler to watch the stalled pool");
+            assertThat(reports).isEmpty();
+            fake.addAndGet(31_000_000_000L);
+            Probe.awaitTrue(() -> !reports.isEmpty(), "a lockup report");
+            fake.addAndGet(60_000_000_000L);
+            long ticks = Sampler.ticks();
+            Probe.awaitTrue(() -> Sampler.ticks() > ticks + 3, "three more sampler ticks");
+            assertThat(reports).as("one report per stall").hasSize(1);
+            String r = reports.get(0);
+            assertThat(r).startsWith("BUG: workqueue lockup - pool ").contains("stuck for 31s!")
+                    .contains("Probe$Gate").contains("LifecycleTest").contains("pending:");
+        } finally {
+            WorkerPool.starter = Thread::start;
+            gate.open();
+        }
+    }
+}
