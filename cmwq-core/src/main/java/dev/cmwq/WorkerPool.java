@@ -286,6 +286,7 @@ final class WorkerPool {
 
     private void enterIdle(Worker w) {
         w.setFlags(Worker.IDLE | Worker.PREP);
+        w.lastActiveNanos = System.nanoTime();
         w.nextIdle = idleTop;
         idleTop = w;
         nrIdle++;
@@ -325,7 +326,6 @@ final class WorkerPool {
                 }
             }
             enterIdle(w);
-            w.lastActiveNanos = System.nanoTime();
             while (!w.idleWait(Tunables.IDLE_TIMEOUT_NANOS) && (w.flags & Worker.DIE) == 0) {
                 cullIdleWorkers(System.nanoTime());
             }
