@@ -38,6 +38,39 @@ class LifecycleTest {
         };
     }
 
+    /**
+     * Starves {@code lane}'s pool of {@code wq}: worker creation fails, every worker of the pool is
+     * blocked (announced) in {@code gate}, and {@code waiting} more blockers wait on the worklist.
+     * Returns once that state is stable: nothing can make progress until the gate opens.
+     */
+    private static WorkerPool starve(Workqueue wq, int lane, Probe.Gate gate, int waiting) {
+        Work warmUp = new Work(() -> {});
+        wq.queueOn(lane, warmUp);
+        warmUp.flush(); // the pool has workers now
+        WorkerPool pool = wq.pwqs()[lane].pool;
+        failThreadCreation();
+        int workers;
+        pool.lock.lock();
+        try {
+            workers = pool.nrWorkers;
+        } finally {
+            pool.lock.unlock();
+        }
+        for (int i = 0; i < workers + waiting; i++) {
+            wq.queueOn(lane, new Work(gate::pass));
+        }
+        Probe.awaitTrue(() -> {
+            pool.lock.lock();
+            try {
+                return pool.nrIdle == 0 && pool.busyWorkers().size() == pool.nrWorkers
+                        && pool.worklist.size() == waiting && pool.failingSince != 0;
+            } finally {
+                pool.lock.unlock();
+            }
+        }, "every worker of the pool blocked, " + waiting + " blockers waiting, creation failing");
+        return pool;
+    }
+
     @Test
     void idleWorkersBeyondTheKernelsRatioAreCulledOldestFirstKeepingTwo() {
         Workqueue wq = track(Workqueue.builder("cull").build());
@@ -73,22 +106,8 @@ class LifecycleTest {
         Workqueue plain = track(Workqueue.builder("starved-plain").build());
         Workqueue reclaim = track(Workqueue.builder("starved-reclaim").memReclaim().build());
         assertThat(reclaim.rescuer().getName()).isEqualTo("kworker/R-starved-reclaim");
-        WorkerPool pool = plain.pwqs()[6].pool;
-        failThreadCreation();
         Probe.Gate gate = new Probe.Gate(1);
-        // Block every worker the pool has (announced), so that items wait and none can be created.
-        int workers;
-        pool.lock.lock();
-        try {
-            workers = pool.nrWorkers;
-        } finally {
-            pool.lock.unlock();
-        }
-        int blockers = workers + 2;
-        for (int i = 0; i < blockers; i++) {
-            plain.queueOn(6, new Work(gate::pass));
-        }
-        gate.awaitEntered("a blocker");
+        starve(plain, 6, gate, 2);
         CountDownLatch plainRan = new CountDownLatch(1);
         plain.queueOn(6, new Work(plainRan::countDown));
         AtomicReference<String> rescuedBy = new AtomicReference<>();
@@ -191,20 +210,8 @@ class LifecycleTest {
         Watchdog.sink = reports::add;
         Watchdog.thresholdNanos = 30_000_000_000L;
         Workqueue wq = track(Workqueue.builder("stall").build());
-        WorkerPool pool = wq.pwqs()[4].pool;
-        failThreadCreation();
         Probe.Gate gate = new Probe.Gate(1);
-        int workers;
-        pool.lock.lock();
-        try {
-            workers = pool.nrWorkers;
-        } finally {
-            pool.lock.unlock();
-        }
-        for (int i = 0; i < workers + 3; i++) {
-            wq.queueOn(4, new Work(gate::pass));
-        }
-        gate.awaitEntered("a blocker");
+        WorkerPool pool = starve(wq, 4, gate, 3);
         try {
             Probe.awaitTrue(() -> {
                 pool.lock.lock();
