@@ -44,6 +44,7 @@ public abstract class Timer {
     static final int DEAD = 0;
     static final int NOT_DUE = 1;
     static final int EXPIRED = 2;
+    static final int RETRY = 3;
 
     /**
      * The longest delay {@link #deadlineAfter} honours: 2<sup>62</sup> ns, about 146 years. The
@@ -192,18 +193,28 @@ public abstract class Timer {
      *     {@link #NOT_DUE} if it is armed for later, {@link #DEAD} if it is not armed
      */
     final int tryExpire(long now) {
-        for (;;) {
-            int s = stateAcquire();
-            if ((s & ARMED) == 0) {
-                return DEAD;
-            }
-            if (deadlineOpaque() - now > 0) {
-                return NOT_DUE;
-            }
-            if (casState(s, s & ~ARMED)) {
-                return EXPIRED;
-            }
+        int outcome;
+        do {
+            int observed = stateAcquire();
+            outcome = tryExpire(observed, deadlineOpaque(), now);
+        } while (outcome == RETRY);
+        return outcome;
+    }
+
+    /**
+     * One attempt of {@link #tryExpire(long)} from a state word and deadline read earlier, in
+     * that order: fails with {@link #RETRY} if that arming has since been disarmed or replaced.
+     * (Package-private so that tests can take back and re-arm the timer between the reads and
+     * the CAS.)
+     */
+    final int tryExpire(int observed, long observedDeadline, long now) {
+        if ((observed & ARMED) == 0) {
+            return DEAD;
         }
+        if (observedDeadline - now > 0) {
+            return NOT_DUE;
+        }
+        return casState(observed, observed & ~ARMED) ? EXPIRED : RETRY;
     }
 
     /** Timer thread only: runs {@link #expired()}, containing whatever it throws. */
@@ -248,7 +259,7 @@ public abstract class Timer {
         }
     }
 
-    private int stateAcquire() {
+    final int stateAcquire() {
         return (int) STATE.getAcquire(this);
     }
 

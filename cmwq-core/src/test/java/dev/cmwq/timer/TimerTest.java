@@ -154,6 +154,28 @@ class TimerTest {
     }
 
     @Test
+    void staleExpiryAttemptCannotTakeANewerArming() {
+        long now = ticker.read();
+        timer.arm(now + 1);
+        int observed = timer.stateAcquire();   // the timer thread reads the first arming
+        long observedDeadline = timer.deadline();  // and finds it due...
+        assertThat(timer.disarm()).isTrue();   // ...while another thread takes it back
+        timer.arm(now + MILLISECONDS.toNanos(60_000)); // and re-arms for later
+        assertThat(timer.tryExpire(observed, observedDeadline, now + 1)).isEqualTo(Timer.RETRY);
+        assertThat(timer.tryExpire(now + 1)).isEqualTo(Timer.NOT_DUE);
+        assertThat(timer.isArmed()).isTrue();
+        assertThat(timer.fired).hasValue(0);
+    }
+
+    @Test
+    void expiryAttemptOnADisarmedTimerReportsItDead() {
+        long now = ticker.read();
+        timer.arm(now + 1);
+        assertThat(timer.disarm()).isTrue();
+        assertThat(timer.tryExpire(now + 1)).isEqualTo(Timer.DEAD);
+    }
+
+    @Test
     void repeatedRequestsCoalesceIntoOneInboxEntry() {
         long now = ticker.read();
         for (int i = 0; i < 100; i++) {
