@@ -8,7 +8,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Where {@link Timer}s are armed and expired: the kernel's {@code struct timer_base} together with
- * the {@code TIMER_SOFTIRQ} that runs it. One thread owns a {@link TimerWheel}; other threads hand
+ * the {@code TIMER_SOFTIRQ} that runs it. One thread owns a {@code TimerWheel}; other threads hand
  * it arm and disarm requests through a lock-free inbox.
  *
  * <p>A base made by {@link #create} runs its timers on a daemon thread named
@@ -37,11 +37,12 @@ public final class TimerBase {
      * is ABA-free because nodes are only ever pushed, and a node is never pushed twice at once.
      *
      * Sleeping (a Dekker handshake, all accesses volatile). The thread publishes `wakeAt`, then
-     * `sleep` = PARKED_UNTIL (or PARKED when the wheel is empty), then re-reads `inbox` and
-     * parks only if it is empty. A producer changes the timer's state (and pushes), then reads
-     * `sleep`; if the thread is parked and the timer is now armed for before `wakeAt` (or the
-     * thread has no timeout), it CASes `sleep` to RUNNING and unparks the thread. Either the
-     * thread sees the request in the inbox, or the producer sees the thread's published sleep.
+     * `threadState` = PARKED_UNTIL (or PARKED when the wheel is empty), then re-reads `inbox`
+     * and parks only if it is empty. A producer changes the timer's state (and pushes), then
+     * reads `threadState`; if the thread is parked and the timer is now armed for before
+     * `wakeAt` (or the thread has no timeout), it CASes `threadState` to RUNNING and unparks
+     * the thread. Either the thread sees the request in the inbox, or the producer sees the
+     * thread's published state.
      * A producer whose arming coalesced onto a timer still being pushed by another thread is
      * covered by that pusher: it checks the timer's state after its push, which is after ours.
      *
@@ -65,14 +66,14 @@ public final class TimerBase {
     private static final int STOPPED = 5;       // the thread has been told to exit (tests)
 
     private static final VarHandle INBOX;
-    private static final VarHandle SLEEP;
+    private static final VarHandle THREAD_STATE;
     private static final VarHandle WAKE_AT;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             INBOX = lookup.findVarHandle(TimerBase.class, "inbox", Timer.class);
-            SLEEP = lookup.findVarHandle(TimerBase.class, "sleep", int.class);
+            THREAD_STATE = lookup.findVarHandle(TimerBase.class, "threadState", int.class);
             WAKE_AT = lookup.findVarHandle(TimerBase.class, "wakeAt", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -83,15 +84,16 @@ public final class TimerBase {
     private final long maxSleepNanos;  // I
     private final TimerWheel wheel;    // T
     private Timer inbox;               // V
-    private int sleep;                 // V
+    private int threadState;           // V
     private long wakeAt;               // V
     private Thread thread;             // I: written once, before the thread starts
+    private boolean running;           // T: inside runTimers (manual bases)
 
-    private TimerBase(Ticker ticker, int sleep, long maxSleepNanos) {
+    private TimerBase(Ticker ticker, int threadState, long maxSleepNanos) {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.maxSleepNanos = maxSleepNanos;
         this.wheel = new TimerWheel(ticker.read());
-        this.sleep = sleep;
+        this.threadState = threadState;
     }
 
     /**
@@ -143,11 +145,20 @@ public final class TimerBase {
      *
      * @param now the current ticker time; an earlier time than a previous call's counts as that
      * @return the number of timers that expired
-     * @throws IllegalStateException if this base has its own thread
+     * @throws IllegalStateException if this base has its own thread, or if called from inside
+     *     {@code expired()}
      */
     public int runTimers(long now) {
         checkManual();
-        return runOnce(now);
+        if (running) {
+            throw new IllegalStateException("runTimers called from inside expired()");
+        }
+        running = true;
+        try {
+            return runOnce(now);
+        } finally {
+            running = false;
+        }
     }
 
     /**
@@ -170,8 +181,8 @@ public final class TimerBase {
      */
     @Override
     public String toString() {
-        int s = sleepVolatile();
-        return "TimerBase[" + sleepName(s) + (s == MANUAL ? ", " + wheel : "") + "]";
+        int s = threadStateVolatile();
+        return "TimerBase[" + stateName(s) + (s == MANUAL ? ", " + wheel : "") + "]";
     }
 
     /** Returns the number of timers in the wheel; owner only (tests). */
@@ -197,11 +208,11 @@ public final class TimerBase {
     void stop() {
         int s;
         do {
-            s = sleepVolatile();
+            s = threadStateVolatile();
             if (s == MANUAL || s == STOPPED) {
                 return;
             }
-        } while (!casSleep(s, STOPPED));
+        } while (!casThreadState(s, STOPPED));
         if (s != NEW) {
             LockSupport.unpark(thread);
         }
@@ -221,7 +232,7 @@ public final class TimerBase {
      * or wakes it if the timer is now armed for before the thread means to wake.
      */
     void kick(Timer timer) {
-        int s = sleepVolatile();
+        int s = threadStateVolatile();
         switch (s) {
             case RUNNING, MANUAL, STOPPED -> { }
             case NEW -> {
@@ -244,13 +255,13 @@ public final class TimerBase {
     }
 
     private void wake(int parked) {
-        if (casSleep(parked, RUNNING)) {
+        if (casThreadState(parked, RUNNING)) {
             LockSupport.unpark(thread);
         }
     }
 
     private void start() {
-        if (!casSleep(NEW, RUNNING)) {
+        if (!casThreadState(NEW, RUNNING)) {
             return;
         }
         Thread t = Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(this::loop);
@@ -259,29 +270,29 @@ public final class TimerBase {
             t.start();
         } catch (Throwable e) {
             thread = null;
-            casSleep(RUNNING, NEW);
+            casThreadState(RUNNING, NEW);
             throw e;
         }
     }
 
     /** The timer thread: run what is due, then sleep until the next deadline or a kick. */
     private void loop() {
-        while (sleepVolatile() != STOPPED) {
+        while (threadStateVolatile() != STOPPED) {
             long now = ticker.read();
             runOnce(now);
             long delay = wheel.nextDelay();
             if (delay > 0) {
-                sleep(now, delay);
+                sleepUntilDue(now, delay);
             }
         }
     }
 
-    private void sleep(long now, long delay) {
+    private void sleepUntilDue(long now, long delay) {
         boolean idle = delay == TimerWheel.IDLE;
         long nanos = Math.min(delay, maxSleepNanos);
         int parked = idle ? PARKED : PARKED_UNTIL;
         setWakeAtVolatile(now + nanos);
-        if (!casSleep(RUNNING, parked)) {
+        if (!casThreadState(RUNNING, parked)) {
             return;
         }
         if (inboxVolatile() == null) {
@@ -291,7 +302,7 @@ public final class TimerBase {
                 LockSupport.parkNanos(this, nanos - (ticker.read() - now));
             }
         }
-        casSleep(parked, RUNNING);
+        casThreadState(parked, RUNNING);
         Thread.interrupted(); // nothing interrupts the timer thread on purpose; don't spin on it
     }
 
@@ -317,12 +328,12 @@ public final class TimerBase {
     }
 
     private void checkManual() {
-        if (sleepVolatile() != MANUAL) {
+        if (threadStateVolatile() != MANUAL) {
             throw new IllegalStateException("not a manual timer base: " + this);
         }
     }
 
-    private static String sleepName(int s) {
+    private static String stateName(int s) {
         return switch (s) {
             case NEW -> "not started";
             case RUNNING -> "running";
@@ -342,12 +353,12 @@ public final class TimerBase {
         return INBOX.compareAndSet(this, expected, updated);
     }
 
-    private int sleepVolatile() {
-        return (int) SLEEP.getVolatile(this);
+    private int threadStateVolatile() {
+        return (int) THREAD_STATE.getVolatile(this);
     }
 
-    private boolean casSleep(int expected, int updated) {
-        return SLEEP.compareAndSet(this, expected, updated);
+    private boolean casThreadState(int expected, int updated) {
+        return THREAD_STATE.compareAndSet(this, expected, updated);
     }
 
     private long wakeAtVolatile() {
