@@ -227,6 +227,23 @@ class TimerTest {
     }
 
     @Test
+    void runTimersFromInsideExpiredIsRefused() {
+        long now = ticker.read();
+        Timer reentrant = new RecordingTimer(base) {
+            @Override
+            protected void expired() {
+                super.expired();
+                base.runTimers(now);      // throws; contained and logged by the base
+            }
+        };
+        reentrant.arm(now);
+        timer.arm(now);
+        assertThat(base.runTimers(now)).isEqualTo(2);
+        assertThat(timer.fired).hasValue(1);
+        assertThat(base.runTimers(now)).isZero();  // the guard was reset
+    }
+
+    @Test
     void manualBaseRejectsNullTicker() {
         assertThatThrownBy(() -> TimerBase.manual(null))
                 .isInstanceOf(NullPointerException.class)
