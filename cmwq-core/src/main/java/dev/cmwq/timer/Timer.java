@@ -249,7 +249,8 @@ public abstract class Timer {
     @Override
     public String toString() {
         int s = stateAcquire();
-        return getClass().getSimpleName() + "[" + ((s & ARMED) != 0 ? "armed" : "idle")
+        String name = getClass().getSimpleName();
+        return (name.isEmpty() ? "Timer" : name) + "[" + ((s & ARMED) != 0 ? "armed" : "idle")
                 + ", deadline=" + deadlineOpaque() + ((s & QUEUED) != 0 ? ", queued]" : "]");
     }
 
