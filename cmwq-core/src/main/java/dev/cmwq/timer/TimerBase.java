@@ -1,0 +1,371 @@
+package dev.cmwq.timer;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Where {@link Timer}s are armed and expired: the kernel's {@code struct timer_base} together with
+ * the {@code TIMER_SOFTIRQ} that runs it. One thread owns a {@code TimerWheel}; other threads hand
+ * it arm and disarm requests through a lock-free inbox.
+ *
+ * <p>A base made by {@link #create} runs its timers on a daemon thread named
+ * {@value #THREAD_NAME}, started by the first {@link Timer#arm}. The thread sleeps until the next
+ * deadline (at most {@link #MAX_SLEEP_NANOS} while any timer is armed, so that disarmed timers
+ * are unlinked and become collectable promptly), is woken early only when an arming needs an
+ * earlier wake-up, and parks without a timeout when nothing is armed. Its sleeps are measured in
+ * real time, so its ticker must advance at the rate of {@link System#nanoTime()}.
+ *
+ * <p>A base made by {@link #manual} has no thread: its owner drives it with {@link #runTimers}
+ * and {@link #nextDelay}, for deterministic tests with a fake ticker.
+ */
+public final class TimerBase {
+
+    /*
+     * Implementation notes (the wheel's own overview is in TimerWheel).
+     *
+     * Inbox. A Treiber stack of timers linked through Timer.nextRequest, with `inbox` as head.
+     * A thread that changes a timer's state also sets its QUEUED bit in the same CAS; if the bit
+     * was clear it pushes the timer, so a timer is in the inbox at most once and repeated
+     * requests coalesce. The timer thread takes the whole stack with getAndSet(null) and, for
+     * each timer, reads nextRequest before clearing QUEUED (a producer may push it again at
+     * once), then unlinks it from the wheel if linked and re-links it at its current deadline if
+     * the state word read by the clearing getAndBitwiseAnd was ARMED. Any change after that clear
+     * pushes the timer again, so the thread always ends up acting on the latest state. Pushing
+     * is ABA-free because nodes are only ever pushed, and a node is never pushed twice at once.
+     *
+     * Sleeping (a Dekker handshake, all accesses volatile). The thread publishes `wakeAt`, then
+     * `threadState` = PARKED_UNTIL (or PARKED when the wheel is empty), then re-reads `inbox`
+     * and parks only if it is empty. A producer changes the timer's state (and pushes), then
+     * reads `threadState`; if the thread is parked and the timer is now armed for before
+     * `wakeAt` (or the thread has no timeout), it CASes `threadState` to RUNNING and unparks
+     * the thread. Either the thread sees the request in the inbox, or the producer sees the
+     * thread's published state.
+     * A producer whose arming coalesced onto a timer still being pushed by another thread is
+     * covered by that pusher: it checks the timer's state after its push, which is after ours.
+     *
+     * Differences from the kernel: one base and one thread for the whole JVM instead of one per
+     * CPU; requests travel through the inbox instead of taking the base's spinlock; a disarm does
+     * not wait for the timer thread to unlink the timer (the QUEUED bit and the arming sequence
+     * number in Timer make a stale wheel position harmless).
+     */
+
+    /** The name of the timer thread. */
+    public static final String THREAD_NAME = "cmwq-timer";
+
+    /** The longest the timer thread sleeps while any timer is armed: 1 s. */
+    public static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private static final int NEW = 0;           // threaded, thread not started yet
+    private static final int RUNNING = 1;       // the thread will re-read the inbox before parking
+    private static final int PARKED = 2;        // parked without timeout: the wheel is empty
+    private static final int PARKED_UNTIL = 3;  // parked until wakeAt
+    private static final int MANUAL = 4;        // no thread; driven through runTimers
+    private static final int STOPPED = 5;       // the thread has been told to exit (tests)
+
+    private static final VarHandle INBOX;
+    private static final VarHandle THREAD_STATE;
+    private static final VarHandle WAKE_AT;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            INBOX = lookup.findVarHandle(TimerBase.class, "inbox", Timer.class);
+            THREAD_STATE = lookup.findVarHandle(TimerBase.class, "threadState", int.class);
+            WAKE_AT = lookup.findVarHandle(TimerBase.class, "wakeAt", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Ticker ticker;       // I
+    private final long maxSleepNanos;  // I
+    private final TimerWheel wheel;    // T
+    private Timer inbox;               // V
+    private int threadState;           // V
+    private long wakeAt;               // V
+    private Thread thread;             // I: written once, before the thread starts
+    private boolean running;           // T: inside runTimers (manual bases)
+
+    private TimerBase(Ticker ticker, int threadState, long maxSleepNanos) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.maxSleepNanos = maxSleepNanos;
+        this.wheel = new TimerWheel(ticker.read());
+        this.threadState = threadState;
+    }
+
+    /**
+     * Creates a base whose timers expire on their own daemon thread, started lazily by the first
+     * arming.
+     *
+     * @param ticker the clock that deadlines are expressed in; it must advance in real time
+     * @return a new base
+     * @throws NullPointerException if {@code ticker} is null
+     */
+    public static TimerBase create(Ticker ticker) {
+        return new TimerBase(ticker, NEW, MAX_SLEEP_NANOS);
+    }
+
+    /** As {@link #create(Ticker)}, with another cap on the thread's sleeps (tests). */
+    static TimerBase create(Ticker ticker, long maxSleepNanos) {
+        if (maxSleepNanos <= 0) {
+            throw new IllegalArgumentException("maxSleepNanos is not positive: " + maxSleepNanos);
+        }
+        return new TimerBase(ticker, NEW, maxSleepNanos);
+    }
+
+    /**
+     * Creates a base without a thread: timers expire only inside {@link #runTimers}, on the
+     * caller's thread.
+     *
+     * @param ticker the clock that deadlines are expressed in; the wheel starts at its current
+     *     time
+     * @return a new base
+     * @throws NullPointerException if {@code ticker} is null
+     */
+    public static TimerBase manual(Ticker ticker) {
+        return new TimerBase(ticker, MANUAL, MAX_SLEEP_NANOS);
+    }
+
+    /**
+     * Returns the clock that this base's deadlines are expressed in.
+     *
+     * @return the ticker given at creation
+     */
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    /**
+     * Manual bases only: applies every pending arm and disarm request, then expires every timer
+     * due at {@code now}, calling {@link Timer#expired()} on this thread. Only one thread at a
+     * time may call this and {@link #nextDelay}, and never from inside {@code expired()}.
+     *
+     * @param now the current ticker time; an earlier time than a previous call's counts as that
+     * @return the number of timers that expired
+     * @throws IllegalStateException if this base has its own thread, or if called from inside
+     *     {@code expired()}
+     */
+    public int runTimers(long now) {
+        checkManual();
+        if (running) {
+            throw new IllegalStateException("runTimers called from inside expired()");
+        }
+        running = true;
+        try {
+            return runOnce(now);
+        } finally {
+            running = false;
+        }
+    }
+
+    /**
+     * Manual bases only: returns how long after the last {@link #runTimers} time the owner must
+     * call it again, as the timer thread would sleep. Requests that arrived after that call are
+     * not counted.
+     *
+     * @return a delay in nanoseconds, or {@link Long#MAX_VALUE} if no timer is armed
+     * @throws IllegalStateException if this base has its own thread
+     */
+    public long nextDelay() {
+        checkManual();
+        return wheel.nextDelay();
+    }
+
+    /**
+     * Returns a short description: the thread's state and, for a manual base, the wheel.
+     *
+     * @return a one-line description
+     */
+    @Override
+    public String toString() {
+        int s = threadStateVolatile();
+        return "TimerBase[" + stateName(s) + (s == MANUAL ? ", " + wheel : "") + "]";
+    }
+
+    /** Returns the number of timers in the wheel; owner only (tests). */
+    int wheelSize() {
+        return wheel.size();
+    }
+
+    /** Returns the timer thread, or null if not started (tests). */
+    Thread thread() {
+        return thread;
+    }
+
+    /** Returns the number of timers in the inbox; racy unless quiescent (tests). */
+    int inboxLength() {
+        int n = 0;
+        for (Timer t = inboxVolatile(); t != null; t = t.nextRequest) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Tells the timer thread to exit; later armings never expire (tests). */
+    void stop() {
+        int s;
+        do {
+            s = threadStateVolatile();
+            if (s == MANUAL || s == STOPPED) {
+                return;
+            }
+        } while (!casThreadState(s, STOPPED));
+        if (s != NEW) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Adds a timer whose QUEUED bit the caller has just set to the inbox. */
+    void push(Timer timer) {
+        Timer head;
+        do {
+            head = inboxVolatile();
+            timer.nextRequest = head;
+        } while (!casInbox(head, timer));
+    }
+
+    /**
+     * Called after every state change that may need the thread's attention: starts the thread,
+     * or wakes it if the timer is now armed for before the thread means to wake.
+     */
+    void kick(Timer timer) {
+        int s = threadStateVolatile();
+        switch (s) {
+            case RUNNING, MANUAL, STOPPED -> { }
+            case NEW -> {
+                if (timer.isArmed()) {
+                    start();
+                }
+            }
+            case PARKED -> {
+                if (timer.isArmed()) {
+                    wake(PARKED);
+                }
+            }
+            case PARKED_UNTIL -> {
+                if (timer.isArmed() && timer.deadline() - wakeAtVolatile() < 0) {
+                    wake(PARKED_UNTIL);
+                }
+            }
+            default -> throw new IllegalStateException("timer base state " + s);
+        }
+    }
+
+    private void wake(int parked) {
+        if (casThreadState(parked, RUNNING)) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    private void start() {
+        if (!casThreadState(NEW, RUNNING)) {
+            return;
+        }
+        Thread t = Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(this::loop);
+        thread = t;
+        try {
+            t.start();
+        } catch (Throwable e) {
+            thread = null;
+            casThreadState(RUNNING, NEW);
+            throw e;
+        }
+    }
+
+    /** The timer thread: run what is due, then sleep until the next deadline or a kick. */
+    private void loop() {
+        while (threadStateVolatile() != STOPPED) {
+            long now = ticker.read();
+            runOnce(now);
+            long delay = wheel.nextDelay();
+            if (delay > 0) {
+                sleepUntilDue(now, delay);
+            }
+        }
+    }
+
+    private void sleepUntilDue(long now, long delay) {
+        boolean idle = delay == TimerWheel.IDLE;
+        long nanos = Math.min(delay, maxSleepNanos);
+        int parked = idle ? PARKED : PARKED_UNTIL;
+        setWakeAtVolatile(now + nanos);
+        if (!casThreadState(RUNNING, parked)) {
+            return;
+        }
+        if (inboxVolatile() == null) {
+            if (idle) {
+                LockSupport.park(this);
+            } else {
+                LockSupport.parkNanos(this, nanos - (ticker.read() - now));
+            }
+        }
+        casThreadState(parked, RUNNING);
+        Thread.interrupted(); // nothing interrupts the timer thread on purpose; don't spin on it
+    }
+
+    private int runOnce(long now) {
+        drainInbox();
+        return wheel.advance(now);
+    }
+
+    private void drainInbox() {
+        Timer timer = (Timer) INBOX.getAndSet(this, (Timer) null);
+        while (timer != null) {
+            Timer next = timer.nextRequest;
+            timer.nextRequest = null;
+            int s = timer.clearQueued();
+            if (timer.isLinked()) {
+                wheel.unlink(timer);
+            }
+            if ((s & Timer.ARMED) != 0) {
+                wheel.schedule(timer);
+            }
+            timer = next;
+        }
+    }
+
+    private void checkManual() {
+        if (threadStateVolatile() != MANUAL) {
+            throw new IllegalStateException("not a manual timer base: " + this);
+        }
+    }
+
+    private static String stateName(int s) {
+        return switch (s) {
+            case NEW -> "not started";
+            case RUNNING -> "running";
+            case PARKED -> "idle";
+            case PARKED_UNTIL -> "sleeping";
+            case MANUAL -> "manual";
+            case STOPPED -> "stopped";
+            default -> throw new IllegalStateException("timer base state " + s);
+        };
+    }
+
+    private Timer inboxVolatile() {
+        return (Timer) INBOX.getVolatile(this);
+    }
+
+    private boolean casInbox(Timer expected, Timer updated) {
+        return INBOX.compareAndSet(this, expected, updated);
+    }
+
+    private int threadStateVolatile() {
+        return (int) THREAD_STATE.getVolatile(this);
+    }
+
+    private boolean casThreadState(int expected, int updated) {
+        return THREAD_STATE.compareAndSet(this, expected, updated);
+    }
+
+    private long wakeAtVolatile() {
+        return (long) WAKE_AT.getVolatile(this);
+    }
+
+    private void setWakeAtVolatile(long value) {
+        WAKE_AT.setVolatile(this, value);
+    }
+}
