@@ -1,5 +1,8 @@
 package dev.cmwq;
 
+import dev.cmwq.timer.Ticker;
+import dev.cmwq.timer.Timer;
+import dev.cmwq.timer.TimerBase;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -7,16 +10,69 @@ import java.util.Objects;
  * A work item with a timer, the kernel's {@code struct delayed_work}: queued on its workqueue when
  * its delay has passed ({@link Workqueue#queueDelayed}), re-armable ({@link Workqueue#modDelayed},
  * the kernel's debounce idiom), and cancellable with its timer ({@link #cancel()},
- * {@link #cancelSync()}). While the timer is armed it owns the item's PENDING bit.
+ * {@link #cancelSync()}). While the timer is armed it owns the item's PENDING bit, so the item is
+ * pending and a second queueDelayed returns false.
+ *
+ * <p>The timer is part of the item (allocated once, with it): arming, re-arming and cancelling
+ * allocate nothing and cost O(1). It never fires early, and its expiry runs no user code: it only
+ * queues the item, whose function then runs on a worker like any other.
  */
 public class DelayedWork extends Work {
+    /*
+     * Implementation overview
+     *
+     * PENDING ownership: whoever takes PENDING (queueDelayed, modDelayed) records the queue and lane
+     * and arms the timer; while armed the timer owns PENDING. The timer thread's expiry (Expiry)
+     * moves the item onto its queue, as the kernel's delayed_work_timer_fn does. grabPending first
+     * tries Timer.disarm() (the kernel's del_timer): if it wins, the caller owns PENDING and expiry
+     * will not happen; if the timer is firing right now, the item is in transit to its worklist and
+     * the generic grab spins until it lands there.
+     *
+     * Armed items are also linked on their queue's armed list (Workqueue.armedHead, under the
+     * queue's armLock): destroy() cancels them, so no timer outlives its queue (the kernel leaves a
+     * dangling one). Lane -1 means the arming thread's lane, recorded when the timer is armed.
+     */
+
+    /** The timer base of all delayed work: one thread, {@code cmwq-timer}, started on first use. */
+    static final TimerBase TIMERS = TimerBase.create(Ticker.system());
+
+    private final TimerBase timers; // I
+    private final Expiry timer; // I
+    Workqueue wq; // written by the PENDING owner before arming; read by the expiry
+    int lane; // likewise
+    DelayedWork armedPrev; // Workqueue.armLock
+    DelayedWork armedNext; // Workqueue.armLock
+    boolean armedLinked; // Workqueue.armLock
+
     /**
      * Creates an idle, enabled delayed work item that runs {@code fn}.
      *
      * @throws NullPointerException if {@code fn} is null
      */
     public DelayedWork(Runnable fn) {
+        this(fn, TIMERS);
+    }
+
+    /** An item on another timer base: tests drive a manual base with a fake ticker. */
+    DelayedWork(Runnable fn, TimerBase timers) {
         super(fn);
+        this.timers = timers;
+        this.timer = new Expiry(this, timers);
+    }
+
+    /** The timer node: its expiry queues the item on the recorded queue and lane. */
+    private static final class Expiry extends Timer {
+        private final DelayedWork work; // I
+
+        Expiry(DelayedWork work, TimerBase base) {
+            super(base);
+            this.work = work;
+        }
+
+        @Override
+        protected void expired() {
+            work.fire();
+        }
     }
 
     /**
@@ -37,22 +93,104 @@ public class DelayedWork extends Work {
         }
     }
 
+    /** Whether the timer is armed now (a hint). */
+    public final boolean isArmed() {
+        return timer.isArmed();
+    }
+
+    /** The armed timer's deadline on its base's ticker (meaningful while armed). */
+    final long deadline() {
+        return timer.deadline();
+    }
+
     /** queue_delayed_work with a non-zero delay: arms the timer if this call takes PENDING. */
-    boolean arm(Workqueue wq, int lane, long delayNanos) {
-        throw new UnsupportedOperationException("delayed work with a non-zero delay needs the timer wheel (not built yet)");
+    boolean arm(Workqueue q, int onLane, long delayNanos) {
+        long s = getAndSetPending();
+        if (isPending(s)) {
+            return false;
+        }
+        if (disableCountOf(s) != 0) {
+            updateQueued(PENDING, 0);
+            return false;
+        }
+        armOwned(q, onLane, delayNanos);
+        return true;
+    }
+
+    /** Arms the timer; the caller owns PENDING. Rejected (PENDING released) on a destroyed queue. */
+    private void armOwned(Workqueue q, int onLane, long delayNanos) {
+        wq = q;
+        lane = onLane < 0 ? Lanes.current() : onLane;
+        long deadline = Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS));
+        q.armLinked(this, deadline);
+    }
+
+    /** Arms the timer node; called by the queue under its armLock. */
+    void armTimer(long deadline) {
+        timer.arm(deadline);
+    }
+
+    /** The expiry, on the timer thread: the timer owned PENDING and hands it to the queue. */
+    private void fire() {
+        Workqueue q = wq;
+        q.unlinkArmed(this);
+        try {
+            q.enqueue(lane, this); // the timer thread is never a chained caller
+        } catch (IllegalStateException rejected) {
+            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue: cannot queue " + this
+                    + " from its timer: " + rejected.getMessage());
+        }
     }
 
     /** mod_delayed_work: steals PENDING wherever it is and re-arms or queues. */
-    boolean modify(Workqueue wq, int lane, long delayNanos) {
-        if (delayNanos != 0) {
-            throw new UnsupportedOperationException("delayed work with a non-zero delay needs the timer wheel (not built yet)");
-        }
+    boolean modify(Workqueue q, int onLane, long delayNanos) {
         boolean wasPending = grabPending();
         if (isDisabled()) {
             releasePending();
             return wasPending;
         }
-        wq.enqueue(lane, this);
+        if (delayNanos == 0) {
+            q.enqueue(onLane, this);
+        } else {
+            armOwned(q, onLane, delayNanos);
+        }
         return wasPending;
+    }
+
+    @Override
+    int tryGrabPending() {
+        if (timer.disarm()) {
+            wq.unlinkArmed(this);
+            return GRAB_STOLEN;
+        }
+        return super.tryGrabPending();
+    }
+
+    /**
+     * The kernel's {@code flush_delayed_work}: if the timer is armed, fires it now (queues the item
+     * at once on its queue and lane), then waits for the item like {@link Work#flush()}.
+     *
+     * @return true if it waited, false if the item was idle
+     * @throws IllegalStateException as {@link Work#flush()}, or if the item's queue no longer accepts
+     *     it (the item is then left not pending)
+     */
+    @Override
+    public boolean flush() {
+        checkNotSelf("flush");
+        if (timer.disarm()) {
+            Workqueue q = wq;
+            q.unlinkArmed(this);
+            q.enqueue(lane, this);
+        }
+        return super.flush();
+    }
+
+    /** Disarms the timer for a destroying queue; true if this call took the arming. */
+    boolean cancelArmedForDestroy() {
+        if (timer.disarm()) {
+            releasePending();
+            return true;
+        }
+        return false;
     }
 }

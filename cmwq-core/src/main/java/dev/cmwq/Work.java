@@ -386,7 +386,7 @@ public class Work {
         flushInstance();
     }
 
-    private void checkNotSelf(String op) {
+    final void checkNotSelf(String op) {
         Worker w = Worker.current();
         if (w != null && w.currentWork == this) {
             throw new IllegalStateException(op + " of " + this + " from its own function would wait forever");

@@ -65,6 +65,8 @@ public final class Workqueue implements AutoCloseable {
     private final AtomicInteger pwqsToFlush = new AtomicInteger(); // flushLock for set()
     private volatile Thread flusher; // flushLock for writes
     private final AtomicInteger drainers = new AtomicInteger();
+    private final ReentrantLock armLock = new ReentrantLock();
+    private DelayedWork armedHead; // armLock: delayed items whose timer is armed for this queue
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
     private boolean userFrozen; // W
@@ -195,7 +197,6 @@ public final class Workqueue implements AutoCloseable {
      *
      * @return true if this call took the item; false if it was pending or is disabled
      * @throws IllegalArgumentException if {@code delay} is negative
-     * @throws UnsupportedOperationException for a non-zero delay until the timer wheel lands
      */
     public boolean queueDelayed(DelayedWork work, Duration delay) {
         return queueDelayedOn(-1, work, delay);
@@ -304,6 +305,75 @@ public final class Workqueue implements AutoCloseable {
         } finally {
             pool.lock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- armed delayed items
+
+    /**
+     * Links {@code work} on the armed list and arms its timer, atomically with respect to destroy():
+     * a destroying queue refuses new timers (the item is left not pending), so none outlives it.
+     */
+    void armLinked(DelayedWork work, long deadline) {
+        armLock.lock();
+        try {
+            if (destroying) {
+                rejectQueueing(work);
+            }
+            work.armedPrev = null;
+            work.armedNext = armedHead;
+            if (armedHead != null) {
+                armedHead.armedPrev = work;
+            }
+            armedHead = work;
+            work.armedLinked = true;
+            work.armTimer(deadline);
+        } finally {
+            armLock.unlock();
+        }
+    }
+
+    /** Takes {@code work} off the armed list, if it is on it. */
+    void unlinkArmed(DelayedWork work) {
+        armLock.lock();
+        try {
+            if (!work.armedLinked) {
+                return;
+            }
+            if (work.armedPrev == null) {
+                armedHead = work.armedNext;
+            } else {
+                work.armedPrev.armedNext = work.armedNext;
+            }
+            if (work.armedNext != null) {
+                work.armedNext.armedPrev = work.armedPrev;
+            }
+            work.armedPrev = null;
+            work.armedNext = null;
+            work.armedLinked = false;
+        } finally {
+            armLock.unlock();
+        }
+    }
+
+    /**
+     * Cancels every delayed item still armed for this queue (destroy). Returns them, so that
+     * destroy can name them in its warning.
+     */
+    private java.util.List<DelayedWork> cancelArmed() {
+        java.util.List<DelayedWork> cancelled = new java.util.ArrayList<>();
+        armLock.lock();
+        try {
+            while (armedHead != null) {
+                DelayedWork w = armedHead;
+                unlinkArmed(w);
+                if (w.cancelArmedForDestroy()) {
+                    cancelled.add(w);
+                }
+            }
+        } finally {
+            armLock.unlock();
+        }
+        return cancelled;
     }
 
     private void rejectQueueing(Work work) {
@@ -450,6 +520,11 @@ public final class Workqueue implements AutoCloseable {
      * releases it. Afterwards queueing on it throws IllegalStateException. Calling it again does
      * nothing.
      *
+     * <p>Delayed items whose timer is still armed for this queue are cancelled first (they will not
+     * run and are left not pending), with a warning naming them: the kernel leaves such a timer to
+     * fire into a freed queue, cmwq does not. While the queue is being destroyed, arming a delayed
+     * item on it throws IllegalStateException, even from its own items.
+     *
      * @throws IllegalStateException if called from one of this queue's own items
      */
     public void destroy() {
@@ -464,6 +539,12 @@ public final class Workqueue implements AutoCloseable {
             destroying = true;
         } finally {
             mutex.unlock();
+        }
+        java.util.List<DelayedWork> cancelled = cancelArmed();
+        if (!cancelled.isEmpty()) {
+            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue " + name + ": destroy cancelled "
+                    + cancelled.size() + " armed delayed item(s) " + cancelled
+                    + "; cancel them (cancelSync) before destroying the queue");
         }
         drain();
         for (PoolWorkqueue pwq : pwqs) {

@@ -306,7 +306,6 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code wq} or {@code dwork} is null
      * @throws IllegalArgumentException if {@code delay} is negative
      * @throws IllegalStateException as {@link #queue_work}
-     * @throws UnsupportedOperationException for a non-zero delay, until cmwq's timer wheel lands
      */
     public static boolean queue_delayed_work(Workqueue wq, DelayedWork dwork, long delay) {
         return queue_delayed_work_on(WORK_CPU_UNBOUND, wq, dwork, delay);
@@ -339,7 +338,6 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code wq} or {@code dwork} is null
      * @throws IllegalArgumentException if {@code delay} is negative
      * @throws IllegalStateException as {@link #queue_work}; a pending item is left pending
-     * @throws UnsupportedOperationException for a non-zero delay, until cmwq's timer wheel lands
      */
     public static boolean mod_delayed_work(Workqueue wq, DelayedWork dwork, long delay) {
         return mod_delayed_work_on(WORK_CPU_UNBOUND, wq, dwork, delay);

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** What the facade's functions do beyond their return values: placement, context, limits, time. */
@@ -345,11 +344,7 @@ class LinuxWorkqueueBehaviourTest {
 
     // ---------------------------------------------------------------- delayed work with a timer
 
-    private static final String NEEDS_TIMER = "needs the timer wheel: a non-zero delay throws"
-            + " UnsupportedOperationException until it lands";
-
     @Test
-    @Disabled(NEEDS_TIMER)
     void queueDelayedWorkRunsNoEarlierThanTheDelay() {
         long delay = msecs_to_jiffies(50);
         AtomicLong ranAt = new AtomicLong();
@@ -367,7 +362,6 @@ class LinuxWorkqueueBehaviourTest {
     }
 
     @Test
-    @Disabled(NEEDS_TIMER)
     void modDelayedWorkOfAnArmedItemReturnsTrueAndPushesItBack() {
         long start = jiffies();
         AtomicLong ranAt = new AtomicLong();
@@ -383,7 +377,6 @@ class LinuxWorkqueueBehaviourTest {
     }
 
     @Test
-    @Disabled(NEEDS_TIMER)
     void cancelDelayedWorkOfAnArmedItemReturnsTrueAndItNeverRuns() {
         AtomicBoolean ran = new AtomicBoolean();
         DelayedWork dwork = new DelayedWork(() -> ran.set(true));
@@ -395,7 +388,6 @@ class LinuxWorkqueueBehaviourTest {
     }
 
     @Test
-    @Disabled(NEEDS_TIMER)
     void flushDelayedWorkFiresAnArmedTimerAtOnceAndWaits() {
         AtomicBoolean ran = new AtomicBoolean();
         DelayedWork dwork = new DelayedWork(() -> ran.set(true));
@@ -405,7 +397,6 @@ class LinuxWorkqueueBehaviourTest {
     }
 
     @Test
-    @Disabled(NEEDS_TIMER)
     void cancelDelayedWorkSyncOfAnArmedItemReturnsTrue() {
         DelayedWork dwork = new DelayedWork(() -> { });
         assertThat(queue_delayed_work_on(WORK_CPU_UNBOUND, system_unbound_wq, dwork, HZ)).isTrue();
@@ -414,7 +405,6 @@ class LinuxWorkqueueBehaviourTest {
     }
 
     @Test
-    @Disabled(NEEDS_TIMER)
     void disableDelayedWorkStopsAnArmedTimerAndEnableDoesNotRearmIt() {
         AtomicBoolean ran = new AtomicBoolean();
         DelayedWork dwork = new DelayedWork(() -> ran.set(true));
