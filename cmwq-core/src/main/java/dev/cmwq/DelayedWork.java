@@ -170,19 +170,22 @@ public class DelayedWork extends Work {
      * The kernel's {@code flush_delayed_work}: if the timer is armed, fires it now (queues the item
      * at once on its queue and lane), then waits for the item like {@link Work#flush()}.
      *
-     * @return true if it waited, false if the item was idle
+     * @return true if an instance was armed, pending or running (and has finished), false if the
+     *     item was idle
      * @throws IllegalStateException as {@link Work#flush()}, or if the item's queue no longer accepts
      *     it (the item is then left not pending)
      */
     @Override
     public boolean flush() {
         checkNotSelf("flush");
-        if (timer.disarm()) {
+        boolean fired = timer.disarm();
+        if (fired) {
             Workqueue q = wq;
             q.unlinkArmed(this);
             q.enqueue(lane, this);
         }
-        return super.flush();
+        // The fired instance may finish before the barrier goes in; it was waited for all the same.
+        return super.flush() | fired;
     }
 
     /** Disarms the timer for a destroying queue; true if this call took the arming. */

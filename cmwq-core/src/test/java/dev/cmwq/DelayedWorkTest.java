@@ -1,0 +1,289 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cmwq.timer.TimerBase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Delayed work, deterministically: items armed on a manual timer base whose time moves only when a
+ * test says so ({@link #advanceTo}); the real timer thread only where a test says so.
+ */
+class DelayedWorkTest {
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final TimerBase base = TimerBase.manual(now::get);
+    private final List<Workqueue> queues = new ArrayList<>();
+    private Workqueue wq;
+
+    @BeforeEach
+    void setUp() {
+        wq = track(Workqueue.builder("delayed").build());
+    }
+
+    @AfterEach
+    void tearDown() {
+        queues.forEach(Workqueue::destroy);
+    }
+
+    private Workqueue track(Workqueue q) {
+        queues.add(q);
+        return q;
+    }
+
+    private DelayedWork item(Runnable fn) {
+        return new DelayedWork(fn, base);
+    }
+
+    /** Moves the fake clock to {@code t} and runs the timers due. */
+    private int advanceTo(long t) {
+        now.set(t);
+        return base.runTimers(t);
+    }
+
+    @Test
+    void aZeroDelayQueuesAtOnceWithoutTheTimer() {
+        CountDownLatch ran = new CountDownLatch(1);
+        DelayedWork w = item(ran::countDown);
+        assertThat(wq.queueDelayed(w, Duration.ZERO)).isTrue();
+        assertThat(w.isArmed()).isFalse();
+        Probe.await(ran, "the item");
+    }
+
+    @Test
+    void anArmedItemIsPendingAndFiresAtItsDeadlineNotBefore() {
+        CountDownLatch ran = new CountDownLatch(1);
+        DelayedWork w = item(ran::countDown);
+        long t0 = now.get();
+        assertThat(wq.queueDelayed(w, Duration.ofMillis(50))).isTrue();
+        assertThat(w.isPending()).isTrue();
+        assertThat(w.isArmed()).isTrue();
+        assertThat(wq.queueDelayed(w, Duration.ofMillis(10))).as("pending: the timer owns it").isFalse();
+        assertThat(wq.queue(w)).as("queue of an armed item").isFalse();
+        assertThat(advanceTo(t0 + 50 * MS - 1)).isZero();
+        assertThat(w.isArmed()).isTrue();
+        assertThat(ran.getCount()).isEqualTo(1);
+        assertThat(advanceTo(t0 + 50 * MS)).isEqualTo(1);
+        Probe.await(ran, "the item at its deadline");
+        assertThat(w.isArmed()).isFalse();
+    }
+
+    @Test
+    void theExpiryQueuesOnTheRecordedLaneAndRunsNoUserCodeOnTheTimerThread() {
+        AtomicReference<String> thread = new AtomicReference<>();
+        DelayedWork w = new DelayedWork(() -> thread.set(Thread.currentThread().getName()));
+        assertThat(wq.queueDelayedOn(3, w, Duration.ofMillis(1))).isTrue();
+        Probe.awaitTrue(() -> thread.get() != null, "the real timer to fire");
+        assertThat(thread.get()).startsWith("kworker/3:");
+    }
+
+    @Test
+    void modDelayedReturnsWhetherItWasPendingAndReArms() {
+        AtomicInteger runs = new AtomicInteger();
+        DelayedWork w = item(runs::incrementAndGet);
+        long t0 = now.get();
+        assertThat(wq.modDelayed(w, Duration.ofMillis(100))).as("idle: now armed").isFalse();
+        assertThat(w.isArmed()).isTrue();
+        assertThat(wq.modDelayed(w, Duration.ofMillis(300))).as("armed: modified").isTrue();
+        assertThat(advanceTo(t0 + 100 * MS)).as("the old deadline is gone").isZero();
+        assertThat(wq.modDelayed(w, Duration.ofMillis(50))).as("earlier again").isTrue();
+        assertThat(advanceTo(t0 + 149 * MS)).isZero();
+        assertThat(advanceTo(t0 + 150 * MS)).isEqualTo(1);
+        Probe.awaitTrue(() -> runs.get() == 1, "one run");
+        assertThat(advanceTo(t0 + 400 * MS)).isZero();
+        wq.flush();
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void modDelayedStealsAQueuedItemAndAZeroDelayQueuesAtOnce() {
+        Workqueue ordered = track(Workqueue.builder("delayed-ordered").ordered().build());
+        Probe.Gate gate = new Probe.Gate(1);
+        ordered.queue(new Work(gate::pass));
+        gate.awaitEntered("blocker");
+        AtomicInteger runs = new AtomicInteger();
+        DelayedWork w = item(runs::incrementAndGet);
+        assertThat(ordered.queue(w)).isTrue();
+        assertThat(ordered.modDelayed(w, Duration.ofMillis(10))).as("queued: stolen and re-armed").isTrue();
+        assertThat(w.isArmed()).isTrue();
+        assertThat(ordered.modDelayed(w, Duration.ZERO)).as("armed: queued now").isTrue();
+        assertThat(w.isArmed()).isFalse();
+        gate.open();
+        ordered.flush();
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void modDelayedOfADisabledItemLeavesItNotPending() {
+        DelayedWork w = item(() -> {});
+        wq.queueDelayed(w, Duration.ofMillis(10));
+        w.disable();
+        assertThat(w.isArmed()).isFalse();
+        assertThat(wq.modDelayed(w, Duration.ofMillis(10))).isFalse();
+        assertThat(w.isPending()).isFalse();
+        assertThat(wq.queueDelayed(w, Duration.ofMillis(10))).isFalse();
+        w.enable();
+        assertThat(wq.queueDelayed(w, Duration.ofMillis(10))).isTrue();
+        w.cancel();
+    }
+
+    @Test
+    void cancelOfAnArmedItemReturnsTrueAndItNeverFires() {
+        AtomicInteger runs = new AtomicInteger();
+        DelayedWork w = item(runs::incrementAndGet);
+        long t0 = now.get();
+        wq.queueDelayed(w, Duration.ofMillis(10));
+        assertThat(w.cancel()).isTrue();
+        assertThat(w.isPending()).isFalse();
+        assertThat(w.isArmed()).isFalse();
+        assertThat(w.cancel()).isFalse();
+        assertThat(advanceTo(t0 + 20 * MS)).isZero();
+        assertThat(runs).hasValue(0);
+        assertThat(wq.queueDelayed(w, Duration.ofMillis(10))).as("re-armable").isTrue();
+        assertThat(w.cancelSync()).isTrue();
+    }
+
+    @Test
+    void cancelSyncStopsAnItemThatReArmsItself() {
+        AtomicInteger runs = new AtomicInteger();
+        AtomicReference<DelayedWork> self = new AtomicReference<>();
+        DelayedWork w = new DelayedWork(() -> {
+            runs.incrementAndGet();
+            wq.queueDelayed(self.get(), Duration.ofMillis(1)); // periodic, on the real timer
+        });
+        self.set(w);
+        wq.queueDelayed(w, Duration.ofMillis(1));
+        Probe.awaitTrue(() -> runs.get() >= 5, "a few periods");
+        w.cancelSync();
+        assertThat(w.isPending()).isFalse();
+        assertThat(w.isArmed()).isFalse();
+        assertThat(w.busy()).isZero();
+        int after = runs.get();
+        wq.flush();
+        assertThat(runs.get()).isEqualTo(after);
+    }
+
+    @Test
+    void flushFiresAnArmedItemNowAndWaitsForIt() {
+        AtomicInteger runs = new AtomicInteger();
+        DelayedWork w = item(runs::incrementAndGet);
+        wq.queueDelayed(w, Duration.ofHours(1));
+        assertThat(w.flush()).isTrue();
+        assertThat(runs).hasValue(1);
+        assertThat(w.isArmed()).isFalse();
+        assertThat(w.flush()).isFalse();
+    }
+
+    @Test
+    void hugeDelaysDoNotOverflowIntoNow() {
+        DelayedWork a = item(() -> {});
+        DelayedWork b = item(() -> {});
+        long t0 = now.get();
+        assertThat(wq.queueDelayed(a, Duration.ofMillis(Long.MAX_VALUE))).isTrue();
+        assertThat(wq.queueDelayed(b, Duration.ofSeconds(Long.MAX_VALUE))).isTrue();
+        assertThat(a.deadline() - t0).isPositive();
+        assertThat(b.deadline() - t0).isPositive();
+        assertThat(advanceTo(t0 + TimeUnit.DAYS.toNanos(365 * 100))).isZero();
+        assertThat(a.isArmed()).isTrue();
+        assertThat(a.cancel()).isTrue();
+        assertThat(b.cancel()).isTrue();
+    }
+
+    @Test
+    void negativeAndNullDelaysAreRejectedAndLeaveTheItemIdle() {
+        DelayedWork w = item(() -> {});
+        assertThatThrownBy(() -> wq.queueDelayed(w, Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-0.001");
+        assertThatThrownBy(() -> wq.modDelayed(w, null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("delay");
+        assertThat(w.isPending()).isFalse();
+    }
+
+    @Test
+    void destroyCancelsArmedItemsAndRefusesNewTimers() {
+        Workqueue q = Workqueue.builder("delayed-destroy").build();
+        AtomicInteger runs = new AtomicInteger();
+        DelayedWork armed = item(runs::incrementAndGet);
+        long t0 = now.get();
+        q.queueDelayed(armed, Duration.ofMillis(10));
+        q.destroy();
+        assertThat(armed.isPending()).isFalse();
+        assertThat(armed.isArmed()).isFalse();
+        assertThat(advanceTo(t0 + 20 * MS)).isZero();
+        assertThat(runs).hasValue(0);
+        DelayedWork late = item(() -> {});
+        assertThatThrownBy(() -> q.queueDelayed(late, Duration.ofMillis(10)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("destroy");
+        assertThat(late.isPending()).isFalse();
+    }
+
+    @Test
+    void reArmRacesEndEveryPendingPeriodExactlyOnce() {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger runs = new AtomicInteger();
+        DelayedWork w = new DelayedWork(() -> {
+            if (inside.incrementAndGet() > 1) {
+                overlaps.incrementAndGet();
+            }
+            runs.incrementAndGet();
+            inside.decrementAndGet();
+        });
+        AtomicInteger trueQueues = new AtomicInteger();
+        AtomicInteger trueCancels = new AtomicInteger();
+        Thread[] threads = new Thread[3];
+        for (int t = 0; t < threads.length; t++) {
+            int id = t;
+            threads[t] = new Thread(() -> {
+                java.util.Random r = new java.util.Random(id);
+                for (int i = 0; i < 3000; i++) {
+                    switch (r.nextInt(4)) {
+                        case 0 -> {
+                            if (wq.queueDelayed(w, Duration.ofNanos(r.nextInt(200_000)))) {
+                                trueQueues.incrementAndGet();
+                            }
+                        }
+                        case 1 -> {
+                            if (!wq.modDelayed(w, Duration.ofNanos(r.nextInt(200_000)))) {
+                                trueQueues.incrementAndGet(); // was idle: a new pending period
+                            }
+                        }
+                        case 2 -> {
+                            if (w.cancel()) {
+                                trueCancels.incrementAndGet();
+                            }
+                        }
+                        default -> {
+                            if (wq.queue(w)) {
+                                trueQueues.incrementAndGet();
+                            }
+                        }
+                    }
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            Probe.join(t);
+        }
+        int lastCancelled = w.cancelSync() ? 1 : 0;
+        wq.flush();
+        assertThat(w.isPending()).isFalse();
+        assertThat(w.isArmed()).isFalse();
+        assertThat(overlaps).hasValue(0);
+        // Every pending period (a true queue/queueDelayed, a false modDelayed) ends exactly once:
+        // in a run, or in a cancel that returned true.
+        assertThat(runs.get() + trueCancels.get() + lastCancelled).isEqualTo(trueQueues.get());
+    }
+}
