@@ -1,0 +1,131 @@
+package dev.cmwq.cli;
+
+import dev.cmwq.DelayedWork;
+import dev.cmwq.Work;
+import dev.cmwq.Workqueues;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * octeon-ethernet: two periodic polls (RX buffer refill, port status) re-arm themselves every
+ * second. They need no ordering between them, so the system workqueue serves them; at module exit
+ * {@code cancel_delayed_work_sync()} stops each, so nothing is in flight afterwards.
+ */
+final class OcteonPoll implements Scenario {
+    /** How often each poll has to have run before the module exits. */
+    private static final int PERIODS = 3;
+
+    @Override
+    public String driver() {
+        return "octeon";
+    }
+
+    @Override
+    public String title() {
+        return "periodic delayed works on system_wq, cancelled at exit";
+    }
+
+    @Override
+    public String source() {
+        return "drivers/staging/octeon/ethernet.c";
+    }
+
+    @Override
+    public List<String> conversion() {
+        return List.of(
+                "- cvm_oct_poll_queue = create_singlethread_workqueue(\"octeon-ethernet\");",
+                "- queue_delayed_work(cvm_oct_poll_queue, &cvm_oct_rx_refill_work, HZ);",
+                "+ schedule_delayed_work(&cvm_oct_rx_refill_work, HZ);",
+                "- queue_delayed_work(cvm_oct_poll_queue, &priv->port_periodic_work, HZ);",
+                "+ schedule_delayed_work(&priv->port_periodic_work, HZ);",
+                "- destroy_workqueue(cvm_oct_poll_queue);",
+                "+ cancel_delayed_work_sync(&cvm_oct_rx_refill_work);",
+                "+ cancel_delayed_work_sync(&priv->port_periodic_work);");
+    }
+
+    @Override
+    public List<LegacyQueue> legacyQueues() {
+        return List.of(LegacyQueue.singlethread(driver(), "octeon-ethernet", 1));
+    }
+
+    /** A periodic poll: its delayed work and what it saw. */
+    private final class Poll {
+        final String name; // I
+        final DelayedWork work = new DelayedWork(this::poll); // I
+        final AtomicInteger runs = new AtomicInteger();
+        final CountDownLatch enough = new CountDownLatch(PERIODS);
+        final TreeSet<String> threads = new TreeSet<>(); // this
+
+        Poll(String name) {
+            this.name = name;
+        }
+
+        /** cvm_oct_rx_refill_worker() / cvm_oct_periodic_worker(): poll, then re-arm. */
+        private void poll() {
+            synchronized (this) {
+                threads.add(Thread.currentThread().getName());
+            }
+            runs.incrementAndGet();
+            enough.countDown();
+            scheduleDelayedWork(work, period);
+        }
+    }
+
+    private Duration period;
+
+    private static void scheduleDelayedWork(DelayedWork work, Duration delay) {
+        Workqueues.system().queueDelayed(work, delay);
+    }
+
+    @Override
+    public void run(Pace pace, Findings f) {
+        period = pace.millis(1000, 50); // HZ, or HZ/20 with --quick
+        Poll rxRefill = new Poll("cvm_oct_rx_refill_work");
+        Poll portPeriodic = new Poll("port_periodic_work");
+        long start = System.nanoTime();
+        try {
+            scheduleDelayedWork(rxRefill.work, period);
+        } catch (UnsupportedOperationException noTimer) {
+            f.note("schedule_delayed_work(&cvm_oct_rx_refill_work, HZ) threw: " + noTimer.getMessage());
+            f.waiting("waiting for the timer wheel (delayed work not available yet): periodic re-arm and "
+                    + "cancel_delayed_work_sync not checked");
+            return;
+        }
+        scheduleDelayedWork(portPeriodic.work, period);
+
+        long patience = Pace.PATIENCE.toNanos() + PERIODS * period.toNanos();
+        boolean periodic = Hardware.await(rxRefill.enough, Duration.ofNanos(patience))
+                & Hardware.await(portPeriodic.enough, Duration.ofNanos(patience));
+        long ran = System.nanoTime() - start;
+
+        // cvm_oct_cleanup_module()
+        rxRefill.work.cancelSync();
+        portPeriodic.work.cancelSync();
+        boolean idle = isIdle(rxRefill.work) && isIdle(portPeriodic.work);
+        int rxRuns = rxRefill.runs.get();
+        int portRuns = portPeriodic.runs.get();
+        // Nothing may run after the cancel: look again once a period (and some) has gone by.
+        LockSupport.parkNanos(period.toNanos() * 3 / 2);
+        boolean quiet = rxRefill.runs.get() == rxRuns && portPeriodic.runs.get() == portRuns && idle
+                && isIdle(rxRefill.work) && isIdle(portPeriodic.work);
+
+        f.columns("delayed work", "period", "runs", "threads");
+        for (Poll p : List.of(rxRefill, portPeriodic)) {
+            synchronized (p) {
+                f.row(p.name, Findings.millis(period.toNanos()), p.runs.get(), String.join(",", p.threads));
+            }
+        }
+        f.note("cancel_delayed_work_sync() of both after " + Findings.millis(ran) + ".");
+        f.check(periodic, "periodic: each work re-armed itself and ran at least " + PERIODS + " times");
+        f.check(quiet, "cancel_delayed_work_sync: nothing pending or running afterwards, and no run in the "
+                + Findings.millis(period.toNanos() * 3 / 2) + " after it");
+    }
+
+    private static boolean isIdle(Work work) {
+        return !work.isPending() && work.busy() == 0;
+    }
+}
