@@ -56,9 +56,11 @@ final class Demo {
             for (int i = 0; i < scenarios.size(); i++) {
                 Scenario s = scenarios.get(i);
                 printHeader(i + 1, scenarios.size(), s);
+                int before = ThreadCensus.workers().size();
                 Findings f = runBounded(s);
-                census.sample();
+                int after = census.sample();
                 f.print(out, INDENT);
+                out.printf(Locale.ROOT, "%skworker threads alive afterwards: %d (%+d)%n", " ".repeat(INDENT), after, after - before);
                 out.flush();
                 if (f.failed()) {
                     failed++;
