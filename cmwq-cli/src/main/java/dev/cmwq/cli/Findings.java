@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * What one scenario saw: a table of what ran where, notes, and the guarantees it checked with
- * their verdicts. Thread-safe: work functions add rows from worker threads.
+ * their verdicts. Thread-safe: work functions add rows from worker threads. Fields tagged
+ * {@code // this} are guarded by the instance's monitor.
  */
 final class Findings {
     /** The verdict on one guarantee. */
