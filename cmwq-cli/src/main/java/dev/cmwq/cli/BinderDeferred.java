@@ -130,7 +130,7 @@ final class BinderDeferred implements Scenario {
                     + " The busiest run released " + most + " processes.");
         }
         f.check(appsDone && runs.get() == returnedTrue.get(),
-                "coalescing: " + runs.get() + " runs for " + returnedTrue.get() + " true returns; the "
+                "coalescing: one run per true return (" + runs.get() + " and " + returnedTrue.get() + "); the "
                         + returnedFalse.get() + " false returns added no run");
         f.check(released.get() == requests,
                 "no request lost: " + released.get() + " of " + requests + " deferred releases done after flush_work");

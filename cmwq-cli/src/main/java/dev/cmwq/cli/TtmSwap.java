@@ -59,13 +59,14 @@ final class TtmSwap implements Scenario {
     private final AtomicInteger runs = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
     private final TreeSet<String> threads = new TreeSet<>(); // this
-    private volatile long shrinkStart;
-    private volatile long shrinkEnd;
+    private volatile long shrinkStart; // of the first run
+    private volatile long shrinkEnd; // of the last run
 
     /** ttm_shrink_work(): swap buffer objects out until the zone is below the target. */
     private void ttmShrinkWork() {
-        shrinkStart = System.nanoTime();
-        runs.incrementAndGet();
+        if (runs.incrementAndGet() == 1) {
+            shrinkStart = System.nanoTime();
+        }
         synchronized (this) {
             threads.add(Thread.currentThread().getName());
         }
@@ -119,7 +120,7 @@ final class TtmSwap implements Scenario {
         boolean swappedAtFlush = usage() <= TARGET && shrinkEnd != 0 && shrinkEnd - flushed <= 0;
         boolean idle = !work.isPending() && work.busy() == 0;
 
-        f.columns("item", "queue", "runs", "thread", "started", "finished");
+        f.columns("item", "queue", "runs", "thread", "first started", "last finished");
         synchronized (this) {
             f.row("ttm_shrink_work", Workqueues.systemLong().name(), runs.get(), String.join(",", threads),
                     f.at(shrinkStart), f.at(shrinkEnd));
