@@ -1,5 +1,7 @@
 package dev.cmwq.cli;
 
+import static dev.cmwq.linux.LinuxWorkqueue.*;
+
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
 import java.time.Duration;
@@ -85,13 +87,13 @@ final class AsusLaptopLeds implements Scenario {
     /** asus_led_set(): the LED class changes a brightness. */
     private void asusLedSet(AsusLed led, int value) {
         led.wk = value;
-        ledWorkqueue.queue(led.work);
+        queue_work(ledWorkqueue, led.work);
     }
 
     @Override
     public void run(Pace pace, Findings f) {
         acpiCall = pace.millis(20, 3);
-        ledWorkqueue = Workqueue.builder("led_workqueue").build();
+        ledWorkqueue = alloc_workqueue("led_workqueue", 0, 0);
         List<AsusLed> leds = new ArrayList<>();
         for (String name : LEDS) {
             leds.add(new AsusLed(name));
@@ -101,10 +103,10 @@ final class AsusLaptopLeds implements Scenario {
             asusLedSet(led, 1);
         }
         // asus_led_exit(): flush the LED updates as a group, then the queue goes
-        ledWorkqueue.flush();
+        flush_workqueue(ledWorkqueue);
         long flushed = System.nanoTime();
         int doneAtFlush = finished.get();
-        ledWorkqueue.destroy();
+        destroy_workqueue(ledWorkqueue);
 
         f.columns("LED", "thread", "started", "finished", "in flight at start");
         for (AsusLed led : leds) {

@@ -1,7 +1,8 @@
 package dev.cmwq.cli;
 
+import static dev.cmwq.linux.LinuxWorkqueue.*;
+
 import dev.cmwq.Work;
-import dev.cmwq.Workqueues;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,7 +89,7 @@ final class BinderDeferred implements Scenario {
         synchronized (binderDeferredLock) {
             binderDeferredList.add(proc);
         }
-        if (Workqueues.system().queue(binderDeferredWork)) {
+        if (schedule_work(binderDeferredWork)) {
             returnedTrue.incrementAndGet();
         } else {
             returnedFalse.incrementAndGet();
@@ -119,7 +120,7 @@ final class BinderDeferred implements Scenario {
             t.join(Pace.PATIENCE);
             appsDone &= !t.isAlive();
         }
-        binderDeferredWork.flush();
+        flush_work(binderDeferredWork);
 
         int requests = APPS * procsPerApp;
         f.columns("schedule_work calls", "returned true", "returned false", "runs", "threads");

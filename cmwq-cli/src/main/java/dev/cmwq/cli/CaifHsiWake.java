@@ -1,5 +1,7 @@
 package dev.cmwq.cli;
 
+import static dev.cmwq.linux.LinuxWorkqueue.*;
+
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
 import java.time.Duration;
@@ -72,7 +74,7 @@ final class CaifHsiWake implements Scenario {
 
     private void queueWork(Work work, String item) {
         calls++;
-        if (wq.queue(work)) {
+        if (queue_work(wq, work)) {
             accepted.add(item);
         }
     }
@@ -81,7 +83,7 @@ final class CaifHsiWake implements Scenario {
     public void run(Pace pace, Findings f) {
         int rounds = pace.pick(40, 12);
         handshake = pace.millis(2, 1);
-        wq = Workqueue.builder(NDEV_NAME).ordered().memReclaim().build();
+        wq = alloc_ordered_workqueue(NDEV_NAME, WQ_MEM_RECLAIM);
         // Traffic comes and goes: wake the link up for it, let it sleep after it. Bursts come faster
         // than the handshakes, so some calls find their item still pending.
         for (int round = 0; round < rounds; round++) {
@@ -89,8 +91,8 @@ final class CaifHsiWake implements Scenario {
             queueWork(wakeDownWork, "wake_down_work");
             LockSupport.parkNanos(handshake.toNanos() * (round % 3) / 2);
         }
-        wq.flush();
-        wq.destroy();
+        flush_workqueue(wq);
+        destroy_workqueue(wq);
 
         List<Run> ran;
         synchronized (this) {

@@ -1,8 +1,9 @@
 package dev.cmwq.cli;
 
+import static dev.cmwq.linux.LinuxWorkqueue.*;
+
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
-import dev.cmwq.Workqueues;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -66,7 +67,7 @@ final class DwcEthQosTxTimeout implements Scenario {
         reinitEnd = System.nanoTime();
     }
 
-    /** A transmit-completion item of the same lane that sleeps until the TX ring works again. */
+    /** A transmit-completion item of the same CPU that sleeps until the TX ring works again. */
     private void xmitCompletion() {
         xmitThread = Thread.currentThread().getName();
         xmitStart = System.nanoTime();
@@ -77,32 +78,32 @@ final class DwcEthQosTxTimeout implements Scenario {
 
     /** dwceqos_tx_timeout(): the netdev watchdog saw the TX queue stall. */
     private void dwceqosTxTimeout() {
-        txtimeoutHandlerWq.queue(txtimeoutReinit);
+        queue_work(txtimeoutHandlerWq, txtimeoutReinit);
     }
 
     @Override
     public void run(Pace pace, Findings f) {
         dmaReset = pace.millis(50, 5);
-        txtimeoutHandlerWq = Workqueue.builder(DRIVER_NAME).memReclaim().build();
-        int lane = Workqueues.currentLane();
+        txtimeoutHandlerWq = alloc_workqueue(DRIVER_NAME, WQ_MEM_RECLAIM, 0);
+        int cpu = raw_smp_processor_id();
 
-        // Something on this lane is stuck behind the stalled TX ring, and sleeps until it is reset.
+        // Something on this CPU is stuck behind the stalled TX ring, and sleeps until it is reset.
         Work xmit = new Work(this::xmitCompletion);
-        Workqueues.system().queueOn(lane, xmit);
+        queue_work_on(cpu, system_wq, xmit);
         boolean xmitStarted = Hardware.await(xmitWaiting, Pace.PATIENCE);
         dwceqosTxTimeout();
-        txtimeoutReinit.flush();
-        xmit.flush();
+        flush_work(txtimeoutReinit);
+        flush_work(xmit);
         String rescuer = rescuerNote();
-        txtimeoutHandlerWq.destroy();
+        destroy_workqueue(txtimeoutHandlerWq);
 
         f.columns("item", "queue", "thread", "started", "finished");
         f.row("xmit completion (waits for the ring)", "events", xmitThread, f.at(xmitStart), f.at(xmitEnd));
         f.row("dwceqos_reinit_for_txtimeout", DRIVER_NAME, reinitThread, f.at(reinitStart), f.at(reinitEnd));
         f.note("rescuer: " + rescuer);
         f.check(xmitStarted && xmitBlockedDuringReinit && xmitSawReset,
-                "forward progress: the TX-timeout reset ran on lane " + lane
-                        + " while another item of that lane slept waiting for it");
+                "forward progress: the TX-timeout reset ran on CPU " + cpu
+                        + " while another item of that CPU slept waiting for it");
     }
 
     /** The rescuer thread of the queue, if the engine has rescuers yet. */
@@ -110,7 +111,7 @@ final class DwcEthQosTxTimeout implements Scenario {
         String name = "kworker/R-" + DRIVER_NAME;
         boolean present = ThreadCensus.workers().stream().anyMatch(t -> t.getName().equals(name));
         return present
-                ? name + " stood by (runs the queue's items when no worker can be created)"
+                ? name + " was standing by (it runs the queue's items when no worker can be created)"
                 : name + " not started: the engine has no rescuers yet (WQ_MEM_RECLAIM's last resort)";
     }
 }

@@ -11,7 +11,9 @@ import java.util.concurrent.locks.LockSupport;
  * The simulated devices' slow operations: an ACPI call, a DMA reset, a wait for a GPU fence. Each
  * one sleeps, as the kernel's would. The kernel's scheduler tells the workqueue when a worker
  * sleeps (wq_worker_sleeping); the JVM has no such hook, so these waits open cmwq's blocking
- * bracket, which lets the pool start the lane's next item on another worker meanwhile.
+ * bracket, which lets the pool start the lane's next item on another worker at once. (cmwq's
+ * sampler would notice an unannounced sleep too, a little later; the bracket keeps the demo's
+ * checks independent of its timing.)
  */
 final class Hardware {
     private Hardware() {}

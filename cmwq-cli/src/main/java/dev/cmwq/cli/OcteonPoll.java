@@ -1,8 +1,8 @@
 package dev.cmwq.cli;
 
+import static dev.cmwq.linux.LinuxWorkqueue.*;
+
 import dev.cmwq.DelayedWork;
-import dev.cmwq.Work;
-import dev.cmwq.Workqueues;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeSet;
@@ -71,31 +71,28 @@ final class OcteonPoll implements Scenario {
             }
             runs.incrementAndGet();
             enough.countDown();
-            scheduleDelayedWork(work, period);
+            schedule_delayed_work(work, delay);
         }
     }
 
-    private Duration period;
-
-    private static void scheduleDelayedWork(DelayedWork work, Duration delay) {
-        Workqueues.system().queueDelayed(work, delay);
-    }
+    private long delay; // jiffies
 
     @Override
     public void run(Pace pace, Findings f) {
-        period = pace.millis(1000, 50); // HZ, or HZ/20 with --quick
+        delay = pace.quick() ? HZ / 20 : HZ;
+        Duration period = Duration.ofMillis(jiffies_to_msecs(delay));
         Poll rxRefill = new Poll("cvm_oct_rx_refill_work");
         Poll portPeriodic = new Poll("port_periodic_work");
         long start = System.nanoTime();
         try {
-            scheduleDelayedWork(rxRefill.work, period);
+            schedule_delayed_work(rxRefill.work, delay);
         } catch (UnsupportedOperationException noTimer) {
             f.note("schedule_delayed_work(&cvm_oct_rx_refill_work, HZ) threw: " + noTimer.getMessage());
             f.waiting("waiting for the timer wheel (delayed work not available yet): periodic re-arm and "
                     + "cancel_delayed_work_sync not checked");
             return;
         }
-        scheduleDelayedWork(portPeriodic.work, period);
+        schedule_delayed_work(portPeriodic.work, delay);
 
         long patience = Pace.PATIENCE.toNanos() + PERIODS * period.toNanos();
         boolean periodic = Hardware.await(rxRefill.enough, Duration.ofNanos(patience))
@@ -103,8 +100,8 @@ final class OcteonPoll implements Scenario {
         long ran = System.nanoTime() - start;
 
         // cvm_oct_cleanup_module()
-        rxRefill.work.cancelSync();
-        portPeriodic.work.cancelSync();
+        cancel_delayed_work_sync(rxRefill.work);
+        cancel_delayed_work_sync(portPeriodic.work);
         boolean idle = isIdle(rxRefill.work) && isIdle(portPeriodic.work);
         int rxRuns = rxRefill.runs.get();
         int portRuns = portPeriodic.runs.get();
@@ -113,10 +110,11 @@ final class OcteonPoll implements Scenario {
         boolean quiet = rxRefill.runs.get() == rxRuns && portPeriodic.runs.get() == portRuns && idle
                 && isIdle(rxRefill.work) && isIdle(portPeriodic.work);
 
-        f.columns("delayed work", "period", "runs", "threads");
+        f.columns("delayed work", "delay", "runs", "threads");
         for (Poll p : List.of(rxRefill, portPeriodic)) {
             synchronized (p) {
-                f.row(p.name, Findings.millis(period.toNanos()), p.runs.get(), String.join(",", p.threads));
+                f.row(p.name, (pace.quick() ? "HZ/20 = " : "HZ = ") + delay + " jiffies", p.runs.get(),
+                        String.join(",", p.threads));
             }
         }
         f.note("cancel_delayed_work_sync() of both after " + Findings.millis(ran) + ".");
@@ -125,7 +123,7 @@ final class OcteonPoll implements Scenario {
                 + Findings.millis(period.toNanos() * 3 / 2) + " after it");
     }
 
-    private static boolean isIdle(Work work) {
-        return !work.isPending() && work.busy() == 0;
+    private static boolean isIdle(DelayedWork dwork) {
+        return !delayed_work_pending(dwork) && work_busy(dwork) == 0;
     }
 }

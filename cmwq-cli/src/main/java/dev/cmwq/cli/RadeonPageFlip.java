@@ -1,5 +1,7 @@
 package dev.cmwq.cli;
 
+import static dev.cmwq.linux.LinuxWorkqueue.*;
+
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
 import java.time.Duration;
@@ -55,7 +57,7 @@ final class RadeonPageFlip implements Scenario {
 
         RadeonCrtc(int id) {
             this.id = id;
-            this.flipQueue = Workqueue.builder("radeon-crtc").highPriority().build();
+            this.flipQueue = alloc_workqueue("radeon-crtc", WQ_HIGHPRI, 0);
         }
     }
 
@@ -88,13 +90,13 @@ final class RadeonPageFlip implements Scenario {
             for (RadeonCrtc crtc : crtcs) {
                 RadeonFlipWork work = new RadeonFlipWork();
                 crtc.flips.add(work);
-                crtc.flipQueue.queue(work.flipWork);
+                queue_work(crtc.flipQueue, work.flipWork);
             }
             LockSupport.parkNanos(refresh.toNanos());
         }
         for (RadeonCrtc crtc : crtcs) {
-            crtc.flipQueue.flush();
-            crtc.flipQueue.destroy();
+            flush_workqueue(crtc.flipQueue);
+            destroy_workqueue(crtc.flipQueue);
         }
 
         f.columns("CRTC", "flips", "threads", "priority", "queue->run median", "max");

@@ -1,8 +1,9 @@
 package dev.cmwq.cli;
 
+import static dev.cmwq.linux.LinuxWorkqueue.*;
+
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
-import dev.cmwq.Workqueues;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeSet;
@@ -96,14 +97,14 @@ final class TtmSwap implements Scenario {
 
     /** ttm_check_swapping(): over the swap limit, kick the shrink work. */
     private void ttmCheckSwapping() {
-        if (usage() > SWAP_LIMIT && Workqueues.systemLong().queue(work)) {
+        if (usage() > SWAP_LIMIT && queue_work(system_long_wq, work)) {
             queued.incrementAndGet();
         }
     }
 
     /** ttm_mem_global_release(): the driver goes; nothing may be pending after it. */
     private void ttmMemGlobalRelease() {
-        work.flush();
+        flush_work(work);
     }
 
     @Override
@@ -118,11 +119,11 @@ final class TtmSwap implements Scenario {
         ttmMemGlobalRelease();
         long flushed = System.nanoTime();
         boolean swappedAtFlush = usage() <= TARGET && shrinkEnd != 0 && shrinkEnd - flushed <= 0;
-        boolean idle = !work.isPending() && work.busy() == 0;
+        boolean idle = !work_pending(work) && work_busy(work) == 0;
 
         f.columns("item", "queue", "runs", "thread", "first started", "last finished");
         synchronized (this) {
-            f.row("ttm_shrink_work", Workqueues.systemLong().name(), runs.get(), String.join(",", threads),
+            f.row("ttm_shrink_work", system_long_wq.name(), runs.get(), String.join(",", threads),
                     f.at(shrinkStart), f.at(shrinkEnd));
         }
         f.note(buffers + " buffers of " + BO_SIZE / MIB + " MiB (swap limit " + SWAP_LIMIT / MIB + " MiB, target "
