@@ -1,0 +1,173 @@
+package dev.cmwq.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@code cmwq demo --quick} run in this JVM, and the demo's verdict handling with made-up scenarios. */
+class DemoTest {
+    private static final Pattern HEADER = Pattern.compile("^\\[(\\d+)/(\\d+)] ([^:]+): .*");
+    private static final Pattern VERDICT = Pattern.compile("^ {4}(PASS|FAIL|WAIT) {2}(.*)");
+
+    /** The demo's output and exit code. */
+    private record Result(int exitCode, String out, String err) {}
+
+    private static Result cmwq(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private static Result demo(Scenario... scenarios) {
+        StringWriter out = new StringWriter();
+        int code = new Demo(Pace.QUICK, new PrintWriter(out, true), List.of(scenarios)).run();
+        return new Result(code, out.toString(), "");
+    }
+
+    /** Each scenario's verdict lines, by driver, in output order. */
+    private static Map<String, List<String>> verdicts(String output) {
+        Map<String, List<String>> byDriver = new LinkedHashMap<>();
+        String current = null;
+        for (String line : output.split("\\R")) {
+            Matcher h = HEADER.matcher(line);
+            if (h.matches()) {
+                current = h.group(3);
+                byDriver.put(current, new ArrayList<>());
+                continue;
+            }
+            Matcher v = VERDICT.matcher(line);
+            if (v.matches() && current != null) {
+                byDriver.get(current).add(v.group(1) + "  " + v.group(2));
+            }
+        }
+        return byDriver;
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void quickDemoPassesEveryGuaranteeOfTheSevenConversions() {
+        Result r = cmwq("demo", "--quick");
+
+        assertThat(r.exitCode()).as("exit code; output:%n%s%s", r.out(), r.err()).isZero();
+        Map<String, List<String>> verdicts = verdicts(r.out());
+        assertThat(verdicts.keySet()).containsExactly(
+                "asus-laptop", "dwc_eth_qos", "radeon", "caif_hsi", "binder", "octeon", "ttm");
+        verdicts.forEach((driver, lines) -> {
+            assertThat(lines).as("verdicts of %s", driver).isNotEmpty();
+            for (String line : lines) {
+                if (driver.equals("octeon") && line.startsWith("WAIT")) {
+                    // until the timer wheel lands on main
+                    assertThat(line).contains("waiting for the timer wheel (delayed work not available yet)");
+                } else {
+                    assertThat(line).as("%s", driver).startsWith("PASS");
+                }
+            }
+        });
+        assertThat(r.out()).contains("legacy total, on ").contains("kworker threads alive now");
+        assertThat(r.out()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    void brokenGuaranteeMakesTheDemoExitOneAndTheOthersStillRun() {
+        Result r = demo(new Fake("broken", f -> f.check(false, "held")), new Fake("fine", f -> f.check(true, "held")));
+
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(verdicts(r.out())).containsExactly(
+                Map.entry("broken", List.of("FAIL  held")), Map.entry("fine", List.of("PASS  held")));
+        assertThat(r.out()).contains("FAILED: 1 of 2 scenarios broke a guarantee");
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    void scenarioThatThrowsIsReportedAsFailedWithItsException() {
+        Result r = demo(new Fake("thrower", f -> {
+            throw new IllegalStateException("engine bug");
+        }));
+
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(verdicts(r.out()).get("thrower"))
+                .containsExactly("FAIL  scenario threw java.lang.IllegalStateException: engine bug");
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    void waitingForAnEngineFeatureIsNotAFailure() {
+        Result r = demo(new Fake("later", f -> f.waiting("waiting for the timer wheel")));
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("WAIT  waiting for the timer wheel").contains("1 waiting for engine features");
+    }
+
+    @Test
+    void unknownOptionIsAUsageErrorWithExitCodeTwo() {
+        Result r = cmwq("demo", "--no-such-option");
+
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(r.err()).contains("Unknown option: '--no-such-option'").contains("Usage: cmwq demo");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void missingOrUnknownSubcommandIsAUsageError() {
+        assertThat(cmwq().exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(cmwq("frobnicate").exitCode()).isEqualTo(Main.EXIT_USAGE);
+    }
+
+    @Test
+    void helpAndVersionExitZero() {
+        Result help = cmwq("--help");
+        Result demoHelp = cmwq("demo", "--help");
+        Result version = cmwq("--version");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("Usage: cmwq").contains("demo");
+        assertThat(demoHelp.exitCode()).isZero();
+        assertThat(demoHelp.out()).contains("Usage: cmwq demo").contains("--quick");
+        assertThat(version.exitCode()).isZero();
+        assertThat(version.out()).startsWith("cmwq ").contains("lanes");
+    }
+
+    /** A made-up scenario that records whatever {@code body} says. */
+    private record Fake(String driver, Body body) implements Scenario {
+        interface Body {
+            void run(Findings f);
+        }
+
+        @Override
+        public String title() {
+            return "made up";
+        }
+
+        @Override
+        public String source() {
+            return "nowhere.c";
+        }
+
+        @Override
+        public List<String> conversion() {
+            return List.of();
+        }
+
+        @Override
+        public List<LegacyQueue> legacyQueues() {
+            return List.of();
+        }
+
+        @Override
+        public void run(Pace pace, Findings findings) {
+            body.run(findings);
+        }
+    }
+}
