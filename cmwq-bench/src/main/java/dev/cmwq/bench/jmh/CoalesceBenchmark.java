@@ -2,6 +2,7 @@ package dev.cmwq.bench.jmh;
 
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,7 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Benchmark 4: queueing an item that is already pending (coalescing), in ns per call. The item is
  * kept pending behind a blocker that occupies an ordered queue for the whole trial. No peer
  * coalesces by itself; the JDK idiom for it ({@code if (pending.compareAndSet(false, true))
- * executor.execute(task)}) costs a failed CAS, and a plain volatile read is the floor.
+ * executor.execute(task)}) costs a failed CAS, and a plain volatile read is the floor. The
+ * {@code fenceThenRead} cases measure what a read-first fast path with the kernel's ordering would
+ * cost.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -89,6 +92,24 @@ public class CoalesceBenchmark {
 
     @Benchmark
     public boolean volatileRead() {
+        return volatileFlag;
+    }
+
+    /**
+     * What a read-first fast path for a pending item would cost: a full fence (the ordering the
+     * kernel gets from test_and_set_bit, so that the pending run sees the caller's earlier stores),
+     * then a plain volatile read. Not cmwq code: a measurement for the engine's owner.
+     */
+    @Benchmark
+    public boolean fenceThenRead() {
+        VarHandle.fullFence();
+        return volatileFlag;
+    }
+
+    @Benchmark
+    @Threads(2)
+    public boolean fenceThenRead2Threads() {
+        VarHandle.fullFence();
         return volatileFlag;
     }
 }

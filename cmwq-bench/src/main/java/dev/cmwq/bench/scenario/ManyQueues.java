@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * threads started (first repetition, in a fresh JVM) and the heap retained per idle queue: heap in
  * use after full collections once every item has run, minus the same before the queues were made,
  * divided by the count; the items exist before the first reading, so only the queues are counted.
- * Repeated {@code reps} times (queues destroyed between); the median is reported.
+ * Repeated {@code reps} times after a first round (queues destroyed between, items made afresh);
+ * the median is reported.
  */
 final class ManyQueues {
     private ManyQueues() {}
@@ -32,30 +33,38 @@ final class ManyQueues {
             throw new IllegalArgumentException("many-queues contender \"" + impl + "\" is not cmwq or single");
         }
         Completion done = new Completion();
-        Runnable[] fns = new Runnable[n];
-        Work[] works = new Work[n];
-        for (int i = 0; i < n; i++) {
-            fns[i] = done::countDown;
-            works[i] = new Work(fns[i]);
-        }
         List<Number> perQueue = new ArrayList<>();
         Map<String, Object> m = new LinkedHashMap<>();
-        for (int rep = 0; rep < reps; rep++) {
+        for (int rep = 0; rep < reps + 1; rep++) {
+            // Fresh items each time: an idle Work keeps the pwq it last ran on reachable (Work.pwq),
+            // and through it its destroyed queue, which would hide the new queues' heap.
+            Runnable[] fns = new Runnable[n];
+            Work[] works = impl.equals("cmwq") ? new Work[n] : null;
+            for (int i = 0; i < n; i++) {
+                fns[i] = done::countDown;
+                if (works != null) {
+                    works[i] = new Work(fns[i]);
+                }
+            }
             long before = Probe.settledHeap();
             done.arm(n);
             Probe probe = Probe.start();
-            Object[] queues = impl.equals("cmwq") ? cmwq(works) : single(fns);
+            Object[] queues = works != null ? cmwq(works) : single(fns);
             if (!done.await(120, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(impl + ": " + done.count() + " of " + n + " items ran in 120 s");
             }
             Map<String, Object> r = probe.stop(probe.elapsed());
             long after = Probe.settledHeap();
-            perQueue.add((after - before) / (double) n);
             if (rep == 0) {
+                // The first round, in a fresh JVM, counts the threads; its heap reading also holds
+                // one-time costs (classes' static state, the pools), so it is reported apart.
                 m.put("threadsStarted", r.get("threadsStarted"));
                 m.put("peakThreads", r.get("peakThreads"));
                 m.put("liveThreadsAfter", Probe.THREADS.getThreadCount() - Probe.BASELINE_THREADS);
                 m.put("setupMs", r.get("makespanMs"));
+                m.put("heapBytesPerQueueFirstRound", (after - before) / (double) n);
+            } else {
+                perQueue.add((after - before) / (double) n);
             }
             release(queues); // also keeps the queues reachable through the second reading
         }
