@@ -46,13 +46,13 @@ public final class Suite {
                     "starvation", new String[] {"parents=20", "subs=2", "trials=1", "warmup=0", "timeoutMs=2000"}));
     private static final Mode QUICK = new Mode("quick", 1, 2, TimeValue.seconds(1), 3,
             TimeValue.seconds(1), 1_000_000, Map.of(
-                    "wakeup", new String[] {"samples=3000", "warmup=500"},
+                    "wakeup", new String[] {"samples=3000", "warmup=3000"},
                     "blocking", new String[] {"items=2000", "trials=3", "warmup=1"},
                     "many-queues", new String[] {"queues=10000", "reps=3"},
                     "starvation", new String[] {"parents=500", "subs=4", "trials=3", "warmup=1", "timeoutMs=5000"}));
     private static final Mode FULL = new Mode("full", 2, 5, TimeValue.seconds(1), 5,
             TimeValue.seconds(2), 1_000_000, Map.of(
-                    "wakeup", new String[] {"samples=20000", "warmup=2000"},
+                    "wakeup", new String[] {"samples=20000", "warmup=5000"},
                     "blocking", new String[] {"items=2000", "trials=10", "warmup=2"},
                     "many-queues", new String[] {"queues=10000", "reps=7"},
                     "starvation", new String[] {"parents=500", "subs=4", "trials=10", "warmup=2", "timeoutMs=10000"}));
