@@ -1,0 +1,195 @@
+package dev.cmwq.bench;
+
+import dev.cmwq.bench.jmh.TimerBenchmark;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the whole benchmark suite and writes one {@code results.json}: the machine and JDK, the
+ * calibration, JMH's results (with {@code -prof gc}) and every scenario's result. The report
+ * ({@code bench/report.py}) turns it into {@code docs/benchmarks.md} and charts.
+ *
+ * <pre>
+ * java -cp target/cmwq-bench.jar dev.cmwq.bench.Suite quick|full|smoke --out DIR [--only REGEX]
+ * </pre>
+ * {@code smoke} runs every benchmark once, very briefly, so that none rots (CI); its numbers mean
+ * nothing. {@code quick} takes about 10 minutes on 2 cores, {@code full} about 40. {@code --only}
+ * keeps the JMH classes and scenarios whose name matches.
+ */
+public final class Suite {
+    private record Mode(String name, int forks, int warmups, TimeValue warmupTime, int iterations,
+            TimeValue iterationTime, int timerArmed, Map<String, String[]> scenarioParams) {}
+
+    private static final Mode SMOKE = new Mode("smoke", 1, 0, TimeValue.milliseconds(100), 1,
+            TimeValue.milliseconds(100), 1000, Map.of(
+                    "wakeup", new String[] {"samples=50", "warmup=10"},
+                    "blocking", new String[] {"items=40", "trials=1", "warmup=0"},
+                    "many-queues", new String[] {"queues=200", "reps=1"},
+                    "starvation", new String[] {"parents=20", "subs=2", "trials=1", "warmup=0", "timeoutMs=2000"}));
+    private static final Mode QUICK = new Mode("quick", 1, 2, TimeValue.seconds(1), 3,
+            TimeValue.seconds(1), 1_000_000, Map.of(
+                    "wakeup", new String[] {"samples=3000", "warmup=3000"},
+                    "blocking", new String[] {"items=2000", "trials=3", "warmup=1"},
+                    "many-queues", new String[] {"queues=10000", "reps=3"},
+                    "starvation", new String[] {"parents=500", "subs=4", "trials=3", "warmup=1", "timeoutMs=5000"}));
+    private static final Mode FULL = new Mode("full", 2, 5, TimeValue.seconds(1), 5,
+            TimeValue.seconds(2), 1_000_000, Map.of(
+                    "wakeup", new String[] {"samples=20000", "warmup=5000"},
+                    "blocking", new String[] {"items=2000", "trials=10", "warmup=2"},
+                    "many-queues", new String[] {"queues=10000", "reps=7"},
+                    "starvation", new String[] {"parents=500", "subs=4", "trials=10", "warmup=2", "timeoutMs=10000"}));
+
+    /** Contenders per scenario, cmwq first. */
+    private static final Map<String, List<String>> CONTENDERS = Map.of(
+            "wakeup", List.of("cmwq-system", "cmwq-unbound", "fixed", "cached", "fjp", "virtual", "stpe"),
+            "blocking", List.of("cmwq-lanes", "virtual", "cached", "fjp"),
+            "many-queues", List.of("cmwq", "single"),
+            "starvation", List.of("cmwq-lanes", "fixed", "cached", "fjp", "virtual"));
+
+    private Suite() {}
+
+    public static void main(String[] args) throws Exception {
+        Mode mode = null;
+        Path out = null;
+        Pattern only = Pattern.compile(".*");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "smoke" -> mode = SMOKE;
+                case "quick" -> mode = QUICK;
+                case "full" -> mode = FULL;
+                case "--out" -> out = Path.of(args[++i]);
+                case "--only" -> only = Pattern.compile(args[++i]);
+                default -> throw new IllegalArgumentException("argument \"" + args[i]
+                        + "\" is not smoke, quick, full, --out DIR or --only REGEX");
+            }
+        }
+        if (mode == null || out == null) {
+            System.err.println("usage: Suite smoke|quick|full --out DIR [--only REGEX]");
+            System.exit(2);
+        }
+        Files.createDirectories(out);
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("mode", mode.name());
+        results.put("machine", Machine.describe());
+        long cpu200 = Spin.calibrate(200_000);
+        long cpu50 = Spin.calibrate(50_000);
+        results.put("calibration", Map.of("rounds200us", cpu200, "rounds50us", cpu50));
+        log("calibrated: 200 us = " + cpu200 + " rounds, 50 us = " + cpu50 + " rounds");
+
+        boolean cmwqTimers = TimerBenchmark.cmwqTimersAvailable();
+        results.put("cmwqTimersAvailable", cmwqTimers);
+        List<Object> jmh = new ArrayList<>();
+        for (String bench : List.of("HandoffBenchmark", "OrderedBenchmark", "CoalesceBenchmark", "TimerBenchmark")) {
+            if (!only.matcher(bench).find()) {
+                continue;
+            }
+            Path file = out.resolve("jmh-" + bench + ".json");
+            ChainedOptionsBuilder ob = new OptionsBuilder()
+                    .include("dev\\.cmwq\\.bench\\.jmh\\." + bench + "\\.")
+                    .forks(mode.forks())
+                    .warmupIterations(mode.warmups()).warmupTime(mode.warmupTime())
+                    .measurementIterations(mode.iterations()).measurementTime(mode.iterationTime())
+                    .addProfiler(GCProfiler.class)
+                    .shouldFailOnError(mode == SMOKE)
+                    .resultFormat(ResultFormatType.JSON).result(file.toString());
+            if (bench.equals("TimerBenchmark")) {
+                ob.param("armed", Integer.toString(mode.timerArmed()));
+                ob.param("impl", cmwqTimers ? new String[] {"cmwq", "stpe", "netty"} : new String[] {"stpe", "netty"});
+            }
+            runJmh(ob);
+            jmh.add(new Json.Raw(Files.readString(file)));
+        }
+        results.put("jmh", jmh);
+
+        List<Object> scenarios = new ArrayList<>();
+        String r200 = "cpuRounds=" + cpu200;
+        String r50 = "subRounds=" + cpu50;
+        for (String scenario : List.of("wakeup", "blocking", "many-queues", "starvation")) {
+            if (!only.matcher(scenario).find()) {
+                continue;
+            }
+            for (String impl : CONTENDERS.get(scenario)) {
+                List<String[]> variants = switch (scenario) {
+                    case "blocking" -> List.of(new String[] {r200, "announced=true"}, new String[] {r200, "announced=false"});
+                    case "starvation" -> List.<String[]>of(new String[] {r50});
+                    default -> List.<String[]>of(new String[0]);
+                };
+                for (String[] variant : variants) {
+                    List<String> params = new ArrayList<>(List.of(mode.scenarioParams().get(scenario)));
+                    params.addAll(List.of(variant));
+                    scenarios.add(fork(scenario, impl, params));
+                }
+            }
+        }
+        results.put("scenarios", scenarios);
+        ((Map<String, Object>) results.get("machine")).put("loadAverageAtEnd", Machine.loadAverage());
+        results.put("finished", Instant.now().toString());
+        Path file = out.resolve("results.json");
+        Files.writeString(file, Json.write(results) + "\n");
+        log("wrote " + file);
+    }
+
+    private static void runJmh(ChainedOptionsBuilder ob) throws RunnerException {
+        new Runner(ob.build()).run();
+    }
+
+    /** Runs one scenario in a fresh JVM and returns its JSON result (or an error record). */
+    private static Object fork(String scenario, String impl, List<String> params) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xms1g", "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"),
+                "dev.cmwq.bench.scenario.ScenarioMain", scenario, impl));
+        cmd.addAll(params);
+        log("scenario " + scenario + " " + impl + " " + String.join(" ", params));
+        Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String result = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("RESULT ")) {
+                    result = line.substring("RESULT ".length());
+                } else {
+                    System.out.println(line);
+                }
+            }
+        }
+        if (!proc.waitFor(10, TimeUnit.MINUTES)) {
+            proc.destroyForcibly();
+        }
+        if (result == null || proc.exitValue() != 0) {
+            Map<String, Object> err = new LinkedHashMap<>();
+            err.put("scenario", scenario);
+            err.put("impl", impl);
+            err.put("error", "exit " + proc.exitValue() + (result == null ? ", no result" : ""));
+            log("FAILED: " + err);
+            return err;
+        }
+        log("  " + result);
+        return new Json.Raw(result);
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static void log(String s) {
+        System.out.println("# suite: " + s);
+        System.out.flush();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.cmwq.bench.scenario;
+
+import dev.cmwq.Workqueues;
+import dev.cmwq.bench.Json;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs one whole-workload scenario against one contender in this JVM and prints its result as one
+ * JSON line prefixed {@code RESULT }. The suite forks a fresh JVM per (scenario, contender), so
+ * neither cmwq's process-wide pools nor a peer's leftover threads leak into another's numbers.
+ *
+ * <pre>
+ * java -cp cmwq-bench.jar dev.cmwq.bench.scenario.ScenarioMain wakeup fjp samples=5000
+ * </pre>
+ * Scenarios: {@code wakeup}, {@code blocking}, {@code many-queues}, {@code starvation}.
+ */
+public final class ScenarioMain {
+    private ScenarioMain() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: ScenarioMain <wakeup|blocking|many-queues|starvation> <contender> [key=value...]");
+            System.exit(2);
+        }
+        String scenario = args[0];
+        String impl = args[1];
+        Params p = new Params(args, 2);
+        int baseline = Probe.BASELINE_THREADS; // read before any contender exists
+        Map<String, Object> result = switch (scenario) {
+            case "wakeup" -> WakeupLatency.run(impl, p);
+            case "blocking" -> BlockingMix.run(impl, p);
+            case "many-queues" -> ManyQueues.run(impl, p);
+            case "starvation" -> Starvation.run(impl, p);
+            default -> throw new IllegalArgumentException("scenario \"" + scenario
+                    + "\" is not wakeup, blocking, many-queues or starvation");
+        };
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("scenario", scenario);
+        out.put("impl", impl);
+        out.put("params", p.used);
+        out.put("lanes", Workqueues.lanes());
+        out.put("baselineThreads", baseline);
+        out.putAll(result);
+        System.out.println("RESULT " + Json.write(out));
+        System.out.flush();
+        System.exit(0); // a deadlocked contender's threads must not keep the JVM alive
+    }
+}
