@@ -46,30 +46,36 @@ final class PoolWorkqueue {
         return false;
     }
 
-    /** pwq_dec_nr_active: an active item finished or was taken back; activates the next one. */
-    void decNrActive() {
+    /**
+     * pwq_dec_nr_active: an active item finished or was taken back; activates the next one. A
+     * worker finishing an item passes {@code kick} false: it takes the next item itself (and kicks
+     * for any further ones when it starts it), so waking another worker would be futile.
+     */
+    void decNrActive(boolean kick) {
         nrActive--;
         if (!inactive.isEmpty()) {
-            activateFirstInactive();
+            activateFirstInactive(kick);
         }
     }
 
     /** Moves the first inactive item (with its barriers) to the pool's worklist. */
-    boolean activateFirstInactive() {
+    boolean activateFirstInactive(boolean kick) {
         Work w = inactive.first();
         if (w == null || !tryIncActive()) {
             return false;
         }
         w.updateQueued(Work.INACTIVE, 0);
         inactive.moveLinked(w, pool.worklist);
-        pool.kick();
+        if (kick) {
+            pool.kick();
+        }
         return true;
     }
 
     /** Raises or lowers max_active and activates what the new limit lets through. */
     void setMaxActive(int max) {
         maxActive = max;
-        while (activateFirstInactive()) {
+        while (activateFirstInactive(true)) {
             // fill every free slot
         }
     }
@@ -77,7 +83,7 @@ final class PoolWorkqueue {
     /** Freezes (no activation) or thaws (activate what the limit lets through). */
     void setFrozen(boolean f) {
         frozen = f;
-        while (!f && activateFirstInactive()) {
+        while (!f && activateFirstInactive(true)) {
             // fill every free slot
         }
     }
@@ -101,7 +107,7 @@ final class PoolWorkqueue {
         try {
             return stats.clone();
         } finally {
-            pool.lock.unlock();
+            pool.unlock();
         }
     }
 

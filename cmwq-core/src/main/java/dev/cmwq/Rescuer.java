@@ -64,7 +64,7 @@ final class Rescuer extends Worker {
             p.kick();
         } finally {
             pool = null; // detach
-            p.lock.unlock();
+            p.unlock();
         }
     }
 

@@ -159,7 +159,7 @@ final class Sampler implements Runnable {
             Watchdog.check(p, now);
             return changed ? CHANGED : STEADY;
         } finally {
-            p.lock.unlock();
+            p.unlock();
         }
     }
 

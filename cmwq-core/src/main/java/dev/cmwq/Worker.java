@@ -124,7 +124,7 @@ class Worker extends Thread {
     void wake() {
         if (!woken) {
             woken = true;
-            LockSupport.unpark(this);
+            pool.deferWake(this); // unparked when the pool lock is released
         }
     }
 
@@ -134,7 +134,7 @@ class Worker extends Thread {
         try {
             pool.workerLoop(this);
         } finally {
-            pool.lock.unlock();
+            pool.unlock();
         }
     }
 
@@ -144,7 +144,7 @@ class Worker extends Thread {
      */
     boolean idleWait(long timeoutNanos) {
         WorkerPool p = pool;
-        p.lock.unlock();
+        p.unlock();
         try {
             long deadline = System.nanoTime() + timeoutNanos;
             while (!woken) {

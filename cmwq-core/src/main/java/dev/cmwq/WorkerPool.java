@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -76,6 +77,7 @@ final class WorkerPool {
     int nrWorkers; // L
     int nrIdle; // L
     private Worker idleTop; // L: LIFO idle list, newest first
+    private Worker wakeup; // L: a worker to unpark once the lock is released
     boolean managerActive; // L
     private int nextWorkerId; // L
     final List<Worker> workers = new ArrayList<>(); // L
@@ -203,6 +205,28 @@ final class WorkerPool {
             return createWorker(); // the pool's first worker: created on first use
         }
         return false;
+    }
+
+    /**
+     * Releases the lock, then unparks the worker a kick chose while it was held: a worker woken
+     * under the lock would only block on it again (two context switches instead of one).
+     */
+    void unlock() {
+        Worker w = wakeup;
+        wakeup = null;
+        lock.unlock();
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** Records {@code w} to be unparked at unlock(); under the lock. */
+    void deferWake(Worker w) {
+        Worker prev = wakeup;
+        if (prev != null && prev != w) {
+            LockSupport.unpark(prev); // a second wake-up in one critical section: rare
+        }
+        wakeup = w;
     }
 
     /** Puts the pool on the sampler's watch list, if it is not on it. */
@@ -388,7 +412,7 @@ final class WorkerPool {
         while ((work = w.scheduled.first()) != null) {
             w.scheduled.remove(work);
             if (work instanceof Work.Barrier barrier) {
-                lock.unlock();
+                unlock();
                 try {
                     barrier.complete();
                 } finally {
@@ -415,11 +439,12 @@ final class WorkerPool {
         if (!kick() && !worklist.isEmpty()) {
             watch(); // items wait behind this one: the sampler follows the pool
         }
+        work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
         work.clearPendingKeepPool(id);
         pwq.stats[PoolWorkqueue.STAT_STARTED]++;
         long start = System.nanoTime();
         w.currentStartNanos = start;
-        lock.unlock();
+        unlock();
         Throwable failure = null;
         try {
             work.fn.run();
@@ -451,7 +476,7 @@ final class WorkerPool {
         work.runner = null;
         w.currentWork = null;
         w.currentPwq = null;
-        pwq.decNrActive();
+        pwq.decNrActive(false);
         pwq.decNrInFlight(color);
     }
 
@@ -514,13 +539,14 @@ final class WorkerPool {
                 kick();
             } else {
                 work.list.remove(work);
-                pwq.decNrActive();
+                pwq.decNrActive(true);
             }
             pwq.decNrInFlight(Work.colorOf(s));
             work.updateQueued(Work.INACTIVE | Work.PWQ | Work.LINKED | Work.COLOR_MASK, 0);
+            work.pwq = null;
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -547,7 +573,7 @@ final class WorkerPool {
             }
             return false;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -567,7 +593,7 @@ final class WorkerPool {
             Worker r = work.runner;
             return r != null && r.pool == this;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -584,7 +610,7 @@ final class WorkerPool {
                 watch();
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -594,7 +620,7 @@ final class WorkerPool {
         try {
             w.clearSleeping(Worker.SLEEP_ANNOUNCED);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 

@@ -291,7 +291,7 @@ public final class Workqueue implements AutoCloseable {
                 pwq = runner.currentPwq; // still running there: queue behind it (non-reentrancy)
                 pool = last;
             } else {
-                last.lock.unlock();
+                last.unlock();
                 pool.lock.lock();
             }
         } else {
@@ -303,7 +303,7 @@ public final class Workqueue implements AutoCloseable {
             }
             pool.insert(pwq, work);
         } finally {
-            pool.lock.unlock();
+            pool.unlock();
         }
     }
 
@@ -452,7 +452,7 @@ public final class Workqueue implements AutoCloseable {
                         pwqsToFlush.incrementAndGet();
                     }
                 } finally {
-                    pwq.pool.lock.unlock();
+                    pwq.pool.unlock();
                 }
             }
             workColor = next;
@@ -509,7 +509,7 @@ public final class Workqueue implements AutoCloseable {
                     return false;
                 }
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlock();
             }
         }
         return true;
@@ -552,7 +552,7 @@ public final class Workqueue implements AutoCloseable {
             try {
                 pwq.dead = true;
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlock();
             }
         }
         if (rescuer != null) {
@@ -598,7 +598,7 @@ public final class Workqueue implements AutoCloseable {
                 try {
                     pwq.setMaxActive(max);
                 } finally {
-                    pwq.pool.lock.unlock();
+                    pwq.pool.unlock();
                 }
             }
         } finally {
@@ -643,7 +643,7 @@ public final class Workqueue implements AutoCloseable {
         try {
             return !pwq.inactive.isEmpty();
         } finally {
-            pwq.pool.lock.unlock();
+            pwq.pool.unlock();
         }
     }
 
@@ -714,7 +714,7 @@ public final class Workqueue implements AutoCloseable {
             try {
                 pwq.setFrozen(f);
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlock();
             }
         }
     }
@@ -728,7 +728,7 @@ public final class Workqueue implements AutoCloseable {
                     return true;
                 }
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlock();
             }
         }
         return false;
