@@ -103,7 +103,7 @@ final class PoolWorkqueue {
 
     /** A copy of the counters, taken under the pool lock. */
     long[] statsSnapshot() {
-        pool.lock.lock();
+        pool.lock();
         try {
             return stats.clone();
         } finally {

@@ -45,7 +45,7 @@ final class Rescuer extends Worker {
     /** Runs up to RESCUER_BATCH items of {@code pwq} while its pool is still starved. */
     private void rescue(PoolWorkqueue pwq) {
         WorkerPool p = pwq.pool;
-        p.lock.lock();
+        p.lock();
         try {
             pool = p; // attach
             int n = 0;

@@ -142,7 +142,7 @@ final class Sampler implements Runnable {
 
     /** One look at one pool, under its lock. */
     static int sample(WorkerPool p, long now) {
-        p.lock.lock();
+        p.lock();
         try {
             if (p.worklist.isEmpty()) {
                 p.watched = false;

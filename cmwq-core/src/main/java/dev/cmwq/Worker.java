@@ -55,6 +55,8 @@ class Worker extends Thread {
     PoolWorkqueue currentPwq; // L
     int currentColor; // L
     long currentStartNanos; // L
+    /** nanoTime at the end of the last item (or the start of the batch); this thread only. */
+    long clock;
     long lastActiveNanos; // L
     /** CPU accounting, touched only by this thread: the CPU clock at its last read. */
     long lastCpuRead;
@@ -130,7 +132,7 @@ class Worker extends Thread {
 
     @Override
     public void run() {
-        pool.lock.lock();
+        pool.lock();
         try {
             pool.workerLoop(this);
         } finally {
@@ -157,7 +159,7 @@ class Worker extends Thread {
             }
             return true;
         } finally {
-            p.lock.lock();
+            p.lock();
         }
     }
 

@@ -62,6 +62,8 @@ final class WorkerPool {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** Items shorter than this (wall time) count their wall time as CPU time: a clock read saved. */
     private static final long CPU_CLOCK_MIN_NANOS = 50_000;
+    /** Spins on a busy pool lock before parking (see lock()). */
+    private static final int LOCK_SPINS = 128;
     /** Normal workers alive in all pools, against Tunables.maxWorkers(). */
     static final AtomicInteger LIVE_WORKERS = new AtomicInteger();
     /** Starts a new worker thread; a test seam for thread-creation failures. */
@@ -205,6 +207,24 @@ final class WorkerPool {
             return createWorker(); // the pool's first worker: created on first use
         }
         return false;
+    }
+
+    /**
+     * Takes the lock, spinning briefly first: critical sections are a few dozen nanoseconds and the
+     * holder is usually running on another core, so parking (and the unpark it costs the holder)
+     * would take far longer than the wait.
+     */
+    void lock() {
+        if (lock.tryLock()) {
+            return;
+        }
+        for (int i = 0; i < LOCK_SPINS; i++) {
+            Thread.onSpinWait();
+            if (!lock.isLocked() && lock.tryLock()) {
+                return;
+            }
+        }
+        lock.lock();
     }
 
     /**
@@ -383,6 +403,7 @@ final class WorkerPool {
 
     private void runBatch(Worker w) {
         w.clrFlags(Worker.PREP);
+        w.clock = System.nanoTime();
         do {
             Work first = worklist.first();
             progress++;
@@ -416,7 +437,7 @@ final class WorkerPool {
                 try {
                     barrier.complete();
                 } finally {
-                    lock.lock();
+                    lock();
                 }
             } else {
                 processOneWork(w, work);
@@ -442,7 +463,7 @@ final class WorkerPool {
         work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
         work.clearPendingKeepPool(id);
         pwq.stats[PoolWorkqueue.STAT_STARTED]++;
-        long start = System.nanoTime();
+        long start = w.clock; // the previous item's end, or the batch's start: one clock read per item
         w.currentStartNanos = start;
         unlock();
         Throwable failure = null;
@@ -451,13 +472,15 @@ final class WorkerPool {
         } catch (Throwable t) {
             failure = t;
         }
-        long wall = System.nanoTime() - start;
+        long end = System.nanoTime();
+        long wall = end - start;
+        w.clock = end;
         Thread.interrupted(); // interrupts are cleared between items
         if (failure != null) {
             Workqueues.reportFailure(pwq.wq, work, failure);
         }
         long cpuNanos = cpuTime(w, wall);
-        lock.lock();
+        lock();
         if (failure != null) {
             pwq.stats[PoolWorkqueue.STAT_FAILED]++;
         }
@@ -525,7 +548,7 @@ final class WorkerPool {
      * it off and reverses its accounting, keeping PENDING for the caller.
      */
     boolean tryStealQueued(Work work) {
-        lock.lock();
+        lock();
         try {
             long s = work.stateVolatile();
             if ((s & Work.PWQ) == 0 || Work.poolIdOf(s) != id || work.pwq.pool != this) {
@@ -555,7 +578,7 @@ final class WorkerPool {
      * head of the scheduled list of the worker running it. Returns false if it is neither here.
      */
     boolean insertFlushBarrier(Work work, Work.Barrier barrier) {
-        lock.lock();
+        lock();
         try {
             long s = work.stateVolatile();
             if ((s & Work.PWQ) != 0 && Work.poolIdOf(s) == id && work.pwq.pool == this) {
@@ -588,7 +611,7 @@ final class WorkerPool {
 
     /** Whether {@code work} is running on a worker of this pool. A hint. */
     boolean isRunning(Work work) {
-        lock.lock();
+        lock();
         try {
             Worker r = work.runner;
             return r != null && r.pool == this;
@@ -601,7 +624,7 @@ final class WorkerPool {
 
     /** wq_worker_sleeping: the worker announced it is about to block. */
     void workerSleeping(Worker w) {
-        lock.lock();
+        lock();
         try {
             if (w.markSleeping(Worker.SLEEP_ANNOUNCED) && kick() && w.currentPwq != null) {
                 w.currentPwq.stats[PoolWorkqueue.STAT_CM_WAKEUP]++;
@@ -616,7 +639,7 @@ final class WorkerPool {
 
     /** wq_worker_running: the worker is back from an announced wait. */
     void workerRunning(Worker w) {
-        lock.lock();
+        lock();
         try {
             w.clearSleeping(Worker.SLEEP_ANNOUNCED);
         } finally {
@@ -662,6 +685,7 @@ final class WorkerPool {
         }
         worklist.moveLinked(item, r.scheduled);
         pwq.stats[PoolWorkqueue.STAT_RESCUED]++;
+        r.clock = System.nanoTime();
         processScheduled(r);
         return true;
     }

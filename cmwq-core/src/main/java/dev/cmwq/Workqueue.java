@@ -285,17 +285,17 @@ public final class Workqueue implements AutoCloseable {
         WorkerPool pool = pwq.pool;
         WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
         if (last != null && last != pool && !ordered) {
-            last.lock.lock();
+            last.lock();
             Worker runner = work.runner;
             if (runner != null && runner.currentPwq != null && runner.currentPwq.wq == this) {
                 pwq = runner.currentPwq; // still running there: queue behind it (non-reentrancy)
                 pool = last;
             } else {
                 last.unlock();
-                pool.lock.lock();
+                pool.lock();
             }
         } else {
-            pool.lock.lock();
+            pool.lock();
         }
         try {
             if (pwq.dead) {
@@ -444,7 +444,7 @@ public final class Workqueue implements AutoCloseable {
             flusher = Thread.currentThread();
             pwqsToFlush.set(1);
             for (PoolWorkqueue pwq : pwqs) {
-                pwq.pool.lock.lock();
+                pwq.pool.lock();
                 try {
                     pwq.workColor = next;
                     if (pwq.nrInFlight[color] > 0) {
@@ -503,7 +503,7 @@ public final class Workqueue implements AutoCloseable {
 
     private boolean isEmpty() {
         for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
+            pwq.pool.lock();
             try {
                 if (!pwq.isEmpty()) {
                     return false;
@@ -548,7 +548,7 @@ public final class Workqueue implements AutoCloseable {
         }
         drain();
         for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
+            pwq.pool.lock();
             try {
                 pwq.dead = true;
             } finally {
@@ -594,7 +594,7 @@ public final class Workqueue implements AutoCloseable {
                 minActive = max;
             }
             for (PoolWorkqueue pwq : pwqs) {
-                pwq.pool.lock.lock();
+                pwq.pool.lock();
                 try {
                     pwq.setMaxActive(max);
                 } finally {
@@ -639,7 +639,7 @@ public final class Workqueue implements AutoCloseable {
     public boolean congested(int lane) {
         Lanes.check(lane, "lane");
         PoolWorkqueue pwq = pwqs[unbound ? 0 : lane];
-        pwq.pool.lock.lock();
+        pwq.pool.lock();
         try {
             return !pwq.inactive.isEmpty();
         } finally {
@@ -710,7 +710,7 @@ public final class Workqueue implements AutoCloseable {
     private void applyFrozen() {
         boolean f = userFrozen || systemFrozen;
         for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
+            pwq.pool.lock();
             try {
                 pwq.setFrozen(f);
             } finally {
@@ -722,7 +722,7 @@ public final class Workqueue implements AutoCloseable {
     /** Whether any item of this queue is active (handed to the pool, running or not). */
     boolean hasActive() {
         for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
+            pwq.pool.lock();
             try {
                 if (pwq.nrActive > 0) {
                     return true;
