@@ -157,10 +157,39 @@ final class WorkerPool {
         }
     }
 
-    /** Drops a reference taken by {@link #getUnbound}. */
+    /**
+     * put_unbound_pool: drops a reference taken by {@link #getUnbound}. The last one retires the
+     * pool: its idle workers exit and it leaves the registry, so that nothing keeps it alive.
+     */
     static void putUnbound(WorkerPool p) {
         synchronized (REGISTRY) {
-            p.unboundRefs--;
+            if (--p.unboundRefs > 0) {
+                return;
+            }
+            UNBOUND_POOLS.remove(p.highpri, p);
+            WorkerPool[] a = pools.clone();
+            a[p.id] = null; // ids are never reused; an item that last ran here now reads "no pool"
+            pools = a;
+        }
+        p.lock();
+        try {
+            p.retireWorkers();
+        } finally {
+            p.unlock();
+        }
+    }
+
+    /** Tells every idle worker to exit (a retired pool has no busy ones: its queues drained). */
+    private void retireWorkers() {
+        while (idleTop != null) {
+            Worker w = idleTop;
+            leaveIdle(w);
+            workers.remove(w);
+            nrWorkers--;
+            LIVE_WORKERS.decrementAndGet();
+            w.flags |= Worker.DIE;
+            w.woken = true;
+            LockSupport.unpark(w);
         }
     }
 

@@ -55,7 +55,10 @@ public final class Workqueue implements AutoCloseable {
     private final PoolWorkqueue[] pwqs; // I
     private final WorkerPool unboundPool; // I: null for per-CPU queues
     private final Rescuer rescuer; // I: MEM_RECLAIM queues only
+    /** Drops the unbound pool reference once: at destroy, or when the queue is collected. */
+    private final java.lang.ref.Cleaner.Cleanable poolRef; // I
     final boolean freezable; // I
+    private final boolean system; // I: a system queue, which cannot be destroyed
 
     private final ReentrantLock mutex = new ReentrantLock(); // the kernel's wq->mutex
     private int maxActive; // W
@@ -91,7 +94,10 @@ public final class Workqueue implements AutoCloseable {
                 pwqs[lane] = new PoolWorkqueue(this, WorkerPool.percpu(lane, highpri), maxActive);
             }
         }
+        WorkerPool held = unboundPool;
+        this.poolRef = held == null ? null : Workqueues.CLEANER.register(this, () -> WorkerPool.putUnbound(held));
         this.freezable = effective.contains(WorkqueueFlag.FREEZABLE);
+        this.system = b.system;
         this.rescuer = effective.contains(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
     }
 
@@ -525,9 +531,13 @@ public final class Workqueue implements AutoCloseable {
      * fire into a freed queue, cmwq does not. While the queue is being destroyed, arming a delayed
      * item on it throws IllegalStateException, even from its own items.
      *
-     * @throws IllegalStateException if called from one of this queue's own items
+     * @throws IllegalStateException if called from one of this queue's own items, or on a system
+     *     queue ({@link Workqueues#system()} and friends), which every user of the JVM shares
      */
     public void destroy() {
+        if (system) {
+            throw new IllegalStateException("system workqueue " + name + " cannot be destroyed");
+        }
         if (isChainedCaller()) {
             throw new IllegalStateException("destroy of " + this + " from its own item would wait forever");
         }
@@ -558,8 +568,8 @@ public final class Workqueue implements AutoCloseable {
         if (rescuer != null) {
             rescuer.stopAndJoin();
         }
-        if (unboundPool != null) {
-            WorkerPool.putUnbound(unboundPool);
+        if (poolRef != null) {
+            poolRef.clean();
         }
         Workqueues.unregister(this);
         destroyed = true;
@@ -759,6 +769,7 @@ public final class Workqueue implements AutoCloseable {
         private int maxActive;
         private int minActive = DEFAULT_MIN_ACTIVE;
         private boolean ordered;
+        private boolean system;
 
         private Builder(String name) {
             Objects.requireNonNull(name, "name");
@@ -841,6 +852,12 @@ public final class Workqueue implements AutoCloseable {
                 throw new IllegalArgumentException("min_active " + n + " for " + name + " is outside 0.." + MAX_ACTIVE);
             }
             this.minActive = n;
+            return this;
+        }
+
+        /** Marks a system queue (Workqueues' own), which destroy() refuses. */
+        Builder system() {
+            this.system = true;
             return this;
         }
 

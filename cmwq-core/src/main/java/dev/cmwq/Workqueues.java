@@ -2,7 +2,6 @@ package dev.cmwq;
 
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.locks.LockSupport;
@@ -16,7 +15,19 @@ import java.util.function.BooleanSupplier;
  */
 public final class Workqueues {
     static final System.Logger LOG = System.getLogger("dev.cmwq");
-    private static final Set<Workqueue> QUEUES = ConcurrentHashMap.newKeySet();
+    /**
+     * Every queue not destroyed, weakly: a queue its owner dropped without destroying is collected
+     * once nothing is queued on it (its items hold it while they are queued). Guarded by REGISTRY.
+     */
+    private static final Set<Workqueue> QUEUES = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+    private static final Object REGISTRY = new Object();
+    /** Releases what a collected queue held (its unbound pool reference). */
+    static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create(
+            r -> {
+                Thread t = new Thread(r, "cmwq-cleaner");
+                t.setDaemon(true);
+                return t;
+            });
     private static final boolean POWER_EFFICIENT = Boolean.getBoolean("cmwq.powerEfficient");
     private static volatile WorkFailureHandler failureHandler = Workqueues::logFailure;
 
@@ -24,19 +35,19 @@ public final class Workqueues {
 
     /** Holder: the system queues are created on first use of any of them. */
     private static final class System_ {
-        static final Workqueue WQ = Workqueue.builder("events").build();
-        static final Workqueue PERCPU = Workqueue.builder("events").flags(WorkqueueFlag.PERCPU).build();
-        static final Workqueue HIGHPRI = Workqueue.builder("events_highpri").highPriority().build();
-        static final Workqueue LONG = Workqueue.builder("events_long").build();
+        static final Workqueue WQ = Workqueue.builder("events").system().build();
+        static final Workqueue PERCPU = Workqueue.builder("events").flags(WorkqueueFlag.PERCPU).system().build();
+        static final Workqueue HIGHPRI = Workqueue.builder("events_highpri").highPriority().system().build();
+        static final Workqueue LONG = Workqueue.builder("events_long").system().build();
         static final Workqueue UNBOUND = Workqueue.builder("events_unbound").unbound()
-                .maxActive(Workqueue.MAX_ACTIVE).build();
+                .maxActive(Workqueue.MAX_ACTIVE).system().build();
         static final Workqueue DFL = Workqueue.builder("events_unbound").unbound()
-                .maxActive(Workqueue.MAX_ACTIVE).build();
-        static final Workqueue FREEZABLE = Workqueue.builder("events_freezable").freezable().build();
+                .maxActive(Workqueue.MAX_ACTIVE).system().build();
+        static final Workqueue FREEZABLE = Workqueue.builder("events_freezable").freezable().system().build();
         static final Workqueue POWER_EFFICIENT = Workqueue.builder("events_power_efficient")
-                .flags(WorkqueueFlag.POWER_EFFICIENT).build();
+                .flags(WorkqueueFlag.POWER_EFFICIENT).system().build();
         static final Workqueue FREEZABLE_POWER_EFFICIENT = Workqueue.builder("events_freezable_pwr_efficient")
-                .flags(WorkqueueFlag.FREEZABLE, WorkqueueFlag.POWER_EFFICIENT).build();
+                .flags(WorkqueueFlag.FREEZABLE, WorkqueueFlag.POWER_EFFICIENT).system().build();
     }
 
     /** {@code system_wq} ("events"): short per-CPU items. */
@@ -177,8 +188,7 @@ public final class Workqueues {
 
     // ---------------------------------------------------------------- freezing
 
-    private static final Object FREEZE_LOCK = new Object();
-    private static boolean freezing; // FREEZE_LOCK
+    private static boolean freezing; // REGISTRY
 
     /**
      * The kernel's {@code freeze_workqueues_begin}: FREEZABLE queues start no new item (new and
@@ -186,7 +196,7 @@ public final class Workqueues {
      * Idempotent.
      */
     public static void freezeAll() {
-        synchronized (FREEZE_LOCK) {
+        synchronized (REGISTRY) {
             freezing = true;
             for (Workqueue wq : QUEUES) {
                 if (wq.freezable) {
@@ -201,7 +211,7 @@ public final class Workqueues {
      * (handed to a pool before the freeze and not finished).
      */
     public static boolean freezeBusy() {
-        synchronized (FREEZE_LOCK) {
+        synchronized (REGISTRY) {
             for (Workqueue wq : QUEUES) {
                 if (wq.freezable && wq.hasActive()) {
                     return true;
@@ -213,7 +223,7 @@ public final class Workqueues {
 
     /** The kernel's {@code thaw_workqueues}: restores the FREEZABLE queues and starts what waited. */
     public static void thawAll() {
-        synchronized (FREEZE_LOCK) {
+        synchronized (REGISTRY) {
             freezing = false;
             for (Workqueue wq : QUEUES) {
                 if (wq.freezable) {
@@ -225,7 +235,7 @@ public final class Workqueues {
 
     /** Whether {@link #freezeAll()} is in force. */
     public static boolean isFreezing() {
-        synchronized (FREEZE_LOCK) {
+        synchronized (REGISTRY) {
             return freezing;
         }
     }
@@ -284,7 +294,7 @@ public final class Workqueues {
 
     /** Registers a new queue, frozen if it is FREEZABLE and the system is freezing, and starts it. */
     static Workqueue register(Workqueue wq) {
-        synchronized (FREEZE_LOCK) {
+        synchronized (REGISTRY) {
             QUEUES.add(wq);
             wq.start(freezing && wq.freezable);
         }
@@ -292,12 +302,16 @@ public final class Workqueues {
     }
 
     static void unregister(Workqueue wq) {
-        QUEUES.remove(wq);
+        synchronized (REGISTRY) {
+            QUEUES.remove(wq);
+        }
     }
 
-    /** Every queue not yet destroyed. */
-    static Set<Workqueue> all() {
-        return QUEUES;
+    /** A snapshot of every queue not destroyed (and not collected). */
+    static java.util.List<Workqueue> all() {
+        synchronized (REGISTRY) {
+            return new java.util.ArrayList<>(QUEUES);
+        }
     }
 
     /** A short name for a work function, as the kernel's {@code %ps} would print it. */
