@@ -28,12 +28,23 @@ class FailureContainmentTest {
     @Test
     void aThrowingFunctionIsReportedCountedAndTheWorkerGoesOn() {
         String before = workerOf(wq);
+        java.util.concurrent.atomic.AtomicReference<Thread> thrower = new java.util.concurrent.atomic.AtomicReference<>();
         wq.queue(new Work(() -> {
+            thrower.set(Thread.currentThread());
             throw new IllegalArgumentException("boom");
         }));
         wq.flush();
         assertThat(failures).singleElement().isInstanceOf(IllegalArgumentException.class);
-        assertThat(workerOf(wq)).as("the same worker runs the next item").isEqualTo(before);
+        assertThat(workerOf(wq)).startsWith("kworker/u");
+        assertThat(before).startsWith("kworker/u");
+        WorkerPool pool = wq.pwqs()[0].pool;
+        pool.lock();
+        try {
+            assertThat(pool.workers).as("the worker that ran the thrower is still in its pool").contains((Worker) thrower.get());
+        } finally {
+            pool.unlock();
+        }
+        assertThat(thrower.get().isAlive()).isTrue();
         WorkqueueStats stats = wq.stats();
         assertThat(stats.failed()).isEqualTo(1);
         assertThat(stats.started()).isEqualTo(3); // two probes of workerOf and the thrower
