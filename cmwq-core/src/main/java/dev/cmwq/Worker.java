@@ -132,11 +132,32 @@ class Worker extends Thread {
 
     @Override
     public void run() {
-        pool.lock();
+        WorkerPool p = pool;
+        p.lock();
+        Work lost = null;
+        PoolWorkqueue lostPwq = null;
+        Throwable death = null;
         try {
-            pool.workerLoop(this);
+            p.workerLoop(this);
+        } catch (Throwable t) {
+            // The loop itself failed: an Error in the engine's own bookkeeping (work functions'
+            // failures are contained by processOneWork). The pool repairs its accounting.
+            if (!p.lock.isHeldByCurrentThread()) {
+                p.lock();
+            }
+            death = t;
+            lost = currentWork;
+            lostPwq = currentPwq;
+            p.workerDied(this);
         } finally {
-            pool.unlock();
+            p.unlock();
+        }
+        if (death != null) {
+            Workqueues.LOG.log(System.Logger.Level.ERROR, "workqueue: worker " + getName() + " died"
+                    + (lost == null ? "" : " while running " + lost + "; the pool replaced it"), death);
+            if (lost != null) {
+                Workqueues.reportFailure(lostPwq.wq, lost, death);
+            }
         }
     }
 

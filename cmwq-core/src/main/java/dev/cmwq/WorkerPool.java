@@ -66,6 +66,8 @@ final class WorkerPool {
     private static final int LOCK_SPINS = 128;
     /** Normal workers alive in all pools, against Tunables.maxWorkers(). */
     static final AtomicInteger LIVE_WORKERS = new AtomicInteger();
+    /** Runs after each work function, outside the lock; a test seam for a worker dying there. */
+    static volatile Runnable afterItem;
     /** Starts a new worker thread; a test seam for thread-creation failures. */
     static volatile Consumer<Thread> starter = Thread::start;
 
@@ -501,6 +503,10 @@ final class WorkerPool {
         } catch (Throwable t) {
             failure = t;
         }
+        Runnable hook = afterItem;
+        if (hook != null) {
+            hook.run();
+        }
         long end = System.nanoTime();
         long wall = end - start;
         w.clock = end;
@@ -717,6 +723,47 @@ final class WorkerPool {
         r.clock = System.nanoTime();
         processScheduled(r);
         return true;
+    }
+
+    /**
+     * A worker's loop died (an Error outside any work function): finish the accounting of the item it
+     * was running, so that flushes and max_active do not wait for it forever, give its scheduled
+     * items back to the worklist, take it out of the pool, and let a replacement take over.
+     */
+    void workerDied(Worker w) {
+        Work cur = w.currentWork;
+        if (cur != null) {
+            PoolWorkqueue pwq = w.currentPwq;
+            pwq.stats[PoolWorkqueue.STAT_FAILED]++;
+            pwq.stats[PoolWorkqueue.STAT_COMPLETED]++;
+            cur.runner = null;
+            w.currentWork = null;
+            w.currentPwq = null;
+            pwq.decNrActive(true);
+            pwq.decNrInFlight(w.currentColor);
+        }
+        List<Work> orphans = new ArrayList<>();
+        for (Work x = w.scheduled.first(); x != null; x = w.scheduled.first()) {
+            w.scheduled.remove(x);
+            orphans.add(x);
+        }
+        for (int i = orphans.size() - 1; i >= 0; i--) {
+            worklist.addFirst(orphans.get(i)); // at the head, in their order: they were due first
+        }
+        if ((w.flags & Worker.IDLE) != 0) {
+            leaveIdle(w);
+        }
+        if (w.counted()) {
+            nrRunning--;
+        }
+        w.flags |= Worker.DIE | Worker.PREP;
+        if (workers.remove(w)) {
+            nrWorkers--;
+            LIVE_WORKERS.decrementAndGet();
+        }
+        if (!kick() && !worklist.isEmpty()) {
+            watch();
+        }
     }
 
     /** The busy workers, for the watchdog and the dump. */

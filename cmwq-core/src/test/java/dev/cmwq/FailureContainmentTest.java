@@ -91,4 +91,30 @@ class FailureContainmentTest {
         w.flush();
         return name[0];
     }
+
+    @Test
+    void aWorkerThatDiesIsReplacedAndItsItemIsReportedNotLost() {
+        java.util.concurrent.atomic.AtomicReference<Thread> ranOn = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        WorkerPool.afterItem = () -> {
+            if (once.compareAndSet(false, true)) {
+                throw new InternalError("injected: the engine's bookkeeping failed");
+            }
+        };
+        try {
+            Work victim = new Work(() -> ranOn.set(Thread.currentThread()));
+            Work behind = new Work(() -> {});
+            wq.queue(victim);
+            wq.queue(behind);
+            wq.flush(); // returns: the dead worker's item and the one behind it are accounted for
+            Probe.join(ranOn.get()); // the dying thread reports before it ends
+            assertThat(failures).singleElement().isInstanceOf(InternalError.class);
+            assertThat(ranOn.get().isAlive()).as("the worker died").isFalse();
+            assertThat(wq.stats().failed()).isEqualTo(1);
+            assertThat(wq.stats().inFlight()).isZero();
+        } finally {
+            WorkerPool.afterItem = null;
+        }
+        assertThat(workerOf(wq)).as("a replacement runs the next item").startsWith("kworker/u");
+    }
 }
