@@ -44,11 +44,15 @@ class LifecycleTest {
      * Returns once that state is stable: nothing can make progress until the gate opens.
      */
     private static WorkerPool starve(Workqueue wq, int lane, Probe.Gate gate, int waiting) {
+        return starve(wq, lane, gate, waiting, LifecycleTest::failThreadCreation);
+    }
+
+    private static WorkerPool starve(Workqueue wq, int lane, Probe.Gate gate, int waiting, Runnable noMoreWorkers) {
         Work warmUp = new Work(() -> {});
         wq.queueOn(lane, warmUp);
         warmUp.flush(); // the pool has workers now
         WorkerPool pool = wq.pwqs()[lane].pool;
-        failThreadCreation();
+        noMoreWorkers.run();
         int workers;
         pool.lock.lock();
         try {
@@ -128,6 +132,29 @@ class LifecycleTest {
         WorkerPool.starter = Thread::start;
         gate.open();
         Probe.await(plainRan, "the plain item, once a worker frees up");
+    }
+
+    @Test
+    void withTheWorkerBudgetUsedUpAMemReclaimItemStillRunsAndAPlainOneWaitsForAFreeWorker() {
+        Workqueue plain = track(Workqueue.builder("budget-plain").build());
+        Workqueue reclaim = track(Workqueue.builder("budget-reclaim").memReclaim().build());
+        int saved = Workqueues.maxWorkers();
+        Probe.Gate gate = new Probe.Gate(1);
+        try {
+            starve(plain, 2, gate, 1, () -> Workqueues.setMaxWorkers(Workqueues.liveWorkers()));
+            CountDownLatch plainRan = new CountDownLatch(1);
+            plain.queueOn(2, new Work(plainRan::countDown));
+            CountDownLatch rescued = new CountDownLatch(1);
+            reclaim.queueOn(2, new Work(rescued::countDown));
+            Probe.await(rescued, "the MEM_RECLAIM item, through its rescuer, with the budget used up");
+            assertThat(reclaim.stats().rescued()).isEqualTo(1);
+            assertThat(plainRan.getCount()).isEqualTo(1);
+            gate.open(); // workers free up: the plain item runs without any new worker
+            Probe.await(plainRan, "the plain item, once a worker is free");
+        } finally {
+            Workqueues.setMaxWorkers(saved);
+            gate.open();
+        }
     }
 
     @Test
