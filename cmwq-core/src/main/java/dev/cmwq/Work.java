@@ -76,10 +76,12 @@ public class Work {
     public static final int BUSY_RUNNING = 2;
 
     private static final VarHandle STATE;
+    private static final VarHandle RUNNER;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Work.class, "state", long.class);
+            RUNNER = MethodHandles.lookup().findVarHandle(Work.class, "runner", Worker.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -91,7 +93,12 @@ public class Work {
     Work next; // L
     WorkList list; // L: the list that holds it, or null
     PoolWorkqueue pwq; // L: the pwq it is queued on (PWQ set) or last ran for
-    Worker runner; // L (runner's pool): the worker running it now, or null
+    /**
+     * The worker running it now, or null; set under the runner's pool lock. Two pools can both
+     * run an item only when it was queued on another workqueue while it ran (the kernel allows that
+     * too), so a runner clears the field only if it still names itself.
+     */
+    volatile Worker runner; // L (runner's pool) for sets; cleared by clearRunner
 
     /**
      * Creates an idle, enabled work item that runs {@code fn}.
@@ -110,6 +117,11 @@ public class Work {
     /** The function this item runs. */
     public final Runnable function() {
         return fn;
+    }
+
+    /** Clears {@link #runner} if {@code w} is still the one named there. */
+    final void clearRunner(Worker w) {
+        RUNNER.compareAndSet(this, w, null);
     }
 
     // ---------------------------------------------------------------- state word helpers

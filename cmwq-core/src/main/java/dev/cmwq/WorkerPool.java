@@ -451,7 +451,7 @@ final class WorkerPool {
      */
     private boolean assignWork(Work work, Worker w) {
         Worker runner = work.runner;
-        if (runner != null && runner != w) {
+        if (runner != null && runner != w && runner.pool == this) {
             worklist.moveLinked(work, runner.scheduled);
             return false;
         }
@@ -531,7 +531,7 @@ final class WorkerPool {
         w.clrFlags(Worker.CPU_INTENSIVE);
         w.clearSleeping(Worker.SLEEP_SAMPLED);
         w.speculative = false;
-        work.runner = null;
+        work.clearRunner(w);
         w.currentWork = null;
         w.currentPwq = null;
         pwq.decNrActive(false);
@@ -714,7 +714,7 @@ final class WorkerPool {
         }
         progress++;
         Worker runner = item.runner;
-        if (runner != null && runner != r) {
+        if (runner != null && runner != r && runner.pool == this) {
             worklist.moveLinked(item, runner.scheduled);
             return true;
         }
@@ -736,7 +736,7 @@ final class WorkerPool {
             PoolWorkqueue pwq = w.currentPwq;
             pwq.stats[PoolWorkqueue.STAT_FAILED]++;
             pwq.stats[PoolWorkqueue.STAT_COMPLETED]++;
-            cur.runner = null;
+            cur.clearRunner(w);
             w.currentWork = null;
             w.currentPwq = null;
             pwq.decNrActive(true);
