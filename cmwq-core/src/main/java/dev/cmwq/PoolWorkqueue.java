@@ -64,7 +64,7 @@ final class PoolWorkqueue {
         if (w == null || !tryIncActive()) {
             return false;
         }
-        w.updateQueued(Work.INACTIVE, 0);
+        w.setQueuedOwned(Work.INACTIVE, 0);
         inactive.moveLinked(w, pool.worklist);
         if (kick) {
             pool.kick();

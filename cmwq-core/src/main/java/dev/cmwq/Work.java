@@ -98,7 +98,7 @@ public class Work {
      * run an item only when it was queued on another workqueue while it ran (the kernel allows that
      * too), so a runner clears the field only if it still names itself.
      */
-    volatile Worker runner; // L (runner's pool) for sets; cleared by clearRunner
+    Worker runner; // L (runner's pool) for sets and reads; cleared by clearRunner (a CAS)
 
     /**
      * Creates an idle, enabled work item that runs {@code fn}.
@@ -162,12 +162,24 @@ public class Work {
         return ((long) (poolId + 1)) << POOL_SHIFT;
     }
 
-    /** Sets bits under the pool lock while the caller owns PENDING (CAS: enable may race). */
+    /** Sets bits while the caller owns PENDING (CAS: an enable of a disabled item may race). */
     final void updateQueued(long clear, long set) {
         long s;
         do {
             s = state;
         } while (!casState(s, (s & ~clear) | set));
+    }
+
+    /**
+     * Sets bits of a queued item under its pool lock, with a release store instead of a CAS. Safe
+     * because while an item is queued its disable count is 0 (disabling takes PENDING first, and
+     * enabling an enabled item writes nothing), so the only concurrent writes are failed
+     * getAndBitwiseOr(PENDING) calls, which write back the value they read. The worker's CAS that
+     * clears PENDING reads this store, so what the queuer wrote before it is published.
+     */
+    final void setQueuedOwned(long clear, long set) {
+        long s = state;
+        STATE.setRelease(this, (s & ~clear) | set);
     }
 
     /** Releases PENDING and every queued bit, recording the pool (set_work_pool_and_clear_pending). */

@@ -567,13 +567,13 @@ final class WorkerPool {
         long set = Work.PWQ | ((long) color << Work.COLOR_SHIFT) | Work.poolBits(id);
         long clear = Work.INACTIVE | Work.LINKED | Work.COLOR_MASK | Work.POOL_MASK;
         if (pwq.inactive.isEmpty() && pwq.tryIncActive()) {
-            work.updateQueued(clear, set);
+            work.setQueuedOwned(clear, set);
             worklist.addLast(work);
             if (!kick()) {
                 watch();
             }
         } else {
-            work.updateQueued(clear, set | Work.INACTIVE);
+            work.setQueuedOwned(clear, set | Work.INACTIVE);
             pwq.inactive.addLast(work);
         }
     }
