@@ -2,24 +2,17 @@ package dev.cmwq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class DeadlockDetectionTest {
-    private final List<Workqueue> queues = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() {
-        queues.forEach(Workqueue::destroy);
-    }
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final QueueTracker queues = new QueueTracker();
 
     /** Runs {@code body} as an item of {@code wq} and returns what it threw. */
     private Throwable thrownInside(Workqueue wq, Consumer<Work> body) {
-        queues.add(wq);
+        queues.track(wq);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicReference<Work> self = new AtomicReference<>();
         Work w = new Work(() -> {
@@ -73,7 +66,7 @@ class DeadlockDetectionTest {
     @Test
     void aMaxActiveOneItemFlushingAnItemOnAnotherQueueCompletes() {
         Workqueue other = Workqueue.builder("dl-other").build();
-        queues.add(other);
+        queues.track(other);
         Work elsewhere = new Work(() -> {});
         Throwable t = thrownInside(Workqueue.builder("dl-ok").ordered().build(), w -> {
             other.queue(elsewhere);

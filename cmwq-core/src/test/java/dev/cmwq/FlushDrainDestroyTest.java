@@ -3,26 +3,18 @@ package dev.cmwq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class FlushDrainDestroyTest {
-    private final List<Workqueue> queues = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final QueueTracker queues = new QueueTracker();
 
     private Workqueue track(Workqueue wq) {
-        queues.add(wq);
-        return wq;
-    }
-
-    @AfterEach
-    void tearDown() {
-        queues.forEach(Workqueue::destroy);
+        return queues.track(wq);
     }
 
     @Test

@@ -8,20 +8,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class MaxActiveAndOrderingTest {
-    private final List<Workqueue> queues = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final QueueTracker queues = new QueueTracker();
 
     private Workqueue track(Workqueue wq) {
-        queues.add(wq);
-        return wq;
-    }
-
-    @AfterEach
-    void tearDown() {
-        queues.forEach(Workqueue::destroy);
+        return queues.track(wq);
     }
 
     @Test

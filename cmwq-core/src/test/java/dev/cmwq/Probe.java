@@ -8,12 +8,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Test helpers: latches that fail the test instead of hanging, and a gate that work functions
  * wait on until the test opens it.
  */
-final class Probe {
-    static final long TIMEOUT_SECONDS = 20;
+public final class Probe {
+    /** How long any wait of a test may take before it fails. */
+    public static final long TIMEOUT_SECONDS = 20;
 
     private Probe() {}
 
-    static void await(CountDownLatch latch, String what) {
+    public static void await(CountDownLatch latch, String what) {
         try {
             if (!latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 throw new AssertionError("timed out waiting for " + what);
@@ -24,7 +25,7 @@ final class Probe {
         }
     }
 
-    static void join(Thread t) {
+    public static void join(Thread t) {
         try {
             t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
         } catch (InterruptedException e) {
@@ -36,7 +37,7 @@ final class Probe {
     }
 
     /** Waits until {@code cond} holds, failing after the timeout; for states with no event to wait on. */
-    static void awaitTrue(java.util.function.BooleanSupplier cond, String what) {
+    public static void awaitTrue(java.util.function.BooleanSupplier cond, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {

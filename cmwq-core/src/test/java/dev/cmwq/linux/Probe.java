@@ -12,42 +12,20 @@ import java.util.concurrent.locks.LockSupport;
  * cmwq wait.
  */
 final class Probe {
-    static final long TIMEOUT_SECONDS = 20;
+    static final long TIMEOUT_SECONDS = dev.cmwq.Probe.TIMEOUT_SECONDS;
 
     private Probe() {}
 
     static void await(CountDownLatch latch, String what) {
-        try {
-            if (!latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted waiting for " + what, e);
-        }
+        dev.cmwq.Probe.await(latch, what);
     }
 
-    /** Waits until {@code cond} holds, failing after the timeout; for states with no event to wait on. */
     static void awaitTrue(BooleanSupplier cond, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        dev.cmwq.Probe.awaitTrue(cond, what);
     }
 
     static void join(Thread t) {
-        try {
-            t.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            throw new AssertionError(t.getName() + " did not finish");
-        }
+        dev.cmwq.Probe.join(t);
     }
 
     /**
