@@ -184,7 +184,7 @@ final class StressRun {
     }
 
     /** Runs the load for {@code nanos}, then stops, flushes everything and checks the history. */
-    void run(long nanos) throws InterruptedException {
+    void run(long nanos) {
         String tag = mix.name + "-" + Long.toHexString(seed);
         queues[0] = Workqueue.builder("stress-percpu-" + tag).build();
         queues[1] = Workqueue.builder("stress-unbound-" + tag).unbound().build();
@@ -197,38 +197,57 @@ final class StressRun {
         for (int i = 0; i < nrItems; i++) {
             items.add(new Item(i));
         }
+        boolean stuck = true;
         try {
-            load(nanos);
-            settle();
-            check();
-        } finally {
-            for (Workqueue wq : queues) {
-                wq.destroy();
+            stuck = !load(nanos) || !settle();
+            if (!stuck) {
+                check();
             }
+        } finally {
+            if (!stuck) {
+                for (Workqueue wq : queues) {
+                    wq.destroy();
+                }
+            } // else: a destroy would wait forever; the stuck threads are daemons and stay behind
         }
     }
 
-    private void load(long nanos) throws InterruptedException {
+    /** Runs the drivers; false if one is stuck (a violation then says where). */
+    private boolean load(long nanos) {
         long deadline = System.nanoTime() + nanos;
         List<Thread> threads = new ArrayList<>();
         Queue<Throwable> crashes = new ConcurrentLinkedQueue<>();
         for (int t = 0; t < nrThreads; t++) {
             SplittableRandom rnd = new SplittableRandom(seed + 7919L * (t + 1));
             Thread thread = new Thread(() -> drive(rnd, deadline), "stress-" + t);
+            thread.setDaemon(true);
             thread.setUncaughtExceptionHandler((th, e) -> crashes.add(e));
             threads.add(thread);
             thread.start();
         }
-        for (Thread thread : threads) {
-            thread.join(TimeUnit.NANOSECONDS.toMillis(nanos) + TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
-            if (thread.isAlive()) {
-                history.violation(thread.getName() + " is stuck:\n" + stackOf(thread));
-            }
-        }
+        boolean done = joinAll(threads, deadline + TimeUnit.SECONDS.toNanos(WAIT_SECONDS));
         stopping = true;
         for (Throwable crash : crashes) {
             history.violation("a driver thread threw " + crash);
         }
+        return done;
+    }
+
+    /** Joins {@code threads} by {@code deadline} (nanoTime); reports the stuck ones with their stacks. */
+    private boolean joinAll(List<Thread> threads, long deadline) {
+        boolean done = true;
+        for (Thread thread : threads) {
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive()) {
+                history.violation(thread.getName() + " is stuck:\n" + stackOf(thread) + workerStacks());
+                done = false;
+            }
+        }
+        return done;
     }
 
     /** One driver thread: random operations until the deadline, then enables what it disabled. */
@@ -328,14 +347,25 @@ final class StressRun {
         queueFlushes.get(q).add(new Call(q, Op.FLUSH_QUEUE, true, a, b, Thread.currentThread().getName()));
     }
 
-    /** Stops the self-requeueing, flushes every queue and waits until every item is idle. */
-    private void settle() {
-        for (int round = 0; round < 2; round++) {
-            for (int q = 0; q < QUEUES; q++) {
-                flushQueue(q);
+    /**
+     * Flushes every queue twice (functions no longer requeue) and waits until every item is idle;
+     * false if the flushes are stuck. The flushes run on a daemon thread: they cannot be
+     * interrupted.
+     */
+    private boolean settle() {
+        Thread flusher = new Thread(() -> {
+            for (int round = 0; round < 2; round++) {
+                for (int q = 0; q < QUEUES; q++) {
+                    flushQueue(q);
+                }
             }
-        }
+        }, "stress-final-flush");
+        flusher.setDaemon(true);
+        flusher.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        if (!joinAll(List.of(flusher), deadline)) {
+            return false;
+        }
         for (Item it : items) {
             while (it.work.busy() != 0 || it.work.isDisabled()) {
                 if (System.nanoTime() - deadline > 0) {
@@ -346,6 +376,7 @@ final class StressRun {
                 Thread.onSpinWait();
             }
         }
+        return true;
     }
 
     private void check() {
@@ -381,6 +412,21 @@ final class StressRun {
         while (System.nanoTime() - until < 0) {
             Thread.onSpinWait();
         }
+    }
+
+    /** The stacks of the engine's workers that are not idle, for a stuck run's report. */
+    private static String workerStacks() {
+        StringBuilder sb = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            boolean idle = java.util.Arrays.stream(stack).anyMatch(f -> f.getMethodName().equals("idleWait"));
+            if (t.getName().startsWith("kworker/") && !idle) {
+                sb.append("  ").append(t.getName()).append(' ').append(t.getState()).append('\n');
+                for (int i = 0; i < Math.min(8, stack.length); i++) {
+                    sb.append("    at ").append(stack[i]).append('\n');
+                }
+            }
+        });
+        return sb.toString();
     }
 
     private static String stackOf(Thread t) {

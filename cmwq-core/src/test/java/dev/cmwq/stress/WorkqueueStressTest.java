@@ -23,17 +23,17 @@ class WorkqueueStressTest {
     private static final int THREADS = 4;
 
     @Test
-    void noItemIsLostDuplicatedOrRunTwiceAtOnceUnderAMixedLoad() throws InterruptedException {
+    void noItemIsLostDuplicatedOrRunTwiceAtOnceUnderAMixedLoad() {
         stress(StressRun.Mix.mixed(), SEED);
     }
 
     @Test
-    void cancelSyncAndFlushKeepTheirPromisesUnderACancelHeavyLoad() throws InterruptedException {
+    void cancelSyncAndFlushKeepTheirPromisesUnderACancelHeavyLoad() {
         stress(StressRun.Mix.cancelHeavy(), SEED + 1);
     }
 
     @Test
-    void orderedAndMaxActiveLimitsHoldWhileItemsRequeueAndBlock() throws InterruptedException {
+    void orderedAndMaxActiveLimitsHoldWhileItemsRequeueAndBlock() {
         stress(StressRun.Mix.requeueAndBlock(), SEED + 2);
     }
 
@@ -41,7 +41,7 @@ class WorkqueueStressTest {
      * Runs {@code mix} for {@link #SECONDS}, in rounds of at most {@link #ROUND_SECONDS} (each
      * checked, then dropped, so a soak's history stays small); round r uses seed + 16 r.
      */
-    private static void stress(StressRun.Mix mix, long seed) throws InterruptedException {
+    private static void stress(StressRun.Mix mix, long seed) {
         long remaining = TimeUnit.SECONDS.toNanos(SECONDS);
         for (int round = 0; remaining > 0; round++) {
             long nanos = Math.min(remaining, TimeUnit.SECONDS.toNanos(ROUND_SECONDS));
