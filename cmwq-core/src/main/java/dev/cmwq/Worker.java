@@ -69,6 +69,8 @@ class Worker extends Thread {
         this.workerId = workerId;
         this.flags = PREP | (pool != null && pool.unbound ? UNBOUND : 0);
         setDaemon(true);
+        // Not the context loader of whichever thread first kicked the pool: that would pin it.
+        setContextClassLoader(ClassLoader.getSystemClassLoader());
         if (pool == null || pool.highpri) {
             setPriority(Thread.MAX_PRIORITY); // stands in for nice -20 (high priority, rescuers)
         }

@@ -528,6 +528,9 @@ final class WorkerPool {
             // what can be known here without reading the clock at every item's start.
             Sampler.cpuHog(pwq, work);
         }
+        if (w.blockingDepth != 0) {
+            leakedBracket(w, work);
+        }
         w.clrFlags(Worker.CPU_INTENSIVE);
         w.clearSleeping(Worker.SLEEP_SAMPLED);
         w.speculative = false;
@@ -536,6 +539,17 @@ final class WorkerPool {
         w.currentPwq = null;
         pwq.decNrActive(false);
         pwq.decNrInFlight(color);
+    }
+
+    /**
+     * The kernel's "BUG: workqueue leaked lock" check, for the blocking bracket: a function that
+     * returned with a bracket still open would leave its worker uncounted for every later item.
+     */
+    private void leakedBracket(Worker w, Work work) {
+        Workqueues.LOG.log(System.Logger.Level.ERROR, "BUG: workqueue leaked a blocking bracket: "
+                + work + " returned with " + w.blockingDepth + " open on " + w.getName());
+        w.blockingDepth = 0;
+        w.clearSleeping(Worker.SLEEP_ANNOUNCED);
     }
 
     /**

@@ -175,7 +175,8 @@ public final class Workqueue implements AutoCloseable {
      * on the queue's unbound pool. Stores made before a call that returns true are visible to the
      * function when it runs.
      *
-     * @return true if this call queued the item; false if it was already pending or is disabled
+     * @return true if this call queued the item; false if it was already pending or is disabled (or,
+     *     for an instant, held by a concurrent cancel, disable or queue attempt, as in the kernel)
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalStateException if the queue is destroyed, or draining and the caller is not one
      *     of its own items; the item is left not pending

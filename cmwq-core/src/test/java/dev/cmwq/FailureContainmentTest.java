@@ -117,4 +117,22 @@ class FailureContainmentTest {
         }
         assertThat(workerOf(wq)).as("a replacement runs the next item").startsWith("kworker/u");
     }
+
+    @Test
+    void aBracketLeftOpenByAFunctionIsClosedAfterIt() {
+        wq.queue(new Work(() -> Workqueues.enterBlocking())); // never closed
+        Work probe = new Work(() -> {});
+        wq.queue(probe);
+        wq.flush();
+        WorkerPool pool = wq.pwqs()[0].pool;
+        pool.lock();
+        try {
+            for (Worker w : pool.workers) {
+                assertThat(w.blockingDepth).isZero();
+                assertThat(w.sleepMarks & Worker.SLEEP_ANNOUNCED).isZero();
+            }
+        } finally {
+            pool.unlock();
+        }
+    }
 }
