@@ -704,8 +704,10 @@ class Report:
                "these rows measure detection plus one wake-up. The last row runs with `-Dcmwq.idleTimeoutMs=2` and "
                "20 ms between samples: idle workers are culled to two, so the worker woken for W is the last idle "
                "one and creates a spare before it runs W (the kernel's manager rule); only samples during which a "
-               "thread was started are counted there. Microseconds, HdrHistogram. Goals: median at most 0.5 ms, "
-               "99th percentile at most 5 ms.")
+               "thread was started are counted there. *Early*: samples set apart because W started before B read "
+               "the clock (the sampler took the still-computing B for blocked: a preempted worker's CPU clock stands "
+               "still, and the sampler then marks one worker per pool speculatively). Microseconds, HdrHistogram. "
+               "Goals (on the first row): median at most 0.5 ms, 99th percentile at most 5 ms.")
         self.p()
         rows, chart_rows = [], []
         main = None
@@ -720,15 +722,17 @@ class Report:
             else:
                 label = "steady, waiter queued just before the block"
             if h.get("count", 0) == 0:
-                rows.append([label, "n/a", "n/a", "n/a", "n/a", "n/a", "0", ""])
+                rows.append([label, "n/a", "n/a", "n/a", "n/a", "n/a", "0", "", str(e.get("early", 0))])
                 continue
             other = e["steady"] if create else e["created"]
             rows.append([label, fmt(h["p50Us"]), fmt(h["p90Us"]), fmt(h["p99Us"]), fmt(h["p999Us"]), fmt(h["maxUs"]),
-                         str(h["count"]), "%s (%s)" % (other.get("count", 0), "steady" if create else "with creation")])
+                         str(h["count"]), "%s (%s)" % (other.get("count", 0), "steady" if create else "with creation"),
+                         str(e.get("early", 0))])
             chart_rows.append((label, [h["p50Us"], h["p99Us"]], True))
             if not create and lead:
                 main = h
-        self.table(["case", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "samples", "samples set apart"], rows)
+        self.table(["case", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "samples", "samples set apart",
+                    "early"], rows)
         self.chart("sampler-reaction.svg", hbar("Sampler reaction: blocked worker to waiting item start", chart_rows,
                                                 ["p50", "p99"], "microseconds, lower is better", log=True))
         if main:
@@ -866,13 +870,15 @@ class Report:
                "comes from `bench/findings.md`)." % self.r["mode"])
         self.p()
         self.p("```sh")
-        self.p("bench/run-quick    # every benchmark, short runs, ~10 min on 2 cores; rewrites this page")
-        self.p("bench/run-full     # more forks, iterations, samples and trials, ~40 min; rewrites this page")
+        self.p("bench/run-quick    # every benchmark, short runs, ~12 min on 2 cores; rewrites this page")
+        self.p("bench/run-full     # more forks, iterations, samples and trials, ~45 min; rewrites this page")
         self.p("bench/run-smoke    # CI: every benchmark once, very briefly (< 2 min); writes to cmwq-bench/target")
         self.p("java -jar cmwq-bench/target/cmwq-bench.jar -h   # JMH's own command line, after a build")
         self.p("```")
         self.p()
-        self.p("Both suites accept `--only REGEX` (JMH class or scenario name, e.g. `--only 'Handoff|wakeup'`). "
+        self.p("Both suites accept `--only REGEX` (JMH class or scenario name, e.g. `--only 'Handoff|wakeup'`); "
+               "such a partial run re-measures those parts and keeps the others from the previous results of the "
+               "same mode (`docs/benchmarks/results-<mode>.json`), and the page then names both runs. "
                "JMH benchmarks live in `cmwq-bench/src/main/java/dev/cmwq/bench/jmh`, whole-workload scenarios "
                "(one fresh JVM per scenario and contender) in `.../bench/scenario`.")
         self.p()
@@ -919,7 +925,7 @@ class Report:
         for (commit, started), (info, parts) in sorted(runs.items(), key=lambda kv: kv[0][1] or ""):
             rows.append(["`%s`" % commit, "%s / %s" % (started, info.get("finished")),
                          "%s / %s" % (info.get("loadAverageAtStart"), info.get("loadAverageAtEnd")),
-                         "`%s`" % info.get("only"), ", ".join(parts)])
+                         "`%s`" % str(info.get("only")).replace("|", "\\|"), ", ".join(parts)])
         self.table(["commit", "started / finished", "load average at start / end", "--only", "parts"], rows)
 
     def jmh_settings(self):
