@@ -12,7 +12,6 @@ import html
 import json
 import math
 import os
-import shutil
 import statistics
 import sys
 
@@ -35,6 +34,10 @@ NAMES = {
     "guava-sequential": "Guava sequential executor over fixed(n)",
     "netty": "Netty HashedWheelTimer (1 ms tick)",
 }
+
+
+# Scenario parameters that older results lack, with the value they had then.
+PARAM_DEFAULTS = {"variant": "plain"}
 
 
 def name(impl):
@@ -68,6 +71,10 @@ def ratio(a, b):
     if a is None or b is None or b == 0 or (isinstance(a, float) and math.isnan(a)):
         return None
     return a / b
+
+
+def fmt_int(v):
+    return "n/a" if v is None else "{:,}".format(int(v))
 
 
 def fmt_ratio(r):
@@ -253,7 +260,7 @@ class Report:
         for e in self.scen:
             if e.get("scenario") != scenario or e.get("impl") != impl:
                 continue
-            if all(e.get("params", {}).get(k) == v for k, v in params.items()):
+            if all(e.get("params", {}).get(k, PARAM_DEFAULTS.get(k)) == v for k, v in params.items()):
                 return e
         return None
 
@@ -442,9 +449,9 @@ class Report:
             self.p("**%s**" % label.capitalize())
             self.p()
             rows, chart_rows = [], []
-            base = self.s("blocking", "cmwq-lanes", announced=announced)
+            base = self.s("blocking", "cmwq-lanes", announced=announced, variant="plain")
             for impl in impls:
-                e = self.s("blocking", impl, announced=announced)
+                e = self.s("blocking", impl, announced=announced, variant="plain")
                 if e is None or "error" in e:
                     continue
                 rows.append([("**%s**" if is_cmwq(impl) else "%s") % name(impl),
@@ -458,7 +465,7 @@ class Report:
             self.chart("blocking-%s.svg" % label, hbar("Blocking mix, %s" % label, chart_rows,
                                                         ["makespan ms", "peak platform threads"],
                                                         "lower is better", log=True))
-            peers = [self.s("blocking", i, announced=announced) for i in impls if not is_cmwq(i)]
+            peers = [self.s("blocking", i, announced=announced, variant="plain") for i in impls if not is_cmwq(i)]
             peers = [e for e in peers if e and "error" not in e and not e.get("timedOut")]
             if base and "error" not in base and peers:
                 best = min(peers, key=lambda e: e["makespanMs"])
@@ -467,7 +474,7 @@ class Report:
                 self.goal("6. blocking mix, %s" % label, "makespan <= %.1fx best peer" % limit,
                           "%s of %s (%s ms vs %s ms)" % (fmt_ratio(r), name(best["impl"]), fmt(base["makespanMs"]),
                                                          fmt(best["makespanMs"])), r <= limit)
-                cached = self.s("blocking", "cached", announced=announced)
+                cached = self.s("blocking", "cached", announced=announced, variant="plain")
                 if cached and "error" not in cached:
                     self.goal("6. blocking mix, %s, threads" % label, "peak <= 0.5x cached pool",
                               "%s vs %s" % (fmt(base["peakThreads"]), fmt(cached["peakThreads"])),
@@ -546,31 +553,296 @@ class Report:
                       done and r is not None and r <= 1.2)
 
     def timers(self):
-        self.p("## Timers (cmwq side pending the timer wheel)")
+        self.p("## 9. Timers")
         self.p()
-        self.p("With %s other items armed an hour or two ahead: arm an item and cancel it; re-arm an armed item "
-               "(debounce). `ScheduledThreadPoolExecutor` with `setRemoveOnCancelPolicy(true)`, Netty's "
-               "`HashedWheelTimer` with 1 ms ticks; neither can re-arm, so they cancel and schedule anew. "
-               "Nanoseconds per operation." % fmt(self.armed()))
+        self.p("cmwq: `DelayedWork` on the hierarchical timing wheel (`Workqueue.queueDelayed(work, Duration)`, "
+               "`DelayedWork.cancel()`, re-arm = `Workqueue.modDelayed`), items on system_wq. Peers: "
+               "`ScheduledThreadPoolExecutor(1)` with `setRemoveOnCancelPolicy(true)` and Netty's `HashedWheelTimer` "
+               "(1 ms ticks, 512 buckets); neither can re-arm, so they cancel and schedule anew, as their users write.")
+        self.p()
         if not self.r.get("cmwqTimersAvailable"):
-            self.p(" cmwq's `DelayedWork` with a non-zero delay still throws `UnsupportedOperationException` (the "
-                   "timer wheel is being built); its side of `TimerBenchmark` is written and the suite enables it "
-                   "as soon as a one-hour `queueDelayed` succeeds.")
+            self.p("*cmwq's `queueDelayed` with a non-zero delay threw in this run (no timer wheel): its rows are "
+                   "missing.*")
+            self.p()
+        self.p("**Throughput with %s items armed** an hour or two ahead in the background (JMH, average time per "
+               "operation, one thread). Ratio = peer ns / cmwq ns: how many times more operations per second cmwq "
+               "does (higher is better for cmwq). Goals: at least 3x ScheduledThreadPoolExecutor and at least 1x "
+               "Netty's HashedWheelTimer, for arm+cancel and for re-arm." % fmt(self.armed()))
         self.p()
         rows, chart_rows = [], []
+        ca = self.jmh.score("TimerBenchmark", "armCancel", impl="cmwq")
+        cm = self.jmh.score("TimerBenchmark", "rearm", impl="cmwq")
         for impl in ["cmwq", "stpe", "netty"]:
             a = self.jmh.score("TimerBenchmark", "armCancel", impl=impl)
             m = self.jmh.score("TimerBenchmark", "rearm", impl=impl)
             if a is None and m is None:
                 continue
-            rows.append([("**%s**" if is_cmwq(impl) else "%s") % name(impl), fmt(a),
-                         fmt(self.jmh.alloc("TimerBenchmark", "armCancel", impl=impl)), fmt(m),
-                         fmt(self.jmh.alloc("TimerBenchmark", "rearm", impl=impl))])
-            chart_rows.append((name(impl), [a, m], is_cmwq(impl)))
-        self.table(["timer", "arm+cancel ns", "B/op", "re-arm ns", "B/op"], rows)
+            rows.append([("**%s**" if is_cmwq(impl) else "%s") % timer_name(impl), fmt(a),
+                         spread_txt(self.jmh.spread("TimerBenchmark", "armCancel", impl=impl)),
+                         fmt(self.jmh.alloc("TimerBenchmark", "armCancel", impl=impl)), fmt_ratio(ratio(a, ca)), fmt(m),
+                         spread_txt(self.jmh.spread("TimerBenchmark", "rearm", impl=impl)),
+                         fmt(self.jmh.alloc("TimerBenchmark", "rearm", impl=impl)), fmt_ratio(ratio(m, cm))])
+            chart_rows.append((timer_name(impl), [a, m], is_cmwq(impl)))
+        self.table(["timer", "arm+cancel ns", "(min-max)", "B/op", "ratio", "re-arm ns", "(min-max)", "B/op", "ratio"],
+                   rows)
         if chart_rows:
             self.chart("timers.svg", hbar("Timers with %s armed" % fmt(self.armed()), chart_rows,
                                           ["arm+cancel", "re-arm"], "ns per operation, lower is better"))
+        for method, label in (("armCancel", "arm+cancel"), ("rearm", "re-arm")):
+            c = self.jmh.score("TimerBenchmark", method, impl="cmwq")
+            s = self.jmh.score("TimerBenchmark", method, impl="stpe")
+            n = self.jmh.score("TimerBenchmark", method, impl="netty")
+            rs, rn = ratio(s, c), ratio(n, c)
+            if c is not None:
+                self.goal("9. timers, %s" % label, ">= 3x STPE and >= 1x Netty (ops/s)",
+                          "%s STPE, %s Netty (%s ns vs %s / %s)" % (fmt_ratio(rs), fmt_ratio(rn), fmt(c), fmt(s), fmt(n)),
+                          None if rs is None or rn is None else (rs >= 3 and rn >= 1))
+        self.timer_heap()
+        self.timer_lateness()
+
+    def timer_heap(self):
+        impls = ["cmwq-system", "stpe", "netty"]
+        if not any(self.s("timer-heap", i) for i in impls):
+            return
+        self.p("**Heap per armed item.** %s distinct functions exist first; heap in use after full collections "
+               "(MemoryMXBean) is read with the timer running and nothing made (h0), with the idle items made "
+               "(h1: cmwq's `DelayedWork`s, which carry their timer node; nothing for the peers, which take the "
+               "function itself) and with every item armed an hour or two ahead, once the timer thread has taken "
+               "them in (h2). *Armed* = (h2 - h1) / n: the retained heap of n armed items minus n idle ones, the "
+               "goal's measure (at most 64 B for cmwq). *Idle item* = (h1 - h0) / n: what the item costs before "
+               "it is armed (for cmwq, the `DelayedWork` itself with its timer node). *Total* = idle + armed: "
+               "heap per armed item beyond the user's function. Medians of the repetitions."
+               % fmt_int(self.param("timer-heap", "items")))
+        self.p()
+        rows, chart_rows = [], []
+        for impl in impls:
+            e = self.s("timer-heap", impl)
+            if e is None or "error" in e:
+                continue
+            rows.append([("**%s**" if is_cmwq(impl) else "%s") % timer_name(impl), fmt(e["armedBytes"]),
+                         ", ".join(fmt(x) for x in e["armedBytesSamples"]), fmt(e["idleItemBytes"]),
+                         fmt(e["idleItemBytes"] + e["armedBytes"])])
+            chart_rows.append((timer_name(impl), [e["armedBytes"], e["idleItemBytes"] + e["armedBytes"]],
+                               is_cmwq(impl)))
+        self.table(["timer", "armed B/item", "samples", "idle item B", "total B per armed item"], rows)
+        self.chart("timer-heap.svg", hbar("Heap per armed timer item", chart_rows, ["armed - idle", "total"],
+                                          "bytes per item, lower is better", goal=64, goal_label="goal 64 B"))
+        e = self.s("timer-heap", "cmwq-system")
+        if e and "error" not in e:
+            self.goal("9. timers, heap per armed item", "<= 64 B beyond the DelayedWork",
+                      "%s B (the DelayedWork with its timer node: %s B)" % (fmt(e["armedBytes"]),
+                                                                          fmt(e["idleItemBytes"])),
+                      e["armedBytes"] <= 64)
+
+    def timer_lateness(self):
+        impls = ["cmwq-unbound", "cmwq-system", "stpe", "netty"]
+        if not any(self.s("timer-lateness", i) for i in impls):
+            return
+        self.p("**Firing lateness under load.** %s items armed at once with deadlines spread uniformly over %s ms "
+               "(from %s ms ahead), while %s self-requeueing CPU-bound cmwq items per lane of system_wq (about "
+               "200 us each) keep every CPU busy; the same load for every contender. Lateness = the time the "
+               "item's function starts minus its deadline (microseconds, HdrHistogram over %s trials); *early* "
+               "counts functions that started before their deadline. cmwq on an unbound queue (the fired item "
+               "gets a worker of its own at once) and on system_wq (the fired item joins the busy lane's worklist "
+               "behind the load: per-CPU concurrency management, not timer lateness). Goal: cmwq's median at most "
+               "2 ms." % (fmt_int(self.param("timer-lateness", "items")), fmt_int(self.param("timer-lateness", "spreadMs")),
+                          fmt_int(self.param("timer-lateness", "minDelayMs")),
+                          fmt_int(self.param("timer-lateness", "loadItems")),
+                          fmt_int(self.param("timer-lateness", "trials"))))
+        self.p()
+        rows, chart_rows = [], []
+        for impl in impls:
+            e = self.s("timer-lateness", impl)
+            if e is None or "error" in e:
+                continue
+            rows.append([("**%s**" if is_cmwq(impl) else "%s") % timer_name(impl), fmt(e["p50Us"]), fmt(e["p90Us"]),
+                         fmt(e["p99Us"]), fmt(e["p999Us"]), fmt(e["maxUs"]), str(e["count"]), str(e["early"])])
+            chart_rows.append((timer_name(impl), [e["p50Us"], e["p99Us"]], is_cmwq(impl)))
+        self.table(["timer", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "samples", "early"], rows)
+        self.chart("timer-lateness.svg", hbar("Timer lateness under load", chart_rows, ["p50", "p99"],
+                                              "microseconds after the deadline, lower is better", log=True,
+                                              goal=2000, goal_label="goal p50 2 ms"))
+        e = self.s("timer-lateness", "cmwq-unbound")
+        if e and "error" not in e:
+            peers = [self.s("timer-lateness", i) for i in ("stpe", "netty")]
+            peers = [x for x in peers if x and "error" not in x]
+            self.goal("9. timers, lateness under load", "median <= 2 ms",
+                      "p50 %s us, p99 %s us (unbound queue)%s" % (
+                          fmt(e["p50Us"]), fmt(e["p99Us"]),
+                          "".join("; %s p50 %s us" % (timer_short(x["impl"]), fmt(x["p50Us"])) for x in peers)),
+                      e["p50Us"] <= 2000)
+
+    def param(self, scenario, key):
+        for e in self.scen:
+            if e.get("scenario") == scenario and key in e.get("params", {}):
+                return e["params"][key]
+        return None
+
+    # -------------------------------------------------------- the sampler
+
+    def sampler(self):
+        if (not self.s("sampler-reaction", "cmwq") and not self.blocking_entry("cmwq-lanes", "hog")
+                and self.jmh.score("SamplerCostBenchmark", "samplerOn", producers=1) is None):
+            return
+        self.p("## 10. The sampler: unannounced blocking")
+        self.p()
+        self.sampler_reaction()
+        self.sampler_cost()
+        self.blocking_variants()
+
+    def sampler_reaction(self):
+        runs = [e for e in self.scen if e.get("scenario") == "sampler-reaction" and "error" not in e]
+        if not runs:
+            return
+        self.p("**Reaction time.** A blocker item B runs on lane 0 of a per-CPU queue; it queues a waiter W on its "
+               "own lane (W waits: B is the lane's running worker), computes for the *lead* time, reads the clock "
+               "and parks (`LockSupport.parkNanos`, no cmwq bracket). W reads the clock first thing and releases B. "
+               "Reaction = W's start minus B's clock read: from \"the lane's only running worker is blocked and an "
+               "item waits\" to \"that item starts\". With a 2 ms lead the sampler has backed off to its longest "
+               "interval (500 us) when B blocks, as for any backlog behind a running item; with no lead it is still "
+               "at its shortest (50 us). Steady state: the pool's workers exist (warm-up samples create them), so "
+               "these rows measure detection plus one wake-up. The last row runs with `-Dcmwq.idleTimeoutMs=2` and "
+               "20 ms between samples: idle workers are culled to two, so the worker woken for W is the last idle "
+               "one and creates a spare before it runs W (the kernel's manager rule); only samples during which a "
+               "thread was started are counted there. *Early*: samples set apart because W started before B read "
+               "the clock (the sampler took the still-computing B for blocked: a preempted worker's CPU clock stands "
+               "still, and the sampler then marks one worker per pool speculatively). Microseconds, HdrHistogram. "
+               "Goals (on the first row): median at most 0.5 ms, 99th percentile at most 5 ms.")
+        self.p()
+        rows, chart_rows = [], []
+        main = None
+        for e in runs:
+            create = "-Dcmwq.idleTimeoutMs=2" in e.get("jvmArgs", [])
+            lead = e["params"].get("leadRounds", 0)
+            h = e["created"] if create else e["steady"]
+            if create:
+                label = "a worker is created on the way (2 ms lead)"
+            elif lead:
+                label = "steady, waiter queued 2 ms before the block"
+            else:
+                label = "steady, waiter queued just before the block"
+            if h.get("count", 0) == 0:
+                rows.append([label, "n/a", "n/a", "n/a", "n/a", "n/a", "0", "", str(e.get("early", 0))])
+                continue
+            other = e["steady"] if create else e["created"]
+            rows.append([label, fmt(h["p50Us"]), fmt(h["p90Us"]), fmt(h["p99Us"]), fmt(h["p999Us"]), fmt(h["maxUs"]),
+                         str(h["count"]), "%s (%s)" % (other.get("count", 0), "steady" if create else "with creation"),
+                         str(e.get("early", 0))])
+            chart_rows.append((label, [h["p50Us"], h["p99Us"]], True))
+            if not create and lead:
+                main = h
+        self.table(["case", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "samples", "samples set apart",
+                    "early"], rows)
+        self.chart("sampler-reaction.svg", hbar("Sampler reaction: blocked worker to waiting item start", chart_rows,
+                                                ["p50", "p99"], "microseconds, lower is better", log=True))
+        if main:
+            self.goal("10. sampler reaction, median", "<= 0.5 ms", "%s us (p90 %s us)" % (fmt(main["p50Us"]),
+                                                                                     fmt(main["p90Us"])),
+                      main["p50Us"] <= 500)
+            self.goal("10. sampler reaction, p99", "<= 5 ms", "%s us" % fmt(main["p99Us"]), main["p99Us"] <= 5000)
+
+    def sampler_cost(self):
+        if self.jmh.score("SamplerCostBenchmark", "samplerOn", producers=1) is None:
+            return
+        self.p("**Cost on the queueing path when nothing blocks.** The hand-off benchmark (section 1) on system_wq "
+               "in two JMH forks of the same run, `-Dcmwq.sampler=true` and `-Dcmwq.sampler=false` (the method name "
+               "selects the fork's JVM flags). Nothing blocks, so any difference is the sampler's looks at the "
+               "running workers of a pool with a backlog (under the pool's lock) and their CPU-clock reads. The flag "
+               "turns off only the blocking detection: the sampler thread still watches pools with a backlog "
+               "(starvation, maydays, watchdog), and the producer still pays the `watch()` call that starts it. "
+               "Items/s; ratio = on / off. Goal: no measurable cost (verdict: the sampler-on median is at least "
+               "0.95x the sampler-off one, or inside the sampler-off iterations' range).")
+        self.p()
+        rows, chart_rows = [], []
+        verdicts = []
+        for n in (1, 2):
+            on = self.jmh.score("SamplerCostBenchmark", "samplerOn", producers=n)
+            off = self.jmh.score("SamplerCostBenchmark", "samplerOff", producers=n)
+            if on is None or off is None:
+                continue
+            so = self.jmh.spread("SamplerCostBenchmark", "samplerOn", producers=n)
+            sf = self.jmh.spread("SamplerCostBenchmark", "samplerOff", producers=n)
+            r = ratio(on, off)
+            rows.append(["%d producer%s" % (n, "s" if n > 1 else ""), fmt(on), spread_txt(so), fmt(off), spread_txt(sf),
+                         fmt_ratio(r)])
+            chart_rows.append(("%d producer%s" % (n, "s" if n > 1 else ""), [on / 1e6, off / 1e6], True))
+            verdicts.append((n, r, r >= 0.95 or (sf is not None and sf[0] <= on <= sf[1])))
+        self.table(["hand-off on system_wq", "sampler on: items/s", "(min-max)", "sampler off: items/s", "(min-max)",
+                    "ratio"], rows)
+        self.chart("sampler-cost.svg", hbar("Hand-off with the sampler on and off", chart_rows,
+                                            ["sampler on", "sampler off"], "million items/s, higher is better"))
+        if verdicts:
+            self.goal("10. sampler cost, nothing blocks", "no measurable cost (on/off >= 0.95x or within range)",
+                      ", ".join("%s (%d producer%s)" % (fmt_ratio(r), n, "s" if n > 1 else "") for n, r, _ in verdicts),
+                      all(v for _, _, v in verdicts))
+
+    def blocking_variants(self):
+        variants = [("plain", "plain sleep"), ("hog", "CPU hogs"), ("monitor", "sleep inside synchronized"),
+                    ("native", "sleep inside synchronized, below a native frame")]
+        impls = ["cmwq-lanes", "virtual", "cached"]
+        have = [v for v, _ in variants if any(self.blocking_entry(i, v) for i in impls)]
+        if len(have) < 2:
+            return
+        self.p("**Virtual threads against the sampler** on the unannounced blocking mix of section 6 and three "
+               "variants: *CPU hogs*: every %sth item computes about 50 ms without blocking instead; *sleep inside "
+               "synchronized*: the sleep is inside a `synchronized` block on the item's own lock (JDK 24+ no longer "
+               "pins a virtual thread there: JEP 491); *below a native frame*: the same, but `Thread.sleep` is called "
+               "through core reflection in a JVM run with `-Djdk.reflect.useNativeAccessorOnly=true`, so a native "
+               "frame is on the stack and the virtual thread pins its carrier on JDK 25 (checked: 8 virtual "
+               "threads sleeping 50 ms this way take 400 ms on one carrier, 50 ms without the flag). *Start* = "
+               "queue call to the item's first line, over the short items (hogs not counted), median and p99 of "
+               "each trial, then the median over trials. Lower is better everywhere."
+               % fmt_int(self.param_where("blocking", "hogEvery", variant="hog") or 50))
+        self.p()
+        rows = []
+        for v, label in variants:
+            for impl in impls:
+                e = self.blocking_entry(impl, v)
+                if e is None or "error" in e:
+                    continue
+                rows.append([label, ("**%s**" if is_cmwq(impl) else "%s") % name(impl),
+                             fmt(e["makespanMs"]) + (" (timed out)" if e.get("timedOut") else ""),
+                             fmt(e.get("startP50Ms")), fmt(e.get("startP99Ms")), fmt(e["peakThreads"]),
+                             fmt(e["voluntaryCtxSwitches"])])
+        self.table(["variant", "contender", "makespan ms", "start p50 ms", "start p99 ms", "peak threads",
+                    "voluntary cs"], rows)
+        chart_rows = []
+        for v, label in variants:
+            for impl in ("cmwq-lanes", "virtual"):
+                e = self.blocking_entry(impl, v)
+                if e and "error" not in e:
+                    chart_rows.append(("%s: %s" % (v, "cmwq" if is_cmwq(impl) else "virtual"),
+                                       [e["makespanMs"], e.get("startP99Ms")], is_cmwq(impl)))
+        self.chart("blocking-variants.svg", hbar("Sampler against virtual threads", chart_rows,
+                                                 ["makespan ms", "start p99 ms"], "lower is better", log=True))
+        self.p("Who wins, in this run (makespan; start p99):")
+        self.p()
+        for v, label in variants:
+            c, vt = self.blocking_entry("cmwq-lanes", v), self.blocking_entry("virtual", v)
+            if not c or not vt or "error" in c or "error" in vt:
+                continue
+            self.p("- *%s*: %s (cmwq %s ms vs virtual threads %s ms, %s); start p99 %s (%s ms vs %s ms)." % (
+                label, "cmwq" if c["makespanMs"] < vt["makespanMs"] else "virtual threads", fmt(c["makespanMs"]),
+                fmt(vt["makespanMs"]), fmt_ratio(ratio(c["makespanMs"], vt["makespanMs"])),
+                "cmwq" if (c.get("startP99Ms") or 0) < (vt.get("startP99Ms") or 0) else "virtual threads",
+                fmt(c.get("startP99Ms")), fmt(vt.get("startP99Ms"))))
+        self.p()
+
+    def blocking_entry(self, impl, variant):
+        for e in self.scen:
+            if e.get("scenario") != "blocking" or e.get("impl") != impl:
+                continue
+            p = e.get("params", {})
+            if p.get("announced") is False and p.get("variant", "plain") == variant:
+                return e
+        return None
+
+    def param_where(self, scenario, key, **where):
+        for e in self.scen:
+            p = e.get("params", {})
+            if e.get("scenario") == scenario and key in p and all(p.get(k) == v for k, v in where.items()):
+                return p[key]
+        return None
 
     def armed(self):
         for e in self.jmh.rows:
@@ -583,7 +855,7 @@ class Report:
     def render(self):
         body_start = len(self.md)
         for section in (self.handoff, self.allocation, self.wakeup, self.coalesce, self.ordered, self.blocking,
-                        self.many_queues, self.starvation, self.timers):
+                        self.many_queues, self.starvation, self.timers, self.sampler):
             try:
                 section()
             except Exception as e:  # a missing or failed part must not hide the others
@@ -598,13 +870,15 @@ class Report:
                "comes from `bench/findings.md`)." % self.r["mode"])
         self.p()
         self.p("```sh")
-        self.p("bench/run-quick    # every benchmark, short runs, ~10 min on 2 cores; rewrites this page")
-        self.p("bench/run-full     # more forks, iterations, samples and trials, ~40 min; rewrites this page")
+        self.p("bench/run-quick    # every benchmark, short runs, ~12 min on 2 cores; rewrites this page")
+        self.p("bench/run-full     # more forks, iterations, samples and trials, ~45 min; rewrites this page")
         self.p("bench/run-smoke    # CI: every benchmark once, very briefly (< 2 min); writes to cmwq-bench/target")
         self.p("java -jar cmwq-bench/target/cmwq-bench.jar -h   # JMH's own command line, after a build")
         self.p("```")
         self.p()
-        self.p("Both suites accept `--only REGEX` (JMH class or scenario name, e.g. `--only 'Handoff|wakeup'`). "
+        self.p("Both suites accept `--only REGEX` (JMH class or scenario name, e.g. `--only 'Handoff|wakeup'`); "
+               "such a partial run re-measures those parts and keeps the others from the previous results of the "
+               "same mode (`docs/benchmarks/results-<mode>.json`), and the page then names both runs. "
                "JMH benchmarks live in `cmwq-bench/src/main/java/dev/cmwq/bench/jmh`, whole-workload scenarios "
                "(one fresh JVM per scenario and contender) in `.../bench/scenario`.")
         self.p()
@@ -624,6 +898,7 @@ class Report:
             ["load average at start / end", "%s / %s" % (m.get("loadAverageAtStart"), m.get("loadAverageAtEnd"))],
             ["JMH", self.jmh_settings()],
         ])
+        self.provenance()
         self.p("## Goals at a glance")
         self.p()
         self.table(["benchmark", "goal", "result", "verdict"], [list(g) for g in self.goals])
@@ -635,6 +910,24 @@ class Report:
                 self.p()
         return "\n".join(self.md) + "\n"
 
+    def provenance(self):
+        """Names the earlier runs whose results a partial (--only) run kept."""
+        prov = self.r.get("provenance", {})
+        runs = {}
+        for key, info in sorted(prov.items()):
+            runs.setdefault((info.get("commit"), info.get("started")), (info, []))[1].append(key.split(":", 1)[1])
+        if len(runs) < 2:
+            return
+        self.p("This page merges runs: a partial run (`--only`) re-measured some parts and kept the others from "
+               "the earlier run that measured them. Compare ratios within a part, not across parts.")
+        self.p()
+        rows = []
+        for (commit, started), (info, parts) in sorted(runs.items(), key=lambda kv: kv[0][1] or ""):
+            rows.append(["`%s`" % commit, "%s / %s" % (started, info.get("finished")),
+                         "%s / %s" % (info.get("loadAverageAtStart"), info.get("loadAverageAtEnd")),
+                         "`%s`" % str(info.get("only")).replace("|", "\\|"), ", ".join(parts)])
+        self.table(["commit", "started / finished", "load average at start / end", "--only", "parts"], rows)
+
     def jmh_settings(self):
         if not self.jmh.rows:
             return "not run"
@@ -644,24 +937,99 @@ class Report:
             e.get("measurementIterations"), e.get("measurementTime"))
 
 
+TIMER_NAMES = {
+    "cmwq": "cmwq DelayedWork (system_wq)",
+    "cmwq-system": "cmwq DelayedWork (system_wq)",
+    "cmwq-unbound": "cmwq DelayedWork (unbound queue)",
+    "stpe": "ScheduledThreadPoolExecutor(1), removeOnCancel",
+    "netty": "Netty HashedWheelTimer (1 ms tick)",
+}
+
+
+def timer_name(impl):
+    return TIMER_NAMES.get(impl, impl)
+
+
+def timer_short(impl):
+    return {"stpe": "STPE", "netty": "Netty"}.get(impl, impl)
+
+
 def spread_txt(s):
     if not s:
         return ""
     return "%s-%s" % (fmt(s[0]), fmt(s[1]))
 
 
+def jmh_class(group):
+    """The benchmark class of one JMH result group (a list of results of one class)."""
+    for e in group:
+        return e["benchmark"].split(".")[-2]
+    return None
+
+
+def run_info(results):
+    m = results.get("machine", {})
+    return {"commit": m.get("commit"), "started": m.get("started"), "finished": results.get("finished"),
+            "loadAverageAtStart": m.get("loadAverageAtStart"), "loadAverageAtEnd": m.get("loadAverageAtEnd"),
+            "only": results.get("only", ".*")}
+
+
+def merge(results, base):
+    """Fills in what a partial (--only) run did not measure from an earlier run of the same mode.
+
+    Every JMH class and scenario keeps a note of the run it came from (results["provenance"]).
+    """
+    mine = run_info(results)
+    prov = {}
+    for g in results.get("jmh", []):
+        prov["jmh:%s" % jmh_class(g)] = mine
+    for e in results.get("scenarios", []):
+        prov["scenario:%s" % e.get("scenario")] = mine
+    if base is None or results.get("only", ".*") == ".*" or base.get("mode") != results.get("mode"):
+        results["provenance"] = prov
+        return results
+    theirs = run_info(base)
+    base_prov = base.get("provenance", {})
+    for g in base.get("jmh", []):
+        key = "jmh:%s" % jmh_class(g)
+        if key not in prov:
+            results["jmh"].append(g)
+            prov[key] = base_prov.get(key, theirs)
+    for e in base.get("scenarios", []):
+        key = "scenario:%s" % e.get("scenario")
+        if key not in prov or prov[key] is not mine:
+            results["scenarios"].append(e)
+            prov.setdefault(key, base_prov.get(key, theirs))
+    if "jmh:TimerBenchmark" in prov and prov["jmh:TimerBenchmark"] is not mine:
+        results["cmwqTimersAvailable"] = base.get("cmwqTimersAvailable")
+    results["provenance"] = prov
+    return results
+
+
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: report.py RESULTS_JSON DOCS_DIR")
-    src, docs = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    base_file = None
+    if len(args) == 4 and args[2] == "--base":
+        base_file = args[3]
+        args = args[:2]
+    if len(args) != 2:
+        sys.exit("usage: report.py RESULTS_JSON DOCS_DIR [--base EARLIER_RESULTS_JSON]")
+    src, docs = args
     with open(src) as f:
         results = json.load(f)
+    base = None
+    if base_file and os.path.exists(base_file):
+        with open(base_file) as f:
+            base = json.load(f)
+    results = merge(results, base)
     os.makedirs(docs, exist_ok=True)
     rep = Report(results, docs)
     text = rep.render()
     with open(os.path.join(docs, "benchmarks.md"), "w") as f:
         f.write(text)
-    shutil.copyfile(src, os.path.join(rep.chart_dir, "results-%s.json" % results["mode"]))
+    with open(os.path.join(rep.chart_dir, "results-%s.json" % results["mode"]), "w") as f:
+        json.dump(results, f)
+        f.write("\n")
     print("report: wrote %s and %d charts" % (os.path.join(docs, "benchmarks.md"),
                                               len([x for x in os.listdir(rep.chart_dir) if x.endswith(".svg")])))
 

@@ -31,8 +31,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -cp target/cmwq-bench.jar dev.cmwq.bench.Suite quick|full|smoke --out DIR [--only REGEX]
  * </pre>
  * {@code smoke} runs every benchmark once, very briefly, so that none rots (CI); its numbers mean
- * nothing. {@code quick} takes about 10 minutes on 2 cores, {@code full} about 40. {@code --only}
- * keeps the JMH classes and scenarios whose name matches.
+ * nothing. {@code quick} takes about 12 minutes on 2 cores, {@code full} about 45. {@code --only}
+ * keeps the JMH classes and scenarios whose name matches (and is recorded in the results, so that
+ * the report can merge a partial run into the previous full one).
  */
 public final class Suite {
     private record Mode(String name, int forks, int warmups, TimeValue warmupTime, int iterations,
@@ -43,26 +44,48 @@ public final class Suite {
                     "wakeup", new String[] {"samples=50", "warmup=10"},
                     "blocking", new String[] {"items=40", "trials=1", "warmup=0"},
                     "many-queues", new String[] {"queues=200", "reps=1"},
-                    "starvation", new String[] {"parents=20", "subs=2", "trials=1", "warmup=0", "timeoutMs=2000"}));
+                    "starvation", new String[] {"parents=20", "subs=2", "trials=1", "warmup=0", "timeoutMs=2000"},
+                    "timer-heap", new String[] {"items=2000", "reps=1"},
+                    "timer-lateness", new String[] {"items=200", "spreadMs=100", "trials=1"},
+                    "sampler-reaction", new String[] {"samples=20", "warmup=5"},
+                    "sampler-reaction-create", new String[] {"samples=10", "warmup=3"}));
     private static final Mode QUICK = new Mode("quick", 1, 2, TimeValue.seconds(1), 3,
             TimeValue.seconds(1), 1_000_000, Map.of(
                     "wakeup", new String[] {"samples=3000", "warmup=3000"},
                     "blocking", new String[] {"items=2000", "trials=3", "warmup=1"},
                     "many-queues", new String[] {"queues=10000", "reps=3"},
-                    "starvation", new String[] {"parents=500", "subs=4", "trials=3", "warmup=1", "timeoutMs=5000"}));
+                    "starvation", new String[] {"parents=500", "subs=4", "trials=3", "warmup=1", "timeoutMs=5000"},
+                    "timer-heap", new String[] {"items=1000000", "reps=2"},
+                    "timer-lateness", new String[] {"items=20000", "spreadMs=2000", "trials=2"},
+                    "sampler-reaction", new String[] {"samples=2000", "warmup=300"},
+                    "sampler-reaction-create", new String[] {"samples=300", "warmup=20"}));
     private static final Mode FULL = new Mode("full", 2, 5, TimeValue.seconds(1), 5,
             TimeValue.seconds(2), 1_000_000, Map.of(
                     "wakeup", new String[] {"samples=20000", "warmup=5000"},
                     "blocking", new String[] {"items=2000", "trials=10", "warmup=2"},
                     "many-queues", new String[] {"queues=10000", "reps=7"},
-                    "starvation", new String[] {"parents=500", "subs=4", "trials=10", "warmup=2", "timeoutMs=10000"}));
+                    "starvation", new String[] {"parents=500", "subs=4", "trials=10", "warmup=2", "timeoutMs=10000"},
+                    "timer-heap", new String[] {"items=1000000", "reps=3"},
+                    "timer-lateness", new String[] {"items=50000", "spreadMs=5000", "trials=3"},
+                    "sampler-reaction", new String[] {"samples=10000", "warmup=1000"},
+                    "sampler-reaction-create", new String[] {"samples=1000", "warmup=50"}));
 
     /** Contenders per scenario, cmwq first. */
     private static final Map<String, List<String>> CONTENDERS = Map.of(
             "wakeup", List.of("cmwq-system", "cmwq-unbound", "fixed", "cached", "fjp", "virtual", "stpe"),
             "blocking", List.of("cmwq-lanes", "virtual", "cached", "fjp"),
             "many-queues", List.of("cmwq", "single"),
-            "starvation", List.of("cmwq-lanes", "fixed", "cached", "fjp", "virtual"));
+            "starvation", List.of("cmwq-lanes", "fixed", "cached", "fjp", "virtual"),
+            "timer-heap", List.of("cmwq-system", "stpe", "netty"),
+            "timer-lateness", List.of("cmwq-unbound", "cmwq-system", "stpe", "netty"),
+            "sampler-reaction", List.of("cmwq"));
+
+    /** One run of a scenario against a contender: its extra parameters and the fork's extra JVM flags. */
+    private record Variant(List<String> params, List<String> jvmArgs) {
+        static Variant of(String... params) {
+            return new Variant(List.of(params), List.of());
+        }
+    }
 
     private Suite() {}
 
@@ -91,13 +114,16 @@ public final class Suite {
         results.put("machine", Machine.describe());
         long cpu200 = Spin.calibrate(200_000);
         long cpu50 = Spin.calibrate(50_000);
-        results.put("calibration", Map.of("rounds200us", cpu200, "rounds50us", cpu50));
+        long hog50ms = Spin.calibrate(50_000_000);
+        results.put("calibration", Map.of("rounds200us", cpu200, "rounds50us", cpu50, "rounds50ms", hog50ms));
+        results.put("only", only.pattern());
         log("calibrated: 200 us = " + cpu200 + " rounds, 50 us = " + cpu50 + " rounds");
 
         boolean cmwqTimers = TimerBenchmark.cmwqTimersAvailable();
         results.put("cmwqTimersAvailable", cmwqTimers);
         List<Object> jmh = new ArrayList<>();
-        for (String bench : List.of("HandoffBenchmark", "OrderedBenchmark", "CoalesceBenchmark", "TimerBenchmark")) {
+        for (String bench : List.of("HandoffBenchmark", "SamplerCostBenchmark", "OrderedBenchmark", "CoalesceBenchmark",
+                "TimerBenchmark")) {
             if (!only.matcher(bench).find()) {
                 continue;
             }
@@ -120,22 +146,16 @@ public final class Suite {
         results.put("jmh", jmh);
 
         List<Object> scenarios = new ArrayList<>();
-        String r200 = "cpuRounds=" + cpu200;
-        String r50 = "subRounds=" + cpu50;
-        for (String scenario : List.of("wakeup", "blocking", "many-queues", "starvation")) {
+        for (String scenario : List.of("wakeup", "blocking", "many-queues", "starvation", "timer-heap", "timer-lateness",
+                "sampler-reaction")) {
             if (!only.matcher(scenario).find()) {
                 continue;
             }
             for (String impl : CONTENDERS.get(scenario)) {
-                List<String[]> variants = switch (scenario) {
-                    case "blocking" -> List.of(new String[] {r200, "announced=true"}, new String[] {r200, "announced=false"});
-                    case "starvation" -> List.<String[]>of(new String[] {r50});
-                    default -> List.<String[]>of(new String[0]);
-                };
-                for (String[] variant : variants) {
+                for (Variant variant : variants(scenario, impl, cpu200, cpu50, hog50ms, mode)) {
                     List<String> params = new ArrayList<>(List.of(mode.scenarioParams().get(scenario)));
-                    params.addAll(List.of(variant));
-                    scenarios.add(fork(scenario, impl, params));
+                    params.addAll(variant.params());
+                    scenarios.add(fork(scenario, impl, params, variant.jvmArgs()));
                 }
             }
         }
@@ -147,17 +167,47 @@ public final class Suite {
         log("wrote " + file);
     }
 
+    /** The runs of {@code scenario} for {@code impl}. */
+    private static List<Variant> variants(String scenario, String impl, long cpu200, long cpu50, long hog50ms, Mode mode) {
+        String r200 = "cpuRounds=" + cpu200;
+        return switch (scenario) {
+            case "blocking" -> {
+                List<Variant> v = new ArrayList<>(List.of(Variant.of(r200, "announced=true"),
+                        Variant.of(r200, "announced=false")));
+                if (!impl.equals("fjp")) { // the sampler against virtual threads; the cached pool for reference
+                    v.add(Variant.of(r200, "announced=false", "variant=hog", "hogRounds=" + hog50ms));
+                    v.add(Variant.of(r200, "announced=false", "variant=monitor"));
+                    v.add(new Variant(List.of(r200, "announced=false", "variant=native"),
+                            List.of("-Djdk.reflect.useNativeAccessorOnly=true")));
+                }
+                yield v;
+            }
+            case "starvation" -> List.of(Variant.of("subRounds=" + cpu50));
+            case "sampler-reaction" -> {
+                String lead = "leadRounds=" + cpu200 * 10; // about 2 ms
+                List<String> create = new ArrayList<>(List.of(lead, "gapMicros=20000"));
+                create.addAll(List.of(mode.scenarioParams().get("sampler-reaction-create")));
+                yield List.of(Variant.of(lead), Variant.of("leadRounds=0"),
+                        new Variant(create, List.of("-Dcmwq.idleTimeoutMs=2")));
+            }
+            case "timer-lateness" -> List.of(Variant.of(r200));
+            default -> List.of(Variant.of());
+        };
+    }
+
     private static void runJmh(ChainedOptionsBuilder ob) throws RunnerException {
         new Runner(ob.build()).run();
     }
 
     /** Runs one scenario in a fresh JVM and returns its JSON result (or an error record). */
-    private static Object fork(String scenario, String impl, List<String> params) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xms1g", "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"),
+    private static Object fork(String scenario, String impl, List<String> params, List<String> jvmArgs)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xms1g", "-Xmx1g"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "dev.cmwq.bench.scenario.ScenarioMain", scenario, impl));
         cmd.addAll(params);
-        log("scenario " + scenario + " " + impl + " " + String.join(" ", params));
+        log("scenario " + scenario + " " + impl + " " + String.join(" ", jvmArgs) + " " + String.join(" ", params));
         Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String result = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
@@ -181,6 +231,10 @@ public final class Suite {
             return err;
         }
         log("  " + result);
+        if (!jvmArgs.isEmpty()) { // record the fork's flags with its result
+            result = result.substring(0, result.lastIndexOf('}')) + ",\"jvmArgs\":"
+                    + Json.write(jvmArgs) + "}";
+        }
         return new Json.Raw(result);
     }
 

@@ -1,9 +1,7 @@
 package dev.cmwq.bench.jmh;
 
-import dev.cmwq.bench.Completion;
-import dev.cmwq.bench.Dispatch;
+import dev.cmwq.bench.HandoffRig;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,10 +19,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Benchmarks 1 and 2: hand-off throughput and allocation per queued item. Each invocation queues
- * {@link #BATCH} distinct tiny items (pre-allocated, each reused only after it has run) from one or
- * two producer threads and waits until all have run; the score is items per second. Run with
- * {@code -prof gc}: {@code gc.alloc.rate.norm} is then bytes per item, counted over every thread
- * (producers and workers), so it includes whatever the contender allocates to carry the item.
+ * {@link HandoffRig#BATCH} distinct tiny items (pre-allocated, each reused only after it has run)
+ * from one or two producer threads and waits until all have run; the score is items per second.
+ * Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is then bytes per item, counted over every
+ * thread (producers and workers), so it includes whatever the contender allocates to carry the item.
  *
  * <p>With two producers the benchmark thread queues the first half and a helper thread, started
  * once per trial and woken per invocation, queues the second half at the same time.
@@ -36,76 +34,27 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class HandoffBenchmark {
-    /** Items per invocation. */
-    public static final int BATCH = 10_000;
-
     @Param({"cmwq-system", "cmwq-unbound", "fjp", "fixed", "cached", "virtual"})
     public String impl;
 
     @Param({"1", "2"})
     public int producers;
 
-    private final Completion done = new Completion();
-    private Dispatch dispatch;
-    private Thread helper;
-    private volatile int round;
-    private volatile boolean stopping;
+    private HandoffRig rig;
 
     @Setup(Level.Trial)
     public void setUp() {
-        Runnable[] items = new Runnable[BATCH];
-        for (int i = 0; i < BATCH; i++) {
-            items[i] = done::countDown;
-        }
-        dispatch = Dispatch.of(impl, items);
-        if (producers == 2) {
-            helper = new Thread(this::helperLoop, "producer-2");
-            helper.setDaemon(true);
-            helper.start();
-        } else if (producers != 1) {
-            throw new IllegalArgumentException("producers " + producers + " is not 1 or 2");
-        }
+        rig = new HandoffRig(impl, producers);
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() throws InterruptedException {
-        if (helper != null) {
-            stopping = true;
-            LockSupport.unpark(helper);
-            helper.join(10_000);
-        }
-        dispatch.close();
-    }
-
-    private void helperLoop() {
-        int seen = 0;
-        while (true) {
-            while (round == seen && !stopping) {
-                LockSupport.park(this);
-            }
-            if (stopping) {
-                return;
-            }
-            seen = round;
-            for (int i = BATCH / 2; i < BATCH; i++) {
-                dispatch.submit(i);
-            }
-        }
+    public void tearDown() {
+        rig.close();
     }
 
     @Benchmark
-    @OperationsPerInvocation(BATCH)
+    @OperationsPerInvocation(HandoffRig.BATCH)
     public void handoff() {
-        done.arm(BATCH);
-        int end = BATCH;
-        if (helper != null) {
-            round++;
-            LockSupport.unpark(helper);
-            end = BATCH / 2;
-        }
-        for (int i = 0; i < end; i++) {
-            dispatch.submit(i);
-        }
-        done.await();
+        rig.round();
     }
 }

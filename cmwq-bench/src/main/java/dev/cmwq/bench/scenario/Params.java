@@ -38,6 +38,12 @@ final class Params {
         return (int) n;
     }
 
+    String stringValue(String key, String dflt) {
+        String v = given.getOrDefault(key, dflt);
+        used.put(key, v);
+        return v;
+    }
+
     boolean booleanValue(String key, boolean dflt) {
         String v = given.get(key);
         boolean b = v == null ? dflt : switch (v) {

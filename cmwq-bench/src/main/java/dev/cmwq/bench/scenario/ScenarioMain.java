@@ -13,14 +13,15 @@ import java.util.Map;
  * <pre>
  * java -cp cmwq-bench.jar dev.cmwq.bench.scenario.ScenarioMain wakeup fjp samples=5000
  * </pre>
- * Scenarios: {@code wakeup}, {@code blocking}, {@code many-queues}, {@code starvation}.
+ * Scenarios: {@code wakeup}, {@code blocking}, {@code many-queues}, {@code starvation},
+ * {@code timer-heap}, {@code timer-lateness}, {@code sampler-reaction}.
  */
 public final class ScenarioMain {
     private ScenarioMain() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: ScenarioMain <wakeup|blocking|many-queues|starvation> <contender> [key=value...]");
+            System.err.println("usage: ScenarioMain <wakeup|blocking|many-queues|starvation|timer-heap|timer-lateness|sampler-reaction> <contender> [key=value...]");
             System.exit(2);
         }
         String scenario = args[0];
@@ -32,8 +33,11 @@ public final class ScenarioMain {
             case "blocking" -> BlockingMix.run(impl, p);
             case "many-queues" -> ManyQueues.run(impl, p);
             case "starvation" -> Starvation.run(impl, p);
+            case "timer-heap" -> TimerHeap.run(impl, p);
+            case "timer-lateness" -> TimerLateness.run(impl, p);
+            case "sampler-reaction" -> SamplerReaction.run(impl, p);
             default -> throw new IllegalArgumentException("scenario \"" + scenario
-                    + "\" is not wakeup, blocking, many-queues or starvation");
+                    + "\" is not wakeup, blocking, many-queues, starvation, timer-heap, timer-lateness or sampler-reaction");
         };
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("scenario", scenario);

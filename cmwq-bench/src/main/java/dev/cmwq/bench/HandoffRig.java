@@ -1,0 +1,90 @@
+package dev.cmwq.bench;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The hand-off workload shared by {@code HandoffBenchmark} and {@code SamplerCostBenchmark}:
+ * {@link #BATCH} distinct tiny items (pre-allocated, each reused only after it has run) queued
+ * from one or two producer threads; {@link #round()} returns when all have run. With two
+ * producers the calling thread queues the first half and a helper thread, started once and woken
+ * per round, queues the second half at the same time. Allocation-free per round.
+ */
+public final class HandoffRig implements AutoCloseable {
+    /** Items per round. */
+    public static final int BATCH = 10_000;
+
+    private final Completion done = new Completion();
+    private final Dispatch dispatch;
+    private final Thread helper;
+    private volatile int round;
+    private volatile boolean stopping;
+
+    /**
+     * Builds contender {@code impl} (a {@link Dispatch} name) fed by {@code producers} threads.
+     *
+     * @throws IllegalArgumentException if {@code producers} is not 1 or 2, or {@code impl} is unknown
+     */
+    public HandoffRig(String impl, int producers) {
+        if (producers != 1 && producers != 2) {
+            throw new IllegalArgumentException("producers " + producers + " is not 1 or 2");
+        }
+        Runnable[] items = new Runnable[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            items[i] = done::countDown;
+        }
+        dispatch = Dispatch.of(impl, items);
+        if (producers == 2) {
+            helper = new Thread(this::helperLoop, "producer-2");
+            helper.setDaemon(true);
+            helper.start();
+        } else {
+            helper = null;
+        }
+    }
+
+    /** Queues one batch and waits until every item of it has run. */
+    public void round() {
+        done.arm(BATCH);
+        int end = BATCH;
+        if (helper != null) {
+            round++;
+            LockSupport.unpark(helper);
+            end = BATCH / 2;
+        }
+        for (int i = 0; i < end; i++) {
+            dispatch.submit(i);
+        }
+        done.await();
+    }
+
+    private void helperLoop() {
+        int seen = 0;
+        while (true) {
+            while (round == seen && !stopping) {
+                LockSupport.park(this);
+            }
+            if (stopping) {
+                return;
+            }
+            seen = round;
+            for (int i = BATCH / 2; i < BATCH; i++) {
+                dispatch.submit(i);
+            }
+        }
+    }
+
+    /** Stops the helper and shuts the contender down. */
+    @Override
+    public void close() {
+        if (helper != null) {
+            stopping = true;
+            LockSupport.unpark(helper);
+            try {
+                helper.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        dispatch.close();
+    }
+}
