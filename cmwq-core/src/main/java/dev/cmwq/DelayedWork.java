@@ -144,6 +144,10 @@ public class DelayedWork extends Work {
 
     /** mod_delayed_work: steals PENDING wherever it is and re-arms or queues. */
     boolean modify(Workqueue q, int onLane, long delayNanos) {
+        if (delayNanos != 0 && q == wq && timer.disarm()) {
+            reArm(q, onLane, delayNanos);
+            return true;
+        }
         boolean wasPending = grabPending();
         if (isDisabled()) {
             releasePending();
@@ -155,6 +159,22 @@ public class DelayedWork extends Work {
             armOwned(q, onLane, delayNanos);
         }
         return wasPending;
+    }
+
+    /**
+     * The common re-arm (debounce): armed, and re-armed on the same queue. The item stays on the
+     * queue's armed list, so no lock is taken: disarm (done by the caller), arm, then look at the
+     * queue once more. A destroy that began meanwhile may have swept past the item while it was
+     * disarmed; then whichever disarm wins releases PENDING, and the call is refused.
+     */
+    private void reArm(Workqueue q, int onLane, long delayNanos) {
+        lane = onLane < 0 ? Lanes.current() : onLane;
+        timer.arm(Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS)));
+        if (q.isDestroying() && timer.disarm()) {
+            q.unlinkArmed(this);
+            releasePending();
+            throw q.refusal(this);
+        }
     }
 
     @Override

@@ -163,6 +163,11 @@ public final class Workqueue implements AutoCloseable {
         return drainers.get() > 0;
     }
 
+    /** Whether a destroy has begun (the queue refuses new timers and outside items). */
+    boolean isDestroying() {
+        return destroying;
+    }
+
     /** Whether {@link #destroy()} has completed. */
     public boolean isDestroyed() {
         return destroyed;
@@ -399,7 +404,7 @@ public final class Workqueue implements AutoCloseable {
         }
     }
 
-    private IllegalStateException refusal(Work work) {
+    IllegalStateException refusal(Work work) {
         return new IllegalStateException("cannot queue " + work + " on " + this
                 + (destroyed || destroying ? ": it is destroyed" : ": it is draining"));
     }

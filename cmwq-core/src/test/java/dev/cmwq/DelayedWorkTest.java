@@ -286,4 +286,29 @@ class DelayedWorkTest {
         // in a run, or in a cancel that returned true.
         assertThat(runs.get() + trueCancels.get() + lastCancelled).isEqualTo(trueQueues.get());
     }
+
+    @Test
+    void reArmingWhileTheQueueIsDestroyedLeavesNoTimerBehind() {
+        for (int round = 0; round < 200; round++) {
+            Workqueue q = Workqueue.builder("rearm-destroy").build();
+            DelayedWork w = item(() -> {});
+            q.queueDelayed(w, Duration.ofHours(1));
+            java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread rearmer = new Thread(() -> {
+                try {
+                    while (true) {
+                        q.modDelayed(w, Duration.ofHours(1));
+                    }
+                } catch (IllegalStateException expected) {
+                    refused.set(true);
+                }
+            });
+            rearmer.start();
+            q.destroy();
+            Probe.join(rearmer);
+            assertThat(refused).isTrue();
+            assertThat(w.isArmed()).as("round " + round + ": no timer outlives its queue").isFalse();
+            assertThat(w.isPending()).isFalse();
+        }
+    }
 }
