@@ -66,6 +66,7 @@ final class PoolWorkqueue {
         }
         w.setQueuedOwned(Work.INACTIVE, 0);
         inactive.moveLinked(w, pool.worklist);
+        Trace.activated(this, w);
         if (kick) {
             pool.kick();
         }

@@ -237,6 +237,7 @@ final class Sampler implements Runnable {
     /** Counts a CPU-intensive item and reports its function once, with the kernel's advice. */
     static void cpuHog(PoolWorkqueue pwq, Work work) {
         pwq.stats[PoolWorkqueue.STAT_CPU_INTENSIVE]++;
+        Trace.cpuIntensive(pwq, work);
         if (HOGS_REPORTED.add(work.fn.getClass())) {
             Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue: " + work.functionName()
                     + " hogged CPU for >" + Tunables.CPU_INTENSIVE_THRESHOLD_NANOS / 1000

@@ -29,6 +29,7 @@ final class Watchdog {
             p.stallReported = false;
         } else if (!p.stallReported && now - p.stallSince >= threshold) {
             p.stallReported = true;
+            Trace.stall(p, now - p.stallSince);
             sink.accept(report(p, now - p.stallSince));
         }
     }

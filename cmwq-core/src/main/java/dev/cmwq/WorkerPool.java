@@ -320,6 +320,7 @@ final class WorkerPool {
         nrWorkers++;
         enterIdle(w);
         w.wake();
+        Trace.workerCreated(this, w);
         return true;
     }
 
@@ -427,6 +428,7 @@ final class WorkerPool {
             LIVE_WORKERS.decrementAndGet();
             oldest.flags |= Worker.DIE;
             oldest.wake();
+            Trace.workerCulled(this, oldest, now - oldest.lastActiveNanos);
             culled++;
         }
         return culled;
@@ -497,12 +499,14 @@ final class WorkerPool {
         long start = w.clock; // the previous item's end, or the batch's start: one clock read per item
         w.currentStartNanos = start;
         unlock();
+        Trace.WorkExecuted traced = Trace.executeStart(pwq, work);
         Throwable failure = null;
         try {
             work.fn.run();
         } catch (Throwable t) {
             failure = t;
         }
+        Trace.executeEnd(traced, failure);
         Runnable hook = afterItem;
         if (hook != null) {
             hook.run();
@@ -709,6 +713,7 @@ final class WorkerPool {
             if (r != null && !pwq.maydayListed) {
                 pwq.maydayListed = true;
                 pwq.stats[PoolWorkqueue.STAT_MAYDAY]++;
+                Trace.mayday(pwq);
                 r.mayday(pwq);
             }
         }
@@ -734,6 +739,7 @@ final class WorkerPool {
         }
         worklist.moveLinked(item, r.scheduled);
         pwq.stats[PoolWorkqueue.STAT_RESCUED]++;
+        Trace.rescued(pwq, item);
         r.clock = System.nanoTime();
         processScheduled(r);
         return true;

@@ -314,6 +314,7 @@ public final class Workqueue implements AutoCloseable {
                 rejectQueueing(work);
             }
             pool.insert(pwq, work);
+            Trace.queued(pwq, work, lane);
         } finally {
             pool.unlock();
         }

@@ -316,7 +316,12 @@ public final class Workqueues {
 
     /** A short name for a work function, as the kernel's {@code %ps} would print it. */
     static String describe(Runnable fn) {
-        String s = fn.getClass().getName();
+        return describe(fn.getClass());
+    }
+
+    /** {@link #describe(Runnable)} for a function's class. */
+    static String describe(Class<?> fnClass) {
+        String s = fnClass.getName();
         int lambda = s.indexOf("$$Lambda");
         return lambda >= 0 ? s.substring(s.lastIndexOf('.', lambda) + 1, lambda) + "::lambda" : s.substring(s.lastIndexOf('.') + 1);
     }
