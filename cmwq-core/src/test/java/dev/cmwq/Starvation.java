@@ -1,0 +1,43 @@
+package dev.cmwq;
+
+/** Test helper: a per-lane pool starved of workers, in a state that only the test can end. */
+final class Starvation {
+    private static final OutOfMemoryError NO_THREADS = new OutOfMemoryError("unable to create native thread: test");
+
+    private Starvation() {}
+
+    /**
+     * Starves {@code lane}'s pool of {@code wq}: worker creation fails (until the test restores
+     * {@link WorkerPool#starter}), every worker of the pool is blocked (announced) in {@code gate},
+     * and {@code waiting} more blockers wait on the worklist. Returns once that state is stable.
+     */
+    static WorkerPool starve(Workqueue wq, int lane, Probe.Gate gate, int waiting) {
+        Work warmUp = new Work(() -> {});
+        wq.queueOn(lane, warmUp);
+        warmUp.flush(); // the pool has workers now
+        WorkerPool pool = wq.pwqs()[lane].pool;
+        WorkerPool.starter = t -> {
+            throw NO_THREADS;
+        };
+        int workers;
+        pool.lock.lock();
+        try {
+            workers = pool.nrWorkers;
+        } finally {
+            pool.lock.unlock();
+        }
+        for (int i = 0; i < workers + waiting; i++) {
+            wq.queueOn(lane, new Work(gate::pass));
+        }
+        Probe.awaitTrue(() -> {
+            pool.lock.lock();
+            try {
+                return pool.nrIdle == 0 && pool.busyWorkers().size() == pool.nrWorkers
+                        && pool.worklist.size() == waiting && pool.failingSince != 0;
+            } finally {
+                pool.lock.unlock();
+            }
+        }, "every worker of the pool blocked, " + waiting + " blockers waiting, creation failing");
+        return pool;
+    }
+}

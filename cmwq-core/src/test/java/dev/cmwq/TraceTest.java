@@ -1,0 +1,279 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The JFR events: each commit point records what happened, with the settings file cmwq ships. */
+class TraceTest {
+    private final List<Workqueue> queues = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    private Workqueue track(Workqueue wq) {
+        queues.add(wq);
+        return wq;
+    }
+
+    @AfterEach
+    void tearDown() {
+        WorkerPool.starter = Thread::start;
+        Sampler.clock = System::nanoTime;
+        Watchdog.sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
+        Watchdog.thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
+        Workqueues.resetFailureHandler();
+        queues.forEach(Workqueue::destroy);
+    }
+
+    private static Configuration cmwqSettings() throws IOException, ParseException {
+        try (InputStream in = Trace.class.getResourceAsStream("cmwq.jfc")) {
+            assertThat(in).as("dev/cmwq/cmwq.jfc on the class path").isNotNull();
+            return Configuration.create(new InputStreamReader(in, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Runs {@code body} inside a recording with {@code settings} and returns its cmwq events. */
+    private List<RecordedEvent> record(Configuration settings, Runnable body) throws IOException {
+        Path file = dir.resolve("rec.jfr");
+        try (Recording r = new Recording(settings)) {
+            r.start();
+            body.run();
+            r.stop();
+            r.dump(file);
+        }
+        List<RecordedEvent> events = new ArrayList<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+            if (e.getEventType().getName().startsWith("dev.cmwq.")) {
+                events.add(e);
+            }
+        }
+        return events;
+    }
+
+    private static List<RecordedEvent> select(List<RecordedEvent> events, String type, Predicate<RecordedEvent> p) {
+        return events.stream().filter(e -> e.getEventType().getName().equals("dev.cmwq." + type)).filter(p).toList();
+    }
+
+    private static Predicate<RecordedEvent> onQueue(String name) {
+        return e -> name.equals(e.getString("queue"));
+    }
+
+    @Test
+    void queuedAndExecutedEventsCarryTheQueueLanesFunctionAndWorker() throws Exception {
+        Workqueue wq = track(Workqueue.builder("trace-percpu").build());
+        Workqueues.setFailureHandler((q, w, t) -> {});
+        List<RecordedEvent> events = record(cmwqSettings(), () -> {
+            for (int i = 0; i < 5; i++) {
+                wq.queueOn(3, new Work(() -> {}));
+            }
+            wq.queueOn(3, new Work(() -> {
+                throw new IllegalStateException("expected by the test");
+            }));
+            wq.flush();
+        });
+
+        List<RecordedEvent> queued = select(events, "WorkQueued", onQueue("trace-percpu"));
+        assertThat(queued).hasSize(6).allSatisfy(e -> {
+            assertThat(e.getInt("lane")).isEqualTo(3);
+            assertThat(e.getInt("requestedLane")).isEqualTo(3);
+            assertThat(e.getBoolean("inactive")).isFalse();
+            assertThat(e.getString("function")).startsWith("TraceTest");
+        });
+        List<RecordedEvent> executed = select(events, "WorkExecuted", onQueue("trace-percpu"));
+        assertThat(executed).hasSize(6).allSatisfy(e -> {
+            assertThat(e.getThread().getJavaName()).startsWith("kworker/3:");
+            assertThat(e.getDuration().isNegative()).isFalse();
+        });
+        assertThat(executed).filteredOn(e -> e.getBoolean("failed")).hasSize(1);
+        assertThat(executed.stream().map(e -> e.getString("work")))
+                .containsExactlyInAnyOrderElementsOf(queued.stream().map(e -> e.getString("work")).toList());
+    }
+
+    @Test
+    void itemsBeyondMaxActiveAreQueuedInactiveAndLaterActivated() throws Exception {
+        Workqueue wq = track(Workqueue.builder("trace-ordered").ordered().build());
+        Probe.Gate gate = new Probe.Gate(1);
+        List<RecordedEvent> events = record(cmwqSettings(), () -> {
+            wq.queue(new Work(gate::pass));
+            gate.awaitEntered("the first item");
+            wq.queue(new Work(() -> {}));
+            wq.queue(new Work(() -> {}));
+            gate.open();
+            wq.flush();
+        });
+
+        List<RecordedEvent> queued = select(events, "WorkQueued", onQueue("trace-ordered"));
+        assertThat(queued).extracting(e -> e.getBoolean("inactive")).containsExactly(false, true, true);
+        assertThat(queued).allSatisfy(e -> {
+            assertThat(e.getInt("lane")).as("unbound").isEqualTo(-1);
+            assertThat(e.getInt("requestedLane")).isEqualTo(-1);
+        });
+        List<RecordedEvent> activated = select(events, "WorkActivated", onQueue("trace-ordered"));
+        assertThat(activated).extracting(e -> e.getString("work"))
+                .containsExactly(queued.get(1).getString("work"), queued.get(2).getString("work"));
+    }
+
+    @Test
+    void perItemEventsAreOffInTheJdkDefaultSettings() throws Exception {
+        Workqueue wq = track(Workqueue.builder("trace-default").build());
+        List<RecordedEvent> events = record(Configuration.getConfiguration("default"), () -> {
+            for (int i = 0; i < 3; i++) {
+                wq.queueOn(1, new Work(() -> {}));
+            }
+            wq.flush();
+        });
+
+        assertThat(select(events, "WorkQueued", e -> true)).isEmpty();
+        assertThat(select(events, "WorkActivated", e -> true)).isEmpty();
+        assertThat(select(events, "WorkExecuted", e -> true)).isEmpty();
+    }
+
+    @Test
+    void workerCreationAndCullingAreRecordedWithTheWorkerThread() throws Exception {
+        Workqueue wq = track(Workqueue.builder("trace-workers").build());
+        WorkerPool pool = wq.pwqs()[6].pool;
+        int n = 8;
+        Probe.Gate gate = new Probe.Gate(n);
+        List<RecordedEvent> events = record(cmwqSettings(), () -> {
+            int before = workers(pool);
+            for (int i = 0; i < before + n; i++) {
+                wq.queueOn(6, new Work(gate::pass)); // announced blocking: one worker per item
+            }
+            gate.awaitEntered(n + " items on their own workers");
+            gate.open();
+            wq.flush();
+            pool.lock.lock();
+            try {
+                pool.cullIdleWorkers(System.nanoTime() + Tunables.IDLE_TIMEOUT_NANOS + 1);
+            } finally {
+                pool.lock.unlock();
+            }
+        });
+
+        assertThat(select(events, "WorkerCreated", e -> e.getInt("pool") == pool.id)).isNotEmpty().allSatisfy(e -> {
+            assertThat(e.getInt("lane")).isEqualTo(6);
+            assertThat(e.getThread("worker").getJavaName()).startsWith("kworker/6:");
+        });
+        assertThat(select(events, "WorkerCulled", e -> e.getInt("pool") == pool.id)).isNotEmpty().allSatisfy(e ->
+                assertThat(e.getDuration("idle")).isPositive());
+    }
+
+    private static int workers(WorkerPool pool) {
+        pool.lock.lock();
+        try {
+            return pool.nrWorkers;
+        } finally {
+            pool.lock.unlock();
+        }
+    }
+
+    @Test
+    void maydayRescueAndWatchdogStallAreRecordedForAStarvedPool() throws Exception {
+        AtomicLong fake = new AtomicLong(System.nanoTime());
+        Sampler.clock = fake::get;
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Watchdog.sink = reports::add;
+        Watchdog.thresholdNanos = 30_000_000_000L;
+        Workqueue plain = track(Workqueue.builder("trace-starved").build());
+        Workqueue reclaim = track(Workqueue.builder("trace-reclaim").memReclaim().build());
+        Probe.Gate gate = new Probe.Gate(1);
+        List<RecordedEvent> events = record(cmwqSettings(), () -> {
+            try {
+                WorkerPool pool = Starvation.starve(plain, 5, gate, 2);
+                CountDownLatch rescued = new CountDownLatch(1);
+                reclaim.queueOn(5, new Work(rescued::countDown));
+                // Past MAYDAY_INITIAL, then MAYDAY_INTERVAL steps, a few sampler ticks apart; at most
+                // 10 s of fake time, so the watchdog (30 s) stays quiet until the test moves it on.
+                for (int step = 0; rescued.getCount() != 0; step++) {
+                    assertThat(step).as("steps until the rescue").isLessThan(100);
+                    fake.addAndGet(100_000_000L);
+                    long ticks = Sampler.ticks();
+                    Probe.awaitTrue(() -> Sampler.ticks() > ticks + 2 || rescued.getCount() == 0, "sampler ticks");
+                }
+                Probe.awaitTrue(() -> {
+                    pool.lock.lock();
+                    try {
+                        return pool.stallSince != 0 && pool.stallProgress == pool.progress;
+                    } finally {
+                        pool.lock.unlock();
+                    }
+                }, "the watchdog to see the rescue's progress");
+                fake.addAndGet(31_000_000_000L);
+                Probe.awaitTrue(() -> !reports.isEmpty(), "a lockup report");
+            } finally {
+                WorkerPool.starter = Thread::start;
+                gate.open();
+            }
+        });
+
+        assertThat(select(events, "Mayday", onQueue("trace-reclaim"))).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.getInt("lane")).isEqualTo(5));
+        assertThat(select(events, "Rescued", onQueue("trace-reclaim"))).hasSize(1).allSatisfy(e ->
+                assertThat(e.getThread().getJavaName()).isEqualTo("kworker/R-trace-reclaim"));
+        assertThat(select(events, "WatchdogStall", e -> e.getInt("lane") == 5 && !e.getBoolean("highpri")))
+                .hasSize(1).allSatisfy(e -> {
+                    assertThat(e.getDuration("stuck").toSeconds()).isGreaterThanOrEqualTo(30);
+                    assertThat(e.getInt("waiting")).isEqualTo(2);
+                    assertThat(e.getString("firstWaiting")).startsWith("Starvation");
+                });
+    }
+
+    @Test
+    void anItemPastTheCpuThresholdIsRecordedAsCpuIntensive() throws Exception {
+        Workqueue wq = track(Workqueue.builder("trace-hog").build());
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long spinNanos = Tunables.CPU_INTENSIVE_THRESHOLD_NANOS * 2;
+        List<RecordedEvent> events = record(cmwqSettings(), () -> {
+            wq.queueOn(2, new Work(() -> {
+                long start = threads.getCurrentThreadCpuTime();
+                while (threads.getCurrentThreadCpuTime() - start < spinNanos) {
+                    Thread.onSpinWait();
+                }
+            }));
+            wq.flush();
+        });
+
+        assertThat(select(events, "CpuIntensive", onQueue("trace-hog"))).hasSize(1).allSatisfy(e -> {
+            assertThat(e.getInt("lane")).isEqualTo(2);
+            assertThat(e.getString("function")).startsWith("TraceTest");
+            assertThat(e.getDuration("threshold").toNanos()).isEqualTo(Tunables.CPU_INTENSIVE_THRESHOLD_NANOS);
+        });
+    }
+
+    @Test
+    void theShippedSettingsFileEnablesEveryCmwqEvent() throws Exception {
+        String jfc;
+        try (InputStream in = Trace.class.getResourceAsStream("cmwq.jfc")) {
+            jfc = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        for (Class<?> c : Trace.class.getDeclaredClasses()) {
+            jdk.jfr.Name name = c.getAnnotation(jdk.jfr.Name.class);
+            if (name != null) {
+                assertThat(jfc).as("cmwq.jfc enables %s", name.value())
+                        .contains("<event name=\"" + name.value() + "\">\n    <setting name=\"enabled\">true</setting>");
+            }
+        }
+        assertThat(Files.exists(dir)).isTrue();
+    }
+}
