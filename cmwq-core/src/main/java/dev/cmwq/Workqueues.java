@@ -262,6 +262,29 @@ public final class Workqueues {
         return WorkerPool.LIVE_WORKERS.get();
     }
 
+    // ---------------------------------------------------------------- observability
+
+    /**
+     * The kernel's {@code show_all_workqueues()} as a string: "Showing busy workqueues and worker
+     * pools:", then every busy queue with its busy pwqs (in-flight items with their worker, function
+     * and running time; pending and inactive items, consecutive equal functions collapsed as
+     * {@code <k>*<function>}, flush barriers as {@code BAR(<waiting thread>)}), then every busy
+     * pool ({@code hung=<s>s workers=<n> idle: <workers>}). Each pwq and pool is read under its
+     * pool's lock; the whole is not one atomic snapshot. Does not block on running items.
+     */
+    public static String dump() {
+        return Dump.all();
+    }
+
+    /**
+     * {@link #dump()} for one queue: its header line, then its busy pwqs, or "idle".
+     *
+     * @throws NullPointerException if {@code wq} is null
+     */
+    public static String dump(Workqueue wq) {
+        return Dump.one(Objects.requireNonNull(wq, "wq"));
+    }
+
     // ---------------------------------------------------------------- failures
 
     /**

@@ -666,6 +666,31 @@ public final class LinuxWorkqueue {
         Workqueues.thawAll();
     }
 
+    // ---------------------------------------------------------------- debugging
+
+    /**
+     * The kernel's {@code show_all_workqueues}: logs {@link Workqueues#dump()} (every busy queue and
+     * pool) as one INFO record of the {@code System.Logger} "dev.cmwq", the stand-in for the kernel
+     * log (with the default java.util.logging set-up it goes to standard error). Use
+     * {@code Workqueues.dump()} for the text itself.
+     */
+    public static void show_all_workqueues() {
+        DEBUG_LOG.log(System.Logger.Level.INFO, Workqueues.dump());
+    }
+
+    /**
+     * The kernel's {@code show_one_workqueue}: logs {@link Workqueues#dump(Workqueue)} like
+     * {@link #show_all_workqueues()}. Unlike the kernel, which prints nothing for an idle queue, it
+     * logs the queue's header and "idle".
+     *
+     * @throws NullPointerException if {@code wq} is null
+     */
+    public static void show_one_workqueue(Workqueue wq) {
+        DEBUG_LOG.log(System.Logger.Level.INFO, Workqueues.dump(Objects.requireNonNull(wq, "wq")));
+    }
+
+    private static final System.Logger DEBUG_LOG = System.getLogger("dev.cmwq");
+
     // ---------------------------------------------------------------- helpers
 
     /** The kernel's WQ_BH bit, which cmwq does not offer. */

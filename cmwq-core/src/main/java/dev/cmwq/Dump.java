@@ -1,0 +1,222 @@
+package dev.cmwq;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The state dump, the kernel's {@code show_all_workqueues()} and {@code show_one_workqueue()}:
+ * every busy workqueue with its busy pwqs (in-flight, pending and inactive items), then every busy
+ * worker pool. Each pwq and each pool is read under its pool's lock, one at a time, so the dump is
+ * consistent per pwq and per pool, not as a whole (as in the kernel).
+ *
+ * <pre>
+ * Showing busy workqueues and worker pools:
+ * workqueue events: flags=0x0
+ *   pwq 6: cpus=3 nice=0 active=3/1024
+ *     in-flight: kworker/3:0:Driver::lambda for 12s BAR(main)
+ *     pending: 2*Driver::lambda, BAR(kworker/5:1)
+ * pool 6: cpus=3 nice=0 hung=12s workers=2 idle: kworker/3:1
+ * </pre>
+ *
+ * Differences from the kernel: threads are named, not numbered, so a worker shows as its thread
+ * name ({@code kworker/3:0}) where the kernel prints a pid; unbound pools show {@code cpus=unbound};
+ * a frozen pwq says {@code FROZEN} (the kernel sets its max_active to 0); {@code hung} is the
+ * watchdog's measure (0 when the watchdog is off, {@code -Dcmwq.watchdogThresholdMs=0}).
+ */
+final class Dump {
+    /** The kernel's __WQ_ORDERED bit, shown in flags= for ordered queues. */
+    static final int WQ_ORDERED_BIT = 1 << 17;
+    /** Entries shown per list before "...". */
+    private static final int MAX_ENTRIES = 64;
+
+    private Dump() {}
+
+    /** show_all_workqueues. */
+    static String all() {
+        StringBuilder b = new StringBuilder("Showing busy workqueues and worker pools:\n");
+        List<Workqueue> queues = new ArrayList<>(Workqueues.all());
+        queues.sort(Comparator.comparing(Workqueue::name));
+        for (Workqueue wq : queues) {
+            String pwqs = busyPwqs(wq);
+            if (!pwqs.isEmpty()) {
+                header(b, wq).append(pwqs);
+            }
+        }
+        for (WorkerPool pool : WorkerPool.all()) {
+            pool(b, pool);
+        }
+        return b.toString();
+    }
+
+    /** show_one_workqueue, but also for an idle queue: its header, then its busy pwqs or "idle". */
+    static String one(Workqueue wq) {
+        String pwqs = busyPwqs(wq);
+        StringBuilder b = header(new StringBuilder(), wq);
+        return (pwqs.isEmpty() ? b.append("  idle\n") : b.append(pwqs)).toString();
+    }
+
+    /** The flags as the kernel prints them: its bit values, with __WQ_ORDERED for ordered queues. */
+    static int flagBits(Workqueue wq) {
+        return WorkqueueFlag.bitsOf(wq.flags()) | (wq.isOrdered() ? WQ_ORDERED_BIT : 0);
+    }
+
+    private static StringBuilder header(StringBuilder b, Workqueue wq) {
+        return b.append("workqueue ").append(wq.name()).append(": flags=0x")
+                .append(Integer.toHexString(flagBits(wq))).append('\n');
+    }
+
+    private static String busyPwqs(Workqueue wq) {
+        StringBuilder b = new StringBuilder();
+        for (PoolWorkqueue pwq : wq.pwqs()) {
+            pwq.pool.lock.lock();
+            try {
+                if (pwq.nrActive > 0 || !pwq.inactive.isEmpty()) {
+                    pwq(b, pwq);
+                }
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return b.toString();
+    }
+
+    /** show_pwq, under the pool's lock. */
+    private static void pwq(StringBuilder b, PoolWorkqueue pwq) {
+        WorkerPool pool = pwq.pool;
+        b.append("  pwq ").append(pool.id).append(": ");
+        cpus(b, pool).append(" active=").append(pwq.nrActive).append('/').append(pwq.maxActive);
+        if (pwq.maydayListed) {
+            b.append(" MAYDAY");
+        }
+        if (pwq.frozen) {
+            b.append(" FROZEN");
+        }
+        b.append('\n');
+        List<String> inFlight = new ArrayList<>();
+        for (Worker w : pool.workers) {
+            if (w.currentPwq == pwq) {
+                inFlight.add(inFlight(w, ""));
+            }
+        }
+        Rescuer r = pwq.wq.rescuer();
+        if (r != null && r.pool == pool && r.currentPwq == pwq) {
+            inFlight.add(inFlight(r, "(RESCUER)"));
+        }
+        if (!inFlight.isEmpty()) {
+            b.append("    in-flight: ").append(String.join(", ", inFlight)).append('\n');
+        }
+        Entries pending = new Entries();
+        PoolWorkqueue owner = null;
+        for (Work w = pool.worklist.first(); w != null; w = w.next) {
+            if (!(w instanceof Work.Barrier)) {
+                owner = w.pwq;
+            }
+            if (owner == pwq) {
+                pending.add(w); // a barrier belongs to the item it is linked behind
+            }
+        }
+        pending.appendTo(b, "pending");
+        Entries inactive = new Entries();
+        for (Work w = pwq.inactive.first(); w != null; w = w.next) {
+            inactive.add(w);
+        }
+        inactive.appendTo(b, "inactive");
+    }
+
+    /** One busy worker: {@code <thread>:<function> for <N>s}, then what it has scheduled. */
+    private static String inFlight(Worker w, String tag) {
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - w.currentStartNanos);
+        StringBuilder s = new StringBuilder(w.getName()).append(tag).append(':')
+                .append(w.currentWork.functionName()).append(" for ").append(seconds).append('s');
+        for (Work x = w.scheduled.first(); x != null; x = x.next) {
+            s.append(' ').append(entry(x));
+        }
+        return s.toString();
+    }
+
+    /** show_one_worker_pool: a pool with waiting items or busy workers, under its lock. */
+    private static void pool(StringBuilder b, WorkerPool pool) {
+        pool.lock.lock();
+        try {
+            if (pool.worklist.isEmpty() && pool.nrWorkers == pool.nrIdle) {
+                return;
+            }
+            b.append("pool ").append(pool.id).append(": ");
+            cpus(b, pool).append(" hung=").append(TimeUnit.NANOSECONDS.toSeconds(hungNanos(pool)))
+                    .append("s workers=").append(pool.nrWorkers);
+            String sep = " idle: ";
+            for (Worker w = pool.idleTop(); w != null; w = w.nextIdle) {
+                b.append(sep).append(w.getName());
+                sep = " ";
+            }
+            b.append('\n');
+        } finally {
+            pool.lock.unlock();
+        }
+    }
+
+    /**
+     * How long the head of {@code pool}'s worklist has not moved, by the watchdog's clock (the
+     * kernel's {@code jiffies - last_progress_ts}); 0 when nothing waits or the watchdog is off.
+     * Called under the pool's lock.
+     */
+    static long hungNanos(WorkerPool pool) {
+        long since = pool.stallSince;
+        return pool.worklist.isEmpty() || since == 0 ? 0 : Math.max(0, Sampler.now() - since);
+    }
+
+    private static StringBuilder cpus(StringBuilder b, WorkerPool pool) {
+        b.append("cpus=").append(pool.unbound ? "unbound" : Integer.toString(pool.lane));
+        return b.append(" nice=").append(pool.highpri ? -20 : 0);
+    }
+
+    private static String entry(Work w) {
+        return w instanceof Work.Barrier ? w.toString() : w.functionName();
+    }
+
+    /** A list line: consecutive equal functions collapsed into {@code <k>*<function>}. */
+    private static final class Entries {
+        private final StringBuilder line = new StringBuilder();
+        private String last;
+        private int run;
+        private int shown;
+        private int dropped;
+
+        void add(Work w) {
+            String e = entry(w);
+            if (e.equals(last) && !(w instanceof Work.Barrier)) {
+                run++;
+                return;
+            }
+            flush();
+            last = e;
+            run = 1;
+        }
+
+        private void flush() {
+            if (last == null) {
+                return;
+            }
+            if (shown == MAX_ENTRIES) {
+                dropped += run;
+                return;
+            }
+            line.append(shown == 0 ? "" : ", ").append(run > 1 ? run + "*" : "").append(last);
+            shown++;
+        }
+
+        void appendTo(StringBuilder b, String label) {
+            flush();
+            if (shown == 0) {
+                return;
+            }
+            b.append("    ").append(label).append(": ").append(line);
+            if (dropped > 0) {
+                b.append(", ... (").append(dropped).append(" more)");
+            }
+            b.append('\n');
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The dump: the kernel's show_all_workqueues format, read from a known stuck state. */
+class DumpTest {
+    private final List<Workqueue> queues = new ArrayList<>();
+
+    private Workqueue track(Workqueue wq) {
+        queues.add(wq);
+        return wq;
+    }
+
+    @AfterEach
+    void tearDown() {
+        Sampler.detectBlocking = true;
+        queues.forEach(Workqueue::destroy);
+    }
+
+    /** A function with a name of its own in the dump. */
+    static final class Tick implements Runnable {
+        @Override
+        public void run() {}
+    }
+
+    @Test
+    void aBusyQueueShowsItsInFlightPendingBarrierAndInactiveItemsAndItsPool() throws Exception {
+        Sampler.detectBlocking = false; // the unannounced wait below keeps the lane's only running slot
+        Workqueue wq = track(Workqueue.builder("dump-percpu").maxActive(4).build());
+        Probe.Gate gate = new Probe.Gate(1);
+        Runnable same = () -> {};
+        wq.queueOn(7, new Work(gate::passUnannounced));
+        gate.awaitEntered("the blocker");
+        wq.queueOn(7, new Work(same));
+        wq.queueOn(7, new Work(same));
+        Work tick = new Work(new Tick());
+        wq.queueOn(7, tick);
+        CountDownLatch flushed = new CountDownLatch(1);
+        Thread flusher = new Thread(() -> {
+            tick.flush();
+            flushed.countDown();
+        }, "dump-flusher");
+        flusher.start();
+        wq.queueOn(7, new Work(same));
+        wq.queueOn(7, new Work(same));
+        int pool = wq.pwqs()[7].pool.id;
+        try {
+            Probe.awaitTrue(() -> Workqueues.dump(wq).contains("BAR(dump-flusher)"), "the flush barrier");
+            String dump = Workqueues.dump();
+
+            assertThat(dump).startsWith("Showing busy workqueues and worker pools:\n");
+            String expected = "workqueue dump-percpu: flags=0x0\n"
+                    + "  pwq " + pool + ": cpus=7 nice=0 active=4/4\n"
+                    + "    in-flight: kworker/7:\\d+:DumpTest::lambda for \\d+s\n"
+                    + "    pending: 2\\*DumpTest::lambda, DumpTest\\$Tick, BAR\\(dump-flusher\\)\n"
+                    + "    inactive: 2\\*DumpTest::lambda\n";
+            assertThat(dump).containsPattern(Pattern.compile(expected));
+            assertThat(Workqueues.dump(wq)).matches(expected);
+            assertThat(dump).containsPattern("\npool " + pool + ": cpus=7 nice=0 hung=\\d+s workers=\\d+( idle:( kworker/7:\\d+)+)?\n");
+        } finally {
+            gate.open();
+        }
+        Probe.await(flushed, "the flush");
+        wq.flush();
+        assertThat(Workqueues.dump(wq)).isEqualTo("workqueue dump-percpu: flags=0x0\n  idle\n");
+        assertThat(Workqueues.dump()).doesNotContain("workqueue dump-percpu");
+    }
+
+    @Test
+    void anUnboundOrderedQueueShowsUnboundCpusAndTheKernelsOrderedFlag() {
+        Workqueue wq = track(Workqueue.builder("dump-ordered").ordered().build());
+        Probe.Gate gate = new Probe.Gate(1);
+        wq.queue(new Work(gate::pass));
+        gate.awaitEntered("the blocker");
+        wq.queue(new Work(new Tick()));
+        try {
+            assertThat(Workqueues.dump(wq)).matches("workqueue dump-ordered: flags=0x20002\n"
+                    + "  pwq \\d+: cpus=unbound nice=0 active=1/1\n"
+                    + "    in-flight: kworker/u\\d+:\\d+:DumpTest::lambda for \\d+s\n"
+                    + "    inactive: DumpTest\\$Tick\n");
+        } finally {
+            gate.open();
+        }
+    }
+
+    @Test
+    void aFrozenQueueIsMarkedAndManyEqualItemsCollapse() {
+        Workqueue wq = track(Workqueue.builder("dump-frozen").unbound().build());
+        wq.freeze();
+        for (int i = 0; i < 100; i++) {
+            wq.queue(new Work(new Tick()));
+        }
+        assertThat(Workqueues.dump(wq)).matches("workqueue dump-frozen: flags=0x2\n"
+                + "  pwq \\d+: cpus=unbound nice=0 active=0/1024 FROZEN\n"
+                + "    inactive: 100\\*DumpTest\\$Tick\n");
+        wq.thaw();
+    }
+}
