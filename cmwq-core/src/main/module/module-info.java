@@ -10,4 +10,5 @@ module dev.cmwq {
 
     exports dev.cmwq;
     exports dev.cmwq.linux;
+    exports dev.cmwq.management;
 }

@@ -135,6 +135,7 @@ class Worker extends Thread {
     @Override
     public void run() {
         WorkerPool p = pool;
+        Sysfs.poolStarted(p); // JMX: the pool's first worker registers it, outside the lock
         p.lock();
         Work lost = null;
         PoolWorkqueue lostPwq = null;

@@ -48,6 +48,11 @@ public final class Workqueues {
                 .flags(WorkqueueFlag.POWER_EFFICIENT).system().build();
         static final Workqueue FREEZABLE_POWER_EFFICIENT = Workqueue.builder("events_freezable_pwr_efficient")
                 .flags(WorkqueueFlag.FREEZABLE, WorkqueueFlag.POWER_EFFICIENT).system().build();
+
+        static {
+            Sysfs.registerWhenStarted(WQ, PERCPU, HIGHPRI, LONG, UNBOUND, DFL, FREEZABLE, POWER_EFFICIENT,
+                    FREEZABLE_POWER_EFFICIENT);
+        }
     }
 
     /** {@code system_wq} ("events"): short per-CPU items. */
@@ -285,6 +290,35 @@ public final class Workqueues {
         return Dump.one(Objects.requireNonNull(wq, "wq"));
     }
 
+    /**
+     * Registers {@code wq}'s MXBean ({@link dev.cmwq.management.WorkqueueMXBean}) in the platform
+     * MBean server, as WQ_SYSFS does at creation; see {@link dev.cmwq.management} for the names.
+     * Registering a registered queue returns its name again. Destroying the queue unregisters it.
+     *
+     * @return the object name, e.g. {@code dev.cmwq:type=Workqueue,name=disk,id=12}
+     * @throws NullPointerException if {@code wq} is null
+     * @throws IllegalStateException if {@code wq} is destroyed or being destroyed, or JMX refuses
+     *     the registration
+     */
+    public static String registerManagement(Workqueue wq) {
+        Objects.requireNonNull(wq, "wq");
+        try {
+            return Sysfs.register(wq).getCanonicalName();
+        } catch (javax.management.JMException e) {
+            throw new IllegalStateException("cannot register " + wq + " for management: " + e, e);
+        }
+    }
+
+    /**
+     * Unregisters {@code wq}'s MXBean.
+     *
+     * @return true if it was registered
+     * @throws NullPointerException if {@code wq} is null
+     */
+    public static boolean unregisterManagement(Workqueue wq) {
+        return Sysfs.unregister(Objects.requireNonNull(wq, "wq"));
+    }
+
     // ---------------------------------------------------------------- failures
 
     /**
@@ -321,6 +355,9 @@ public final class Workqueues {
             QUEUES.add(wq);
             wq.start(freezing && wq.freezable);
         }
+        if (wq.flags().contains(WorkqueueFlag.SYSFS)) {
+            Sysfs.registerQuietly(wq);
+        }
         return wq;
     }
 
@@ -328,6 +365,7 @@ public final class Workqueues {
         synchronized (REGISTRY) {
             QUEUES.remove(wq);
         }
+        Sysfs.unregister(wq);
     }
 
     /** A snapshot of every queue not destroyed (and not collected). */

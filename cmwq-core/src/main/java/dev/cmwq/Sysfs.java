@@ -1,0 +1,466 @@
+package dev.cmwq;
+
+import dev.cmwq.management.WorkerPoolMXBean;
+import dev.cmwq.management.WorkqueueMXBean;
+import dev.cmwq.management.WorkqueuesMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+/**
+ * The kernel's workqueue sysfs interface ({@code wq_sysfs_register}, {@code struct wq_device}) as
+ * JMX MXBeans in the platform MBean server; the names and the registration rules are in
+ * {@link dev.cmwq.management}.
+ */
+final class Sysfs {
+    /*
+     * Implementation overview
+     *
+     * The platform MBean server costs a few hundred milliseconds to start, so nothing here starts it
+     * on a caller's hot path: a pool registers from its first worker thread before that worker
+     * takes the pool lock (Worker.run), and the system queues wait in PENDING until something else
+     * has started the server. SYSFS queues and registerManagement() register at once, in the
+     * caller: they asked for it.
+     *
+     * Every registration and unregistration runs under the class lock, outside every pool lock;
+     * the beans' getters take pool locks and never this one, so JMX and the engine cannot
+     * deadlock. A failure to register is logged, never thrown into the engine.
+     */
+
+    static final String DOMAIN = "dev.cmwq";
+    static final String ROOT = DOMAIN + ":type=Workqueues";
+
+    private static final Map<Workqueue, ObjectName> QUEUES = new ConcurrentHashMap<>();
+    private static final Set<WorkerPool> POOLS = ConcurrentHashMap.newKeySet();
+    private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
+    private static final List<Workqueue> PENDING = new ArrayList<>(); // class lock
+    private static MBeanServer server; // class lock: null until the first registration
+
+    private Sysfs() {}
+
+    // ---------------------------------------------------------------- registration
+
+    /**
+     * Registers {@code wq} now (SYSFS, or on demand); returns its name. Idempotent.
+     *
+     * @throws IllegalStateException if {@code wq} is destroyed (checked under the class lock,
+     *     which destroy's {@link #unregister} takes after it removes the queue from the registry)
+     */
+    static synchronized ObjectName register(Workqueue wq) throws JMException {
+        ObjectName name = QUEUES.get(wq);
+        if (name != null) {
+            return name;
+        }
+        if (!Workqueues.all().contains(wq)) {
+            throw new IllegalStateException("cannot register " + wq + " for management: it is destroyed");
+        }
+        PENDING.remove(wq);
+        int id = NEXT_ID.getAndIncrement();
+        name = queueName(wq.name(), id);
+        server().registerMBean(new QueueBean(wq, id), name);
+        QUEUES.put(wq, name);
+        return name;
+    }
+
+    /** Registers the system queues once JMX is in use, at once if it is already. */
+    static synchronized void registerWhenStarted(Workqueue... system) {
+        for (Workqueue wq : system) {
+            if (server == null) {
+                PENDING.add(wq);
+            } else {
+                registerQuietly(wq);
+            }
+        }
+    }
+
+    /** Unregisters {@code wq} (destroy, or on demand). Returns whether it was registered. */
+    static synchronized boolean unregister(Workqueue wq) {
+        PENDING.remove(wq);
+        ObjectName name = QUEUES.remove(wq);
+        if (name == null) {
+            return false;
+        }
+        try {
+            server.unregisterMBean(name);
+        } catch (InstanceNotFoundException e) {
+            // unregistered by someone else through JMX
+        } catch (JMException e) {
+            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot unregister " + name, e);
+        }
+        return true;
+    }
+
+    /** The name {@code wq} is registered under, or null. */
+    static ObjectName nameOf(Workqueue wq) {
+        return QUEUES.get(wq);
+    }
+
+    /** Called by every normal worker as it starts: registers its pool the first time. */
+    static void poolStarted(WorkerPool pool) {
+        if (!POOLS.contains(pool)) {
+            registerPool(pool);
+        }
+    }
+
+    private static synchronized void registerPool(WorkerPool pool) {
+        if (!POOLS.add(pool)) {
+            return;
+        }
+        try {
+            server().registerMBean(new PoolBean(pool), poolName(pool.id));
+        } catch (JMException | RuntimeException e) {
+            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot register " + pool + " for JMX", e);
+        }
+    }
+
+    static void registerQuietly(Workqueue wq) {
+        try {
+            register(wq);
+        } catch (JMException | RuntimeException e) {
+            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot register " + wq + " for JMX", e);
+        }
+    }
+
+    /** The platform server, started on first use with the root bean and the pending queues. */
+    private static MBeanServer server() throws JMException {
+        assert Thread.holdsLock(Sysfs.class);
+        if (server == null) {
+            MBeanServer s = ManagementFactory.getPlatformMBeanServer();
+            ObjectName root = new ObjectName(ROOT);
+            if (!s.isRegistered(root)) {
+                s.registerMBean(new RootBean(), root);
+            }
+            server = s;
+            List<Workqueue> pending = new ArrayList<>(PENDING);
+            PENDING.clear();
+            pending.forEach(Sysfs::registerQuietly);
+        }
+        return server;
+    }
+
+    // ---------------------------------------------------------------- names
+
+    /** {@code dev.cmwq:type=Workqueue,name=<name>,id=<id>}, the name quoted if it must be. */
+    static ObjectName queueName(String name, int id) throws JMException {
+        return new ObjectName(DOMAIN + ":type=Workqueue,name=" + value(name) + ",id=" + id);
+    }
+
+    static ObjectName poolName(int id) throws JMException {
+        return new ObjectName(DOMAIN + ":type=WorkerPool,id=" + id);
+    }
+
+    /** A key value as is, or quoted when it holds a character an unquoted value cannot. */
+    static String value(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (",=:\"*?\\\n".indexOf(s.charAt(i)) >= 0) {
+                return ObjectName.quote(s);
+            }
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- the beans
+
+    /** A queue's active and inactive items, summed over its pwqs, each read under its pool's lock. */
+    private record QueueState(int active, int inactive) {
+        static QueueState of(Workqueue wq) {
+            int active = 0;
+            int inactive = 0;
+            for (PoolWorkqueue pwq : wq.pwqs()) {
+                pwq.pool.lock.lock();
+                try {
+                    active += pwq.nrActive;
+                    inactive += pwq.inactive.size();
+                } finally {
+                    pwq.pool.lock.unlock();
+                }
+            }
+            return new QueueState(active, inactive);
+        }
+    }
+
+    private static final class QueueBean implements WorkqueueMXBean {
+        private final Workqueue wq;
+        private final int id;
+
+        QueueBean(Workqueue wq, int id) {
+            this.wq = wq;
+            this.id = id;
+        }
+
+        @Override
+        public String getName() {
+            return wq.name();
+        }
+
+        @Override
+        public int getId() {
+            return id;
+        }
+
+        @Override
+        public String[] getFlags() {
+            return wq.flags().stream().map(Enum::name).toArray(String[]::new);
+        }
+
+        @Override
+        public int getFlagBits() {
+            return Dump.flagBits(wq);
+        }
+
+        @Override
+        public boolean isOrdered() {
+            return wq.isOrdered();
+        }
+
+        @Override
+        public boolean isUnbound() {
+            return wq.isUnbound();
+        }
+
+        @Override
+        public boolean isMemReclaim() {
+            return wq.rescuer() != null;
+        }
+
+        @Override
+        public int getMaxActive() {
+            return wq.maxActive();
+        }
+
+        @Override
+        public void setMaxActive(int max) {
+            wq.setMaxActive(max);
+        }
+
+        @Override
+        public int getMinActive() {
+            return wq.minActive();
+        }
+
+        @Override
+        public boolean isFrozen() {
+            return wq.isFrozen();
+        }
+
+        @Override
+        public WorkqueueStats getStats() {
+            return wq.stats();
+        }
+
+        @Override
+        public long getStarted() {
+            return wq.stats().started();
+        }
+
+        @Override
+        public long getCompleted() {
+            return wq.stats().completed();
+        }
+
+        @Override
+        public long getCpuTimeNanos() {
+            return wq.stats().cpuTimeNanos();
+        }
+
+        @Override
+        public long getCpuIntensive() {
+            return wq.stats().cpuIntensive();
+        }
+
+        @Override
+        public long getCmWakeups() {
+            return wq.stats().cmWakeups();
+        }
+
+        @Override
+        public long getMaydays() {
+            return wq.stats().maydays();
+        }
+
+        @Override
+        public long getRescued() {
+            return wq.stats().rescued();
+        }
+
+        @Override
+        public long getFailed() {
+            return wq.stats().failed();
+        }
+
+        @Override
+        public long getInFlight() {
+            return wq.stats().inFlight();
+        }
+
+        @Override
+        public int getActive() {
+            return QueueState.of(wq).active();
+        }
+
+        @Override
+        public int getInactive() {
+            return QueueState.of(wq).inactive();
+        }
+
+        @Override
+        public String dump() {
+            return Dump.one(wq);
+        }
+    }
+
+    /** A pool's attributes, each read under its lock. */
+    private static final class PoolBean implements WorkerPoolMXBean {
+        private final WorkerPool pool;
+
+        PoolBean(WorkerPool pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public int getId() {
+            return pool.id;
+        }
+
+        @Override
+        public int getLane() {
+            return pool.lane;
+        }
+
+        @Override
+        public boolean isUnbound() {
+            return pool.unbound;
+        }
+
+        @Override
+        public boolean isHighpri() {
+            return pool.highpri;
+        }
+
+        @Override
+        public int getWorkers() {
+            pool.lock.lock();
+            try {
+                return pool.nrWorkers;
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+
+        @Override
+        public int getIdle() {
+            pool.lock.lock();
+            try {
+                return pool.nrIdle;
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+
+        @Override
+        public int getRunning() {
+            pool.lock.lock();
+            try {
+                return pool.nrRunning;
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+
+        @Override
+        public int getBusy() {
+            pool.lock.lock();
+            try {
+                return pool.busyWorkers().size();
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+
+        @Override
+        public int getWaitingItems() {
+            pool.lock.lock();
+            try {
+                return pool.worklist.size();
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+
+        @Override
+        public long getProgress() {
+            pool.lock.lock();
+            try {
+                return pool.progress;
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+
+        @Override
+        public long getHungMillis() {
+            pool.lock.lock();
+            try {
+                return TimeUnit.NANOSECONDS.toMillis(Dump.hungNanos(pool));
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+
+        @Override
+        public String[] getWorkerNames() {
+            pool.lock.lock();
+            try {
+                return pool.workers.stream().map(Thread::getName).toArray(String[]::new);
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+    }
+
+    private static final class RootBean implements WorkqueuesMXBean {
+        @Override
+        public int getLanes() {
+            return Workqueues.lanes();
+        }
+
+        @Override
+        public int getLiveWorkers() {
+            return Workqueues.liveWorkers();
+        }
+
+        @Override
+        public int getMaxWorkers() {
+            return Workqueues.maxWorkers();
+        }
+
+        @Override
+        public void setMaxWorkers(int n) {
+            Workqueues.setMaxWorkers(n);
+        }
+
+        @Override
+        public boolean isFreezing() {
+            return Workqueues.isFreezing();
+        }
+
+        @Override
+        public int getWorkqueueCount() {
+            return Workqueues.all().size();
+        }
+
+        @Override
+        public String dump() {
+            return Dump.all();
+        }
+    }
+}
