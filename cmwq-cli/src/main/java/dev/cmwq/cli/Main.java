@@ -14,20 +14,31 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code cmwq} command. Exit codes: 0 success, 1 a checked guarantee failed (or the command
- * failed), 2 a usage error.
+ * failed), 2 a usage error; {@code monitor} and {@code dump} add 3 no such process, 4 not a JVM or
+ * cannot attach, 5 cmwq not loaded in that JVM, 6 permission denied.
  */
 @Command(name = "cmwq",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Concurrency Managed Workqueues for the JVM: the Linux kernel's workqueues in Java.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, MonitorCommand.class, DumpCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:a guarantee failed, or the command failed", "2:usage error"})
+        exitCodeList = {"0:success", "1:a guarantee failed, or the command failed", "2:usage error",
+            "3:monitor, dump: no such process", "4:monitor, dump: not a JVM, or cannot attach",
+            "5:monitor, dump: cmwq is not loaded in that JVM", "6:monitor, dump: permission denied"})
 public final class Main implements Callable<Integer> {
     /** Exit code: a checked guarantee failed. */
     public static final int EXIT_FAILED = 1;
     /** Exit code: the command line is wrong. */
     public static final int EXIT_USAGE = 2;
+    /** Exit code: no process has the pid given. */
+    public static final int EXIT_NO_PROCESS = 3;
+    /** Exit code: the process is not a JVM, or cannot be attached to. */
+    public static final int EXIT_NOT_ATTACHABLE = 4;
+    /** Exit code: the JVM has no dev.cmwq MBeans. */
+    public static final int EXIT_NO_CMWQ = 5;
+    /** Exit code: the process belongs to another user. */
+    public static final int EXIT_PERMISSION = 6;
 
     @Spec
     CommandSpec spec;
@@ -59,7 +70,7 @@ public final class Main implements Callable<Integer> {
     /** {@code cmwq} without a subcommand is a usage error. */
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: try 'cmwq demo'");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: try 'cmwq demo', 'cmwq monitor <pid>' or 'cmwq dump <pid>'");
     }
 
     /** The version from the build (filtered resource), with the JVM and the lane count. */

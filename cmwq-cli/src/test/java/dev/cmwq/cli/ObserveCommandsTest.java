@@ -1,0 +1,264 @@
+package dev.cmwq.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code cmwq monitor} and {@code cmwq dump} against real JVMs: a child running
+ * {@link ObservedWorkload} (known queues, known item counts), a child that never touches cmwq, a
+ * process that is not Java, and a pid that does not exist.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ObserveCommandsTest {
+    private static final Pattern FIELD = Pattern.compile("\"(\\w+)\": (\"(?:[^\"\\\\]|\\\\.)*\"|[^,{}]+|\\{[^}]*})");
+    private static Process workload;
+
+    private record Result(int exitCode, String out, String err) {}
+
+    private static Result cmwq(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** Starts {@code main} in a JVM like this one's and waits for it to print READY. */
+    static Process startJvm(Class<?> main) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Dcmwq.cpus=2", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), main.getName())
+                .redirectErrorStream(true).start();
+        BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = CompletableFuture.supplyAsync(() -> {
+            try {
+                String l;
+                StringBuilder seen = new StringBuilder();
+                while ((l = in.readLine()) != null) {
+                    if (l.equals("READY")) {
+                        return l;
+                    }
+                    seen.append(l).append('\n');
+                }
+                return "exited before READY:\n" + seen;
+            } catch (IOException e) {
+                return e.toString();
+            }
+        }).orTimeout(60, TimeUnit.SECONDS).join();
+        assertThat(line).as("%s started", main.getSimpleName()).isEqualTo("READY");
+        return p;
+    }
+
+    static void stop(Process p) throws Exception {
+        if (p == null) {
+            return;
+        }
+        try {
+            p.getOutputStream().close(); // end of input: the child exits
+        } catch (IOException ignored) {
+            // already gone
+        }
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @BeforeAll
+    static void startWorkload() throws IOException {
+        workload = startJvm(ObservedWorkload.class);
+    }
+
+    @AfterAll
+    static void stopWorkload() throws Exception {
+        stop(workload);
+    }
+
+    /** The JSON objects printed, one per line, as maps from key to raw value. */
+    private static Map<String, Map<String, String>> byQueue(String jsonLines, List<String> keyOrder) {
+        Map<String, Map<String, String>> queues = new HashMap<>();
+        for (String line : jsonLines.split("\\R")) {
+            assertThat(line).startsWith("{").endsWith("}");
+            Map<String, String> fields = new HashMap<>();
+            List<String> order = new ArrayList<>();
+            Matcher m = FIELD.matcher(line.substring(1, line.length() - 1));
+            while (m.find()) {
+                fields.put(m.group(1), m.group(2));
+                order.add(m.group(1));
+            }
+            String name = fields.get("name");
+            queues.put(name.equals("\"events\"") ? "events#" + fields.get("id") : name.replace("\"", ""), fields);
+            keyOrder.clear();
+            keyOrder.addAll(order);
+        }
+        return queues;
+    }
+
+    @Test
+    void monitorOnceJsonReportsWhatTheWorkloadDidPerQueue() {
+        Result r = cmwq("monitor", Long.toString(workload.pid()), "--once", "--json");
+
+        assertThat(r.exitCode()).as("exit code; err: %s", r.err()).isZero();
+        List<String> keys = new ArrayList<>();
+        Map<String, Map<String, String>> q = byQueue(r.out().strip(), keys);
+        assertThat(keys).startsWith("timestamp", "name", "unbound", "mem_reclaim", "started", "completed", "cpu_time",
+                "cpu_intensive", "cm_wakeup", "repatriated", "mayday", "rescued");
+        assertThat(q).doesNotContainKey("obs_hidden").containsKeys("obs_percpu", "obs_unbound", "obs_reclaim",
+                "obs_stuck", "events_highpri", "events_unbound");
+
+        Map<String, String> percpu = q.get("obs_percpu");
+        long percpuItems = ObservedWorkload.PERCPU + ObservedWorkload.PERCPU_FAILING;
+        assertThat(percpu).containsEntry("started", Long.toString(percpuItems))
+                .containsEntry("completed", Long.toString(percpuItems))
+                .containsEntry("failed", Long.toString(ObservedWorkload.PERCPU_FAILING))
+                .containsEntry("unbound", "false").containsEntry("mem_reclaim", "false")
+                .containsEntry("in_flight", "0").doesNotContainKey("interval");
+        assertThat(q.get("obs_unbound")).containsEntry("started", Integer.toString(ObservedWorkload.UNBOUND))
+                .containsEntry("completed", Integer.toString(ObservedWorkload.UNBOUND)).containsEntry("unbound", "true");
+        assertThat(q.get("obs_reclaim")).containsEntry("started", Integer.toString(ObservedWorkload.RECLAIM))
+                .containsEntry("mem_reclaim", "true").containsEntry("mayday", "0").containsEntry("rescued", "0");
+        assertThat(q.get("obs_stuck")).containsEntry("started", "1").containsEntry("completed", "0")
+                .containsEntry("in_flight", "1").containsEntry("active", "1")
+                .containsEntry("inactive", Integer.toString(ObservedWorkload.STUCK_INACTIVE))
+                .containsEntry("unbound", "true");
+        List<String> eventsStarted = q.entrySet().stream().filter(e -> e.getKey().startsWith("events#"))
+                .map(e -> e.getValue().get("started")).sorted().toList();
+        assertThat(eventsStarted).as("system_wq and system_percpu_wq, both named events")
+                .containsExactly("0", Integer.toString(ObservedWorkload.SYSTEM));
+    }
+
+    @Test
+    void monitorFiltersByRegexAndGivesIntervalsFromTheSecondSample() {
+        Result r = cmwq("monitor", Long.toString(workload.pid()), "--json", "-i", "0.2", "-n", "2", "obs_un", "^obs_st");
+
+        assertThat(r.exitCode()).as("exit code; err: %s", r.err()).isZero();
+        String[] lines = r.out().strip().split("\\R");
+        assertThat(lines).hasSize(4);
+        assertThat(lines[0]).contains("\"name\": \"obs_stuck\"").doesNotContain("\"interval\"");
+        assertThat(lines[1]).contains("\"name\": \"obs_unbound\"").doesNotContain("\"interval\"");
+        assertThat(lines[2]).contains("\"name\": \"obs_stuck\"")
+                .containsPattern("\"interval\": \\{\"seconds\": [0-9.]+, \"started\": 0, \"completed\": 0, ");
+        assertThat(lines[3]).contains("\"name\": \"obs_unbound\"").contains("\"interval\": {");
+    }
+
+    @Test
+    void monitorOnceTableHasWqMonitorsColumnsAndDashesWhereTheKernelHasThem() {
+        Result r = cmwq("monitor", Long.toString(workload.pid()), "--once", "obs_");
+
+        assertThat(r.exitCode()).as("exit code; err: %s", r.err()).isZero();
+        String[] lines = r.out().split("\\R");
+        assertThat(lines[0]).startsWith("cmwq monitor: pid " + workload.pid() + ", ");
+        assertThat(lines[1].strip().split(" +")).containsExactly(
+                "total", "+total", "infl", "CPUtime", "+CPUtime", "CPUitsv", "CMW/RPR", "+CMW", "mayday", "rescued");
+        assertThat(lines).hasSize(6);
+        String[] percpu = lines[2].split(" +");
+        assertThat(percpu).hasSize(11);
+        assertThat(List.of(percpu[0], percpu[1], percpu[2], percpu[3], percpu[5], percpu[8], percpu[9], percpu[10]))
+                .as("name, total, +total, infl, +CPUtime, +CMW, mayday, rescued of a per-CPU queue without MEM_RECLAIM")
+                .containsExactly("obs_percpu", "103", "-", "0", "-", "-", "-", "-");
+        assertThat(percpu[6]).as("CPUitsv of a per-CPU queue").matches("\\d+");
+        assertThat(lines[3].split(" +")).startsWith("obs_reclaim", "7", "-", "0").endsWith("0", "0");
+        assertThat(lines[4].split(" +")).startsWith("obs_stuck", "1", "-", "1");
+        assertThat(lines[4].split(" +")[6]).as("CPUitsv of an unbound queue").isEqualTo("-");
+        assertThat(lines[5].split(" +")[0]).isEqualTo("obs_unbound");
+    }
+
+    @Test
+    void dumpShowsTheHeldQueueWithItsWorkerAndInactiveItems() {
+        Result r = cmwq("dump", Long.toString(workload.pid()));
+
+        assertThat(r.exitCode()).as("exit code; err: %s", r.err()).isZero();
+        assertThat(r.out()).startsWith("Showing busy workqueues and worker pools:\n")
+                .containsPattern("workqueue obs_stuck: flags=0x20042\n"
+                        + "  pwq \\d+: cpus=unbound nice=0 active=1/1\n"
+                        + "    in-flight: kworker/u\\d+:\\d+:ObservedWorkload\\$Blocker for \\d+s\n"
+                        + "    inactive: 3\\*ObservedWorkload\\$Tick\n")
+                .containsPattern("\npool \\d+: cpus=unbound nice=0 hung=\\d+s workers=\\d+")
+                .doesNotContain("obs_percpu").doesNotContain("obs_hidden");
+    }
+
+    @Test
+    void aPidWithNoProcessIsExitCode3() {
+        long pid = ProcessHandle.current().pid();
+        for (long candidate = 4_194_000; candidate < 4_194_304; candidate++) {
+            if (ProcessHandle.of(candidate).isEmpty()) {
+                pid = candidate;
+                break;
+            }
+        }
+        assertThat(ProcessHandle.of(pid)).isEmpty();
+
+        Result monitor = cmwq("monitor", Long.toString(pid), "--once");
+        Result dump = cmwq("dump", Long.toString(pid));
+
+        assertThat(monitor.exitCode()).isEqualTo(Main.EXIT_NO_PROCESS);
+        assertThat(monitor.err()).isEqualTo("cmwq monitor: no process with pid " + pid + System.lineSeparator());
+        assertThat(dump.exitCode()).isEqualTo(Main.EXIT_NO_PROCESS);
+    }
+
+    @Test
+    void aProcessThatIsNotJavaIsExitCode4AndIsLeftAlone() throws Exception {
+        Process sleep = new ProcessBuilder("sleep", "120").start();
+        try {
+            Result r = cmwq("monitor", Long.toString(sleep.pid()), "--once");
+
+            assertThat(r.exitCode()).as("err: %s", r.err()).isEqualTo(Main.EXIT_NOT_ATTACHABLE);
+            assertThat(r.err()).contains("is not a JVM");
+            assertThat(sleep.isAlive()).as("no attach signal sent").isTrue();
+        } finally {
+            sleep.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aJvmWithoutCmwqIsExitCode5() throws Exception {
+        Process plain = startJvm(PlainJvm.class);
+        try {
+            Result monitor = cmwq("monitor", Long.toString(plain.pid()), "--once");
+            Result dump = cmwq("dump", Long.toString(plain.pid()));
+
+            assertThat(monitor.exitCode()).as("err: %s", monitor.err()).isEqualTo(Main.EXIT_NO_CMWQ);
+            assertThat(monitor.err()).contains("cmwq is not loaded in pid " + plain.pid());
+            assertThat(dump.exitCode()).as("err: %s", dump.err()).isEqualTo(Main.EXIT_NO_CMWQ);
+        } finally {
+            stop(plain);
+        }
+    }
+
+    @Test
+    void anotherUsersProcessIsRefusedAsPermissionDeniedUnlessTheCallerIsRoot() {
+        assertThat(Attach.refusal("alice", "bob", true)).isEqualTo(Main.EXIT_PERMISSION);
+        assertThat(Attach.refusal("alice", "root", true)).isZero();
+        assertThat(Attach.refusal("bob", "bob", true)).isZero();
+        assertThat(Attach.refusal("bob", "bob", false)).isEqualTo(Main.EXIT_NOT_ATTACHABLE);
+        assertThat(Attach.refusal(null, "bob", true)).isZero();
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() {
+        assertThat(cmwq("monitor").exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(cmwq("monitor", "notapid").exitCode()).isEqualTo(Main.EXIT_USAGE);
+        Result r = cmwq("monitor", "1", "-i", "-1");
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(r.err()).contains("interval -1.0");
+        assertThat(cmwq("monitor", "1", "([").err()).contains("bad regular expression '(['");
+        assertThat(cmwq("dump").exitCode()).isEqualTo(Main.EXIT_USAGE);
+    }
+}
