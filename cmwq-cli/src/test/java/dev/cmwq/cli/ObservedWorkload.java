@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The JVM that {@link ObserveCommandsTest} watches: a known set of queues that have run known
  * numbers of items, and one ordered queue held busy (1 in flight, 3 inactive). Prints READY, then
- * waits for a line (or the end) on standard input, releases the held queue and exits.
+ * waits for a line (or the end) on standard input, releases the held queue and exits. With the
+ * argument {@code live} it keeps obs_percpu and obs_unbound busy until then (items that sleep and
+ * items that compute), for the examples in docs/observability.md.
  */
 public final class ObservedWorkload {
     /** Items run on each queue, as the test expects to see them. */
@@ -47,6 +49,36 @@ public final class ObservedWorkload {
     static final class Tick implements Runnable {
         @Override
         public void run() {}
+    }
+
+    /** Every 10 ms: 20 short items, 2 that sleep 2 ms (unannounced), one that computes 15 ms. */
+    private static void live(Workqueue percpu, Workqueue unbound) {
+        Runnable nap = () -> sleep(2);
+        Runnable compute = () -> {
+            long end = System.nanoTime() + 15_000_000;
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+        };
+        for (int round = 0; ; round++) {
+            for (int i = 0; i < 20; i++) {
+                percpu.queue(new Work(new Tick()));
+            }
+            percpu.queue(new Work(nap));
+            unbound.queue(new Work(nap));
+            if (round % 10 == 0) {
+                percpu.queue(new Work(compute));
+            }
+            sleep(10);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -84,6 +116,11 @@ public final class ObservedWorkload {
         blocker.started.await();
         for (int i = 0; i < STUCK_INACTIVE; i++) {
             stuck.queue(new Work(new Tick()));
+        }
+        if (args.length > 0 && args[0].equals("live")) {
+            Thread t = new Thread(() -> live(percpu, unbound), "obs-live");
+            t.setDaemon(true);
+            t.start();
         }
         System.out.println("READY");
         System.out.flush();
