@@ -7,9 +7,12 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
@@ -26,10 +29,12 @@ final class Sysfs {
      * Implementation overview
      *
      * The platform MBean server costs a few hundred milliseconds to start, so nothing here starts it
-     * on a caller's hot path: a pool registers from its first worker thread before that worker
-     * takes the pool lock (Worker.run), and the system queues wait in PENDING until something else
-     * has started the server. SYSFS queues and registerManagement() register at once, in the
-     * caller: they asked for it.
+     * on a caller's or a worker's path: a pool's first worker (Worker.run, before it takes the pool
+     * lock) puts the pool on PENDING_POOLS and, if the server is not up yet, starts the one-shot
+     * thread cmwq-jmx, which starts it and registers what waits; the system queues wait in PENDING
+     * until the server is up. Once it is, a registration costs a fraction of a millisecond and is
+     * done by the thread that asks. SYSFS queues and registerManagement() register at once, in the
+     * caller, starting the server if need be: they asked for it.
      *
      * Every registration and unregistration runs under the class lock, outside every pool lock;
      * the beans' getters take pool locks and never this one, so JMX and the engine cannot
@@ -43,7 +48,9 @@ final class Sysfs {
     private static final Set<WorkerPool> POOLS = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
     private static final List<Workqueue> PENDING = new ArrayList<>(); // class lock
-    private static MBeanServer server; // class lock: null until the first registration
+    private static final Queue<WorkerPool> PENDING_POOLS = new ConcurrentLinkedQueue<>();
+    private static volatile MBeanServer server; // V, written under the class lock: null until started
+    private static final AtomicBoolean REGISTRAR_STARTED = new AtomicBoolean(); // cmwq-jmx, started once
 
     private Sysfs() {}
 
@@ -104,21 +111,52 @@ final class Sysfs {
         return QUEUES.get(wq);
     }
 
-    /** Called by every normal worker as it starts: registers its pool the first time. */
+    /**
+     * Called by every normal worker as it starts: registers its pool the first time, at once if the
+     * server is up, else through cmwq-jmx. Never waits for the server to start.
+     */
     static void poolStarted(WorkerPool pool) {
-        if (!POOLS.contains(pool)) {
-            registerPool(pool);
+        if (POOLS.contains(pool) || !POOLS.add(pool)) {
+            return;
+        }
+        PENDING_POOLS.add(pool); // before the check: the registrar drains after it publishes server
+        if (server != null) {
+            registerPendingPools();
+        } else {
+            startRegistrar();
         }
     }
 
-    private static synchronized void registerPool(WorkerPool pool) {
-        if (!POOLS.add(pool)) {
+    /** Starts cmwq-jmx once; takes no lock, so a worker never waits for the server's start. */
+    private static void startRegistrar() {
+        if (REGISTRAR_STARTED.compareAndSet(false, true)) {
+            Thread t = new Thread(null, Sysfs::startServer, "cmwq-jmx", 0, false);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private static void startServer() {
+        try {
+            synchronized (Sysfs.class) {
+                server();
+            }
+        } catch (JMException | RuntimeException e) {
+            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot start JMX for cmwq", e);
+        }
+        registerPendingPools();
+    }
+
+    private static synchronized void registerPendingPools() {
+        if (server == null) {
             return;
         }
-        try {
-            server().registerMBean(new PoolBean(pool), poolName(pool.id));
-        } catch (JMException | RuntimeException e) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot register " + pool + " for JMX", e);
+        for (WorkerPool pool; (pool = PENDING_POOLS.poll()) != null; ) {
+            try {
+                server.registerMBean(new PoolBean(pool), poolName(pool.id));
+            } catch (JMException | RuntimeException e) {
+                Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot register " + pool + " for JMX", e);
+            }
         }
     }
 
@@ -130,11 +168,14 @@ final class Sysfs {
         }
     }
 
-    /** The platform server, started on first use with the root bean and the pending queues. */
+    /**
+     * The platform server, started on first use with the root bean and the pending queues (the
+     * pending pools follow in registerPendingPools). Called under the class lock.
+     */
     private static MBeanServer server() throws JMException {
-        assert Thread.holdsLock(Sysfs.class);
-        if (server == null) {
-            MBeanServer s = ManagementFactory.getPlatformMBeanServer();
+        MBeanServer s = server;
+        if (s == null) {
+            s = ManagementFactory.getPlatformMBeanServer();
             ObjectName root = new ObjectName(ROOT);
             if (!s.isRegistered(root)) {
                 s.registerMBean(new RootBean(), root);
@@ -143,8 +184,9 @@ final class Sysfs {
             List<Workqueue> pending = new ArrayList<>(PENDING);
             PENDING.clear();
             pending.forEach(Sysfs::registerQuietly);
+            registerPendingPools();
         }
-        return server;
+        return s;
     }
 
     // ---------------------------------------------------------------- names

@@ -195,6 +195,20 @@ class ObserveCommandsTest {
     }
 
     @Test
+    void theSystemQueuesOfAJvmWithoutSysfsQueuesAreRegisteredOnceItsPoolsHaveWorkers() throws Exception {
+        Process child = startJvm(SystemQueueWorkload.class);
+        try {
+            Result r = cmwq("monitor", Long.toString(child.pid()), "--once", "--json", "^events$");
+
+            assertThat(r.exitCode()).as("err: %s", r.err()).isZero();
+            assertThat(r.out().strip().split("\\R")).hasSize(2)
+                    .anySatisfy(l -> assertThat(l).contains("\"started\": " + SystemQueueWorkload.ITEMS + ","));
+        } finally {
+            stop(child);
+        }
+    }
+
+    @Test
     void aPidWithNoProcessIsExitCode3() {
         long pid = ProcessHandle.current().pid();
         for (long candidate = 4_194_000; candidate < 4_194_304; candidate++) {
