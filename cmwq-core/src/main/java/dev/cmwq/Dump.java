@@ -45,7 +45,9 @@ final class Dump {
             }
         }
         for (WorkerPool pool : WorkerPool.all()) {
-            pool(b, pool);
+            if (pool != null) { // null: a retired unbound pool
+                pool(b, pool);
+            }
         }
         return b.toString();
     }

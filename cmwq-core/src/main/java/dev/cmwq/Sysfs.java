@@ -136,6 +136,20 @@ final class Sysfs {
         }
     }
 
+    /** A retired unbound pool leaves JMX (and this class's sets, which would keep it alive). */
+    static synchronized void poolRetired(WorkerPool pool) {
+        PENDING_POOLS.remove(pool);
+        if (POOLS.remove(pool) && server != null) {
+            try {
+                server.unregisterMBean(poolName(pool.id));
+            } catch (InstanceNotFoundException e) {
+                // never registered (the server was not up yet), or unregistered through JMX
+            } catch (JMException e) {
+                Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot unregister " + pool + " from JMX", e);
+            }
+        }
+    }
+
     private static void startServer() {
         try {
             synchronized (Sysfs.class) {
@@ -152,6 +166,10 @@ final class Sysfs {
             return;
         }
         for (WorkerPool pool; (pool = PENDING_POOLS.poll()) != null; ) {
+            if (WorkerPool.byId(pool.id) != pool) {
+                POOLS.remove(pool); // retired before its registration: poolRetired found nothing to do
+                continue;
+            }
             try {
                 server.registerMBean(new PoolBean(pool), poolName(pool.id));
             } catch (JMException | RuntimeException e) {

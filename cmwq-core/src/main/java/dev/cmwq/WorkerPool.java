@@ -179,6 +179,7 @@ final class WorkerPool {
         } finally {
             p.unlock();
         }
+        Sysfs.poolRetired(p);
     }
 
     /** Tells every idle worker to exit (a retired pool has no busy ones: its queues drained). */

@@ -187,6 +187,24 @@ class ManagementTest {
     }
 
     @Test
+    void aRetiredUnboundPoolLeavesJmx() throws Exception {
+        // Unbound high-priority pools serve no system queue: the last queue's destroy retires one.
+        Workqueue wq = Workqueue.builder("mx-retire").unbound().highPriority().build();
+        Work w = new Work(() -> {});
+        wq.queue(w);
+        w.flush();
+        WorkerPool pool = wq.pwqs()[0].pool;
+        ObjectName name = Sysfs.poolName(pool.id);
+        Probe.awaitTrue(() -> SERVER.isRegistered(name), name + " registered");
+
+        wq.destroy();
+
+        assertThat(WorkerPool.byId(pool.id)).as("retired").isNull();
+        assertThat(SERVER.isRegistered(name)).isFalse();
+        assertThat(Workqueues.dump()).doesNotContain("pool " + pool.id + ":");
+    }
+
+    @Test
     void theRootBeanDumpsAndCarriesTheEngineSettings() throws Exception {
         track(Workqueue.builder("mx-root").flags(WorkqueueFlag.SYSFS).build());
         ObjectName root = new ObjectName(Sysfs.ROOT);
