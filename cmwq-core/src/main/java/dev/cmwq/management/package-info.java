@@ -21,7 +21,8 @@
  * <p>Registration: the system workqueues and every queue built with
  * {@link dev.cmwq.WorkqueueFlag#SYSFS} are registered automatically (the kernel's WQ_SYSFS), any
  * other queue on demand with {@link dev.cmwq.Workqueues#registerManagement}; a queue is
- * unregistered when it is destroyed. A pool registers when it starts its first worker, through a
+ * unregistered when it is destroyed. Its MBean keeps a registered queue reachable: a queue that is
+ * dropped without destroy is collected only if it was never registered (or was unregistered). A pool registers when it starts its first worker, through a
  * short-lived daemon thread ({@code cmwq-jmx}) while the platform MBean server is not up, so no
  * worker waits for it to start. The system queues wait for the first registration of anything
  * else (a pool's first worker, a SYSFS queue), so that merely touching them does not start the
