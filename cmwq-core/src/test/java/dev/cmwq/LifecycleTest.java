@@ -29,52 +29,6 @@ class LifecycleTest {
         queues.forEach(Workqueue::destroy);
     }
 
-    private static final OutOfMemoryError NO_THREADS = new OutOfMemoryError("unable to create native thread: test");
-
-    /** Makes every worker creation fail, as the thread factory would when the OS refuses threads. */
-    private static void failThreadCreation() {
-        WorkerPool.starter = t -> {
-            throw NO_THREADS;
-        };
-    }
-
-    /**
-     * Starves {@code lane}'s pool of {@code wq}: worker creation fails, every worker of the pool is
-     * blocked (announced) in {@code gate}, and {@code waiting} more blockers wait on the worklist.
-     * Returns once that state is stable: nothing can make progress until the gate opens.
-     */
-    private static WorkerPool starve(Workqueue wq, int lane, Probe.Gate gate, int waiting) {
-        return starve(wq, lane, gate, waiting, LifecycleTest::failThreadCreation);
-    }
-
-    private static WorkerPool starve(Workqueue wq, int lane, Probe.Gate gate, int waiting, Runnable noMoreWorkers) {
-        Work warmUp = new Work(() -> {});
-        wq.queueOn(lane, warmUp);
-        warmUp.flush(); // the pool has workers now
-        WorkerPool pool = wq.pwqs()[lane].pool;
-        noMoreWorkers.run();
-        int workers;
-        pool.lock.lock();
-        try {
-            workers = pool.nrWorkers;
-        } finally {
-            pool.lock.unlock();
-        }
-        for (int i = 0; i < workers + waiting; i++) {
-            wq.queueOn(lane, new Work(gate::pass));
-        }
-        Probe.awaitTrue(() -> {
-            pool.lock.lock();
-            try {
-                return pool.nrIdle == 0 && pool.busyWorkers().size() == pool.nrWorkers
-                        && pool.worklist.size() == waiting && pool.failingSince != 0;
-            } finally {
-                pool.lock.unlock();
-            }
-        }, "every worker of the pool blocked, " + waiting + " blockers waiting, creation failing");
-        return pool;
-    }
-
     @Test
     void idleWorkersBeyondTheKernelsRatioAreCulledOldestFirstKeepingTwo() {
         Workqueue wq = track(Workqueue.builder("cull").build());
@@ -111,7 +65,7 @@ class LifecycleTest {
         Workqueue reclaim = track(Workqueue.builder("starved-reclaim").memReclaim().build());
         assertThat(reclaim.rescuer().getName()).isEqualTo("kworker/R-starved-reclaim");
         Probe.Gate gate = new Probe.Gate(1);
-        starve(plain, 6, gate, 2);
+        Starvation.starve(plain, 6, gate, 2);
         CountDownLatch plainRan = new CountDownLatch(1);
         plain.queueOn(6, new Work(plainRan::countDown));
         AtomicReference<String> rescuedBy = new AtomicReference<>();
@@ -141,7 +95,7 @@ class LifecycleTest {
         int saved = Workqueues.maxWorkers();
         Probe.Gate gate = new Probe.Gate(1);
         try {
-            starve(plain, 2, gate, 1, () -> Workqueues.setMaxWorkers(Workqueues.liveWorkers()));
+            Starvation.starve(plain, 2, gate, 1, () -> Workqueues.setMaxWorkers(Workqueues.liveWorkers()));
             CountDownLatch plainRan = new CountDownLatch(1);
             plain.queueOn(2, new Work(plainRan::countDown));
             CountDownLatch rescued = new CountDownLatch(1);
@@ -238,7 +192,7 @@ class LifecycleTest {
         Watchdog.thresholdNanos = 30_000_000_000L;
         Workqueue wq = track(Workqueue.builder("stall").build());
         Probe.Gate gate = new Probe.Gate(1);
-        WorkerPool pool = starve(wq, 4, gate, 3);
+        WorkerPool pool = Starvation.starve(wq, 4, gate, 3);
         try {
             Probe.awaitTrue(() -> {
                 pool.lock.lock();
@@ -257,7 +211,7 @@ class LifecycleTest {
             assertThat(reports).as("one report per stall").hasSize(1);
             String r = reports.get(0);
             assertThat(r).startsWith("BUG: workqueue lockup - pool ").contains("stuck for 31s!")
-                    .contains("Probe$Gate").contains("LifecycleTest").contains("pending:");
+                    .contains("Probe$Gate").contains("Starvation").contains("pending:");
         } finally {
             WorkerPool.starter = Thread::start;
             gate.open();

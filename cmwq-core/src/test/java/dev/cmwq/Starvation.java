@@ -12,30 +12,40 @@ final class Starvation {
      * and {@code waiting} more blockers wait on the worklist. Returns once that state is stable.
      */
     static WorkerPool starve(Workqueue wq, int lane, Probe.Gate gate, int waiting) {
+        return starve(wq, lane, gate, waiting, Starvation::failThreadCreation);
+    }
+
+    /** Makes every worker creation fail, as the thread factory would when the OS refuses threads. */
+    static void failThreadCreation() {
+        WorkerPool.starter = t -> {
+            throw NO_THREADS;
+        };
+    }
+
+    /** As {@link #starve(Workqueue, int, Probe.Gate, int)}, with {@code noMoreWorkers} stopping creation. */
+    static WorkerPool starve(Workqueue wq, int lane, Probe.Gate gate, int waiting, Runnable noMoreWorkers) {
         Work warmUp = new Work(() -> {});
         wq.queueOn(lane, warmUp);
         warmUp.flush(); // the pool has workers now
         WorkerPool pool = wq.pwqs()[lane].pool;
-        WorkerPool.starter = t -> {
-            throw NO_THREADS;
-        };
+        noMoreWorkers.run();
         int workers;
-        pool.lock.lock();
+        pool.lock();
         try {
             workers = pool.nrWorkers;
         } finally {
-            pool.lock.unlock();
+            pool.unlock();
         }
         for (int i = 0; i < workers + waiting; i++) {
             wq.queueOn(lane, new Work(gate::pass));
         }
         Probe.awaitTrue(() -> {
-            pool.lock.lock();
+            pool.lock();
             try {
                 return pool.nrIdle == 0 && pool.busyWorkers().size() == pool.nrWorkers
                         && pool.worklist.size() == waiting && pool.failingSince != 0;
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         }, "every worker of the pool blocked, " + waiting + " blockers waiting, creation failing");
         return pool;
