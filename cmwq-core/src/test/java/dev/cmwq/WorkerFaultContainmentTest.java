@@ -30,8 +30,19 @@ class WorkerFaultContainmentTest {
     private final List<Failure> failures = new CopyOnWriteArrayList<>();
     private Workqueue wq;
 
+    /**
+     * These tests check that the worker that ran a failing item goes on with the next one. The
+     * sampler would rightly let another worker start the next item beside a long-running one (a
+     * CPU hog such as the deep recursion, or a worker preempted mid-run): exact brackets only here.
+     */
+    @org.junit.jupiter.api.BeforeEach
+    void exactBracketsOnly() {
+        Sampler.detectBlocking = false;
+    }
+
     @AfterEach
     void tearDown() {
+        Sampler.detectBlocking = true;
         Workqueues.resetFailureHandler();
         if (wq != null) {
             wq.destroy();
