@@ -207,7 +207,7 @@ public class TimerProtocolLincheckTest {
     @Test
     public void armDisarmAndExpiryAreLinearizableUnderStress() {
         new LinChecker(TimerProtocolLincheckTest.class, new StressOptions()
-                .iterations(Integer.getInteger("cmwq.lincheck.iterations", 30))
+                .iterations(Integer.getInteger("cmwq.lincheck.iterations", 10))
                 .invocationsPerIteration(2000)
                 .threads(3)
                 .actorsPerThread(3)
