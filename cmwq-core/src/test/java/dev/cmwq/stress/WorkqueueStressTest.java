@@ -13,9 +13,8 @@ import org.junit.jupiter.api.Test;
  * <p>Properties: {@code -Dcmwq.stress.seed=N} replays a seed (printed on failure; each variant
  * derives its own from it), {@code -Dcmwq.stress.seconds=N} runs each variant N seconds (default
  * 4; a soak is a larger N, run in checked rounds of 5 seconds). The lanes are the JVM's
- * ({@code cmwq.cpus}, read once per JVM): cmwq-core's surefire configuration sets 8, and only a
- * user property on the Maven command line overrides that ({@code mvn ... -Dcmwq.cpus=2}; an
- * {@code -Dcmwq.test.argLine=-Dcmwq.cpus=N} is overridden by the configured value).
+ * ({@code cmwq.cpus}, read once per JVM): cmwq-core's surefire configuration sets it from the
+ * Maven property {@code cmwq.test.cpus} (default 8): {@code mvn ... -Dcmwq.test.cpus=2}.
  */
 class WorkqueueStressTest {
     private static final long SEED = Long.getLong("cmwq.stress.seed", System.nanoTime());
