@@ -28,9 +28,11 @@ public class DelayedWork extends Work {
      * will not happen; if the timer is firing right now, the item is in transit to its worklist and
      * the generic grab spins until it lands there.
      *
-     * Armed items are also linked on their queue's armed list (Workqueue.armedHead, under the
-     * queue's armLock): destroy() cancels them, so no timer outlives its queue (the kernel leaves a
-     * dangling one). Lane -1 means the arming thread's lane, recorded when the timer is armed.
+     * No timer outlives its queue (the kernel leaves a dangling one): destroy() sets the queue's
+     * destroying flag, then sweeps the timer wheel on the timer thread (TimerBase.sweep) and cancels
+     * the queue's armed items; an arming re-checks the flag after it armed, and cancels itself if
+     * the destroy began meanwhile (whichever disarm wins releases PENDING). So arming, re-arming
+     * and cancelling take no lock. Lane -1 means the arming thread's lane, recorded at arming.
      */
 
     /** The timer base of all delayed work: one thread, {@code cmwq-timer}, started on first use. */
@@ -40,9 +42,6 @@ public class DelayedWork extends Work {
     private final Expiry timer; // I
     Workqueue wq; // written by the PENDING owner before arming; read by the expiry
     int lane; // likewise
-    DelayedWork armedPrev; // Workqueue.armLock
-    DelayedWork armedNext; // Workqueue.armLock
-    boolean armedLinked; // Workqueue.armLock
 
     /**
      * Creates an idle, enabled delayed work item that runs {@code fn}.
@@ -61,7 +60,7 @@ public class DelayedWork extends Work {
     }
 
     /** The timer node: its expiry queues the item on the recorded queue and lane. */
-    private static final class Expiry extends Timer {
+    static final class Expiry extends Timer {
         private final DelayedWork work; // I
 
         Expiry(DelayedWork work, TimerBase base) {
@@ -121,19 +120,24 @@ public class DelayedWork extends Work {
     private void armOwned(Workqueue q, int onLane, long delayNanos) {
         wq = q;
         lane = onLane < 0 ? Lanes.current() : onLane;
-        long deadline = Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS));
-        q.armLinked(this, deadline);
+        q.usesTimers(timers);
+        timer.arm(Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS)));
+        if (q.isDestroying() && timer.disarm()) {
+            releasePending(); // the destroy's sweep may have run before this arming: undo it
+            throw q.refusal(this);
+        }
     }
 
-    /** Arms the timer node; called by the queue under its armLock. */
-    void armTimer(long deadline) {
-        timer.arm(deadline);
+    /** The destroy sweep, on the timer thread: cancels {@code t} if it is an item armed for {@code q}. */
+    static void cancelIfArmedFor(Workqueue q, Timer t, java.util.List<DelayedWork> cancelled) {
+        if (t instanceof Expiry e && e.work.wq == q && e.work.cancelArmedForDestroy()) {
+            cancelled.add(e.work);
+        }
     }
 
     /** The expiry, on the timer thread: the timer owned PENDING and hands it to the queue. */
     private void fire() {
         Workqueue q = wq;
-        q.unlinkArmed(this);
         try {
             q.enqueue(lane, this); // the timer thread is never a chained caller
         } catch (IllegalStateException rejected) {
@@ -145,7 +149,7 @@ public class DelayedWork extends Work {
     /** mod_delayed_work: steals PENDING wherever it is and re-arms or queues. */
     boolean modify(Workqueue q, int onLane, long delayNanos) {
         if (delayNanos != 0 && q == wq && timer.disarm()) {
-            reArm(q, onLane, delayNanos);
+            armOwned(q, onLane, delayNanos); // the common debounce: armed, re-armed
             return true;
         }
         boolean wasPending = grabPending();
@@ -161,26 +165,9 @@ public class DelayedWork extends Work {
         return wasPending;
     }
 
-    /**
-     * The common re-arm (debounce): armed, and re-armed on the same queue. The item stays on the
-     * queue's armed list, so no lock is taken: disarm (done by the caller), arm, then look at the
-     * queue once more. A destroy that began meanwhile may have swept past the item while it was
-     * disarmed; then whichever disarm wins releases PENDING, and the call is refused.
-     */
-    private void reArm(Workqueue q, int onLane, long delayNanos) {
-        lane = onLane < 0 ? Lanes.current() : onLane;
-        timer.arm(Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS)));
-        if (q.isDestroying() && timer.disarm()) {
-            q.unlinkArmed(this);
-            releasePending();
-            throw q.refusal(this);
-        }
-    }
-
     @Override
     int tryGrabPending() {
         if (timer.disarm()) {
-            wq.unlinkArmed(this);
             return GRAB_STOLEN;
         }
         return super.tryGrabPending();
@@ -200,9 +187,7 @@ public class DelayedWork extends Work {
         checkNotSelf("flush");
         boolean fired = timer.disarm();
         if (fired) {
-            Workqueue q = wq;
-            q.unlinkArmed(this);
-            q.enqueue(lane, this);
+            wq.enqueue(lane, this);
         }
         // The fired instance may finish before the barrier goes in; it was waited for all the same.
         return super.flush() | fired;

@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.cmwq.timer.TimerBase;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -68,8 +69,8 @@ public final class Workqueue implements AutoCloseable {
     private final AtomicInteger pwqsToFlush = new AtomicInteger(); // flushLock for set()
     private volatile Thread flusher; // flushLock for writes
     private final AtomicInteger drainers = new AtomicInteger();
-    private final ReentrantLock armLock = new ReentrantLock();
-    private DelayedWork armedHead; // armLock: delayed items whose timer is armed for this queue
+    /** The timer bases this queue's delayed items were armed on (usually just DelayedWork.TIMERS). */
+    private volatile TimerBase[] timerBases = new TimerBase[0]; // V: copy on write under this
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
     private boolean userFrozen; // W
@@ -322,69 +323,35 @@ public final class Workqueue implements AutoCloseable {
 
     // ---------------------------------------------------------------- armed delayed items
 
-    /**
-     * Links {@code work} on the armed list and arms its timer, atomically with respect to destroy():
-     * a destroying queue refuses new timers (the item is left not pending), so none outlives it.
-     */
-    void armLinked(DelayedWork work, long deadline) {
-        armLock.lock();
-        try {
-            if (destroying) {
-                rejectQueueing(work);
-            }
-            work.armedPrev = null;
-            work.armedNext = armedHead;
-            if (armedHead != null) {
-                armedHead.armedPrev = work;
-            }
-            armedHead = work;
-            work.armedLinked = true;
-            work.armTimer(deadline);
-        } finally {
-            armLock.unlock();
-        }
-    }
-
-    /** Takes {@code work} off the armed list, if it is on it. */
-    void unlinkArmed(DelayedWork work) {
-        armLock.lock();
-        try {
-            if (!work.armedLinked) {
+    /** Records that items of this queue arm timers on {@code base} (so that destroy sweeps it). */
+    void usesTimers(TimerBase base) {
+        TimerBase[] a = timerBases;
+        for (TimerBase b : a) {
+            if (b == base) {
                 return;
             }
-            if (work.armedPrev == null) {
-                armedHead = work.armedNext;
-            } else {
-                work.armedPrev.armedNext = work.armedNext;
+        }
+        synchronized (this) {
+            a = timerBases;
+            for (TimerBase b : a) {
+                if (b == base) {
+                    return;
+                }
             }
-            if (work.armedNext != null) {
-                work.armedNext.armedPrev = work.armedPrev;
-            }
-            work.armedPrev = null;
-            work.armedNext = null;
-            work.armedLinked = false;
-        } finally {
-            armLock.unlock();
+            TimerBase[] grown = java.util.Arrays.copyOf(a, a.length + 1);
+            grown[a.length] = base;
+            timerBases = grown;
         }
     }
 
     /**
-     * Cancels every delayed item still armed for this queue (destroy). Returns them, so that
-     * destroy can name them in its warning.
+     * Cancels every delayed item still armed for this queue (destroy), by a sweep of each timer
+     * base its items used, on that base's thread. Returns them, so that destroy can name them.
      */
     private java.util.List<DelayedWork> cancelArmed() {
-        java.util.List<DelayedWork> cancelled = new java.util.ArrayList<>();
-        armLock.lock();
-        try {
-            while (armedHead != null) {
-                DelayedWork w = armedHead;
-                unlinkArmed(w);
-                if (w.cancelArmedForDestroy()) {
-                    cancelled.add(w);
-                }
-            }
-        } finally {
-            armLock.unlock();
+        java.util.List<DelayedWork> cancelled = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (TimerBase base : timerBases) {
+            base.sweep(t -> DelayedWork.cancelIfArmedFor(this, t, cancelled));
         }
         return cancelled;
     }

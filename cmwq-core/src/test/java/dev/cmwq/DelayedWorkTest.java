@@ -311,4 +311,19 @@ class DelayedWorkTest {
             assertThat(w.isPending()).isFalse();
         }
     }
+
+    @Test
+    void destroySweepsTheRealTimerThreadsWheel() {
+        Workqueue q = Workqueue.builder("sweep-real").build();
+        Workqueue other = track(Workqueue.builder("sweep-other").build());
+        DelayedWork mine = new DelayedWork(() -> {});
+        DelayedWork theirs = new DelayedWork(() -> {});
+        q.queueDelayed(mine, Duration.ofHours(1));
+        other.queueDelayed(theirs, Duration.ofHours(1));
+        q.destroy();
+        assertThat(mine.isArmed()).isFalse();
+        assertThat(mine.isPending()).isFalse();
+        assertThat(theirs.isArmed()).as("another queue's item is left alone").isTrue();
+        assertThat(theirs.cancel()).isTrue();
+    }
 }

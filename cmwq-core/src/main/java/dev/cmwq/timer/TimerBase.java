@@ -84,6 +84,8 @@ public final class TimerBase {
     private final long maxSleepNanos;  // I
     private final TimerWheel wheel;    // T
     private Timer inbox;               // V
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks =
+            new java.util.concurrent.ConcurrentLinkedQueue<>(); // sweeps waiting for the thread
     private int threadState;           // V
     private long wakeAt;               // V
     private Thread thread;             // I: written once, before the thread starts
@@ -218,6 +220,50 @@ public final class TimerBase {
         }
     }
 
+    /**
+     * Calls {@code action} for every timer armed on this base, on the timer thread (inline on a
+     * manual base), after the inbox is drained, and waits for it: a rare sweep (a workqueue's
+     * destroy cancelling its armed items). The action runs no user code and must not arm or
+     * disarm through the wheel's own structures; {@link Timer#disarm()} is fine (lazy unlink).
+     * Timers armed after the sweep began may or may not be seen: the caller makes them refuse
+     * themselves (it sets its own flag first and the arming side re-checks it).
+     */
+    public void sweep(java.util.function.Consumer<Timer> action) {
+        if (threadStateVolatile() == MANUAL) {
+            drainInbox();
+            wheel.forEach(action);
+            return;
+        }
+        int state = threadStateVolatile();
+        if (state == NEW || state == STOPPED) {
+            return; // NEW: the thread starts on the first arming, so nothing was ever armed here
+        }
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        tasks.add(() -> {
+            try {
+                wheel.forEach(action);
+            } finally {
+                done.countDown();
+            }
+        });
+        int st = threadStateVolatile();
+        if (st == PARKED || st == PARKED_UNTIL) {
+            wake(st);
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Adds a timer whose QUEUED bit the caller has just set to the inbox. */
     void push(Timer timer) {
         Timer head;
@@ -295,7 +341,7 @@ public final class TimerBase {
         if (!casThreadState(RUNNING, parked)) {
             return;
         }
-        if (inboxVolatile() == null) {
+        if (inboxVolatile() == null && tasks.isEmpty()) {
             if (idle) {
                 LockSupport.park(this);
             } else {
@@ -308,6 +354,10 @@ public final class TimerBase {
 
     private int runOnce(long now) {
         drainInbox();
+        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
+            drainInbox();
+            task.run();
+        }
         return wheel.advance(now);
     }
 

@@ -310,6 +310,25 @@ final class TimerWheel {
     }
 
     /** The head of a bucket: a timer that is never armed, linked to itself when empty. */
+    /** Calls {@code action} for every timer in the wheel (armed, or disarmed and not yet unlinked). */
+    void forEach(java.util.function.Consumer<Timer> action) {
+        for (Sentinel[] level : buckets) {
+            for (Sentinel head : level) {
+                forEachIn(head, action);
+            }
+        }
+        forEachIn(overflow, action);
+    }
+
+    private static void forEachIn(Sentinel head, java.util.function.Consumer<Timer> action) {
+        Timer t = head.next;
+        while (t != head) {
+            Timer next = t.next; // the action must not unlink; read ahead anyway
+            action.accept(t);
+            t = next;
+        }
+    }
+
     private static final class Sentinel extends Timer {
         final int level;   // I: LEVELS for the overflow list
         final int slot;    // I
