@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -56,29 +54,25 @@ class BadInputTest {
             sb.append(w.functionName()).append(" busy=").append(w.busy()).append(" disabled=")
                     .append(w.disableCount()).append('\n');
         }
-        for (Workqueue wq : List.of(live, percpu, ordered, dead)) {
-            sb.append(wq.name()).append(" max=").append(wq.maxActive()).append(" min=").append(wq.minActive())
-                    .append(" destroyed=").append(wq.isDestroyed()).append('\n');
-        }
-        return sb.toString();
+        return sb.append(BadInputCases.describe(List.of(live, percpu, ordered, dead))).toString();
     }
 
-    private static final List<Arguments> CASES = new ArrayList<>();
+    private static BadInputCases table = new BadInputCases();
 
     private static void npe(String call, String param, ThrowingCallable c) {
-        CASES.add(Arguments.of(Named.of(call, c), NullPointerException.class, param));
+        table.npe(call, param, c);
     }
 
     private static void iae(String call, String value, ThrowingCallable c) {
-        CASES.add(Arguments.of(Named.of(call, c), IllegalArgumentException.class, value));
+        table.iae(call, value, c);
     }
 
     private static void ise(String call, String mention, ThrowingCallable c) {
-        CASES.add(Arguments.of(Named.of(call, c), IllegalStateException.class, mention));
+        table.ise(call, mention, c);
     }
 
     static Stream<Arguments> cases() {
-        CASES.clear();
+        table = new BadInputCases();
         Duration negative = Duration.ofMillis(-1);
         npe("Workqueue.builder(null)", "name", () -> Workqueue.builder(null));
         iae("Workqueue.builder(\"\")", "\"\"", () -> Workqueue.builder(""));
@@ -131,7 +125,7 @@ class BadInputTest {
         ise("Work.cancelSync() past 65535", "65535", SATURATED::cancelSync);
         npe("Workqueues.setFailureHandler(null)", "handler", () -> Workqueues.setFailureHandler(null));
         npe("Workqueues.managedBlock(null)", "blocker", () -> Workqueues.managedBlock(null));
-        return CASES.stream();
+        return table.stream();
     }
 
     @ParameterizedTest(name = "{0} throws {1}")

@@ -4,16 +4,15 @@ import static dev.cmwq.linux.LinuxWorkqueue.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.cmwq.BadInputCases;
 import dev.cmwq.DelayedWork;
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -85,29 +84,25 @@ class LinuxWorkqueueBadInputTest {
             sb.append(w.function()).append(" busy=").append(work_busy(w))
                     .append(" disabled=").append(w.disableCount()).append('\n');
         }
-        for (Workqueue wq : List.of(live, percpu, ordered, dead, draining, parking)) {
-            sb.append(wq.name()).append(" max=").append(wq.maxActive()).append(" min=").append(wq.minActive())
-                    .append(" destroyed=").append(wq.isDestroyed()).append('\n');
-        }
-        return sb.toString();
+        return sb.append(BadInputCases.describe(List.of(live, percpu, ordered, dead, draining, parking))).toString();
     }
 
-    private static final List<Arguments> CASES = new ArrayList<>();
+    private static BadInputCases table = new BadInputCases();
 
     private static void npe(String call, String param, ThrowingCallable c) {
-        CASES.add(Arguments.of(Named.of(call, c), NullPointerException.class, param));
+        table.npe(call, param, c);
     }
 
     private static void iae(String call, String value, ThrowingCallable c) {
-        CASES.add(Arguments.of(Named.of(call, c), IllegalArgumentException.class, value));
+        table.iae(call, value, c);
     }
 
     private static void ise(String call, String mention, ThrowingCallable c) {
-        CASES.add(Arguments.of(Named.of(call, c), IllegalStateException.class, mention));
+        table.ise(call, mention, c);
     }
 
     static Stream<Arguments> cases() {
-        CASES.clear();
+        table = new BadInputCases();
         // lifetime and configuration
         npe("alloc_workqueue(null, 0, 0)", "name", () -> alloc_workqueue(null, 0, 0));
         iae("alloc_workqueue(\"\", 0, 0)", "\"\"", () -> alloc_workqueue("", 0, 0));
@@ -239,7 +234,7 @@ class LinuxWorkqueueBadInputTest {
         iae("workqueue_congested(-1, wq)", "-1", () -> workqueue_congested(-1, live));
         iae("workqueue_congested(num_possible_cpus(), wq)", "cpu " + BAD_CPU, () -> workqueue_congested(BAD_CPU, live));
         npe("workqueue_congested(0, null)", "wq", () -> workqueue_congested(0, null));
-        return CASES.stream();
+        return table.stream();
     }
 
     @ParameterizedTest(name = "{0} throws {1}")
