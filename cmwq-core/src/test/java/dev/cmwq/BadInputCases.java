@@ -33,6 +33,24 @@ public final class BadInputCases {
         return cases.stream();
     }
 
+    /**
+     * Runs {@code call} and checks it threw {@code type} with a message naming {@code mentions}
+     * (exactly, for a NullPointerException's parameter name), and that {@code snapshot} reads the
+     * same before and after: a refused call changes nothing.
+     */
+    public static void assertRejected(ThrowingCallable call, Class<? extends Throwable> type, String mentions,
+            java.util.function.Supplier<String> snapshot) {
+        String before = snapshot.get();
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(call);
+        org.assertj.core.api.Assertions.assertThat(thrown).isInstanceOf(type);
+        if (type == NullPointerException.class) {
+            org.assertj.core.api.Assertions.assertThat(thrown).hasMessage(mentions);
+        } else {
+            org.assertj.core.api.Assertions.assertThat(thrown).hasMessageContaining(mentions);
+        }
+        org.assertj.core.api.Assertions.assertThat(snapshot.get()).as("state after the call").isEqualTo(before);
+    }
+
     /** A snapshot of the queues' limits and lifetime, to check that a refused call changed nothing. */
     public static String describe(List<Workqueue> queues) {
         StringBuilder sb = new StringBuilder();

@@ -22,10 +22,7 @@ class LifecycleTest {
 
     @AfterEach
     void tearDown() {
-        WorkerPool.starter = Thread::start;
-        Sampler.clock = System::nanoTime;
-        Watchdog.sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
-        Watchdog.thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
+        Starvation.restoreEngineSeams();
         queues.forEach(Workqueue::destroy);
     }
 

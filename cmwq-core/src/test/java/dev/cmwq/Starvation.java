@@ -15,6 +15,14 @@ final class Starvation {
         return starve(wq, lane, gate, waiting, Starvation::failThreadCreation);
     }
 
+    /** Puts back every engine test seam the starvation, watchdog and trace tests change. */
+    static void restoreEngineSeams() {
+        WorkerPool.starter = Thread::start;
+        Sampler.clock = System::nanoTime;
+        Watchdog.sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
+        Watchdog.thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
+    }
+
     /** Makes every worker creation fail, as the thread factory would when the OS refuses threads. */
     static void failThreadCreation() {
         WorkerPool.starter = t -> {

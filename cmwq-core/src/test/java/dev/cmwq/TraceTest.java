@@ -38,10 +38,7 @@ class TraceTest {
 
     @AfterEach
     void tearDown() {
-        WorkerPool.starter = Thread::start;
-        Sampler.clock = System::nanoTime;
-        Watchdog.sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
-        Watchdog.thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
+        Starvation.restoreEngineSeams();
         Workqueues.resetFailureHandler();
         queues.forEach(Workqueue::destroy);
     }
