@@ -291,9 +291,6 @@ public final class Workqueue implements AutoCloseable {
 
     /** __queue_work: the caller owns PENDING. */
     void enqueue(int lane, Work work) {
-        if ((destroying || drainers.get() > 0) && !isChainedCaller()) {
-            rejectQueueing(work);
-        }
         PoolWorkqueue pwq = pwqs[unbound ? 0 : (lane < 0 ? Lanes.current() : lane)];
         WorkerPool pool = pwq.pool;
         WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
@@ -311,7 +308,11 @@ public final class Workqueue implements AutoCloseable {
             pool.lock();
         }
         try {
-            if (pwq.dead) {
+            // Checked under the pool lock, not before it: drain's emptiness check takes the same
+            // lock after setting the flag, so an item either lands before that check (and is
+            // drained) or sees the flag here (and is refused). Checked earlier, an item could
+            // slip in between drain's last check and destroy's end and never run.
+            if (pwq.dead || ((destroying || drainers.get() > 0) && !isChainedCaller())) {
                 rejectQueueing(work);
             }
             pool.insert(pwq, work);
