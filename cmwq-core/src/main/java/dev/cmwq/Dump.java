@@ -72,13 +72,13 @@ final class Dump {
     private static String busyPwqs(Workqueue wq) {
         StringBuilder b = new StringBuilder();
         for (PoolWorkqueue pwq : wq.pwqs()) {
-            pwq.pool.lock.lock();
+            pwq.pool.lock(); // not the bare lock: items in the pool's intake are spliced first
             try {
                 if (pwq.nrActive > 0 || !pwq.inactive.isEmpty()) {
                     pwq(b, pwq);
                 }
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlock();
             }
         }
         return b.toString();

@@ -32,10 +32,34 @@ final class PoolWorkqueue {
     boolean frozen; // L: no item is activated while set (freezing: the kernel sets max_active to 0)
     boolean maydayListed; // L: on the rescuer's mayday list
 
+    private static final java.lang.invoke.VarHandle NR_ACTIVE;
+    private static final java.lang.invoke.VarHandle MAX_ACTIVE;
+    private static final java.lang.invoke.VarHandle FROZEN;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            NR_ACTIVE = l.findVarHandle(PoolWorkqueue.class, "nrActive", int.class);
+            MAX_ACTIVE = l.findVarHandle(PoolWorkqueue.class, "maxActive", int.class);
+            FROZEN = l.findVarHandle(PoolWorkqueue.class, "frozen", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     PoolWorkqueue(Workqueue wq, WorkerPool pool, int maxActive) {
         this.wq = wq;
         this.pool = pool;
         this.maxActive = maxActive;
+    }
+
+    /**
+     * Read without the lock (the intake's handshake, WorkerPool.intakeWillBeSeen): an item queued
+     * now would only join the inactive list, and whoever frees a slot holds the lock.
+     */
+    boolean atLimit() {
+        return (boolean) FROZEN.getVolatile(this)
+                || (int) NR_ACTIVE.getVolatile(this) >= (int) MAX_ACTIVE.getVolatile(this);
     }
 
     boolean tryIncActive() {

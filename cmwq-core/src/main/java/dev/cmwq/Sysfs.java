@@ -236,12 +236,12 @@ final class Sysfs {
             int active = 0;
             int inactive = 0;
             for (PoolWorkqueue pwq : wq.pwqs()) {
-                pwq.pool.lock.lock();
+                pwq.pool.lock(); // not the bare lock: items in the pool's intake are spliced first
                 try {
                     active += pwq.nrActive;
                     inactive += pwq.inactive.size();
                 } finally {
-                    pwq.pool.lock.unlock();
+                    pwq.pool.unlock();
                 }
             }
             return new QueueState(active, inactive);

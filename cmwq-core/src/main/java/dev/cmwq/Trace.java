@@ -64,15 +64,26 @@ final class Trace {
     /** workqueue_queue_work: {@code work} was put on {@code pwq}; called under its pool's lock. */
     static void queued(PoolWorkqueue pwq, Work work, int requestedLane) {
         if (QUEUED.isEnabled()) {
-            WorkQueued e = new WorkQueued();
-            e.queue = pwq.wq.name();
-            e.lane = pwq.pool.lane;
-            e.requestedLane = requestedLane;
-            e.function = function(work);
-            e.work = id(work);
-            e.inactive = (work.stateVolatile() & Work.INACTIVE) != 0;
-            e.commit();
+            queued(pwq, work, requestedLane, (work.stateVolatile() & Work.INACTIVE) != 0);
         }
+    }
+
+    /** The same, for an item going through the lock-free intake: inactive if its pwq is at its limit. */
+    static void queuedLockFree(PoolWorkqueue pwq, Work work, int requestedLane) {
+        if (QUEUED.isEnabled()) {
+            queued(pwq, work, requestedLane, pwq.atLimit());
+        }
+    }
+
+    private static void queued(PoolWorkqueue pwq, Work work, int requestedLane, boolean inactive) {
+        WorkQueued e = new WorkQueued();
+        e.queue = pwq.wq.name();
+        e.lane = pwq.pool.lane;
+        e.requestedLane = requestedLane;
+        e.function = function(work);
+        e.work = id(work);
+        e.inactive = inactive;
+        e.commit();
     }
 
     /** workqueue_activate_work: {@code work} moved from the inactive list to the worklist (L). */

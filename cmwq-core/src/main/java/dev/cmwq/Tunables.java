@@ -19,6 +19,8 @@ final class Tunables {
             TimeUnit.MILLISECONDS.toNanos(longProperty("cmwq.watchdogThresholdMs", 30_000, 0, 86_400_000));
     /** {@code cmwq.sampler} (default true): detect blocking nobody announced. */
     static final boolean SAMPLER = booleanProperty("cmwq.sampler", true);
+    /** Whether queueing may use the pools' lock-free intake (WorkerPool); off only to compare. */
+    static final boolean INTAKE = booleanProperty("cmwq.intake", true);
     /** The default of {@code cmwq.maxWorkers}: generous, far above what concurrency management needs. */
     static final int DEFAULT_MAX_WORKERS = Math.max(1024, 128 * Lanes.count());
     /** MAYDAY_INITIAL_TIMEOUT: how long a pool fails to create a worker before it calls rescuers. */

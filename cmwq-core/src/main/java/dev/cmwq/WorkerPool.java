@@ -1,5 +1,7 @@
 package dev.cmwq;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -50,10 +52,50 @@ final class WorkerPool {
      * worker that failed goes on running items itself. Idle workers beyond the kernel's ratio
      * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs, oldest first.
      *
+     * Lock-free intake. Producer and worker used to meet on the lock once per item each, so that
+     * nearly every acquisition found it held (bench/findings.md, finding 4). Now a queue that cannot
+     * change what the pool does next pushes the item onto the intake, a Treiber stack threaded
+     * through Work.next, and takes no lock; the next holder of the lock moves the intake onto the
+     * lists in queueing order (splice, at every lock() and unlock()), applying insert() to each item
+     * exactly as a locked queue would have. Whether a queue may skip the lock is decided by
+     * intakeWillBeSeen(): some thread is certain to take the lock again and act as insert() would
+     * (a counted running worker of a watched pool, a woken idle worker, a pwq at max_active). That
+     * is a Dekker handshake: the producer pushes (a volatile CAS) and then reads the pool's state
+     * with volatile reads; every change of that state happens under the lock, and unlock() issues a
+     * full fence before it looks at the intake. Either the producer sees the change and takes the
+     * lock itself, or the unlocker sees the item and splices it. Items for a dead pwq (destroyed
+     * while they were in the intake) are parked on the refused list for their producer, who is
+     * certain to see the queue's destroying flag and comes to take them back (Workqueue.enqueue).
+     *
      * Memory order. Every list, counter and worker field is guarded by the lock; the work state
-     * word is an atomic with its own rules (Work). Pools are published in an immutable array with a
-     * volatile write (no RCU): byId() reads it without locks.
+     * word is an atomic with its own rules (Work). The intake is the only other way in. Fields that
+     * intakeWillBeSeen() reads without the lock are written under it and read through their
+     * VarHandles. Pools are published in an immutable array with a volatile write (no RCU): byId()
+     * reads it without locks.
      */
+
+    /** Whether queues may use the lock-free intake ({@code -Dcmwq.intake=false} turns it off, to compare). */
+    static final boolean INTAKE_ENABLED = Tunables.INTAKE;
+    private static final VarHandle INTAKE;
+    private static final VarHandle NR_RUNNING;
+    private static final VarHandle NR_IDLE;
+    private static final VarHandle NR_WORKERS;
+    private static final VarHandle WATCHED;
+    private static final VarHandle IDLE_TOP;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            INTAKE = l.findVarHandle(WorkerPool.class, "intake", Work.class);
+            NR_RUNNING = l.findVarHandle(WorkerPool.class, "nrRunning", int.class);
+            NR_IDLE = l.findVarHandle(WorkerPool.class, "nrIdle", int.class);
+            NR_WORKERS = l.findVarHandle(WorkerPool.class, "nrWorkers", int.class);
+            WATCHED = l.findVarHandle(WorkerPool.class, "watched", boolean.class);
+            IDLE_TOP = l.findVarHandle(WorkerPool.class, "idleTop", Worker.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private static final Object REGISTRY = new Object();
     private static volatile WorkerPool[] pools = new WorkerPool[0]; // V: copy on write under REGISTRY
@@ -68,6 +110,8 @@ final class WorkerPool {
     static final AtomicInteger LIVE_WORKERS = new AtomicInteger();
     /** Runs after each work function, outside the lock; a test seam for a worker dying there. */
     static volatile Runnable afterItem;
+    /** Runs before a lock-free queue pushes its item; a test seam for races with destroy. */
+    static volatile Runnable beforePush;
     /** Starts a new worker thread; a test seam for thread-creation failures. */
     static volatile Consumer<Thread> starter = Thread::start;
 
@@ -77,10 +121,14 @@ final class WorkerPool {
     final boolean unbound; // I
     final ReentrantLock lock = new ReentrantLock();
     final WorkList worklist = new WorkList(); // L
-    int nrRunning; // L
-    int nrWorkers; // L
-    int nrIdle; // L
-    private Worker idleTop; // L: LIFO idle list, newest first
+    /** Items queued without the lock, newest first, linked through Work.next (see splice()). */
+    private volatile Work intake; // V
+    /** Items the intake brought to a dead pwq, held for their producers to take back. */
+    private final WorkList refused = new WorkList(); // L
+    int nrRunning; // L (read by intakeWillBeSeen through NR_RUNNING)
+    int nrWorkers; // L (ditto)
+    int nrIdle; // L (ditto)
+    private Worker idleTop; // L: LIFO idle list, newest first (read by intakeWillBeSeen)
     private Worker wakeup; // L: a worker to unpark once the lock is released
     boolean managerActive; // L
     private int nextWorkerId; // L
@@ -88,7 +136,7 @@ final class WorkerPool {
     /** Items taken off the worklist so far: progress for the sampler and the watchdog. */
     long progress; // L
     /** On the sampler's watch list. */
-    boolean watched; // L
+    boolean watched; // L (read by intakeWillBeSeen through WATCHED)
     /** Link in the sampler's inbox. */
     WorkerPool nextWatched; // V (published by the inbox's atomic swap)
     /** Start of the current worker-creation failure streak (nanoTime), or 0. */
@@ -247,6 +295,13 @@ final class WorkerPool {
      * would take far longer than the wait.
      */
     void lock() {
+        acquire();
+        if (intake != null) {
+            splice();
+        }
+    }
+
+    private void acquire() {
         if (lock.tryLock()) {
             return;
         }
@@ -261,9 +316,16 @@ final class WorkerPool {
 
     /**
      * Releases the lock, then unparks the worker a kick chose while it was held: a worker woken
-     * under the lock would only block on it again (two context switches instead of one).
+     * under the lock would only block on it again (two context switches instead of one). First
+     * the unlocker's half of the intake handshake: a full fence, then a look at the intake, so that
+     * an item pushed by a producer that read the pool's state from before this critical section is
+     * spliced here.
      */
     void unlock() {
+        VarHandle.fullFence();
+        if (intake != null) {
+            splice();
+        }
         Worker w = wakeup;
         wakeup = null;
         lock.unlock();
@@ -574,6 +636,96 @@ final class WorkerPool {
         w.lastCpuRead = now;
         w.shortWallSinceRead = 0;
         return now < 0 ? wall : Math.max(0, Math.min(wall, delta));
+    }
+
+    // ---------------------------------------------------------------- lock-free intake
+
+    /**
+     * Queues {@code work} on {@code pwq} (of this pool) without the lock; the caller owns PENDING.
+     * Returns whether the caller must take the lock itself because nobody else is sure to (the
+     * lock's splice then inserts it, waking a worker as insert() does).
+     */
+    boolean push(PoolWorkqueue pwq, Work work) {
+        work.pwq = pwq;
+        // The pool id goes in first, so that a cancel or flush finds this pool (and splices it).
+        work.setQueuedOwned(Work.POOL_MASK, Work.poolBits(id));
+        Work h;
+        do {
+            h = intake;
+            work.next = h;
+        } while (!INTAKE.compareAndSet(this, h, work));
+        return !intakeWillBeSeen(pwq);
+    }
+
+    /**
+     * The producer's half of the handshake, read after its push: true if some thread is certain to
+     * take the lock after the push and then act on the item as insert() would have:
+     * <ul>
+     *   <li>the pwq is frozen or at max_active: the item will only join the inactive list, and the
+     *       thread that frees a slot (a finishing worker, a cancel, a thaw) holds the lock;
+     *   <li>a worker counts as running and the sampler watches the pool: the worker relocks after
+     *       its item (or announces a block, under the lock), and if it blocks unannounced the
+     *       sampler's look takes the lock; insert() would not have woken anyone either;
+     *   <li>no worker is idle (and there is one) and the pool is watched: all are busy and each
+     *       takes the lock before it goes idle; insert() could not have woken one;
+     *   <li>the newest idle worker is already woken: it takes the lock on its way out of idle.
+     * </ul>
+     */
+    boolean intakeWillBeSeen(PoolWorkqueue pwq) {
+        if (pwq.atLimit()) {
+            return true;
+        }
+        if ((boolean) WATCHED.getVolatile(this)) {
+            if ((int) NR_RUNNING.getVolatile(this) > 0) {
+                return true;
+            }
+            if ((int) NR_IDLE.getVolatile(this) == 0 && (int) NR_WORKERS.getVolatile(this) > 0) {
+                return true;
+            }
+        }
+        Worker top = (Worker) IDLE_TOP.getVolatile(this);
+        return top != null && top.woken;
+    }
+
+    /** Whether nothing waits in the intake (for tests). */
+    boolean intakeIsEmpty() {
+        return intake == null;
+    }
+
+    /** Moves the intake onto the lists, oldest first, as insert() would have; under the lock. */
+    private void splice() {
+        Work h = (Work) INTAKE.getAndSet(this, null);
+        Work oldest = null;
+        while (h != null) {
+            Work n = h.next;
+            h.next = oldest;
+            oldest = h;
+            h = n;
+        }
+        while (oldest != null) {
+            Work n = oldest.next;
+            oldest.next = null;
+            PoolWorkqueue pwq = oldest.pwq;
+            if (pwq.dead) {
+                refused.addLast(oldest); // its producer saw the queue being destroyed and comes for it
+            } else {
+                insert(pwq, oldest);
+            }
+            oldest = n;
+        }
+    }
+
+    /**
+     * Under the lock, for a producer that pushed {@code work} and then saw its queue draining or
+     * being destroyed: whether the intake brought it to a dead pwq, in which case it is taken back
+     * (still pending, owned by the caller) and must be refused. Otherwise it was accepted.
+     */
+    boolean takeBackRefused(Work work) {
+        if (work.list != refused) {
+            return false;
+        }
+        refused.remove(work);
+        return true;
     }
 
     // ---------------------------------------------------------------- queueing (L)

@@ -289,7 +289,13 @@ public final class Workqueue implements AutoCloseable {
         return true;
     }
 
-    /** __queue_work: the caller owns PENDING. */
+    /**
+     * __queue_work: the caller owns PENDING. An item still running on another pool of this queue
+     * is queued behind itself there, under that pool's lock (non-reentrancy). Otherwise it goes
+     * through the pool's lock-free intake (WorkerPool.push), unless the queue is draining or
+     * being destroyed, or the caller is one of the queue's own items: those take the locked path,
+     * which decides refusals under the pool lock.
+     */
     void enqueue(int lane, Work work) {
         PoolWorkqueue pwq = pwqs[unbound ? 0 : (lane < 0 ? Lanes.current() : lane)];
         WorkerPool pool = pwq.pool;
@@ -298,15 +304,21 @@ public final class Workqueue implements AutoCloseable {
             last.lock();
             Worker runner = work.runner;
             if (runner != null && runner.currentPwq != null && runner.currentPwq.wq == this) {
-                pwq = runner.currentPwq; // still running there: queue behind it (non-reentrancy)
-                pool = last;
-            } else {
-                last.unlock();
-                pool.lock();
+                insertLocked(last, runner.currentPwq, work, lane); // still running there: queue behind it
+                return;
             }
+            last.unlock();
+        }
+        if (WorkerPool.INTAKE_ENABLED && !destroying && drainers.get() == 0 && !isChainedCaller()) {
+            enqueueLockFree(pool, pwq, work, lane);
         } else {
             pool.lock();
+            insertLocked(pool, pwq, work, lane);
         }
+    }
+
+    /** Inserts under {@code pool}'s lock, which the caller took; releases it. */
+    private void insertLocked(WorkerPool pool, PoolWorkqueue pwq, Work work, int lane) {
         try {
             // Checked under the pool lock, not before it: drain's emptiness check takes the same
             // lock after setting the flag, so an item either lands before that check (and is
@@ -319,6 +331,37 @@ public final class Workqueue implements AutoCloseable {
             Trace.queued(pwq, work, lane);
         } finally {
             pool.unlock();
+        }
+    }
+
+    /**
+     * Queues through the pool's intake. If a drain or destroy began meanwhile, the item was either
+     * spliced before its pwq died (accepted: destroy drains again after killing the pwqs, so it
+     * runs before destroy returns) or parked for this caller, who takes it back and refuses it.
+     * The flags are read after the push: a pwq killed before the push implies a flag set before
+     * it (destroy sets the flag, then kills the pwqs under the lock whose splice the push follows).
+     */
+    private void enqueueLockFree(WorkerPool pool, PoolWorkqueue pwq, Work work, int lane) {
+        Trace.queuedLockFree(pwq, work, lane);
+        Runnable hook = WorkerPool.beforePush;
+        if (hook != null) {
+            hook.run();
+        }
+        if (pool.push(pwq, work)) {
+            pool.lock(); // nobody else is sure to look: splice (and kick) now
+            pool.unlock();
+        }
+        if (destroying || drainers.get() > 0) {
+            boolean refused;
+            pool.lock();
+            try {
+                refused = pool.takeBackRefused(work);
+            } finally {
+                pool.unlock();
+            }
+            if (refused) {
+                rejectQueueing(work);
+            }
         }
     }
 
@@ -540,6 +583,10 @@ public final class Workqueue implements AutoCloseable {
                 pwq.pool.unlock();
             }
         }
+        // An item that went through a pool's lock-free intake just before the flag was set may
+        // have been spliced after drain's last look and before its pwq died: accepted, so it
+        // runs before destroy returns. Nothing can join a dead pwq, so this ends.
+        drain();
         if (rescuer != null) {
             rescuer.stopAndJoin();
         }
