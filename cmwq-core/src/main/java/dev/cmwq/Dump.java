@@ -140,7 +140,7 @@ final class Dump {
 
     /** show_one_worker_pool: a pool with waiting items or busy workers, under its lock. */
     private static void pool(StringBuilder b, WorkerPool pool) {
-        pool.lock.lock();
+        pool.lock();
         try {
             if (pool.worklist.isEmpty() && pool.nrWorkers == pool.nrIdle) {
                 return;
@@ -155,7 +155,7 @@ final class Dump {
             }
             b.append('\n');
         } finally {
-            pool.lock.unlock();
+            pool.unlock();
         }
     }
 

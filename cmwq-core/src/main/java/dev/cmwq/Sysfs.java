@@ -408,81 +408,81 @@ final class Sysfs {
 
         @Override
         public int getWorkers() {
-            pool.lock.lock();
+            pool.lock();
             try {
                 return pool.nrWorkers;
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         }
 
         @Override
         public int getIdle() {
-            pool.lock.lock();
+            pool.lock();
             try {
                 return pool.nrIdle;
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         }
 
         @Override
         public int getRunning() {
-            pool.lock.lock();
+            pool.lock();
             try {
                 return pool.nrRunning;
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         }
 
         @Override
         public int getBusy() {
-            pool.lock.lock();
+            pool.lock();
             try {
                 return pool.busyWorkers().size();
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         }
 
         @Override
         public int getWaitingItems() {
-            pool.lock.lock();
+            pool.lock();
             try {
                 return pool.worklist.size();
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         }
 
         @Override
         public long getProgress() {
-            pool.lock.lock();
+            pool.lock();
             try {
                 return pool.progress;
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         }
 
         @Override
         public long getHungMillis() {
-            pool.lock.lock();
+            pool.lock();
             try {
                 return TimeUnit.NANOSECONDS.toMillis(Dump.hungNanos(pool));
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         }
 
         @Override
         public String[] getWorkerNames() {
-            pool.lock.lock();
+            pool.lock();
             try {
                 return pool.workers.stream().map(Thread::getName).toArray(String[]::new);
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         }
     }

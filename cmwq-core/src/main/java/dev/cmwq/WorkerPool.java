@@ -61,9 +61,11 @@ final class WorkerPool {
      * intakeWillBeSeen(): some thread is certain to take the lock again and act as insert() would
      * (a counted running worker of a watched pool, a woken idle worker, a pwq at max_active). That
      * is a Dekker handshake: the producer pushes (a volatile CAS) and then reads the pool's state
-     * with volatile reads; every change of that state happens under the lock, and unlock() issues a
-     * full fence before it looks at the intake. Either the producer sees the change and takes the
-     * lock itself, or the unlocker sees the item and splices it. Items for a dead pwq (destroyed
+     * with volatile reads; every change of that state happens under the lock, and unlock() looks at
+     * the intake after the release (a volatile store, so the critical section's writes are ordered
+     * before that read). Either the producer sees the change and takes the lock itself, or the
+     * unlocker sees the item and splices it (or leaves it to the thread now holding the lock, which
+     * looks again when it releases). Items for a dead pwq (destroyed
      * while they were in the intake) are parked on the refused list for their producer, who is
      * certain to see the queue's destroying flag and comes to take them back (Workqueue.enqueue).
      *
@@ -86,7 +88,7 @@ final class WorkerPool {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            INTAKE = l.findVarHandle(WorkerPool.class, "intake", Work.class);
+            INTAKE = l.findVarHandle(IntakeHead.class, "head", Work.class);
             NR_RUNNING = l.findVarHandle(WorkerPool.class, "nrRunning", int.class);
             NR_IDLE = l.findVarHandle(WorkerPool.class, "nrIdle", int.class);
             NR_WORKERS = l.findVarHandle(WorkerPool.class, "nrWorkers", int.class);
@@ -119,10 +121,14 @@ final class WorkerPool {
     final int lane; // I: -1 for unbound pools
     final boolean highpri; // I
     final boolean unbound; // I
+    /**
+     * Taken only through lock() and unlock(), which splice the intake: a holder that released the
+     * bare lock without looking at the intake could strand an item a producer left for it.
+     */
     final ReentrantLock lock = new ReentrantLock();
     final WorkList worklist = new WorkList(); // L
     /** Items queued without the lock, newest first, linked through Work.next (see splice()). */
-    private volatile Work intake; // V
+    private final Intake intake = new Intake();
     /** Items the intake brought to a dead pwq, held for their producers to take back. */
     private final WorkList refused = new WorkList(); // L
     int nrRunning; // L (read by intakeWillBeSeen through NR_RUNNING)
@@ -290,13 +296,13 @@ final class WorkerPool {
     }
 
     /**
-     * Takes the lock, spinning briefly first: critical sections are a few dozen nanoseconds and the
+     * Takes the lock (splicing the intake), spinning briefly first: critical sections are a few dozen nanoseconds and the
      * holder is usually running on another core, so parking (and the unpark it costs the holder)
      * would take far longer than the wait.
      */
     void lock() {
         acquire();
-        if (intake != null) {
+        if (intake.head != null) {
             splice();
         }
     }
@@ -316,16 +322,22 @@ final class WorkerPool {
 
     /**
      * Releases the lock, then unparks the worker a kick chose while it was held: a worker woken
-     * under the lock would only block on it again (two context switches instead of one). First
-     * the unlocker's half of the intake handshake: a full fence, then a look at the intake, so that
-     * an item pushed by a producer that read the pool's state from before this critical section is
-     * spliced here.
+     * under the lock would only block on it again (two context switches instead of one). Then
+     * the unlocker's half of the intake handshake: a look at the intake after the release (whose
+     * volatile store orders this critical section's writes before the read), so that an item
+     * pushed by a producer that read the pool's state from before this critical section is
+     * spliced now: by this thread if the lock is free, else by its holder, who looks again when
+     * it releases.
      */
     void unlock() {
-        VarHandle.fullFence();
-        if (intake != null) {
+        release();
+        while (intake.head != null && lock.tryLock()) {
             splice();
+            release();
         }
+    }
+
+    private void release() {
         Worker w = wakeup;
         wakeup = null;
         lock.unlock();
@@ -649,11 +661,12 @@ final class WorkerPool {
         work.pwq = pwq;
         // The pool id goes in first, so that a cancel or flush finds this pool (and splices it).
         work.setQueuedOwned(Work.POOL_MASK, Work.poolBits(id));
+        Intake in = intake;
         Work h;
         do {
-            h = intake;
+            h = in.head;
             work.next = h;
-        } while (!INTAKE.compareAndSet(this, h, work));
+        } while (!INTAKE.compareAndSet(in, h, work));
         return !intakeWillBeSeen(pwq);
     }
 
@@ -672,9 +685,7 @@ final class WorkerPool {
      * </ul>
      */
     boolean intakeWillBeSeen(PoolWorkqueue pwq) {
-        if (pwq.atLimit()) {
-            return true;
-        }
+        // Fields that change rarely first: a pwq's nrActive changes with every item.
         if ((boolean) WATCHED.getVolatile(this)) {
             if ((int) NR_RUNNING.getVolatile(this) > 0) {
                 return true;
@@ -683,18 +694,21 @@ final class WorkerPool {
                 return true;
             }
         }
+        if (pwq.atLimit()) {
+            return true;
+        }
         Worker top = (Worker) IDLE_TOP.getVolatile(this);
         return top != null && top.woken;
     }
 
     /** Whether nothing waits in the intake (for tests). */
     boolean intakeIsEmpty() {
-        return intake == null;
+        return intake.head == null;
     }
 
     /** Moves the intake onto the lists, oldest first, as insert() would have; under the lock. */
     private void splice() {
-        Work h = (Work) INTAKE.getAndSet(this, null);
+        Work h = (Work) INTAKE.getAndSet(intake, null);
         Work oldest = null;
         while (h != null) {
             Work n = h.next;
@@ -958,5 +972,22 @@ final class WorkerPool {
     @Override
     public String toString() {
         return "pool " + id + (unbound ? " (unbound" : " (lane " + lane) + (highpri ? ", highpri)" : ")");
+    }
+
+    /*
+     * The intake's head on a cache line of its own: producers CAS it once per item, and the pool's
+     * own fields (read by the worker at every item) must not share its line. Superclass fields are
+     * laid out first, so the padding brackets the head.
+     */
+    static class IntakePadBefore {
+        long p00, p01, p02, p03, p04, p05, p06, p07;
+    }
+
+    static class IntakeHead extends IntakePadBefore {
+        volatile Work head; // V: through INTAKE
+    }
+
+    static final class Intake extends IntakeHead {
+        long p10, p11, p12, p13, p14, p15, p16, p17;
     }
 }

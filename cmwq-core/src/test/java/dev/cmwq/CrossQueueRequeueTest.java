@@ -63,11 +63,11 @@ class CrossQueueRequeueTest {
 
     /** Whether {@code item} sits on {@code w}'s scheduled list (read under w's pool lock). */
     private static boolean scheduledOn(Worker w, Work item) {
-        w.pool.lock.lock();
+        w.pool.lock();
         try {
             return item.list == w.scheduled;
         } finally {
-            w.pool.lock.unlock();
+            w.pool.unlock();
         }
     }
 }

@@ -38,7 +38,7 @@ class LifecycleTest {
         gate.open();
         wq.flush();
         WorkerPool pool = wq.pwqs()[7].pool;
-        pool.lock.lock();
+        pool.lock();
         try {
             int before = pool.nrWorkers;
             assertThat(before).isGreaterThanOrEqualTo(n);
@@ -49,7 +49,7 @@ class LifecycleTest {
             assertThat(pool.nrIdle).isGreaterThanOrEqualTo(2);
             assertThat(pool.tooManyWorkers()).isFalse();
         } finally {
-            pool.lock.unlock();
+            pool.unlock();
         }
         CountDownLatch ran = new CountDownLatch(1);
         wq.queueOn(7, new Work(ran::countDown));
@@ -192,11 +192,11 @@ class LifecycleTest {
         WorkerPool pool = Starvation.starve(wq, 4, gate, 3);
         try {
             Probe.awaitTrue(() -> {
-                pool.lock.lock();
+                pool.lock();
                 try {
                     return pool.watched && pool.stallSince != 0;
                 } finally {
-                    pool.lock.unlock();
+                    pool.unlock();
                 }
             }, "the sampler to watch the stalled pool");
             assertThat(reports).isEmpty();

@@ -160,11 +160,11 @@ class TraceTest {
             gate.awaitEntered(n + " items on their own workers");
             gate.open();
             wq.flush();
-            pool.lock.lock();
+            pool.lock();
             try {
                 pool.cullIdleWorkers(System.nanoTime() + Tunables.IDLE_TIMEOUT_NANOS + 1);
             } finally {
-                pool.lock.unlock();
+                pool.unlock();
             }
         });
 
@@ -177,11 +177,11 @@ class TraceTest {
     }
 
     private static int workers(WorkerPool pool) {
-        pool.lock.lock();
+        pool.lock();
         try {
             return pool.nrWorkers;
         } finally {
-            pool.lock.unlock();
+            pool.unlock();
         }
     }
 
@@ -209,11 +209,11 @@ class TraceTest {
                     Probe.awaitTrue(() -> Sampler.ticks() > ticks + 2 || rescued.getCount() == 0, "sampler ticks");
                 }
                 Probe.awaitTrue(() -> {
-                    pool.lock.lock();
+                    pool.lock();
                     try {
                         return pool.stallSince != 0 && pool.stallProgress == pool.progress;
                     } finally {
-                        pool.lock.unlock();
+                        pool.unlock();
                     }
                 }, "the watchdog to see the rescue's progress");
                 fake.addAndGet(31_000_000_000L);
