@@ -378,9 +378,9 @@ class Report:
         self.p("`queue(work)` on an item that is already pending returns false without queueing. The item is kept "
                "pending behind a blocked ordered queue. No peer coalesces by itself; the JDK idiom "
                "(`if (pending.compareAndSet(false, true)) executor.execute(task)`) costs one failed CAS, and a "
-               "volatile read is the floor; *full fence + volatile read* is what a read-first fast path with the kernel's "
-               "ordering would cost (a measurement, not cmwq code). Nanoseconds per call (per thread with two "
-               "threads). Goal: at most 5 ns.")
+               "volatile read is the floor; *full fence + volatile read* is the read-first fast path cmwq takes for a "
+               "pending item (`Work.trySetPending`: the fence keeps the kernel's ordering), measured bare. "
+               "Nanoseconds per call (per thread with two threads). Goal: at most 5 ns, with one thread and with two.")
         self.p()
         rows, chart_rows = [], []
         for method, label in [("cmwqQueuePending", "cmwq queue(pending), 1 thread"),
@@ -401,9 +401,10 @@ class Report:
         self.chart("coalesce.svg", hbar("Queueing a pending item", chart_rows, ["ns"], "ns per call, lower is better",
                                         goal=5, goal_label="goal 5 ns"))
         v = self.jmh.score("CoalesceBenchmark", "cmwqQueuePending")
+        v2 = self.jmh.score("CoalesceBenchmark", "cmwqQueuePending2Threads")
         if v is not None:
-            self.goal("4. coalescing", "<= 5 ns/call", "%s ns (1 thread), %s ns (2 threads)" % (
-                fmt(v), fmt(self.jmh.score("CoalesceBenchmark", "cmwqQueuePending2Threads"))), v <= 5)
+            self.goal("4. coalescing", "<= 5 ns/call", "%s ns (1 thread), %s ns (2 threads)" % (fmt(v), fmt(v2)),
+                      v <= 5 and (v2 is None or v2 <= 5))
 
     def ordered(self):
         self.p("## 5. Ordered queue throughput")

@@ -104,7 +104,7 @@ public class DelayedWork extends Work {
 
     /** queue_delayed_work with a non-zero delay: arms the timer if this call takes PENDING. */
     boolean arm(Workqueue q, int onLane, long delayNanos) {
-        long s = getAndSetPending();
+        long s = trySetPending();
         if (isPending(s)) {
             return false;
         }

@@ -47,7 +47,8 @@ public class Work {
      *
      * Transitions. Setting PENDING is a getAndBitwiseOr (an RMW, so a queuer that finds PENDING set
      * still publishes its earlier stores to the worker whose RMW clears it: the kernel's smp_mb
-     * pairing). The owner of PENDING moves the item onto a list under the pool lock (PWQ set). A
+     * pairing); queueing first reads the word and, if PENDING is set, settles with a full fence and
+     * a second read instead (trySetPending), which gives the same ordering without the RMW. The owner of PENDING moves the item onto a list under the pool lock (PWQ set). A
      * worker clears PENDING|PWQ|INACTIVE|LINKED under the pool lock just before running the function.
      * Cancel, disable and mod_delayed steal PENDING with grabPending (try_to_grab_pending): from the
      * timer, from a list, or from idle; an owner in transit (PENDING set, not yet on a list) makes
@@ -135,6 +136,26 @@ public class Work {
     }
 
     final long getAndSetPending() {
+        return (long) STATE.getAndBitwiseOr(this, PENDING);
+    }
+
+    /**
+     * Queueing's test_and_set of PENDING, with a read-first fast path for an item already pending
+     * (coalescing). A plain read that finds PENDING set is only a hint; a full fence and a second
+     * read make it an answer with the kernel's ordering: the fence publishes the caller's earlier
+     * stores before the read, and the worker's RMW that clears PENDING comes after that read, so
+     * the run it starts sees them. Many threads queueing one pending item then share its cache
+     * line instead of taking it in turn for an RMW each. An item found not pending costs nothing
+     * extra: the RMW follows the read at once.
+     */
+    final long trySetPending() {
+        if (isPending(state)) {
+            VarHandle.fullFence();
+            long s = state;
+            if (isPending(s)) {
+                return s;
+            }
+        }
         return (long) STATE.getAndBitwiseOr(this, PENDING);
     }
 

@@ -277,7 +277,7 @@ public final class Workqueue implements AutoCloseable {
 
     /** Takes PENDING, then queues; lane -1 is the caller's lane. */
     boolean queueInternal(int lane, Work work) {
-        long s = work.getAndSetPending();
+        long s = work.trySetPending();
         if (Work.isPending(s)) {
             return false;
         }

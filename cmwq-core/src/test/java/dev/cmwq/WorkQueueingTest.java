@@ -152,6 +152,45 @@ class WorkQueueingTest {
         }
     }
 
+    /**
+     * The kernel's guarantee for a queue that returns false (coalesced): the run that was pending
+     * starts after the call and sees what the caller stored before it. Two producers store plain
+     * values and queue one item; each run copies what it sees. Once both are done and the item is
+     * flushed, the last run must have seen both producers' last values, whichever of their last
+     * queues returned true.
+     */
+    @Test
+    void storesBeforeACoalescedQueueAreSeenByThePendingRun() throws Exception {
+        wq = Workqueue.builder("visibility-coalesced").build();
+        int rounds = 200;
+        int perRound = 2_000;
+        int[] box = new int[32]; // producers write [0] and [16]: separate cache lines
+        int[] seen = new int[2];
+        Work item = new Work(() -> {
+            seen[0] = box[0];
+            seen[1] = box[16];
+        });
+        for (int r = 0; r < rounds; r++) {
+            int base = r * perRound;
+            Thread[] producers = new Thread[2];
+            for (int p = 0; p < 2; p++) {
+                int slot = p * 16;
+                producers[p] = new Thread(() -> {
+                    for (int i = 1; i <= perRound; i++) {
+                        box[slot] = base + i;
+                        wq.queue(item);
+                    }
+                });
+                producers[p].start();
+            }
+            for (Thread t : producers) {
+                Probe.join(t);
+            }
+            item.flush();
+            assertThat(seen).as("round " + r).containsExactly(base + perRound, base + perRound);
+        }
+    }
+
     @Test
     void creatingAQueueStartsNoThread() {
         long before = kworkers();

@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * kept pending behind a blocker that occupies an ordered queue for the whole trial. No peer
  * coalesces by itself; the JDK idiom for it ({@code if (pending.compareAndSet(false, true))
  * executor.execute(task)}) costs a failed CAS, and a plain volatile read is the floor. The
- * {@code fenceThenRead} cases measure what a read-first fast path with the kernel's ordering would
- * cost.
+ * {@code fenceThenRead} cases measure, bare, the read-first fast path cmwq takes for a pending
+ * item ({@code Work.trySetPending}: a full fence keeps the kernel's ordering).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -96,9 +96,9 @@ public class CoalesceBenchmark {
     }
 
     /**
-     * What a read-first fast path for a pending item would cost: a full fence (the ordering the
+     * The read-first fast path for a pending item: a full fence (the ordering the
      * kernel gets from test_and_set_bit, so that the pending run sees the caller's earlier stores),
-     * then a plain volatile read. Not cmwq code: a measurement for the engine's owner.
+     * then a plain volatile read: the core of cmwq's path for a pending item, without the call around it.
      */
     @Benchmark
     public boolean fenceThenRead() {
