@@ -82,18 +82,21 @@ class IntakeTest {
         Workqueue wq = blockedOrderedQueue("intake-unlock", gate, log);
         WorkerPool pool = wq.pwqs()[0].pool;
         Work b = new Work(() -> log.add("B"));
-        pool.lock();
         try {
-            Thread t = new Thread(() -> wq.queue(b), "intake-producer");
-            t.start();
-            Probe.join(t);
-            assertThat(pool.intakeIsEmpty()).as("pushed while the lock was held").isFalse();
+            pool.lock();
+            try {
+                Thread t = new Thread(() -> wq.queue(b), "intake-producer");
+                t.start();
+                Probe.join(t);
+                assertThat(pool.intakeIsEmpty()).as("pushed while the lock was held").isFalse();
+            } finally {
+                pool.unlock();
+            }
+            assertThat(pool.intakeIsEmpty()).as("spliced by the unlock").isTrue();
+            assertThat(b.debugState() & Work.PWQ).as("on its pwq's lists").isNotZero();
         } finally {
-            pool.unlock();
+            gate.open(); // also on failure: the blocker would otherwise wait out its timeout
         }
-        assertThat(pool.intakeIsEmpty()).as("spliced by the unlock").isTrue();
-        assertThat(b.debugState() & Work.PWQ).as("on its pwq's lists").isNotZero();
-        gate.open();
         wq.flush();
         assertThat(log).containsExactly("A", "B");
     }
