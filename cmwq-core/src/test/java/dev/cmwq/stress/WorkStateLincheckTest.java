@@ -32,8 +32,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * concurrent queue call returns false. Lincheck finds both at once when they may overlap
  * ({@code disable() || isPending(): true}; {@code queue(): false} on a disabled item
  * {@code || isPending(): true}). So {@code isPending} is not an operation here (it is a hint), and
- * queue and cancel share a non-parallel group, which also keeps two queue calls from straddling an
- * enable; disable and enable run in parallel with everything.
+ * queue, cancel and disable share a non-parallel group, which also keeps two queue calls from
+ * straddling an enable; enable runs in parallel with everything. (Disable was outside the group
+ * until CI found, once in many runs, {@code queue(): false} followed on its thread by
+ * {@code enable(): -1} while two disables ran: the queue met a disable's grab of the idle item,
+ * and the enable ran before that disable raised the count. The kernel's queue_work behaves the
+ * same way against a disable_work in progress. Races of cancel and disable with queueing stay
+ * covered by WorkqueueStressTest's history checker, and of cancel, disable and enable of an idle
+ * item by the model-checking test below.)
  *
  * <p>Running Lincheck 2.39 here needs two workarounds. Its ASM (9.6) cannot compute frames against
  * JDK 25's class files (major 69), so the pom puts ASM 9.8 on the test classpath. And it walks the
@@ -106,7 +112,7 @@ public class WorkStateLincheckTest {
         return work.cancel();
     }
 
-    @Operation
+    @Operation(nonParallelGroup = "pending-owner")
     public boolean disable() {
         return work.disable();
     }
