@@ -71,6 +71,8 @@ public final class Workqueue implements AutoCloseable {
     private final AtomicInteger drainers = new AtomicInteger();
     /** The timer bases this queue's delayed items were armed on (usually just DelayedWork.TIMERS). */
     private volatile TimerBase[] timerBases = new TimerBase[0]; // V: copy on write under this
+    /** Runs in destroy() between the drain and the pwqs' death; a test seam for races with the intake. */
+    static volatile Runnable afterDestroyDrain;
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
     private boolean userFrozen; // W
@@ -575,6 +577,10 @@ public final class Workqueue implements AutoCloseable {
                     + "; cancel them (cancelSync) before destroying the queue");
         }
         drain();
+        Runnable hook = afterDestroyDrain;
+        if (hook != null) {
+            hook.run();
+        }
         for (PoolWorkqueue pwq : pwqs) {
             pwq.pool.lock();
             try {

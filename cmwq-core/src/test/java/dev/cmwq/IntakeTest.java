@@ -186,6 +186,55 @@ class IntakeTest {
         assertThat(runs).hasValue(1);
     }
 
+    /**
+     * Forced: the queue passes its draining check, destroy's drain finds the queue empty, and only
+     * then the item is pushed and spliced, before its pwq dies. The queue is accepted, so destroy
+     * must run the item before it returns (its second drain; without it destroy returns first).
+     */
+    @Test
+    void anItemSplicedAfterDestroysDrainRunsBeforeDestroyReturns() throws Exception {
+        Workqueue wq = Workqueue.builder("intake-late").ordered().build();
+        AtomicInteger runs = new AtomicInteger();
+        Work w = new Work(() -> {
+            try {
+                Thread.sleep(50); // long enough for a destroy that did not wait to be seen returning
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            runs.incrementAndGet();
+        });
+        CountDownLatch drained = new CountDownLatch(1);
+        CountDownLatch queued = new CountDownLatch(1);
+        AtomicInteger runsWhenDestroyReturned = new AtomicInteger(-1);
+        Thread producer = Thread.currentThread();
+        Thread destroyer = new Thread(() -> {
+            wq.destroy();
+            runsWhenDestroyReturned.set(runs.get());
+        }, "destroyer");
+        Workqueue.afterDestroyDrain = () -> {
+            drained.countDown();
+            Probe.await(queued, "the producer's queue");
+        };
+        WorkerPool.beforePush = () -> {
+            if (Thread.currentThread() == producer) {
+                WorkerPool.beforePush = null;
+                destroyer.start();
+                Probe.await(drained, "destroy's drain");
+            }
+        };
+        boolean accepted;
+        try {
+            accepted = wq.queue(w);
+        } finally {
+            WorkerPool.beforePush = null;
+            queued.countDown();
+        }
+        Probe.join(destroyer);
+        Workqueue.afterDestroyDrain = null;
+        assertThat(accepted).as("spliced before its pwq died: accepted").isTrue();
+        assertThat(runsWhenDestroyReturned).as("destroy returned after the accepted item ran").hasValue(1);
+    }
+
     @Test
     void destroyRunsOrRefusesAnItemQueuedThroughTheIntake() {
         SplittableRandom rnd = new SplittableRandom(SEED);

@@ -19,6 +19,7 @@ final class Starvation {
     static void restoreEngineSeams() {
         WorkerPool.starter = Thread::start;
         WorkerPool.beforePush = null;
+        Workqueue.afterDestroyDrain = null;
         Sampler.clock = System::nanoTime;
         Watchdog.sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
         Watchdog.thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
