@@ -112,8 +112,6 @@ final class WorkerPool {
     static final AtomicInteger LIVE_WORKERS = new AtomicInteger();
     /** Runs after each work function, outside the lock; a test seam for a worker dying there. */
     static volatile Runnable afterItem;
-    /** Runs before a lock-free queue pushes its item; a test seam for races with destroy. */
-    static volatile Runnable beforePush;
     /** Starts a new worker thread; a test seam for thread-creation failures. */
     static volatile Consumer<Thread> starter = Thread::start;
 

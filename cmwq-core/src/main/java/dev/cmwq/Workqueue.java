@@ -71,7 +71,9 @@ public final class Workqueue implements AutoCloseable {
     private final AtomicInteger drainers = new AtomicInteger();
     /** The timer bases this queue's delayed items were armed on (usually just DelayedWork.TIMERS). */
     private volatile TimerBase[] timerBases = new TimerBase[0]; // V: copy on write under this
-    /** Runs in destroy() between the drain and the pwqs' death; a test seam for races with the intake. */
+    /** Test seam: runs before a lock-free queue pushes its item (races of destroy with the intake). */
+    static volatile Runnable beforePush;
+    /** Test seam: runs in destroy() between the drain and the pwqs' death (the same races). */
     static volatile Runnable afterDestroyDrain;
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
@@ -311,7 +313,7 @@ public final class Workqueue implements AutoCloseable {
             }
             last.unlock();
         }
-        if (WorkerPool.INTAKE_ENABLED && !destroying && drainers.get() == 0 && !isChainedCaller()) {
+        if (WorkerPool.INTAKE_ENABLED && !closing() && !isChainedCaller()) {
             enqueueLockFree(pool, pwq, work, lane);
         } else {
             pool.lock();
@@ -326,7 +328,7 @@ public final class Workqueue implements AutoCloseable {
             // lock after setting the flag, so an item either lands before that check (and is
             // drained) or sees the flag here (and is refused). Checked earlier, an item could
             // slip in between drain's last check and destroy's end and never run.
-            if (pwq.dead || ((destroying || drainers.get() > 0) && !isChainedCaller())) {
+            if (pwq.dead || refusesCaller()) {
                 rejectQueueing(work);
             }
             pool.insert(pwq, work);
@@ -345,7 +347,7 @@ public final class Workqueue implements AutoCloseable {
      */
     private void enqueueLockFree(WorkerPool pool, PoolWorkqueue pwq, Work work, int lane) {
         Trace.queuedLockFree(pwq, work, lane);
-        Runnable hook = WorkerPool.beforePush;
+        Runnable hook = beforePush;
         if (hook != null) {
             hook.run();
         }
@@ -353,7 +355,7 @@ public final class Workqueue implements AutoCloseable {
             pool.lock(); // nobody else is sure to look: splice (and kick) now
             pool.unlock();
         }
-        if (destroying || drainers.get() > 0) {
+        if (closing()) {
             boolean refused;
             pool.lock();
             try {
@@ -413,9 +415,19 @@ public final class Workqueue implements AutoCloseable {
      * drain that starts after this check is still caught by enqueue.
      */
     private void checkAccepting(Work work) {
-        if ((destroying || drainers.get() > 0) && !isChainedCaller()) {
+        if (refusesCaller()) {
             throw refusal(work);
         }
+    }
+
+    /** Draining or being destroyed: only the queue's own items may queue. */
+    private boolean closing() {
+        return destroying || drainers.get() > 0;
+    }
+
+    /** Whether the queue refuses items from the calling thread now (closing, and not its own item). */
+    private boolean refusesCaller() {
+        return closing() && !isChainedCaller();
     }
 
     IllegalStateException refusal(Work work) {

@@ -163,9 +163,9 @@ class IntakeTest {
         AtomicInteger runs = new AtomicInteger();
         Work w = new Work(runs::incrementAndGet);
         Thread producer = Thread.currentThread();
-        WorkerPool.beforePush = () -> {
+        Workqueue.beforePush = () -> {
             if (Thread.currentThread() == producer) {
-                WorkerPool.beforePush = null;
+                Workqueue.beforePush = null;
                 Thread d = new Thread(wq::destroy, "destroyer");
                 d.start();
                 Probe.join(d);
@@ -175,7 +175,7 @@ class IntakeTest {
             assertThatThrownBy(() -> wq.queue(w)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("destroyed");
         } finally {
-            WorkerPool.beforePush = null;
+            Workqueue.beforePush = null;
         }
         assertThat(w.isPending()).isFalse();
         assertThat(runs).hasValue(0);
@@ -215,9 +215,9 @@ class IntakeTest {
             drained.countDown();
             Probe.await(queued, "the producer's queue");
         };
-        WorkerPool.beforePush = () -> {
+        Workqueue.beforePush = () -> {
             if (Thread.currentThread() == producer) {
-                WorkerPool.beforePush = null;
+                Workqueue.beforePush = null;
                 destroyer.start();
                 Probe.await(drained, "destroy's drain");
             }
@@ -226,7 +226,7 @@ class IntakeTest {
         try {
             accepted = wq.queue(w);
         } finally {
-            WorkerPool.beforePush = null;
+            Workqueue.beforePush = null;
             queued.countDown();
         }
         Probe.join(destroyer);

@@ -18,7 +18,7 @@ final class Starvation {
     /** Puts back every engine test seam the starvation, watchdog and trace tests change. */
     static void restoreEngineSeams() {
         WorkerPool.starter = Thread::start;
-        WorkerPool.beforePush = null;
+        Workqueue.beforePush = null;
         Workqueue.afterDestroyDrain = null;
         Sampler.clock = System::nanoTime;
         Watchdog.sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
