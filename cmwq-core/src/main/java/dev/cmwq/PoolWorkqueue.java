@@ -1,5 +1,8 @@
 package dev.cmwq;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * The link between one {@link Workqueue} and one {@link WorkerPool}, the kernel's
  * {@code struct pool_workqueue}: it enforces {@code max_active} (items beyond it wait on the
@@ -32,13 +35,13 @@ final class PoolWorkqueue {
     boolean frozen; // L: no item is activated while set (freezing: the kernel sets max_active to 0)
     boolean maydayListed; // L: on the rescuer's mayday list
 
-    private static final java.lang.invoke.VarHandle NR_ACTIVE;
-    private static final java.lang.invoke.VarHandle MAX_ACTIVE;
-    private static final java.lang.invoke.VarHandle FROZEN;
+    private static final VarHandle NR_ACTIVE;
+    private static final VarHandle MAX_ACTIVE;
+    private static final VarHandle FROZEN;
 
     static {
         try {
-            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            MethodHandles.Lookup l = MethodHandles.lookup();
             NR_ACTIVE = l.findVarHandle(PoolWorkqueue.class, "nrActive", int.class);
             MAX_ACTIVE = l.findVarHandle(PoolWorkqueue.class, "maxActive", int.class);
             FROZEN = l.findVarHandle(PoolWorkqueue.class, "frozen", boolean.class);

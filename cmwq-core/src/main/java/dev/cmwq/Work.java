@@ -48,8 +48,9 @@ public class Work {
      * Transitions. Setting PENDING is a getAndBitwiseOr (an RMW, so a queuer that finds PENDING set
      * still publishes its earlier stores to the worker whose RMW clears it: the kernel's smp_mb
      * pairing); queueing first reads the word and, if PENDING is set, settles with a full fence and
-     * a second read instead (trySetPending), which gives the same ordering without the RMW. The owner of PENDING moves the item onto a list under the pool lock (PWQ set). A
-     * worker clears PENDING|PWQ|INACTIVE|LINKED under the pool lock just before running the function.
+     * a second read instead (trySetPending), which gives the same ordering without the RMW. The
+     * owner of PENDING moves the item onto a list under the pool lock (PWQ set). A worker clears
+     * PENDING|PWQ|INACTIVE|LINKED under the pool lock just before running the function.
      * Cancel, disable and mod_delayed steal PENDING with grabPending (try_to_grab_pending): from the
      * timer, from a list, or from idle; an owner in transit (PENDING set, not yet on a list) makes
      * them spin briefly, as in the kernel.

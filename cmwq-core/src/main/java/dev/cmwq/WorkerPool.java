@@ -65,9 +65,9 @@ final class WorkerPool {
      * the intake after the release (a volatile store, so the critical section's writes are ordered
      * before that read). Either the producer sees the change and takes the lock itself, or the
      * unlocker sees the item and splices it (or leaves it to the thread now holding the lock, which
-     * looks again when it releases). Items for a dead pwq (destroyed
-     * while they were in the intake) are parked on the refused list for their producer, who is
-     * certain to see the queue's destroying flag and comes to take them back (Workqueue.enqueue).
+     * looks again when it releases). Items for a dead pwq (destroyed while they were in the intake)
+     * are parked on the refused list for their producer, who is certain to see the queue's
+     * destroying flag and comes to take them back (Workqueue.enqueue).
      *
      * Memory order. Every list, counter and worker field is guarded by the lock; the work state
      * word is an atomic with its own rules (Work). The intake is the only other way in. Fields that
@@ -294,9 +294,9 @@ final class WorkerPool {
     }
 
     /**
-     * Takes the lock (splicing the intake), spinning briefly first: critical sections are a few dozen nanoseconds and the
-     * holder is usually running on another core, so parking (and the unpark it costs the holder)
-     * would take far longer than the wait.
+     * Takes the lock (splicing the intake), spinning briefly first: critical sections are a few
+     * dozen nanoseconds and the holder is usually running on another core, so parking (and the
+     * unpark it costs the holder) would take far longer than the wait.
      */
     void lock() {
         acquire();
