@@ -18,13 +18,6 @@ class ConcurrencyManagementTest {
         }
     }
 
-    /** Spins for {@code nanos} of wall time without blocking. */
-    static void spin(long nanos) {
-        long end = System.nanoTime() + nanos;
-        while (System.nanoTime() - end < 0) {
-            Thread.onSpinWait();
-        }
-    }
 
     @Test
     void aBoundPoolRunsOneCpuBoundItemAtATimePerLane() {
@@ -46,7 +39,7 @@ class ConcurrencyManagementTest {
         for (int i = 0; i < n; i++) {
             wq.queueOn(1, new Work(() -> {
                 max.accumulateAndGet(inside.incrementAndGet(), Math::max);
-                spin(TimeUnit.MICROSECONDS.toNanos(500));
+                Probe.spinNanos(TimeUnit.MICROSECONDS.toNanos(500));
                 inside.decrementAndGet();
                 done.countDown();
             }));
@@ -139,7 +132,7 @@ class ConcurrencyManagementTest {
         wq.queueOn(5, new Work(() -> {
             gate.pass();
             max.accumulateAndGet(inside.incrementAndGet(), Math::max);
-            spin(TimeUnit.MILLISECONDS.toNanos(2));
+            Probe.spinNanos(TimeUnit.MILLISECONDS.toNanos(2));
             inside.decrementAndGet();
             done.countDown();
         }));
@@ -147,7 +140,7 @@ class ConcurrencyManagementTest {
         for (int i = 0; i < 10; i++) {
             wq.queueOn(5, new Work(() -> {
                 max.accumulateAndGet(inside.incrementAndGet(), Math::max);
-                spin(TimeUnit.MICROSECONDS.toNanos(300));
+                Probe.spinNanos(TimeUnit.MICROSECONDS.toNanos(300));
                 inside.decrementAndGet();
                 done.countDown();
             }));

@@ -94,7 +94,7 @@ class FlushDrainDestroyTest {
         AtomicInteger done = new AtomicInteger();
         for (int i = 0; i < n; i++) {
             wq.queueOn(i % Workqueues.lanes(), new Work(() -> {
-                ConcurrencyManagementTest.spin(20_000);
+                Probe.spinNanos(20_000);
                 done.incrementAndGet();
             }));
         }

@@ -243,13 +243,13 @@ class IntakeTest {
             Workqueue wq = Workqueue.builder("intake-destroy-" + round).ordered().build();
             AtomicInteger runs = new AtomicInteger();
             int busy = rnd.nextInt(40);
-            wq.queue(new Work(() -> spin(busy))); // keeps the pwq at max_active: the queue below is lock-free
+            wq.queue(new Work(() -> Probe.spinMicros(busy))); // keeps the pwq at max_active: the queue below is lock-free
             Work w = new Work(runs::incrementAndGet);
             AtomicReference<String> outcome = new AtomicReference<>();
             int d1 = rnd.nextInt(30);
             int d2 = rnd.nextInt(30);
             Thread q = new Thread(() -> {
-                spin(d1);
+                Probe.spinMicros(d1);
                 try {
                     outcome.set(wq.queue(w) ? "accepted" : "returned false");
                 } catch (IllegalStateException refused) {
@@ -257,7 +257,7 @@ class IntakeTest {
                 }
             });
             q.start();
-            spin(d2);
+            Probe.spinMicros(d2);
             wq.destroy();
             Probe.join(q);
             String where = "round " + round + " (replay: -Dcmwq.intake.seed=" + SEED + ")";
@@ -291,10 +291,10 @@ class IntakeTest {
             CountDownLatch first = new CountDownLatch(1);
             CountDownLatch second = new CountDownLatch(1);
             wq.queueOn(0, new Work(() -> {
-                spin(busy);
+                Probe.spinMicros(busy);
                 first.countDown();
             }));
-            spin(delay);
+            Probe.spinMicros(delay);
             assertThat(wq.queueOn(0, new Work(second::countDown))).isTrue();
             String where = "round " + round + " on " + wq.name() + " (replay: -Dcmwq.intake.seed=" + SEED + ")";
             Probe.await(first, "the first item; " + where);
@@ -346,10 +346,4 @@ class IntakeTest {
         assertThat(log).containsExactly("A");
     }
 
-    private static void spin(int micros) {
-        long until = System.nanoTime() + micros * 1_000L;
-        while (System.nanoTime() - until < 0) {
-            Thread.onSpinWait();
-        }
-    }
 }

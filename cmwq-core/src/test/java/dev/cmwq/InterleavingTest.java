@@ -155,7 +155,7 @@ class InterleavingTest {
             Work w = new Work(() -> {
                 runStart.set(clock.incrementAndGet());
                 runs.incrementAndGet();
-                spin(spin);
+                Probe.spinMicros(spin);
                 runEnd.set(clock.incrementAndGet());
             });
             Call q = new Call();
@@ -225,13 +225,13 @@ class InterleavingTest {
             Work w = new Work(() -> {
                 runs.incrementAndGet();
                 ran.countDown();
-                spin(spin);
+                Probe.spinMicros(spin);
                 wq.queue(self.get());
             });
             self.set(w);
             wq.queue(w);
             Probe.await(ran, "the item's first run");
-            spin(rnd.nextInt(50));
+            Probe.spinMicros(rnd.nextInt(50));
             w.cancelSync();
             String where = "round " + round + " on " + wq.name() + " (replay: -Dcmwq.interleaving.seed=" + SEED + ")";
             int after = runs.get();
@@ -274,7 +274,7 @@ class InterleavingTest {
             int delay = rnd.nextInt(30);
             threads[i] = start("racer-" + i, () -> {
                 Probe.await(go, "the start of the round");
-                spin(delay);
+                Probe.spinMicros(delay);
                 try {
                     action.run();
                 } catch (Throwable t) {
@@ -303,10 +303,4 @@ class InterleavingTest {
         return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
     }
 
-    private static void spin(int micros) {
-        long until = System.nanoTime() + micros * 1_000L;
-        while (System.nanoTime() - until < 0) {
-            Thread.onSpinWait();
-        }
-    }
 }

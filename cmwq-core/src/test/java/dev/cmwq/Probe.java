@@ -53,6 +53,19 @@ public final class Probe {
      * blocking bracket (so the pool lets another worker start, as the kernel's scheduler hook
      * would); passUnannounced() blocks without telling cmwq.
      */
+    /** Spins for {@code nanos} of wall time without blocking: CPU-bound work, or a racer's head start. */
+    public static void spinNanos(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** {@link #spinNanos} in microseconds. */
+    public static void spinMicros(long micros) {
+        spinNanos(micros * 1_000L);
+    }
+
     static final class Gate {
         private final CountDownLatch open = new CountDownLatch(1);
         final CountDownLatch entered;

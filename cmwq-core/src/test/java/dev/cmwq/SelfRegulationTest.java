@@ -139,7 +139,7 @@ class SelfRegulationTest {
         for (int i = 0; i < n; i++) {
             wq.queueOn(5, new Work(() -> {
                 max.accumulateAndGet(inside.incrementAndGet(), Math::max);
-                ConcurrencyManagementTest.spin(TimeUnit.MILLISECONDS.toNanos(3));
+                Probe.spinNanos(TimeUnit.MILLISECONDS.toNanos(3));
                 inside.decrementAndGet();
                 done.countDown();
             }));

@@ -1,6 +1,7 @@
 package dev.cmwq.stress;
 
 import dev.cmwq.BlockingSection;
+import dev.cmwq.Probe;
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
 import dev.cmwq.Workqueues;
@@ -121,7 +122,7 @@ final class StressRun {
         private void behave(SplittableRandom rnd) {
             int r = rnd.nextInt(100);
             if (r < mix.spinPercent) {
-                spin(rnd.nextInt(1, 20));
+                Probe.spinMicros(rnd.nextInt(1, 20));
             } else if (r < mix.spinPercent + mix.blockPercent) {
                 try (BlockingSection ignored = Workqueues.enterBlocking()) {
                     LockSupport.parkNanos(rnd.nextInt(20, 300) * 1_000L);
@@ -407,12 +408,6 @@ final class StressRun {
         }
     }
 
-    private static void spin(int micros) {
-        long until = System.nanoTime() + micros * 1_000L;
-        while (System.nanoTime() - until < 0) {
-            Thread.onSpinWait();
-        }
-    }
 
     /** The stacks of the engine's workers that are not idle, for a stuck run's report. */
     private static String workerStacks() {
