@@ -190,17 +190,15 @@ class IntakeTest {
      * Forced: the queue passes its draining check, destroy's drain finds the queue empty, and only
      * then the item is pushed and spliced, before its pwq dies. The queue is accepted, so destroy
      * must run the item before it returns (its second drain; without it destroy returns first).
+     * The item holds in a gate: destroy must still be waiting (not ended) while it is inside.
      */
     @Test
     void anItemSplicedAfterDestroysDrainRunsBeforeDestroyReturns() throws Exception {
         Workqueue wq = Workqueue.builder("intake-late").ordered().build();
         AtomicInteger runs = new AtomicInteger();
+        Probe.Gate gate = new Probe.Gate(1);
         Work w = new Work(() -> {
-            try {
-                Thread.sleep(50); // long enough for a destroy that did not wait to be seen returning
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            gate.pass();
             runs.incrementAndGet();
         });
         CountDownLatch drained = new CountDownLatch(1);
@@ -229,9 +227,17 @@ class IntakeTest {
             Workqueue.beforePush = null;
             queued.countDown();
         }
+        try {
+            assertThat(accepted).as("spliced before its pwq died: accepted").isTrue();
+            gate.awaitEntered("the accepted item");
+            Probe.awaitTrue(() -> destroyer.getState() == Thread.State.WAITING
+                    || destroyer.getState() == Thread.State.TERMINATED, "destroy waiting or ended");
+            assertThat(destroyer.isAlive()).as("destroy still waits for the accepted item").isTrue();
+        } finally {
+            gate.open();
+        }
         Probe.join(destroyer);
         Workqueue.afterDestroyDrain = null;
-        assertThat(accepted).as("spliced before its pwq died: accepted").isTrue();
         assertThat(runsWhenDestroyReturned).as("destroy returned after the accepted item ran").hasValue(1);
     }
 
