@@ -6,6 +6,7 @@ import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 
 /**
  * What a whole-workload trial observes besides its makespan: peak live platform threads above the
@@ -65,5 +66,15 @@ final class Probe {
             last = used;
         }
         return last;
+    }
+
+    /** Puts a latency histogram's summary (nanoseconds recorded) into {@code m}, in microseconds. */
+    static void putLatencies(Map<String, Object> m, Histogram h) {
+        m.put("p50Us", h.getValueAtPercentile(50) / 1e3);
+        m.put("p90Us", h.getValueAtPercentile(90) / 1e3);
+        m.put("p99Us", h.getValueAtPercentile(99) / 1e3);
+        m.put("p999Us", h.getValueAtPercentile(99.9) / 1e3);
+        m.put("maxUs", h.getMaxValue() / 1e3);
+        m.put("meanUs", h.getMean() / 1e3);
     }
 }

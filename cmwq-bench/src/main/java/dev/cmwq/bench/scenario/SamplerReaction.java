@@ -107,12 +107,7 @@ final class SamplerReaction {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("count", h.getTotalCount());
         if (h.getTotalCount() > 0) {
-            m.put("p50Us", h.getValueAtPercentile(50) / 1e3);
-            m.put("p90Us", h.getValueAtPercentile(90) / 1e3);
-            m.put("p99Us", h.getValueAtPercentile(99) / 1e3);
-            m.put("p999Us", h.getValueAtPercentile(99.9) / 1e3);
-            m.put("maxUs", h.getMaxValue() / 1e3);
-            m.put("meanUs", h.getMean() / 1e3);
+            Probe.putLatencies(m, h);
         }
         return m;
     }

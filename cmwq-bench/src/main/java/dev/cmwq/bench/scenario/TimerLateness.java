@@ -49,12 +49,7 @@ final class TimerLateness {
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("p50Us", h.getValueAtPercentile(50) / 1e3);
-        m.put("p90Us", h.getValueAtPercentile(90) / 1e3);
-        m.put("p99Us", h.getValueAtPercentile(99) / 1e3);
-        m.put("p999Us", h.getValueAtPercentile(99.9) / 1e3);
-        m.put("maxUs", h.getMaxValue() / 1e3);
-        m.put("meanUs", h.getMean() / 1e3);
+        Probe.putLatencies(m, h);
         m.put("count", h.getTotalCount());
         m.put("early", early[0]);
         return m;
