@@ -1065,9 +1065,13 @@ public final class LinuxWorkqueue {
         return WorkqueueFlag.fromBits(flags);
     }
 
+    /** Where the facade's warnings go: the log, with the caller's stack (a test seam). */
+    static volatile java.util.function.Consumer<String> warnings =
+            msg -> DEBUG_LOG.log(System.Logger.Level.WARNING, msg, new Throwable("WARNING at"));
+
     /** The kernel's WARN for misuse it survives: logged with the caller's stack, nothing thrown. */
     private static void warn(String what) {
-        DEBUG_LOG.log(System.Logger.Level.WARNING, "workqueue: " + what, new Throwable("WARNING at"));
+        warnings.accept("workqueue: " + what);
     }
 
     private static void warnNotDisabled(String op, Work work) {
