@@ -52,6 +52,10 @@ final class WorkerPool {
      * worker that failed goes on running items itself. Idle workers beyond the kernel's ratio
      * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs, oldest first.
      *
+     * BH pools (per lane, normal and high priority) stand in for softirq context: mayStartWorking
+     * is always true there, so their one worker never creates a spare and runs the lane's BH items
+     * one at a time in queueing order; waits from a BH item throw (Worker.checkMaySleep).
+     *
      * Lock-free intake. Producer and worker used to meet on the lock once per item each, so that
      * nearly every acquisition found it held (bench/findings.md, finding 4). Now a queue that cannot
      * change what the pool does next pushes the item onto the intake, a Treiber stack threaded
@@ -192,38 +196,31 @@ final class WorkerPool {
 
     /** The per-lane pool of {@code lane}; the lanes' pools are created on first use, no threads. */
     static WorkerPool percpu(int lane, boolean highpri) {
-        WorkerPool[] a = percpu;
-        if (a == null) {
-            synchronized (REGISTRY) {
-                a = percpu;
-                if (a == null) {
-                    int n = Lanes.count();
-                    a = new WorkerPool[n * 2];
-                    for (int l = 0; l < n; l++) {
-                        a[l * 2] = register(l, false, false);
-                        a[l * 2 + 1] = register(l, true, false);
-                    }
-                    percpu = a;
-                }
-            }
-        }
-        return a[lane * 2 + (highpri ? 1 : 0)];
+        return lanePool(lane, highpri, false);
     }
 
     /** The BH pool of {@code lane} (created, with every lane's, on first use of any; no threads). */
     static WorkerPool bh(int lane, boolean highpri) {
-        WorkerPool[] a = bhPools;
+        return lanePool(lane, highpri, true);
+    }
+
+    private static WorkerPool lanePool(int lane, boolean highpri, boolean bh) {
+        WorkerPool[] a = bh ? bhPools : percpu;
         if (a == null) {
             synchronized (REGISTRY) {
-                a = bhPools;
+                a = bh ? bhPools : percpu;
                 if (a == null) {
                     int n = Lanes.count();
                     a = new WorkerPool[n * 2];
                     for (int l = 0; l < n; l++) {
-                        a[l * 2] = register(l, false, false, true);
-                        a[l * 2 + 1] = register(l, true, false, true);
+                        a[l * 2] = register(l, false, false, bh);
+                        a[l * 2 + 1] = register(l, true, false, bh);
                     }
-                    bhPools = a;
+                    if (bh) {
+                        bhPools = a;
+                    } else {
+                        percpu = a;
+                    }
                 }
             }
         }

@@ -139,27 +139,8 @@ class LinuxWorkqueueDriverApiTest {
     @Test
     void aBhItemRunsBesideACpuBoundNormalItemOfItsCpu() {
         Workqueue normal = keep(alloc_workqueue("bh-beside", WQ_PERCPU, 0));
-        CountDownLatch spinning = new CountDownLatch(1);
-        AtomicBoolean bhRan = new AtomicBoolean();
-        queue_work_on(4, normal, new Work(() -> {
-            spinning.countDown();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
-            while (!bhRan.get() && System.nanoTime() - deadline < 0) {
-                Thread.onSpinWait();
-            }
-        }));
-        Probe.await(spinning, "the CPU-bound item");
-        AtomicReference<Long> normalGaveWay = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(1);
-        queue_work_on(4, system_bh_highpri_wq, new Work(() -> {
-            var s = normal.stats();
-            normalGaveWay.set(s.cpuIntensive() + s.cmWakeups());
-            bhRan.set(true);
-            done.countDown();
-        }));
-        Probe.await(done, "the BH item, as a softirq would preempt the CPU-bound item");
-        assertThat(normalGaveWay.get()).isZero();
-        flush_workqueue(normal);
+        assertThat(Probe.slotGivenUpBeside(normal, system_bh_highpri_wq, 4))
+                .as("the BH item ran as a softirq would, preempting the CPU-bound item").isZero();
     }
 
     @Test

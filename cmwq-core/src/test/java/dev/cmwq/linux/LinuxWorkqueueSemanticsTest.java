@@ -108,29 +108,7 @@ class LinuxWorkqueueSemanticsTest {
     void aCpuBoundNormalItemDoesNotDelayAHighpriItemOnTheSameCpu() {
         Workqueue normal = keep(alloc_workqueue("cpu-bound", WQ_PERCPU, 0));
         Workqueue highpri = keep(alloc_workqueue("urgent", WQ_PERCPU | WQ_HIGHPRI, 0));
-        CountDownLatch spinning = new CountDownLatch(1);
-        AtomicBoolean highpriRan = new AtomicBoolean();
-        AtomicReference<Long> normalGaveWay = new AtomicReference<>();
-        queue_work_on(3, normal, new Work(() -> {
-            spinning.countDown();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
-            while (!highpriRan.get() && System.nanoTime() - deadline < 0) {
-                Thread.onSpinWait(); // never blocks: only a separate pool can run beside it
-            }
-        }));
-        Probe.await(spinning, "the CPU-bound item");
-        CountDownLatch done = new CountDownLatch(1);
-        queue_work_on(3, highpri, new Work(() -> {
-            // Had it waited on the normal pool, it could only start once the sampler flagged the
-            // spinner as a CPU hog or as asleep, which the normal queue's counters record.
-            var s = normal.stats();
-            normalGaveWay.set(s.cpuIntensive() + s.cmWakeups());
-            highpriRan.set(true);
-            done.countDown();
-        }));
-        Probe.await(done, "the highpri item, while the CPU-bound one spins");
-        assertThat(normalGaveWay.get()).as("the CPU-bound item never gave up its slot").isZero();
-        flush_workqueue(normal);
+        assertThat(Probe.slotGivenUpBeside(normal, highpri, 3)).as("the CPU-bound item never gave up its slot").isZero();
     }
 
     // ---------------------------------------------------------------- frozen queues
