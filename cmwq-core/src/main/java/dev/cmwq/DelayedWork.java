@@ -52,6 +52,18 @@ public class DelayedWork extends Work {
         this(fn, TIMERS);
     }
 
+    /**
+     * Creates an idle, enabled delayed work item whose function receives the item itself (as the
+     * kernel's callback receives {@code &dwork->work}; {@code to_delayed_work} is a cast).
+     *
+     * @throws NullPointerException if {@code fn} is null
+     */
+    public DelayedWork(WorkFunction fn) {
+        super(fn);
+        this.timers = TIMERS;
+        this.timer = new Expiry(this, TIMERS);
+    }
+
     /** An item on another timer base: tests drive a manual base with a fake ticker. */
     DelayedWork(Runnable fn, TimerBase timers) {
         super(fn);
@@ -185,6 +197,7 @@ public class DelayedWork extends Work {
     @Override
     public boolean flush() {
         checkNotSelf("flush");
+        Worker.checkMaySleep("flush of " + this);
         boolean fired = timer.disarm();
         if (fired) {
             wq.enqueue(lane, this);

@@ -238,7 +238,7 @@ final class Sampler implements Runnable {
     static void cpuHog(PoolWorkqueue pwq, Work work) {
         pwq.stats[PoolWorkqueue.STAT_CPU_INTENSIVE]++;
         Trace.cpuIntensive(pwq, work);
-        if (HOGS_REPORTED.add(work.fn.getClass())) {
+        if (HOGS_REPORTED.add(work.functionClass())) {
             Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue: " + work.functionName()
                     + " hogged CPU for >" + Tunables.CPU_INTENSIVE_THRESHOLD_NANOS / 1000
                     + "us on " + pwq.wq.name() + ", consider switching to WQ_UNBOUND");

@@ -196,7 +196,7 @@ final class Trace {
     // ---------------------------------------------------------------- helpers
 
     private static String function(Work work) {
-        return work.fn == null ? work.getClass().getSimpleName() : FUNCTION_NAMES.get(work.fn.getClass());
+        return work.fn == null ? work.getClass().getSimpleName() : FUNCTION_NAMES.get(work.functionClass());
     }
 
     /** The item's identity (the kernel traces its address), to match its events. */

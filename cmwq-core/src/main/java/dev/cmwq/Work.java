@@ -111,14 +111,45 @@ public class Work {
         this.fn = Objects.requireNonNull(fn, "fn");
     }
 
+    /**
+     * Creates an idle, enabled work item whose function receives the item itself (the kernel's
+     * {@code work_func_t}); see {@link WorkFunction}.
+     *
+     * @throws NullPointerException if {@code fn} is null
+     */
+    public Work(WorkFunction fn) {
+        this.fn = new ItemFunction(Objects.requireNonNull(fn, "fn"), this);
+    }
+
     /** For internal items (barriers) whose function is the item itself. */
     Work() {
         this.fn = null;
     }
 
-    /** The function this item runs. */
+    /**
+     * The function this item runs; for an item created with a {@link WorkFunction}, a
+     * {@code Runnable} that calls it with this item.
+     */
     public final Runnable function() {
         return fn;
+    }
+
+    /** The class of the user's function (a WorkFunction's own, not its binding): names it in reports. */
+    final Class<?> functionClass() {
+        return fn instanceof ItemFunction f ? f.fn.getClass() : fn.getClass();
+    }
+
+    /** A {@link WorkFunction} bound to its item once, at creation, so that running it allocates nothing. */
+    private record ItemFunction(WorkFunction fn, Work work) implements Runnable {
+        @Override
+        public void run() {
+            fn.run(work);
+        }
+
+        @Override
+        public String toString() {
+            return fn.toString(); // a record's default would print the item, which prints this
+        }
     }
 
     /** Clears {@link #runner} if {@code w} is still the one named there. */
@@ -325,9 +356,9 @@ public class Work {
      * @throws IllegalStateException if called from the item itself, which would wait forever
      */
     public boolean cancelSync() {
-        checkNotSelf("cancelSync");
+        boolean spin = checkSyncWait("cancelSync");
         boolean wasPending = disableInternal();
-        waitForRunning();
+        waitForRunning(spin);
         enableInternal();
         return wasPending;
     }
@@ -350,9 +381,9 @@ public class Work {
      * @throws IllegalStateException if called from the item itself, or the count would pass 65535
      */
     public boolean disableSync() {
-        checkNotSelf("disableSync");
+        boolean spin = checkSyncWait("disableSync");
         boolean wasPending = disableInternal();
-        waitForRunning();
+        waitForRunning(spin);
         return wasPending;
     }
 
@@ -404,12 +435,29 @@ public class Work {
      *     from an item of an ordered (or max_active 1) queue for an item queued behind it
      */
     public boolean flush() {
-        checkNotSelf("flush");
-        return flushInstance();
+        return flushQueued();
     }
 
-    /** Inserts a barrier behind the last instance and waits for it; false if there was none. */
-    final boolean flushInstance() {
+    /**
+     * The kernel's {@code flush_work} exactly, also for a {@link DelayedWork}: waits for the last
+     * instance that is queued or running, and ignores an armed timer (the kernel's
+     * {@code flush_work(&dwork->work)}; {@link DelayedWork#flush()} fires the timer instead). For
+     * a plain item it is {@link #flush()}.
+     *
+     * @return true if it waited, false if no instance was queued or running
+     * @throws IllegalStateException as {@link #flush()}
+     */
+    public final boolean flushQueued() {
+        checkNotSelf("flush");
+        Worker.checkMaySleep("flush of " + this);
+        return flushInstance(false);
+    }
+
+    /**
+     * Inserts a barrier behind the last instance and waits for it (busy-waiting if {@code spin}:
+     * a BH caller); false if there was none.
+     */
+    final boolean flushInstance(boolean spin) {
         Barrier barrier = new Barrier(Thread.currentThread());
         while (true) {
             int poolId = poolIdOf(state);
@@ -418,7 +466,7 @@ public class Work {
                 return false;
             }
             if (pool.insertFlushBarrier(this, barrier)) {
-                barrier.await();
+                barrier.await(spin);
                 return true;
             }
             if (poolIdOf(state) == poolId) {
@@ -428,8 +476,25 @@ public class Work {
     }
 
     /** Waits for an instance running now (after the caller made sure none can start). */
-    final void waitForRunning() {
-        flushInstance();
+    final void waitForRunning(boolean spin) {
+        flushInstance(spin);
+    }
+
+    /**
+     * The checks of cancelSync and disableSync, before they change anything. From a BH item they
+     * may wait only for an item last queued on a BH pool, and then busy-wait, as the kernel's do
+     * (its BH items run in softirq context, which cannot sleep); returns whether to busy-wait.
+     */
+    private boolean checkSyncWait(String op) {
+        checkNotSelf(op);
+        if (!Worker.currentIsBh()) {
+            return false;
+        }
+        WorkerPool last = WorkerPool.byId(poolIdOf(state));
+        if (last == null || !last.bh) {
+            Worker.checkMaySleep(op + " of " + this);
+        }
+        return true;
     }
 
     final void checkNotSelf(String op) {
@@ -454,7 +519,7 @@ public class Work {
 
     /** A short name of the function, as the kernel's {@code %ps} prints it. */
     String functionName() {
-        return fn == null ? getClass().getSimpleName() : Workqueues.describe(fn);
+        return fn == null ? getClass().getSimpleName() : Workqueues.describe(functionClass());
     }
 
     /**
@@ -474,7 +539,10 @@ public class Work {
             LockSupport.unpark(waiter);
         }
 
-        void await() {
+        void await(boolean spin) {
+            while (spin && !done) {
+                Thread.onSpinWait(); // a BH waiter: the item runs on another lane's BH worker
+            }
             if (done) {
                 return;
             }

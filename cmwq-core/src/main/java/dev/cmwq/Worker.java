@@ -55,6 +55,10 @@ class Worker extends Thread {
     PoolWorkqueue currentPwq; // L
     int currentColor; // L
     long currentStartNanos; // L
+    /** The name the worker was created with; its thread name while no set_worker_desc label is shown. */
+    final String baseName; // I
+    /** The set_worker_desc label of the current item, or null; this thread only. */
+    String desc;
     /** nanoTime at the end of the last item (or the start of the batch); this thread only. */
     long clock;
     long lastActiveNanos; // L
@@ -67,18 +71,51 @@ class Worker extends Thread {
         super(null, null, name, 0, false);
         this.pool = pool;
         this.workerId = workerId;
+        this.baseName = name;
         this.flags = PREP | (pool != null && pool.unbound ? UNBOUND : 0);
         setDaemon(true);
         // Not the context loader of whichever thread first kicked the pool: that would pin it.
         setContextClassLoader(ClassLoader.getSystemClassLoader());
-        if (pool == null || pool.highpri) {
-            setPriority(Thread.MAX_PRIORITY); // stands in for nice -20 (high priority, rescuers)
+        if (pool == null || pool.highpri || pool.bh) {
+            setPriority(Thread.MAX_PRIORITY); // stands in for nice -20 (high priority, rescuers, softirq)
         }
     }
 
     /** The worker the calling thread is, or null. */
     static Worker current() {
         return Thread.currentThread() instanceof Worker w ? w : null;
+    }
+
+    /** Whether the caller is a worker of a BH pool (running a BH work item). */
+    static boolean currentIsBh() {
+        Worker w = current();
+        return w != null && w.pool != null && w.pool.bh;
+    }
+
+    /**
+     * BH work items must not sleep (the kernel runs them in softirq context): a cmwq wait or a
+     * blocking bracket from one throws before it changes anything.
+     *
+     * @throws IllegalStateException if the caller is running a BH work item
+     */
+    static void checkMaySleep(String what) {
+        if (currentIsBh()) {
+            Worker w = current();
+            throw new IllegalStateException(what + " from BH work item " + w.currentWork
+                    + " on " + w.getName() + " would sleep: BH work items must not sleep");
+        }
+    }
+
+    /** set_worker_desc: shows {@code label} in the thread's name until the current item ends. */
+    void describe(String label) {
+        desc = label;
+        setName(baseName + "+" + label);
+    }
+
+    /** At the end of an item that set a label: the thread gets its own name back. */
+    void clearDesc() {
+        desc = null;
+        setName(baseName);
     }
 
     /** Whether this worker counts in its pool's nr_running right now. */

@@ -52,6 +52,10 @@ final class WorkerPool {
      * worker that failed goes on running items itself. Idle workers beyond the kernel's ratio
      * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs, oldest first.
      *
+     * BH pools (per lane, normal and high priority) stand in for softirq context: mayStartWorking
+     * is always true there, so their one worker never creates a spare and runs the lane's BH items
+     * one at a time in queueing order; waits from a BH item throw (Worker.checkMaySleep).
+     *
      * Lock-free intake. Producer and worker used to meet on the lock once per item each, so that
      * nearly every acquisition found it held (bench/findings.md, finding 4). Now a queue that cannot
      * change what the pool does next pushes the item onto the intake, a Treiber stack threaded
@@ -102,6 +106,7 @@ final class WorkerPool {
     private static final Object REGISTRY = new Object();
     private static volatile WorkerPool[] pools = new WorkerPool[0]; // V: copy on write under REGISTRY
     private static volatile WorkerPool[] percpu; // V: [lane * 2 + highpri]
+    private static volatile WorkerPool[] bhPools; // V: [lane * 2 + highpri]
     private static final Map<Boolean, WorkerPool> UNBOUND_POOLS = new HashMap<>(); // REGISTRY
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** Items shorter than this (wall time) count their wall time as CPU time: a clock read saved. */
@@ -119,6 +124,12 @@ final class WorkerPool {
     final int lane; // I: -1 for unbound pools
     final boolean highpri; // I
     final boolean unbound; // I
+    /**
+     * A BH pool (the kernel's POOL_BH): per lane, one worker that runs its items one at a time in
+     * queueing order and never gets a second (mayStartWorking). Its items must not sleep: cmwq's
+     * waits and the blocking bracket throw on its worker (Worker.checkMaySleep).
+     */
+    final boolean bh; // I
     /**
      * Taken only through lock() and unlock(), which splice the intake: a holder that released the
      * bare lock without looking at the intake could strand an item a producer left for it.
@@ -154,11 +165,12 @@ final class WorkerPool {
     boolean stallReported; // S
     int unboundRefs; // REGISTRY: workqueues using this unbound pool
 
-    private WorkerPool(int id, int lane, boolean highpri, boolean unbound) {
+    private WorkerPool(int id, int lane, boolean highpri, boolean unbound, boolean bh) {
         this.id = id;
         this.lane = lane;
         this.highpri = highpri;
         this.unbound = unbound;
+        this.bh = bh;
     }
 
     // ---------------------------------------------------------------- registry
@@ -170,8 +182,12 @@ final class WorkerPool {
     }
 
     private static WorkerPool register(int lane, boolean highpri, boolean unbound) {
+        return register(lane, highpri, unbound, false);
+    }
+
+    private static WorkerPool register(int lane, boolean highpri, boolean unbound, boolean bh) {
         WorkerPool[] a = pools;
-        WorkerPool p = new WorkerPool(a.length, lane, highpri, unbound);
+        WorkerPool p = new WorkerPool(a.length, lane, highpri, unbound, bh);
         WorkerPool[] b = Arrays.copyOf(a, a.length + 1);
         b[p.id] = p;
         pools = b;
@@ -180,18 +196,31 @@ final class WorkerPool {
 
     /** The per-lane pool of {@code lane}; the lanes' pools are created on first use, no threads. */
     static WorkerPool percpu(int lane, boolean highpri) {
-        WorkerPool[] a = percpu;
+        return lanePool(lane, highpri, false);
+    }
+
+    /** The BH pool of {@code lane} (created, with every lane's, on first use of any; no threads). */
+    static WorkerPool bh(int lane, boolean highpri) {
+        return lanePool(lane, highpri, true);
+    }
+
+    private static WorkerPool lanePool(int lane, boolean highpri, boolean bh) {
+        WorkerPool[] a = bh ? bhPools : percpu;
         if (a == null) {
             synchronized (REGISTRY) {
-                a = percpu;
+                a = bh ? bhPools : percpu;
                 if (a == null) {
                     int n = Lanes.count();
                     a = new WorkerPool[n * 2];
                     for (int l = 0; l < n; l++) {
-                        a[l * 2] = register(l, false, false);
-                        a[l * 2 + 1] = register(l, true, false);
+                        a[l * 2] = register(l, false, false, bh);
+                        a[l * 2 + 1] = register(l, true, false, bh);
                     }
-                    percpu = a;
+                    if (bh) {
+                        bhPools = a;
+                    } else {
+                        percpu = a;
+                    }
                 }
             }
         }
@@ -259,8 +288,9 @@ final class WorkerPool {
         return !worklist.isEmpty() && nrRunning == 0;
     }
 
+    /** A BH pool's one worker may always start: it never creates a second. */
     boolean mayStartWorking() {
-        return nrIdle > 0;
+        return nrIdle > 0 || bh;
     }
 
     boolean keepWorking() {
@@ -415,6 +445,9 @@ final class WorkerPool {
     private String workerName(int wid) {
         if (unbound) {
             return "kworker/u" + id + ":" + wid;
+        }
+        if (bh) {
+            return "kworker/" + lane + ":bh" + wid + (highpri ? "H" : "");
         }
         return "kworker/" + lane + ":" + wid + (highpri ? "H" : "");
     }
@@ -588,6 +621,9 @@ final class WorkerPool {
         long wall = end - start;
         w.clock = end;
         Thread.interrupted(); // interrupts are cleared between items
+        if (w.desc != null) {
+            w.clearDesc();
+        }
         if (failure != null) {
             Workqueues.reportFailure(pwq.wq, work, failure);
         }
@@ -969,7 +1005,7 @@ final class WorkerPool {
 
     @Override
     public String toString() {
-        return "pool " + id + (unbound ? " (unbound" : " (lane " + lane) + (highpri ? ", highpri)" : ")");
+        return "pool " + id + (unbound ? " (unbound" : " (lane " + lane) + (bh ? ", bh" : "") + (highpri ? ", highpri)" : ")");
     }
 
     /*

@@ -53,6 +53,7 @@ public final class Workqueue implements AutoCloseable {
     private final boolean ordered; // I
     final boolean unbound; // I
     final boolean cpuIntensive; // I
+    private final boolean bh; // I
     private final PoolWorkqueue[] pwqs; // I
     private final WorkerPool unboundPool; // I: null for per-CPU queues
     private final Rescuer rescuer; // I: MEM_RECLAIM queues only
@@ -89,7 +90,14 @@ public final class Workqueue implements AutoCloseable {
         this.maxActive = b.maxActive == 0 ? DEFAULT_ACTIVE : b.maxActive;
         this.minActive = unbound && !ordered ? Math.min(maxActive, b.minActive) : maxActive;
         boolean highpri = effective.contains(WorkqueueFlag.HIGHPRI);
-        if (unbound) {
+        this.bh = effective.contains(WorkqueueFlag.BH);
+        if (bh) {
+            unboundPool = null;
+            pwqs = new PoolWorkqueue[Lanes.count()];
+            for (int lane = 0; lane < pwqs.length; lane++) {
+                pwqs[lane] = new PoolWorkqueue(this, WorkerPool.bh(lane, highpri), maxActive);
+            }
+        } else if (unbound) {
             unboundPool = WorkerPool.getUnbound(highpri);
             pwqs = new PoolWorkqueue[] {new PoolWorkqueue(this, unboundPool, maxActive)};
         } else {
@@ -452,6 +460,7 @@ public final class Workqueue implements AutoCloseable {
      *     for itself)
      */
     public void flush() {
+        Worker.checkMaySleep("flush of " + this);
         if (isChainedCaller()) {
             throw new IllegalStateException("flush of " + this + " from its own item "
                     + Worker.current().currentWork + " would wait forever");
@@ -519,6 +528,7 @@ public final class Workqueue implements AutoCloseable {
      * @throws IllegalStateException if called from one of this queue's own items
      */
     public void drain() {
+        Worker.checkMaySleep("drain of " + this);
         if (isChainedCaller()) {
             throw new IllegalStateException("drain of " + this + " from its own item would wait forever");
         }
@@ -570,6 +580,7 @@ public final class Workqueue implements AutoCloseable {
         if (system) {
             throw new IllegalStateException("system workqueue " + name + " cannot be destroyed");
         }
+        Worker.checkMaySleep("destroy of " + this);
         if (isChainedCaller()) {
             throw new IllegalStateException("destroy of " + this + " from its own item would wait forever");
         }
@@ -634,8 +645,9 @@ public final class Workqueue implements AutoCloseable {
         if (max < 1 || max > MAX_ACTIVE) {
             throw new IllegalArgumentException("max_active " + max + " for " + name + " is outside 1.." + MAX_ACTIVE);
         }
-        if (ordered) {
-            throw new IllegalStateException("max_active of ordered workqueue " + name + " is fixed at 1");
+        if (ordered || bh) {
+            throw new IllegalStateException("max_active of " + (bh ? "BH" : "ordered") + " workqueue " + name
+                    + " is fixed");
         }
         mutex.lock();
         try {
@@ -909,6 +921,9 @@ public final class Workqueue implements AutoCloseable {
         public Workqueue build() {
             EnumSet<WorkqueueFlag> effective = EnumSet.copyOf(flags.isEmpty()
                     ? EnumSet.noneOf(WorkqueueFlag.class) : flags);
+            if (effective.contains(WorkqueueFlag.BH)) {
+                checkBh(effective);
+            }
             if (effective.contains(WorkqueueFlag.POWER_EFFICIENT) && Workqueues.powerEfficient()) {
                 effective.add(WorkqueueFlag.UNBOUND);
                 effective.remove(WorkqueueFlag.PERCPU);
@@ -928,6 +943,24 @@ public final class Workqueue implements AutoCloseable {
                 maxActive = 1;
             }
             return Workqueues.register(new Workqueue(this, effective));
+        }
+
+        /**
+         * The kernel's BH rules (__WQ_BH_ALLOWS of 7.2): only HIGHPRI and PERCPU may accompany BH, a
+         * BH queue is neither ordered nor power-efficient, and its max_active is not set (0).
+         */
+        private void checkBh(EnumSet<WorkqueueFlag> effective) {
+            EnumSet<WorkqueueFlag> other = EnumSet.copyOf(effective);
+            other.removeAll(EnumSet.of(WorkqueueFlag.BH, WorkqueueFlag.HIGHPRI, WorkqueueFlag.PERCPU));
+            if (!other.isEmpty() || ordered) {
+                throw new IllegalArgumentException("BH workqueue " + name + " cannot be "
+                        + (ordered ? "ordered" : "combined with " + other) + ": only HIGHPRI and PERCPU go with BH");
+            }
+            if (maxActive != 0) {
+                throw new IllegalArgumentException("BH workqueue " + name + " cannot have max_active " + maxActive
+                        + ": it must be 0 (a BH queue has no limit)");
+            }
+            maxActive = MAX_ACTIVE;
         }
     }
 }

@@ -9,6 +9,13 @@ import java.util.Set;
  * kernel's bit value ({@link #bit()}), which the Linux API ({@code dev.cmwq.linux}) uses verbatim.
  */
 public enum WorkqueueFlag {
+    /**
+     * A BH workqueue (kernel 6.9, the tasklet replacement): per lane, items run one at a time in
+     * queueing order on the lane's BH worker, and must not sleep: a cmwq wait or a blocking bracket
+     * from a BH item throws {@code IllegalStateException}. Only {@link #HIGHPRI} and {@link #PERCPU}
+     * may accompany it, and {@code max_active} must be 0.
+     */
+    BH(1 << 0),
     /** Served by unbound pools: no concurrency management, only {@code max_active} (queue-wide). */
     UNBOUND(1 << 1),
     /** Paused while the system is frozen ({@code freeze_workqueues_begin()}). */

@@ -48,10 +48,15 @@ public final class Workqueues {
                 .flags(WorkqueueFlag.POWER_EFFICIENT).system().build();
         static final Workqueue FREEZABLE_POWER_EFFICIENT = Workqueue.builder("events_freezable_pwr_efficient")
                 .flags(WorkqueueFlag.FREEZABLE, WorkqueueFlag.POWER_EFFICIENT).system().build();
+        static final Workqueue DFL_LONG = Workqueue.builder("events_dfl_long").unbound()
+                .maxActive(Workqueue.MAX_ACTIVE).system().build();
+        static final Workqueue BH = Workqueue.builder("events_bh").flags(WorkqueueFlag.BH).system().build();
+        static final Workqueue BH_HIGHPRI = Workqueue.builder("events_bh_highpri")
+                .flags(WorkqueueFlag.BH, WorkqueueFlag.HIGHPRI).system().build();
 
         static {
             Sysfs.registerWhenStarted(WQ, PERCPU, HIGHPRI, LONG, UNBOUND, DFL, FREEZABLE, POWER_EFFICIENT,
-                    FREEZABLE_POWER_EFFICIENT);
+                    FREEZABLE_POWER_EFFICIENT, DFL_LONG, BH, BH_HIGHPRI);
         }
     }
 
@@ -100,6 +105,21 @@ public final class Workqueues {
         return System_.FREEZABLE_POWER_EFFICIENT;
     }
 
+    /** {@code system_dfl_long_wq} ("events_dfl_long", WQ_UNBOUND, max_active 2048; kernel 7.1): long items. */
+    public static Workqueue systemDflLong() {
+        return System_.DFL_LONG;
+    }
+
+    /** {@code system_bh_wq} ("events_bh", {@link WorkqueueFlag#BH}): per-lane items that must not sleep. */
+    public static Workqueue systemBh() {
+        return System_.BH;
+    }
+
+    /** {@code system_bh_highpri_wq} ("events_bh_highpri", BH and HIGHPRI). */
+    public static Workqueue systemBhHighpri() {
+        return System_.BH_HIGHPRI;
+    }
+
     // ---------------------------------------------------------------- context
 
     /** The number of lanes (the kernel's possible CPUs): {@code -Dcmwq.cpus}, else the processors. */
@@ -116,6 +136,41 @@ public final class Workqueues {
     public static Work currentWork() {
         Worker w = Worker.current();
         return w == null ? null : w.currentWork;
+    }
+
+    /**
+     * The queue of the item the calling worker (or rescuer) is running, or null when the caller is
+     * not running one.
+     */
+    public static Workqueue currentWorkqueue() {
+        Worker w = Worker.current();
+        PoolWorkqueue pwq = w == null ? null : w.currentPwq;
+        return pwq == null ? null : pwq.wq;
+    }
+
+    /**
+     * The kernel's {@code set_worker_desc}: labels the calling worker while its current item runs.
+     * The worker's thread is renamed {@code <name>+<desc>} (the kernel's {@code /proc/PID/comm}),
+     * so thread dumps, {@link #dump()} and the watchdog show it; its name is restored when the item
+     * ends. Outside a work item it does nothing. Unlike the kernel (32 bytes), the label is kept
+     * whole.
+     *
+     * @throws NullPointerException if {@code desc} is null
+     */
+    public static void setWorkerDesc(String desc) {
+        Objects.requireNonNull(desc, "desc");
+        Worker w = Worker.current();
+        if (w != null && w.currentWork != null) {
+            w.describe(desc);
+        }
+    }
+
+    /**
+     * Whether the caller is running a BH work item ({@link WorkqueueFlag#BH}): the JVM's stand-in
+     * for the kernel's softirq context, in which nothing may sleep.
+     */
+    public static boolean currentIsBh() {
+        return Worker.currentIsBh();
     }
 
     /** Whether the caller is a rescuer thread ({@code kworker/R-<name>}). */
@@ -145,6 +200,7 @@ public final class Workqueues {
         if (w == null || w.pool == null) {
             return BlockingSection.NONE;
         }
+        Worker.checkMaySleep("a blocking wait");
         if (w.blockingDepth++ == 0) {
             w.pool.workerSleeping(w);
         }

@@ -85,8 +85,10 @@ class BadInputTest {
         iae("Builder.ordered().maxActive(2).build()", "2", () -> Workqueue.builder("x").ordered().maxActive(2).build());
         iae("WorkqueueFlag.fromBits(1 << 9)", "0x200", () -> WorkqueueFlag.fromBits(1 << 9));
         npe("WorkqueueFlag.bitsOf(null)", "flags", () -> WorkqueueFlag.bitsOf(null));
-        npe("new Work(null)", "fn", () -> new Work(null));
-        npe("new DelayedWork(null)", "fn", () -> new DelayedWork(null));
+        npe("new Work((Runnable) null)", "fn", () -> new Work((Runnable) null));
+        npe("new Work((WorkFunction) null)", "fn", () -> new Work((WorkFunction) null));
+        npe("new DelayedWork((Runnable) null)", "fn", () -> new DelayedWork((Runnable) null));
+        npe("new DelayedWork((WorkFunction) null)", "fn", () -> new DelayedWork((WorkFunction) null));
 
         npe("queue(null)", "work", () -> live.queue(null));
         ise("queue on a destroyed queue", "idiomatic-dead", () -> dead.queue(WORK));

@@ -2,12 +2,16 @@ package dev.cmwq.linux;
 
 import dev.cmwq.DelayedWork;
 import dev.cmwq.Work;
+import dev.cmwq.WorkFunction;
 import dev.cmwq.Workqueue;
 import dev.cmwq.WorkqueueFlag;
 import dev.cmwq.Workqueues;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.function.ToLongFunction;
 
 /**
  * The kernel's workqueue API ({@code include/linux/workqueue.h}) verbatim: the same names,
@@ -38,10 +42,22 @@ import java.util.Set;
  *       or on a draining one from outside its own items (the item is left not pending), enabling an
  *       item that is not disabled, and waits that could never end (an item flushing itself or its
  *       own queue). {@code docs/bad-input.md} lists every case.
+ *   <li>Where the kernel defines what legal use does, cmwq does the same, also where that is a
+ *       warning: {@link #enable_work} of an item that is not disabled warns and returns true, and
+ *       {@link #flush_work} ignores a delayed item's armed timer and returns false. cmwq keeps a
+ *       stronger behaviour only where the kernel's is a known defect (an enabled item stays
+ *       queued instead of being dropped).
  *   <li>A work function that throws does not crash anything: the exception goes to
  *       {@link Workqueues#setFailureHandler the failure handler} and the worker carries on.
- *   <li>{@code WQ_BH} (softirq context) is not offered: its bit is rejected as unknown.
+ *   <li>{@link #WQ_BH} queues run on a BH worker per lane instead of in softirq context; a BH item
+ *       that would sleep in a cmwq wait or a blocking bracket gets {@link IllegalStateException}.
+ *   <li>The API is the one of kernel {@link #LINUX_VERSION_CODE} (7.2): {@code schedule_*} queue
+ *       on {@link #system_percpu_wq}.
  * </ul>
+ *
+ * <p>A work function that receives its own item ({@link WorkFunction}, the kernel's
+ * {@code work_func_t}) lets {@code container_of} code port as a cast:
+ * {@code new Work(w -> ((MyDev) w).poll())} on a {@code MyDev extends Work}.
  *
  * <p>All members are thread-safe. The ones that wait ({@code flush_*}, {@code drain_workqueue},
  * {@code destroy_workqueue}, {@code *_sync}) are uninterruptible, as the kernel's sleeps are: an
@@ -52,6 +68,12 @@ public final class LinuxWorkqueue {
 
     // ---------------------------------------------------------------- flags and limits
 
+    /**
+     * A BH workqueue (kernel 6.9, the tasklet replacement): per cpu, items run one at a time in
+     * queueing order on the cpu's BH worker and must not sleep. Only {@link #WQ_HIGHPRI} and
+     * {@link #WQ_PERCPU} may accompany it, and {@code max_active} must be 0.
+     */
+    public static final int WQ_BH = 1 << 0;
     /** Served by unbound pools: no concurrency management, {@code max_active} for the whole queue. */
     public static final int WQ_UNBOUND = 1 << 1;
     /** Paused while the system is frozen ({@link #freeze_workqueues_begin()}). */
@@ -75,6 +97,10 @@ public final class LinuxWorkqueue {
     public static final int WQ_DFL_ACTIVE = Workqueue.DEFAULT_ACTIVE;
     /** The largest {@code max_active} of an unbound queue: {@link #WQ_MAX_ACTIVE}, since kernel 6.9. */
     public static final int WQ_UNBOUND_MAX_ACTIVE = WQ_MAX_ACTIVE;
+    /** The default {@code min_active} of an unbound queue, capped at its {@code max_active} (kernel 6.9). */
+    public static final int WQ_DFL_MIN_ACTIVE = Workqueue.DEFAULT_MIN_ACTIVE;
+    /** The node argument that chooses no node ({@link #queue_work_node}). */
+    public static final int NUMA_NO_NODE = -1;
 
     /** {@link #work_busy} bit: the item is pending. */
     public static final int WORK_BUSY_PENDING = Work.BUSY_PENDING;
@@ -89,6 +115,21 @@ public final class LinuxWorkqueue {
      */
     public static final int WORK_CPU_UNBOUND = 4096;
 
+    /**
+     * {@code KERNEL_VERSION(a, b, c)} of {@code <linux/version.h>}: comparable version codes, as
+     * {@code (a << 16) + (b << 8) + min(c, 255)}.
+     */
+    public static int KERNEL_VERSION(int a, int b, int c) {
+        return (a << 16) + (b << 8) + Math.min(c, 255);
+    }
+
+    /**
+     * The kernel version whose driver API this facade follows: 7.2. Where the API changed across
+     * versions, the facade does what this version does (the {@code schedule_*} target,
+     * {@code WQ_PERCPU | WQ_UNBOUND}).
+     */
+    public static final int LINUX_VERSION_CODE = KERNEL_VERSION(7, 2, 0);
+
     /** Jiffies per second: a jiffy is one millisecond. */
     public static final int HZ = 1000;
     /** What {@link #msecs_to_jiffies} returns for a negative argument: "forever". */
@@ -96,9 +137,12 @@ public final class LinuxWorkqueue {
 
     // ---------------------------------------------------------------- system workqueues
 
-    /** {@code "events"}: short per-CPU items; {@code schedule_*} queue here. */
+    /**
+     * {@code "events"}: short per-CPU items; {@code schedule_*} queued here until kernel 7.2. A
+     * separate queue from {@link #system_percpu_wq} (same name and pools, its own flush domain).
+     */
     public static final Workqueue system_wq = Workqueues.system();
-    /** {@code "events"} with {@code WQ_PERCPU} (6.17): the explicit name for {@code system_wq}'s role. */
+    /** {@code "events"} with {@code WQ_PERCPU} (6.17): {@code schedule_*} queue here (7.2). */
     public static final Workqueue system_percpu_wq = Workqueues.systemPercpu();
     /** {@code "events_highpri"}: per-CPU, high priority. */
     public static final Workqueue system_highpri_wq = Workqueues.systemHighpri();
@@ -114,6 +158,86 @@ public final class LinuxWorkqueue {
     public static final Workqueue system_power_efficient_wq = Workqueues.systemPowerEfficient();
     /** {@code "events_freezable_pwr_efficient"}: {@code WQ_FREEZABLE | WQ_POWER_EFFICIENT}. */
     public static final Workqueue system_freezable_power_efficient_wq = Workqueues.systemFreezablePowerEfficient();
+    /** {@code "events_dfl_long"} (7.1): {@code WQ_UNBOUND}, {@code max_active} {@link #WQ_MAX_ACTIVE}, long items. */
+    public static final Workqueue system_dfl_long_wq = Workqueues.systemDflLong();
+    /** {@code "events_bh"} (6.9): {@link #WQ_BH}, items that must not sleep. */
+    public static final Workqueue system_bh_wq = Workqueues.systemBh();
+    /** {@code "events_bh_highpri"} (6.9): {@code WQ_BH | WQ_HIGHPRI}. */
+    public static final Workqueue system_bh_highpri_wq = Workqueues.systemBhHighpri();
+
+    /** Where {@code schedule_*} queue in {@link #LINUX_VERSION_CODE}: system_percpu_wq from 7.2, system_wq before. */
+    private static final Workqueue SCHEDULE_WQ =
+            LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0) ? system_percpu_wq : system_wq;
+
+    // ---------------------------------------------------------------- initialisers and casts
+
+    /**
+     * {@code INIT_DEFERRABLE_WORK}: a delayed item whose timer is deferrable, so that it does not
+     * wake an idle cpu. Deferral only allows lateness; cmwq's timer thread has no idle cpu to
+     * spare, so the item fires like {@code new DelayedWork(fn)}'s.
+     *
+     * @throws NullPointerException if {@code fn} is null
+     */
+    public static DelayedWork INIT_DEFERRABLE_WORK(Runnable fn) {
+        return new DelayedWork(fn);
+    }
+
+    /**
+     * {@link #INIT_DEFERRABLE_WORK(Runnable)} with a function that receives the item.
+     *
+     * @throws NullPointerException if {@code fn} is null
+     */
+    public static DelayedWork INIT_DEFERRABLE_WORK(WorkFunction fn) {
+        return new DelayedWork(fn);
+    }
+
+    /**
+     * {@code DECLARE_DEFERRABLE_WORK(name, fn)}: {@link #INIT_DEFERRABLE_WORK(Runnable)}, for a
+     * static field.
+     *
+     * @throws NullPointerException if {@code fn} is null
+     */
+    public static DelayedWork DECLARE_DEFERRABLE_WORK(Runnable fn) {
+        return INIT_DEFERRABLE_WORK(fn);
+    }
+
+    /**
+     * {@code DECLARE_DEFERRABLE_WORK(name, fn)} with a function that receives the item.
+     *
+     * @throws NullPointerException if {@code fn} is null
+     */
+    public static DelayedWork DECLARE_DEFERRABLE_WORK(WorkFunction fn) {
+        return INIT_DEFERRABLE_WORK(fn);
+    }
+
+    /**
+     * {@code to_delayed_work}: the delayed item a work function was given (the kernel's
+     * {@code container_of}).
+     *
+     * @throws NullPointerException if {@code work} is null
+     * @throws IllegalArgumentException if {@code work} is not a {@link DelayedWork}
+     */
+    public static DelayedWork to_delayed_work(Work work) {
+        return cast(work, DelayedWork.class, "delayed_work");
+    }
+
+    /**
+     * {@code to_rcu_work}: the rcu_work a work function was given.
+     *
+     * @throws NullPointerException if {@code work} is null
+     * @throws IllegalArgumentException if {@code work} is not an {@link RcuWork}
+     */
+    public static RcuWork to_rcu_work(Work work) {
+        return cast(work, RcuWork.class, "rcu_work");
+    }
+
+    private static <T extends Work> T cast(Work work, Class<T> type, String kernelType) {
+        Objects.requireNonNull(work, "work");
+        if (!type.isInstance(work)) {
+            throw new IllegalArgumentException(work + " is not a " + kernelType + " (" + type.getSimpleName() + ")");
+        }
+        return type.cast(work);
+    }
 
     // ---------------------------------------------------------------- lifetime and configuration
 
@@ -129,8 +253,9 @@ public final class LinuxWorkqueue {
      * @return the new queue (never null: where the kernel returns NULL, this throws)
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank, {@code flags} has a bit that names no
-     *     flag (including {@code WQ_BH}, not offered), or {@code max_active} is outside
-     *     0..{@link #WQ_MAX_ACTIVE}
+     *     flag, {@code max_active} is outside 0..{@link #WQ_MAX_ACTIVE}, or {@link #WQ_BH} comes with
+     *     a flag other than {@code WQ_HIGHPRI}/{@code WQ_PERCPU} or a {@code max_active} other than 0
+     *     (the kernel warns and returns NULL)
      */
     public static Workqueue alloc_workqueue(String name, int flags, int max_active) {
         return Workqueue.builder(name).flags(flagsOf(flags)).maxActive(max_active).build();
@@ -143,7 +268,8 @@ public final class LinuxWorkqueue {
      *
      * @return the new queue
      * @throws NullPointerException if {@code name} is null
-     * @throws IllegalArgumentException if {@code name} is blank or {@code flags} has an unknown bit
+     * @throws IllegalArgumentException if {@code name} is blank, {@code flags} has an unknown bit, or
+     *     includes {@link #WQ_BH} (a BH queue cannot be ordered)
      */
     public static Workqueue alloc_ordered_workqueue(String name, int flags) {
         return Workqueue.builder(name).flags(flagsOf(flags)).ordered().build();
@@ -160,7 +286,7 @@ public final class LinuxWorkqueue {
      */
     @Deprecated
     public static Workqueue create_workqueue(String name) {
-        return alloc_workqueue(name, WQ_MEM_RECLAIM, 1);
+        return legacy(alloc_workqueue(name, WQ_MEM_RECLAIM, 1));
     }
 
     /**
@@ -172,7 +298,7 @@ public final class LinuxWorkqueue {
      */
     @Deprecated
     public static Workqueue create_singlethread_workqueue(String name) {
-        return alloc_ordered_workqueue(name, WQ_MEM_RECLAIM);
+        return legacy(alloc_ordered_workqueue(name, WQ_MEM_RECLAIM));
     }
 
     /**
@@ -186,7 +312,16 @@ public final class LinuxWorkqueue {
      */
     @Deprecated
     public static Workqueue create_freezable_workqueue(String name) {
-        return alloc_workqueue(name, WQ_FREEZABLE | WQ_UNBOUND | WQ_MEM_RECLAIM, 1);
+        return legacy(alloc_workqueue(name, WQ_FREEZABLE | WQ_UNBOUND | WQ_MEM_RECLAIM, 1));
+    }
+
+    /** Queues made by the create_* macros (the kernel's __WQ_LEGACY), weakly. */
+    private static final Set<Workqueue> LEGACY = Collections.synchronizedSet(
+            Collections.newSetFromMap(new WeakHashMap<>()));
+
+    private static Workqueue legacy(Workqueue wq) {
+        LEGACY.add(wq);
+        return wq;
     }
 
     /**
@@ -207,7 +342,7 @@ public final class LinuxWorkqueue {
      *
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalArgumentException if {@code max_active} is outside 1..{@link #WQ_MAX_ACTIVE}
-     * @throws IllegalStateException if {@code wq} is ordered
+     * @throws IllegalStateException if {@code wq} is ordered or BH (the kernel warns and ignores it)
      */
     public static void workqueue_set_max_active(Workqueue wq, int max_active) {
         Objects.requireNonNull(wq, "wq").setMaxActive(max_active);
@@ -258,24 +393,187 @@ public final class LinuxWorkqueue {
     }
 
     /**
-     * {@link #queue_work} on {@link #system_wq}.
+     * {@link #queue_work} on {@link #system_percpu_wq} (on {@link #system_wq} before kernel 7.2).
      *
      * @return true if this call queued it; false if it was already pending or is disabled
      * @throws NullPointerException if {@code work} is null
      */
     public static boolean schedule_work(Work work) {
-        return queue_work_on(WORK_CPU_UNBOUND, system_wq, work);
+        return queue_work_on(WORK_CPU_UNBOUND, SCHEDULE_WQ, work);
     }
 
     /**
-     * {@link #queue_work_on} on {@link #system_wq}.
+     * {@link #queue_work_on} on {@link #system_percpu_wq} (on {@link #system_wq} before kernel 7.2).
      *
      * @return true if this call queued it; false if it was already pending or is disabled
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalArgumentException if {@code cpu} is not a lane nor {@link #WORK_CPU_UNBOUND}
      */
     public static boolean schedule_work_on(int cpu, Work work) {
-        return queue_work_on(cpu, system_wq, work);
+        return queue_work_on(cpu, SCHEDULE_WQ, work);
+    }
+
+    /**
+     * Queues {@code work} on {@code wq} on a cpu of {@code node}. cmwq's lanes form one node (0),
+     * so every node means the caller's cpu, as the kernel does for {@link #NUMA_NO_NODE} and for a
+     * node that is invalid or offline. Meant for unbound queues: on a per-CPU queue it warns and
+     * queues anyway, as the kernel does.
+     *
+     * @return true if this call queued it; false if it was already pending or is disabled
+     * @throws NullPointerException if {@code wq} or {@code work} is null
+     * @throws IllegalStateException as {@link #queue_work}
+     */
+    public static boolean queue_work_node(int node, Workqueue wq, Work work) {
+        Objects.requireNonNull(wq, "wq");
+        Objects.requireNonNull(work, "work");
+        if (!wq.isUnbound()) {
+            warn("queue_work_node on " + wq + ", which is not unbound");
+        }
+        return queue_work(wq, work);
+    }
+
+    /**
+     * Queues {@code rwork} on {@code wq} after an RCU grace period. The JVM has no RCU readers to
+     * wait for, so the grace period is empty and it is queued at once. A disabled item is warned
+     * about and not queued (an rcu_work is not meant to be disabled).
+     *
+     * @return true if this call queued it; false if it was already pending or is disabled
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException as {@link #queue_work}
+     */
+    public static boolean queue_rcu_work(Workqueue wq, RcuWork rwork) {
+        Objects.requireNonNull(wq, "wq");
+        Objects.requireNonNull(rwork, "rwork");
+        if (rwork.isDisabled()) {
+            warn("queue_rcu_work of " + rwork + ", which is disabled");
+            return false;
+        }
+        rwork.wq = wq;
+        return queue_work(wq, rwork);
+    }
+
+    /**
+     * Runs {@code func} once on every cpu, through {@code schedule_work_on}, and waits for all of
+     * them. A run that throws goes to the failure handler like any work function's. Blocks.
+     *
+     * @return 0, as the kernel does on success
+     * @throws NullPointerException if {@code func} is null
+     * @throws IllegalStateException if called from a BH work item, which must not sleep
+     */
+    public static int schedule_on_each_cpu(WorkFunction func) {
+        Objects.requireNonNull(func, "func");
+        checkMaySleep("schedule_on_each_cpu");
+        Work[] works = new Work[num_possible_cpus()];
+        for (int cpu = 0; cpu < works.length; cpu++) {
+            works[cpu] = new Work(func);
+            schedule_work_on(cpu, works[cpu]);
+        }
+        for (Work w : works) {
+            flush_work(w);
+        }
+        return 0;
+    }
+
+    /**
+     * {@link #schedule_on_each_cpu(WorkFunction)} for a function that does not need its item.
+     *
+     * @throws NullPointerException if {@code func} is null
+     */
+    public static int schedule_on_each_cpu(Runnable func) {
+        Objects.requireNonNull(func, "func");
+        return schedule_on_each_cpu(w -> func.run());
+    }
+
+    /**
+     * Runs {@code fn.applyAsLong(arg)} in a work item on {@code cpu} (on the {@code schedule_*}
+     * queue) and returns its result. The caller must not hold what {@code fn} needs. Blocks. Where
+     * the kernel cannot throw, an exception thrown by {@code fn} is thrown again to the caller (and
+     * does not reach the failure handler).
+     *
+     * @return what {@code fn} returned
+     * @throws NullPointerException if {@code fn} is null
+     * @throws IllegalArgumentException if {@code cpu} is not a lane
+     * @throws IllegalStateException if called from a BH work item, which must not sleep
+     */
+    public static <T> long work_on_cpu(int cpu, ToLongFunction<T> fn, T arg) {
+        return work_on_cpu_key(cpu, fn, arg, null);
+    }
+
+    /**
+     * {@link #work_on_cpu}. The kernel's version holds the cpu online while it runs; cmwq's lanes
+     * never go offline.
+     */
+    public static <T> long work_on_cpu_safe(int cpu, ToLongFunction<T> fn, T arg) {
+        return work_on_cpu_key(cpu, fn, arg, null);
+    }
+
+    /**
+     * {@link #work_on_cpu} with the caller's lockdep class key, which cmwq has no use for: it is
+     * ignored and may be null.
+     */
+    public static <T> long work_on_cpu_key(int cpu, ToLongFunction<T> fn, T arg, Object key) {
+        if (cpu < 0 || cpu >= num_possible_cpus()) {
+            throw new IllegalArgumentException("cpu " + cpu + " is outside 0.." + (num_possible_cpus() - 1));
+        }
+        Objects.requireNonNull(fn, "fn");
+        checkMaySleep("work_on_cpu");
+        WorkForCpu<T> wfc = new WorkForCpu<>(fn, arg);
+        schedule_work_on(cpu, wfc);
+        flush_work(wfc);
+        return wfc.result();
+    }
+
+    /** The kernel's {@code struct work_for_cpu}: the item of one work_on_cpu call and its outcome. */
+    private static final class WorkForCpu<T> extends Work {
+        private final ToLongFunction<T> fn;
+        private final T arg;
+        private long ret; // published to the caller by flush_work
+        private Throwable failure;
+
+        WorkForCpu(ToLongFunction<T> fn, T arg) {
+            super(w -> ((WorkForCpu<?>) w).call());
+            this.fn = fn;
+            this.arg = arg;
+        }
+
+        private void call() {
+            try {
+                ret = fn.applyAsLong(arg);
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        long result() {
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            return ret;
+        }
+    }
+
+    /**
+     * Runs {@code fn} at once if the caller may sleep (0), else, from a BH work item (the JVM's
+     * interrupt context), queues it with {@code schedule_work} in {@code ew} (1). Either way
+     * {@code fn} receives the item kept in {@code ew}.
+     *
+     * @return 0 if {@code fn} ran, 1 if it was queued
+     * @throws NullPointerException if an argument is null
+     */
+    public static int execute_in_process_context(WorkFunction fn, ExecuteWork ew) {
+        Objects.requireNonNull(fn, "fn");
+        Objects.requireNonNull(ew, "ew");
+        Work work = new Work(fn);
+        ew.work = work;
+        if (!Workqueues.currentIsBh()) {
+            fn.run(work);
+            return 0;
+        }
+        schedule_work(work);
+        return 1;
     }
 
     /**
@@ -283,15 +581,22 @@ public final class LinuxWorkqueue {
      * queues it on {@code wq} (kernel 6.11). Requests refused while it was disabled are not
      * remembered: it is queued once.
      *
-     * @return true if the count reached 0 and the item was queued (or was pending already); false
-     *     if it is still disabled
+     * An item that is not disabled is warned about, as {@link #enable_work} does, and queued.
+     *
+     * @return true if the count reached 0 (or was 0) and the item was queued (or was pending
+     *     already); false if it is still disabled
      * @throws NullPointerException if an argument is null
-     * @throws IllegalStateException if {@code work} is not disabled, or {@code wq} is destroyed or
-     *     draining (checked first: the count is left as it was)
+     * @throws IllegalStateException if {@code wq} is destroyed or draining (checked first: the count
+     *     is left as it was)
      */
     public static boolean enable_and_queue_work(Workqueue wq, Work work) {
         Objects.requireNonNull(wq, "wq");
         Objects.requireNonNull(work, "work");
+        if (!work.isDisabled()) {
+            warnNotDisabled("enable_and_queue_work", work);
+            queue_work(wq, work);
+            return true;
+        }
         return wq.enableAndQueue(work);
     }
 
@@ -358,36 +663,39 @@ public final class LinuxWorkqueue {
     }
 
     /**
-     * {@link #queue_delayed_work} on {@link #system_wq}.
+     * {@link #queue_delayed_work} on {@link #system_percpu_wq} (system_wq before 7.2).
      *
      * @return true if this call took the item; false if it was already pending or is disabled
      */
     public static boolean schedule_delayed_work(DelayedWork dwork, long delay) {
-        return queue_delayed_work_on(WORK_CPU_UNBOUND, system_wq, dwork, delay);
+        return queue_delayed_work_on(WORK_CPU_UNBOUND, SCHEDULE_WQ, dwork, delay);
     }
 
     /**
-     * {@link #queue_delayed_work_on} on {@link #system_wq}.
+     * {@link #queue_delayed_work_on} on {@link #system_percpu_wq} (system_wq before 7.2).
      *
      * @return true if this call took the item; false if it was already pending or is disabled
      */
     public static boolean schedule_delayed_work_on(int cpu, DelayedWork dwork, long delay) {
-        return queue_delayed_work_on(cpu, system_wq, dwork, delay);
+        return queue_delayed_work_on(cpu, SCHEDULE_WQ, dwork, delay);
     }
 
     // ---------------------------------------------------------------- flush and drain
 
     /**
      * Waits until the last queued instance of {@code work} (pending or running) has finished. It does
-     * not keep the item from being queued again. Blocks.
+     * not keep the item from being queued again. Blocks. For a delayed item it ignores an armed
+     * timer, as the kernel does: an item that is only armed gives false at once (use
+     * {@link #flush_delayed_work} to fire the timer and wait).
      *
      * @return true if it waited; false if the item was idle
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalStateException if the wait could never end: called from the item itself, or
-     *     from an item of a {@code max_active}-1 queue for an item queued behind it
+     *     from an item of a {@code max_active}-1 queue for an item queued behind it; or if called
+     *     from a BH work item, which must not sleep
      */
     public static boolean flush_work(Work work) {
-        return Objects.requireNonNull(work, "work").flush();
+        return Objects.requireNonNull(work, "work").flushQueued();
     }
 
     /**
@@ -410,6 +718,36 @@ public final class LinuxWorkqueue {
      */
     public static void flush_workqueue(Workqueue wq) {
         Objects.requireNonNull(wq, "wq").flush();
+    }
+
+    /**
+     * Deprecated: warns ("Please avoid flushing system-wide workqueues") and flushes the queue
+     * {@code schedule_*} use ({@link #system_percpu_wq} in 7.2). Blocks.
+     *
+     * @deprecated flush the items you queued, or use a queue of your own
+     * @throws IllegalStateException if called from one of that queue's items
+     */
+    @Deprecated
+    public static void flush_scheduled_work() {
+        warn("Please avoid flushing system-wide workqueues (flush_scheduled_work)");
+        flush_workqueue(SCHEDULE_WQ);
+    }
+
+    /**
+     * Waits for {@code rwork} like {@link #flush_work}; if it is pending, after an RCU barrier
+     * (empty on the JVM), and then it returns true.
+     *
+     * @return true if it was pending or waited for a running instance; false if it was idle
+     * @throws NullPointerException if {@code rwork} is null
+     * @throws IllegalStateException as {@link #flush_work}
+     */
+    public static boolean flush_rcu_work(RcuWork rwork) {
+        Objects.requireNonNull(rwork, "rwork");
+        if (rwork.isPending()) {
+            rwork.flushQueued();
+            return true;
+        }
+        return rwork.flushQueued();
     }
 
     /**
@@ -493,14 +831,21 @@ public final class LinuxWorkqueue {
     }
 
     /**
-     * Lowers {@code work}'s disable count.
+     * Lowers {@code work}'s disable count. An item that is not disabled is a caller's bug: it is
+     * warned about and left as it was (a pending instance stays queued, where the kernel drops it),
+     * and the return is true, as in the kernel.
      *
-     * @return true if the count reached 0, so the item can be queued again
+     * @return true if the count is now 0, so the item can be queued again
      * @throws NullPointerException if {@code work} is null
-     * @throws IllegalStateException if it is not disabled (the kernel warns)
      */
     public static boolean enable_work(Work work) {
-        return Objects.requireNonNull(work, "work").enable();
+        Objects.requireNonNull(work, "work");
+        try {
+            return work.enable();
+        } catch (IllegalStateException notDisabled) { // the engine's only refusal of enable()
+            warnNotDisabled("enable_work", work);
+            return true;
+        }
     }
 
     /**
@@ -527,12 +872,11 @@ public final class LinuxWorkqueue {
     /**
      * {@link #enable_work} for a delayed item. It does not re-arm the timer.
      *
-     * @return true if the count reached 0
+     * @return true if the count is now 0
      * @throws NullPointerException if {@code dwork} is null
-     * @throws IllegalStateException if it is not disabled
      */
     public static boolean enable_delayed_work(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").enable();
+        return enable_work(Objects.requireNonNull(dwork, "dwork"));
     }
 
     // ---------------------------------------------------------------- introspection
@@ -575,6 +919,29 @@ public final class LinuxWorkqueue {
     /** Whether the caller is a rescuer thread ({@code kworker/R-<name>}). */
     public static boolean current_is_workqueue_rescuer() {
         return Workqueues.currentIsRescuer();
+    }
+
+    /**
+     * Whether the caller is running an item of a {@link #WQ_MEM_RECLAIM} queue that was not made by
+     * a legacy {@code create_*workqueue} (kernel 7.3): code that must not wait for queues without
+     * a rescuer.
+     */
+    public static boolean current_is_workqueue_mem_reclaim() {
+        Workqueue wq = Workqueues.currentWorkqueue();
+        return wq != null && wq.flags().contains(WorkqueueFlag.MEM_RECLAIM) && !LEGACY.contains(wq);
+    }
+
+    /**
+     * Labels the calling worker while its current item runs: its thread is named
+     * {@code <worker>+<label>} (the kernel's {@code /proc/PID/comm}), as thread dumps,
+     * {@code Workqueues.dump()} and the watchdog show. {@code fmt} is a {@link String#format}
+     * pattern. Outside a work item it does nothing, as in the kernel.
+     *
+     * @throws NullPointerException if {@code fmt} is null
+     * @throws java.util.IllegalFormatException if {@code fmt} does not fit {@code args}
+     */
+    public static void set_worker_desc(String fmt, Object... args) {
+        Workqueues.setWorkerDesc(String.format(Objects.requireNonNull(fmt, "fmt"), args));
     }
 
     /**
@@ -693,16 +1060,30 @@ public final class LinuxWorkqueue {
 
     // ---------------------------------------------------------------- helpers
 
-    /** The kernel's WQ_BH bit, which cmwq does not offer. */
-    private static final int WQ_BH = 1 << 0;
-
-    /** @throws IllegalArgumentException if {@code flags} has a bit that names no offered flag */
+    /** @throws IllegalArgumentException if {@code flags} has a bit that names no flag */
     private static Set<WorkqueueFlag> flagsOf(int flags) {
-        if ((flags & WQ_BH) != 0) {
-            throw new IllegalArgumentException("flags 0x" + Integer.toHexString(flags)
-                    + " include WQ_BH (0x1): cmwq has no softirq context, so BH workqueues are not offered");
-        }
         return WorkqueueFlag.fromBits(flags);
+    }
+
+    /** Where the facade's warnings go: the log, with the caller's stack (a test seam). */
+    static volatile java.util.function.Consumer<String> warnings =
+            msg -> DEBUG_LOG.log(System.Logger.Level.WARNING, msg, new Throwable("WARNING at"));
+
+    /** The kernel's WARN for misuse it survives: logged with the caller's stack, nothing thrown. */
+    private static void warn(String what) {
+        warnings.accept("workqueue: " + what);
+    }
+
+    private static void warnNotDisabled(String op, Work work) {
+        warn(op + " of " + work + ", which is not disabled");
+    }
+
+    /** @throws IllegalStateException if the caller is a BH work item, before anything is queued */
+    private static void checkMaySleep(String op) {
+        if (Workqueues.currentIsBh()) {
+            throw new IllegalStateException(op + " from BH work item " + current_work()
+                    + " would sleep: BH work items must not sleep");
+        }
     }
 
     /** @throws IllegalArgumentException if {@code cpu} is neither a lane nor WORK_CPU_UNBOUND */

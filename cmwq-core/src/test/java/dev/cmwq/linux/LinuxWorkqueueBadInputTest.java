@@ -106,8 +106,11 @@ class LinuxWorkqueueBadInputTest {
         npe("alloc_workqueue(null, 0, 0)", "name", () -> alloc_workqueue(null, 0, 0));
         iae("alloc_workqueue(\"\", 0, 0)", "\"\"", () -> alloc_workqueue("", 0, 0));
         iae("alloc_workqueue(\"  \", 0, 0)", "\"  \"", () -> alloc_workqueue("  ", 0, 0));
-        iae("alloc_workqueue(x, WQ_BH, 0)", "WQ_BH", () -> alloc_workqueue("x", 1, 0));
-        iae("alloc_ordered_workqueue(x, WQ_BH)", "WQ_BH", () -> alloc_ordered_workqueue("x", 1));
+        iae("alloc_workqueue(x, WQ_BH | WQ_MEM_RECLAIM, 0)", "MEM_RECLAIM",
+                () -> alloc_workqueue("x", WQ_BH | WQ_MEM_RECLAIM, 0));
+        iae("alloc_workqueue(x, WQ_BH | WQ_UNBOUND, 0)", "UNBOUND", () -> alloc_workqueue("x", WQ_BH | WQ_UNBOUND, 0));
+        iae("alloc_workqueue(x, WQ_BH, 1)", "max_active 1", () -> alloc_workqueue("x", WQ_BH, 1));
+        iae("alloc_ordered_workqueue(x, WQ_BH)", "ordered", () -> alloc_ordered_workqueue("x", WQ_BH));
         iae("alloc_workqueue(x, 1 << 9, 0)", "0x200", () -> alloc_workqueue("x", 1 << 9, 0));
         iae("alloc_workqueue(x, WQ_UNBOUND | 1 << 31, 0)", "0x80000000",
                 () -> alloc_workqueue("x", WQ_UNBOUND | 1 << 31, 0));
@@ -128,6 +131,7 @@ class LinuxWorkqueueBadInputTest {
         iae("workqueue_set_max_active(wq, -5)", "-5", () -> workqueue_set_max_active(live, -5));
         iae("workqueue_set_max_active(wq, 2049)", "2049", () -> workqueue_set_max_active(live, 2049));
         ise("workqueue_set_max_active(ordered, 1)", "bad-input-ordered", () -> workqueue_set_max_active(ordered, 1));
+        ise("workqueue_set_max_active(system_bh_wq, 1)", "events_bh", () -> workqueue_set_max_active(system_bh_wq, 1));
         npe("workqueue_set_min_active(null, 0)", "wq", () -> workqueue_set_min_active(null, 0));
         iae("workqueue_set_min_active(wq, -1)", "-1", () -> workqueue_set_min_active(live, -1));
         iae("workqueue_set_min_active(wq, max_active + 1)", "5", () -> workqueue_set_min_active(live, 5));
@@ -155,7 +159,6 @@ class LinuxWorkqueueBadInputTest {
         npe("schedule_work_on(0, null)", "work", () -> schedule_work_on(0, null));
         npe("enable_and_queue_work(null, work)", "wq", () -> enable_and_queue_work(null, DISABLED));
         npe("enable_and_queue_work(wq, null)", "work", () -> enable_and_queue_work(live, null));
-        ise("enable_and_queue_work(wq, not disabled)", "not disabled", () -> enable_and_queue_work(live, WORK));
         ise("enable_and_queue_work(destroyed, disabled)", "bad-input-dead", () -> enable_and_queue_work(dead, DISABLED));
         ise("enable_and_queue_work(draining, disabled)", "bad-input-draining",
                 () -> enable_and_queue_work(draining, DISABLED));
@@ -215,11 +218,9 @@ class LinuxWorkqueueBadInputTest {
         npe("disable_work(null)", "work", () -> disable_work(null));
         npe("disable_work_sync(null)", "work", () -> disable_work_sync(null));
         npe("enable_work(null)", "work", () -> enable_work(null));
-        ise("enable_work(not disabled)", "not disabled", () -> enable_work(WORK));
         npe("disable_delayed_work(null)", "dwork", () -> disable_delayed_work(null));
         npe("disable_delayed_work_sync(null)", "dwork", () -> disable_delayed_work_sync(null));
         npe("enable_delayed_work(null)", "dwork", () -> enable_delayed_work(null));
-        ise("enable_delayed_work(not disabled)", "not disabled", () -> enable_delayed_work(DWORK));
         ise("disable_work(disabled 65535 times)", "65535", () -> disable_work(SATURATED));
         ise("disable_work_sync(disabled 65535 times)", "65535", () -> disable_work_sync(SATURATED));
         ise("disable_delayed_work(disabled 65535 times)", "65535", () -> disable_delayed_work(SATURATED));
@@ -230,6 +231,28 @@ class LinuxWorkqueueBadInputTest {
         npe("work_pending(null)", "work", () -> work_pending(null));
         npe("delayed_work_pending(null)", "dwork", () -> delayed_work_pending(null));
         npe("work_busy(null)", "work", () -> work_busy(null));
+        npe("set_worker_desc(null)", "fmt", () -> set_worker_desc(null));
+
+        // added in 6.9-7.2, and the rest of the driver API
+        npe("queue_work_node(0, null, work)", "wq", () -> queue_work_node(0, null, WORK));
+        npe("queue_work_node(0, wq, null)", "work", () -> queue_work_node(0, live, null));
+        ise("queue_work_node(0, destroyed, work)", "bad-input-dead", () -> queue_work_node(0, dead, WORK));
+        npe("queue_rcu_work(null, rwork)", "wq", () -> queue_rcu_work(null, new RcuWork(() -> { })));
+        npe("queue_rcu_work(wq, null)", "rwork", () -> queue_rcu_work(live, null));
+        npe("flush_rcu_work(null)", "rwork", () -> flush_rcu_work(null));
+        npe("schedule_on_each_cpu(null)", "func", () -> schedule_on_each_cpu((Runnable) null));
+        npe("work_on_cpu(0, null, arg)", "fn", () -> work_on_cpu(0, null, "arg"));
+        iae("work_on_cpu(-1, fn, arg)", "cpu -1", () -> work_on_cpu(-1, a -> 0L, "arg"));
+        iae("work_on_cpu(WORK_CPU_UNBOUND, fn, arg)", "cpu " + WORK_CPU_UNBOUND,
+                () -> work_on_cpu(WORK_CPU_UNBOUND, a -> 0L, "arg"));
+        iae("work_on_cpu_safe(num_possible_cpus(), fn, arg)", "cpu " + BAD_CPU,
+                () -> work_on_cpu_safe(BAD_CPU, a -> 0L, "arg"));
+        npe("execute_in_process_context(null, ew)", "fn", () -> execute_in_process_context(null, new ExecuteWork()));
+        npe("execute_in_process_context(fn, null)", "ew", () -> execute_in_process_context(w -> { }, null));
+        npe("to_delayed_work(null)", "work", () -> to_delayed_work(null));
+        iae("to_delayed_work(a plain work)", "delayed_work", () -> to_delayed_work(WORK));
+        iae("to_rcu_work(a delayed work)", "rcu_work", () -> to_rcu_work(DWORK));
+        npe("INIT_DEFERRABLE_WORK(null)", "fn", () -> INIT_DEFERRABLE_WORK((Runnable) null));
         iae("workqueue_congested(-1, wq)", "-1", () -> workqueue_congested(-1, live));
         iae("workqueue_congested(num_possible_cpus(), wq)", "cpu " + BAD_CPU, () -> workqueue_congested(BAD_CPU, live));
         npe("workqueue_congested(0, null)", "wq", () -> workqueue_congested(0, null));

@@ -104,4 +104,35 @@ final class Probe {
             release();
         }
     }
+
+    /**
+     * Queues on {@code cpu} of {@code normal} an item that spins without ever blocking until an
+     * item queued on the same cpu of {@code other} has run, and returns how often the spinner had
+     * given up its concurrency slot by then ({@code normal}'s CPU-hog flags plus wake-ups on its
+     * behalf). Zero means {@code other}'s item ran beside it, on a pool of its own: had it waited
+     * on the spinner's pool, only the sampler flagging the spinner could have let it start.
+     */
+    static long slotGivenUpBeside(dev.cmwq.Workqueue normal, dev.cmwq.Workqueue other, int cpu) {
+        CountDownLatch spinning = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean otherRan = new java.util.concurrent.atomic.AtomicBoolean();
+        LinuxWorkqueue.queue_work_on(cpu, normal, new Work(() -> {
+            spinning.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+            while (!otherRan.get() && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
+        }));
+        await(spinning, "the CPU-bound item");
+        long[] gaveWay = {-1};
+        CountDownLatch done = new CountDownLatch(1);
+        LinuxWorkqueue.queue_work_on(cpu, other, new Work(() -> {
+            var s = normal.stats();
+            gaveWay[0] = s.cpuIntensive() + s.cmWakeups();
+            otherRan.set(true);
+            done.countDown();
+        }));
+        await(done, "the item on " + other.name() + ", while the CPU-bound one spins");
+        LinuxWorkqueue.flush_workqueue(normal);
+        return gaveWay[0];
+    }
 }

@@ -1,0 +1,16 @@
+package dev.cmwq.linux;
+
+import dev.cmwq.Work;
+
+/**
+ * The kernel's {@code struct execute_work}: the storage {@link LinuxWorkqueue#execute_in_process_context}
+ * uses when it has to defer the function to a workqueue. Keep it until the function has run.
+ */
+public final class ExecuteWork {
+    volatile Work work;
+
+    /** The item of the last {@code execute_in_process_context} call with this storage, or null. */
+    public Work work() {
+        return work;
+    }
+}

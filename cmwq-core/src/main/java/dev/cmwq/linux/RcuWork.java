@@ -1,0 +1,41 @@
+package dev.cmwq.linux;
+
+import dev.cmwq.Work;
+import dev.cmwq.WorkFunction;
+import dev.cmwq.Workqueue;
+
+/**
+ * The kernel's {@code struct rcu_work}, for code that ports line by line: an item queued with
+ * {@link LinuxWorkqueue#queue_rcu_work} after an RCU grace period. The JVM has no RCU read-side
+ * critical sections to wait for (memory is reclaimed by the garbage collector, which already waits
+ * for every reader), so the grace period is empty and the item is queued at once. As in the
+ * kernel, an rcu_work is not meant to be cancelled or disabled.
+ */
+public class RcuWork extends Work {
+    /** The queue of the last {@code queue_rcu_work} (the kernel's {@code rwork->wq}). */
+    volatile Workqueue wq;
+
+    /**
+     * {@code INIT_RCU_WORK(&rwork, fn)}.
+     *
+     * @throws NullPointerException if {@code fn} is null
+     */
+    public RcuWork(Runnable fn) {
+        super(fn);
+    }
+
+    /**
+     * {@code INIT_RCU_WORK(&rwork, fn)} with a function that receives the item
+     * ({@link LinuxWorkqueue#to_rcu_work} turns it back into this type).
+     *
+     * @throws NullPointerException if {@code fn} is null
+     */
+    public RcuWork(WorkFunction fn) {
+        super(fn);
+    }
+
+    /** The queue it was last queued on with {@code queue_rcu_work}, or null. */
+    public Workqueue workqueue() {
+        return wq;
+    }
+}

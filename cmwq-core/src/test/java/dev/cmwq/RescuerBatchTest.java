@@ -1,0 +1,134 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The rescuer's schedule under starvation (kernel 7.0): it runs at most {@link Tunables#RESCUER_BATCH}
+ * items of one pwq before it serves the next mayday, and a starved pool calls it again (every
+ * mayday interval) for items queued after it finished. Also the BH pool's one worker.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RescuerBatchTest {
+    private final List<Workqueue> queues = new ArrayList<>();
+    private final List<Probe.Gate> gates = new ArrayList<>();
+
+    private Workqueue track(Workqueue wq) {
+        queues.add(wq);
+        return wq;
+    }
+
+    @AfterEach
+    void tearDown() {
+        Starvation.restoreEngineSeams();
+        gates.forEach(Probe.Gate::open);
+        queues.forEach(Workqueue::destroy);
+    }
+
+    private static long maydays(PoolWorkqueue pwq) {
+        return pwq.statsSnapshot()[PoolWorkqueue.STAT_MAYDAY];
+    }
+
+    @Test
+    void theRescuerRunsABatchPerPwqInTurnAndAStarvedPoolCallsItAgainForLaterItems() {
+        Workqueue plain = track(Workqueue.builder("batch-plain").build());
+        Workqueue reclaim = track(Workqueue.builder("batch-reclaim").memReclaim().build());
+        Work warm = new Work(() -> { });
+        plain.queueOn(5, warm);
+        warm.flush(); // lane 5 has workers before creation starts failing
+        Probe.Gate gate4 = new Probe.Gate(1);
+        Probe.Gate gate5 = new Probe.Gate(1);
+        gates.add(gate4);
+        gates.add(gate5);
+        Starvation.starve(plain, 4, gate4, 0);
+        Starvation.starve(plain, 5, gate5, 0, () -> { }); // creation already fails
+
+        int perLane = Tunables.RESCUER_BATCH + 4;
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch all = new CountDownLatch(2 * perLane);
+        reclaim.queueOn(4, new Work(() -> {
+            holding.countDown();
+            Probe.await(hold, "the test to let the rescuer go on");
+            order.add(4);
+            all.countDown();
+        }));
+        for (int i = 1; i < perLane; i++) {
+            reclaim.queueOn(4, new Work(() -> {
+                order.add(4);
+                all.countDown();
+            }));
+        }
+        for (int i = 0; i < perLane; i++) {
+            reclaim.queueOn(5, new Work(() -> {
+                order.add(5);
+                all.countDown();
+            }));
+        }
+        Probe.await(holding, "the rescuer on lane 4's first item");
+        PoolWorkqueue pwq4 = reclaim.pwqs()[4];
+        PoolWorkqueue pwq5 = reclaim.pwqs()[5];
+        Probe.awaitTrue(() -> maydays(pwq5) >= 1, "lane 5's mayday, while the rescuer is busy on lane 4");
+        hold.countDown();
+        Probe.await(all, "every item, through the rescuer");
+
+        List<Integer> expected = new ArrayList<>();
+        expected.addAll(Collections.nCopies(Tunables.RESCUER_BATCH, 4));
+        expected.addAll(Collections.nCopies(Tunables.RESCUER_BATCH, 5));
+        expected.addAll(Collections.nCopies(perLane - Tunables.RESCUER_BATCH, 4));
+        expected.addAll(Collections.nCopies(perLane - Tunables.RESCUER_BATCH, 5));
+        assertThat(order).as("a batch of one pwq, then the other's, in mayday order").isEqualTo(expected);
+        assertThat(reclaim.stats().rescued()).isEqualTo(2L * perLane);
+
+        // The rescuer has finished lane 4's pwq; the pool, still starved, calls it again.
+        long before = maydays(pwq4);
+        CountDownLatch later = new CountDownLatch(1);
+        reclaim.queueOn(4, new Work(later::countDown));
+        Probe.await(later, "an item queued after the rescuer finished, through a mayday re-sent");
+        assertThat(maydays(pwq4)).isEqualTo(before + 1);
+    }
+
+    @Test
+    void aBhPoolKeepsOneWorkerEvenWhenItsItemBlocks() {
+        Workqueue bh = track(Workqueue.builder("bh-one-worker").flags(WorkqueueFlag.BH).build());
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocking = new CountDownLatch(1);
+        CountDownLatch secondRan = new CountDownLatch(1);
+        bh.queueOn(6, new Work(() -> {
+            blocking.countDown();
+            Probe.await(release, "the test"); // breaks the BH rule unannounced: the sampler sees it
+        }));
+        Probe.await(blocking, "the first BH item");
+        bh.queueOn(6, new Work(secondRan::countDown));
+        WorkerPool pool = bh.pwqs()[6].pool;
+        assertThat(pool.bh).isTrue();
+        Probe.awaitTrue(() -> {
+            pool.lock();
+            try {
+                List<Worker> busy = pool.busyWorkers();
+                return busy.size() == 1 && (busy.get(0).sleepMarks & Worker.SLEEP_SAMPLED) != 0;
+            } finally {
+                pool.unlock();
+            }
+        }, "the sampler to see the BH worker blocked");
+        pool.lock();
+        try {
+            assertThat(pool.nrWorkers).as("no second worker").isEqualTo(1);
+            assertThat(pool.worklist.size()).as("the second item waits for the one worker").isEqualTo(1);
+        } finally {
+            pool.unlock();
+        }
+        assertThat(secondRan.getCount()).isEqualTo(1);
+        release.countDown();
+        Probe.await(secondRan, "the second BH item, after the first");
+    }
+}
