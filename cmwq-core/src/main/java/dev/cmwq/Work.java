@@ -111,9 +111,12 @@ public class Work {
         this.fn = Objects.requireNonNull(fn, "fn");
     }
 
-    /** For internal items (barriers) whose function is the item itself. */
+    /**
+     * For internal items whose function is the item itself: a subclass that implements
+     * {@code Runnable} (the executor views' tasks) runs its own {@code run()}; barriers have none.
+     */
     Work() {
-        this.fn = null;
+        this.fn = this instanceof Runnable self ? self : null;
     }
 
     /** The function this item runs. */
