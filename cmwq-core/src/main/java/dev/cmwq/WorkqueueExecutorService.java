@@ -194,14 +194,14 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     /** @throws NullPointerException if {@code tasks} or any of them is null */
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) throws InterruptedException {
-        return super.invokeAll(checkTasks(tasks));
+        return super.invokeAll(checkTasks(tasks, false));
     }
 
     /** @throws NullPointerException if {@code tasks}, any of them, or {@code unit} is null */
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException {
-        return super.invokeAll(checkTasks(tasks), timeout, Objects.requireNonNull(unit, "unit"));
+        return super.invokeAll(checkTasks(tasks, false), timeout, Objects.requireNonNull(unit, "unit"));
     }
 
     /**
@@ -210,7 +210,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
      */
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks) throws InterruptedException, ExecutionException {
-        return super.invokeAny(checkTasks(tasks));
+        return super.invokeAny(checkTasks(tasks, true));
     }
 
     /**
@@ -220,10 +220,10 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException, ExecutionException, TimeoutException {
-        return super.invokeAny(checkTasks(tasks), timeout, Objects.requireNonNull(unit, "unit"));
+        return super.invokeAny(checkTasks(tasks, true), timeout, Objects.requireNonNull(unit, "unit"));
     }
 
-    private static <C extends Collection<?>> C checkTasks(C tasks) {
+    private static <C extends Collection<?>> C checkTasks(C tasks, boolean nonEmpty) {
         Objects.requireNonNull(tasks, "tasks");
         int i = 0;
         for (Object t : tasks) {
@@ -232,7 +232,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
             }
             i++;
         }
-        if (tasks.isEmpty()) {
+        if (nonEmpty && tasks.isEmpty()) {
             throw new IllegalArgumentException("tasks is empty");
         }
         return tasks;
