@@ -173,6 +173,22 @@ class ExecutorViewTest {
                 "starvation: live workers before " + before + ", peak " + peak.get() + ", lanes " + Workqueues.lanes());
     }
 
+    /** Where a single-thread executor deadlocks, the ordered service's get() says so. */
+    @Test
+    void getFromAnOrderedTaskOnATaskQueuedBehindItThrowsInsteadOfDeadlocking() {
+        service = Workqueue.builder("ordered-get").ordered().buildExecutorService();
+        Future<Throwable> outer = service.submit(() -> {
+            Future<String> inner = service.submit(() -> "inner");
+            try {
+                inner.get();
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        assertThat(Probe.getQuietly(outer)).isInstanceOf(IllegalStateException.class).hasMessageContaining("wait forever");
+    }
+
     @Test
     void onAPerCpuServiceMaxActiveIsPerLane() {
         service = Workqueue.builder("per-lane").maxActive(1).buildExecutorService();

@@ -115,7 +115,11 @@ class ScheduledExecutorContractTest {
             synchronized (starts) {
                 starts.add(System.nanoTime());
             }
-            Probe.spinNanos(TimeUnit.MILLISECONDS.toNanos(5)); // each run takes 5 ms
+            try {
+                Thread.sleep(5); // each run takes at least 5 ms
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             done.countDown();
         }, 0, delayMs, TimeUnit.MILLISECONDS);
         Probe.await(done, "three runs");
@@ -202,12 +206,11 @@ class ScheduledExecutorContractTest {
     void shutdownCancelsPeriodicTasksIncludingARunningOne(ServiceKind kind) throws Exception {
         start(kind);
         CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch finish = new CountDownLatch(1);
         AtomicInteger runs = new AtomicInteger();
         ScheduledFuture<?> busy = service.scheduleAtFixedRate(() -> {
             if (runs.incrementAndGet() == 1) {
                 running.countDown();
-                Probe.await(finish, "the test to let the run finish");
+                blockUntilRelease(); // the test lets the run finish (tearDown too, if it fails)
             }
         }, 0, 1, TimeUnit.MILLISECONDS);
         ScheduledFuture<?> waiting = service.scheduleAtFixedRate(() -> { }, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
@@ -215,7 +218,7 @@ class ScheduledExecutorContractTest {
         service.shutdown();
         assertThat(busy.isCancelled()).as("running periodic, cancelled at shutdown").isTrue();
         assertThat(waiting.isCancelled()).as("armed periodic").isTrue();
-        finish.countDown();
+        release.countDown();
         assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
         assertThat(runs.get()).as("no run after the one in progress").isEqualTo(1);
     }
