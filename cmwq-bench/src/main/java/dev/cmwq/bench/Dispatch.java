@@ -3,6 +3,7 @@ package dev.cmwq.bench;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
+import dev.cmwq.WorkqueueExecutorService;
 import dev.cmwq.Workqueues;
 import java.util.List;
 import java.util.Objects;
@@ -28,6 +29,10 @@ import java.util.concurrent.TimeUnit;
  *       ({@code queueOn}).
  *   <li>{@code cmwq-unbound}: a fresh unbound queue (default max_active).
  *   <li>{@code cmwq-ordered}: a fresh ordered queue.
+ *   <li>{@code cmwq-execute}: {@code Workqueue.execute(Runnable)} on a fresh per-CPU queue (one
+ *       {@code Work} allocated per task: the executor view).
+ *   <li>{@code cmwq-service}: {@code WorkqueueExecutorService.execute} on a fresh per-CPU service.
+ *   <li>{@code cmwq-service-unbound}: the same on an unbound service.
  *   <li>{@code fixed}: {@code ThreadPoolExecutor} with n = lanes threads and an unbounded queue.
  *   <li>{@code cached}: {@code Executors.newCachedThreadPool()}.
  *   <li>{@code fjp}: {@code new ForkJoinPool(lanes)}.
@@ -41,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 public abstract class Dispatch implements AutoCloseable {
     /** Every contender name {@link #of} accepts. */
     public static final List<String> NAMES = List.of("cmwq-system", "cmwq-lanes", "cmwq-unbound", "cmwq-ordered",
-            "fixed", "cached", "fjp", "virtual", "stpe", "single", "guava-sequential");
+            "cmwq-execute", "cmwq-service", "cmwq-service-unbound", "fixed", "cached", "fjp", "virtual", "stpe", "single", "guava-sequential");
 
     /** The lanes cmwq uses; peers get as many threads where they take a size. */
     public static int lanes() {
@@ -72,6 +77,18 @@ public abstract class Dispatch implements AutoCloseable {
             case "cmwq-lanes" -> new Cmwq(Workqueues.system(), false, true, items);
             case "cmwq-unbound" -> new Cmwq(Workqueue.builder("bench-unbound").unbound().build(), true, false, items);
             case "cmwq-ordered" -> new Cmwq(Workqueue.builder("bench-ordered").ordered().build(), true, false, items);
+            case "cmwq-execute" -> {
+                Workqueue wq = Workqueue.builder("bench-execute").build();
+                yield new CmwqExecutor(wq, wq::destroy, items);
+            }
+            case "cmwq-service" -> {
+                WorkqueueExecutorService s = Workqueue.builder("bench-service").buildExecutorService();
+                yield new CmwqExecutor(s, () -> shutdown(s, false), items);
+            }
+            case "cmwq-service-unbound" -> {
+                WorkqueueExecutorService s = Workqueue.builder("bench-service-unbound").unbound().buildExecutorService();
+                yield new CmwqExecutor(s, () -> shutdown(s, false), items);
+            }
             case "guava-sequential" -> {
                 ExecutorService shared = fixedPool(n);
                 yield new Peer(MoreExecutors.newSequentialExecutor(shared), shared, items);
@@ -158,6 +175,34 @@ public abstract class Dispatch implements AutoCloseable {
             } else {
                 wq.flush();
             }
+        }
+    }
+
+    /** cmwq through its Executor views: the Runnable itself is submitted, as to a peer. */
+    private static final class CmwqExecutor extends Dispatch {
+        private final Executor executor;
+        private final Runnable close;
+        private final Runnable[] items;
+
+        CmwqExecutor(Executor executor, Runnable close, Runnable[] items) {
+            this.executor = executor;
+            this.close = close;
+            this.items = items;
+        }
+
+        @Override
+        public void submit(int i) {
+            executor.execute(items[i]);
+        }
+
+        @Override
+        public boolean isCmwq() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+            close.run();
         }
     }
 

@@ -8,6 +8,7 @@ import io.netty.util.Timeout;
 import io.netty.util.TimerTask;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * item. The 1,000,000 background items are armed on the same queue and stay armed while the
  * measured operations run. (The suite still probes with {@link #cmwqTimersAvailable()}, so that
  * it runs against an engine without the timer wheel too.)
+ *
+ * <p>{@code cmwq-service}: the {@code ScheduledExecutorService} view
+ * ({@code WorkqueueExecutorService}), written as STPE's users write it: {@code schedule} then
+ * {@code cancel(false)}, and cancel-then-schedule to re-arm. Each schedule allocates its future
+ * (which is also the item and holds the timer node), as STPE allocates its task.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,7 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class TimerBenchmark {
     private static final int DELAYS = 64;
 
-    @Param({"stpe", "netty", "cmwq"})
+    @Param({"stpe", "netty", "cmwq", "cmwq-service"})
     public String impl;
 
     @Param({"1000000"})
@@ -73,7 +79,8 @@ public class TimerBenchmark {
             case "stpe" -> new Stpe();
             case "netty" -> new Netty();
             case "cmwq" -> new Cmwq();
-            default -> throw new IllegalArgumentException("timer \"" + impl + "\" is not stpe, netty or cmwq");
+            case "cmwq-service" -> new Service(Workqueue.builder("bench-scheduled").buildExecutorService());
+            default -> throw new IllegalArgumentException("timer \"" + impl + "\" is not stpe, netty, cmwq or cmwq-service");
         };
         SplittableRandom random = new SplittableRandom(42);
         long hour = TimeUnit.HOURS.toNanos(1);
@@ -239,6 +246,43 @@ public class TimerBenchmark {
                 }
             }
             target.cancel();
+        }
+    }
+
+    /** The ScheduledExecutorService view, used as STPE is (same calls, same peer). */
+    private static final class Service extends Timers {
+        private final ScheduledExecutorService service;
+        private final Runnable task = () -> { };
+        private ScheduledFuture<?> target;
+
+        Service(ScheduledExecutorService service) {
+            this.service = service;
+        }
+
+        @Override
+        void armBackground(int i, long delayNanos) {
+            service.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        void armTarget(long delayNanos) {
+            target = service.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        void armCancel() {
+            service.schedule(task, delays[nextIndex()], TimeUnit.NANOSECONDS).cancel(false);
+        }
+
+        @Override
+        void rearm() {
+            target.cancel(false);
+            target = service.schedule(task, delays[nextIndex()], TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        void close() {
+            service.shutdownNow();
         }
     }
 }
