@@ -17,7 +17,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -28,32 +27,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * for cmwq's service, against a per-CPU, an unbound and an ordered one.
  */
 @Timeout(60)
-class ExecutorServiceContractTest {
-    private WorkqueueExecutorService service;
-    private final CountDownLatch release = new CountDownLatch(1);
-
-    private WorkqueueExecutorService start(ServiceKind kind) {
-        service = kind.build();
-        return service;
-    }
-
-    @AfterEach
-    void tearDown() throws InterruptedException {
-        release.countDown();
-        if (service != null) {
-            service.shutdown();
-            assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("terminated").isTrue();
-            assertThat(service.workqueue().isDestroyed()).as("owned queue destroyed at termination").isTrue();
-        }
-    }
-
-    /** A task that blocks until the test ends (or is interrupted). */
-    private void blockUntilRelease() {
-        try {
-            release.await(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+class ExecutorServiceContractTest extends ServiceFixture {
+    ExecutorServiceContractTest() {
+        super(true);
     }
 
     // ---------------------------------------------------------------- execute / submit

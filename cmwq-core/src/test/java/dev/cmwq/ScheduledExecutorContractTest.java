@@ -12,7 +12,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -23,32 +22,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * against a per-CPU, an unbound and an ordered service.
  */
 @Timeout(60)
-class ScheduledExecutorContractTest {
+class ScheduledExecutorContractTest extends ServiceFixture {
     private static final long HOUR_MS = TimeUnit.HOURS.toMillis(1);
 
-    private WorkqueueExecutorService service;
-    private final CountDownLatch release = new CountDownLatch(1);
-
-    private WorkqueueExecutorService start(ServiceKind kind) {
-        service = kind.build();
-        return service;
-    }
-
-    @AfterEach
-    void tearDown() throws InterruptedException {
-        release.countDown();
-        if (service != null) {
-            service.shutdownNow();
-            assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("terminated").isTrue();
-        }
-    }
-
-    private void blockUntilRelease() {
-        try {
-            release.await(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    ScheduledExecutorContractTest() {
+        super(false);
     }
 
     // ---------------------------------------------------------------- delays and periods

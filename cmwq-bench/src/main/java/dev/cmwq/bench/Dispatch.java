@@ -79,21 +79,24 @@ public abstract class Dispatch implements AutoCloseable {
             case "cmwq-ordered" -> new Cmwq(Workqueue.builder("bench-ordered").ordered().build(), true, false, items);
             case "cmwq-execute" -> {
                 Workqueue wq = Workqueue.builder("bench-execute").build();
-                yield new CmwqExecutor(wq, wq::destroy, items);
+                yield new Peer(wq, wq::destroy, true, items);
             }
             case "cmwq-service" -> {
                 WorkqueueExecutorService s = Workqueue.builder("bench-service").buildExecutorService();
-                yield new CmwqExecutor(s, () -> shutdown(s, false), items);
+                yield new Peer(s, () -> shutdown(s, false), true, items);
             }
             case "cmwq-service-unbound" -> {
                 WorkqueueExecutorService s = Workqueue.builder("bench-service-unbound").unbound().buildExecutorService();
-                yield new CmwqExecutor(s, () -> shutdown(s, false), items);
+                yield new Peer(s, () -> shutdown(s, false), true, items);
             }
             case "guava-sequential" -> {
                 ExecutorService shared = fixedPool(n);
-                yield new Peer(MoreExecutors.newSequentialExecutor(shared), shared, items);
+                yield new Peer(MoreExecutors.newSequentialExecutor(shared), () -> shutdown(shared, false), false, items);
             }
-            default -> new Peer(peerExecutor(name), items);
+            default -> {
+                ExecutorService e = peerExecutor(name);
+                yield new Peer(e, () -> shutdown(e, false), false, items);
+            }
         };
     }
 
@@ -178,15 +181,20 @@ public abstract class Dispatch implements AutoCloseable {
         }
     }
 
-    /** cmwq through its Executor views: the Runnable itself is submitted, as to a peer. */
-    private static final class CmwqExecutor extends Dispatch {
+    /**
+     * An {@code Executor} given the {@code Runnable} itself: a peer, or cmwq through its executor
+     * views ({@code Workqueue.execute}, {@code WorkqueueExecutorService}).
+     */
+    private static final class Peer extends Dispatch {
         private final Executor executor;
         private final Runnable close;
+        private final boolean cmwq;
         private final Runnable[] items;
 
-        CmwqExecutor(Executor executor, Runnable close, Runnable[] items) {
+        Peer(Executor executor, Runnable close, boolean cmwq, Runnable[] items) {
             this.executor = executor;
             this.close = close;
+            this.cmwq = cmwq;
             this.items = items;
         }
 
@@ -197,43 +205,12 @@ public abstract class Dispatch implements AutoCloseable {
 
         @Override
         public boolean isCmwq() {
-            return true;
+            return cmwq;
         }
 
         @Override
         public void close() {
             close.run();
-        }
-    }
-
-    private static final class Peer extends Dispatch {
-        private final Executor executor;
-        private final ExecutorService owner;
-        private final Runnable[] items;
-
-        Peer(ExecutorService executor, Runnable[] items) {
-            this(executor, executor, items);
-        }
-
-        Peer(Executor executor, ExecutorService owner, Runnable[] items) {
-            this.executor = executor;
-            this.owner = owner;
-            this.items = items;
-        }
-
-        @Override
-        public void submit(int i) {
-            executor.execute(items[i]);
-        }
-
-        @Override
-        public boolean isCmwq() {
-            return false;
-        }
-
-        @Override
-        public void close() {
-            shutdown(owner, false);
         }
     }
 }

@@ -76,7 +76,11 @@ public class TimerBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         timers = switch (impl) {
-            case "stpe" -> new Stpe();
+            case "stpe" -> {
+                ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(1);
+                stpe.setRemoveOnCancelPolicy(true);
+                yield new Service(stpe);
+            }
             case "netty" -> new Netty();
             case "cmwq" -> new Cmwq();
             case "cmwq-service" -> new Service(Workqueue.builder("bench-scheduled").buildExecutorService());
@@ -132,42 +136,6 @@ public class TimerBenchmark {
         abstract void rearm();
 
         abstract void close();
-    }
-
-    private static final class Stpe extends Timers {
-        private final ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(1);
-        private final Runnable task = () -> { };
-        private ScheduledFuture<?> target;
-
-        Stpe() {
-            stpe.setRemoveOnCancelPolicy(true);
-        }
-
-        @Override
-        void armBackground(int i, long delayNanos) {
-            stpe.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        void armTarget(long delayNanos) {
-            target = stpe.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        void armCancel() {
-            stpe.schedule(task, delays[nextIndex()], TimeUnit.NANOSECONDS).cancel(false);
-        }
-
-        @Override
-        void rearm() {
-            target.cancel(false);
-            target = stpe.schedule(task, delays[nextIndex()], TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        void close() {
-            stpe.shutdownNow();
-        }
     }
 
     private static final class Netty extends Timers {
@@ -249,7 +217,7 @@ public class TimerBenchmark {
         }
     }
 
-    /** The ScheduledExecutorService view, used as STPE is (same calls, same peer). */
+    /** A ScheduledExecutorService (STPE, or cmwq's view): cancel, then schedule anew to re-arm. */
     private static final class Service extends Timers {
         private final ScheduledExecutorService service;
         private final Runnable task = () -> { };
