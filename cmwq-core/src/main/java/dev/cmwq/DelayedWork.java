@@ -64,6 +64,17 @@ public class DelayedWork extends Work {
         this.timer = new Expiry(this, TIMERS);
     }
 
+    /** An item that is its own function (a Runnable subclass: the executor views' tasks). */
+    DelayedWork() {
+        this.timers = TIMERS;
+        this.timer = new Expiry(this, TIMERS);
+    }
+
+    /** The delayed item whose timer {@code t} is, if it is armed for {@code q}; else null. */
+    static DelayedWork armedFor(Workqueue q, Timer t) {
+        return t instanceof Expiry e && e.work.wq == q && t.isArmed() ? e.work : null;
+    }
+
     /** An item on another timer base: tests drive a manual base with a fake ticker. */
     DelayedWork(Runnable fn, TimerBase timers) {
         super(fn);

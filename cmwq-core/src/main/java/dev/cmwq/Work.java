@@ -121,9 +121,12 @@ public class Work {
         this.fn = new ItemFunction(Objects.requireNonNull(fn, "fn"), this);
     }
 
-    /** For internal items (barriers) whose function is the item itself. */
+    /**
+     * For internal items whose function is the item itself: a subclass that implements
+     * {@code Runnable} (the executor views' tasks) runs its own {@code run()}; barriers have none.
+     */
     Work() {
-        this.fn = null;
+        this.fn = this instanceof Runnable self ? self : null;
     }
 
     /**

@@ -5,6 +5,8 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import dev.cmwq.timer.TimerBase;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,9 +22,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * queues have one pwq on the unbound pool for their attributes, with {@code max_active} for the
  * whole queue. Ordered queues are unbound with {@code max_active} 1: strict FIFO, one at a time.
  *
+ * <p>A queue is also an {@link Executor}: {@link #execute(Runnable)} queues a one-shot item. For
+ * the full {@code ExecutorService} contract (shutdown, futures, scheduling) build a
+ * {@link WorkqueueExecutorService} with {@link Builder#buildExecutorService()}.
+ *
  * <p>All methods are thread-safe. {@link #close()} is {@link #destroy()}.
  */
-public final class Workqueue implements AutoCloseable {
+public final class Workqueue implements AutoCloseable, Executor {
     /*
      * Implementation overview
      *
@@ -285,6 +291,26 @@ public final class Workqueue implements AutoCloseable {
         }
         queueInternal(-1, work);
         return true;
+    }
+
+    /**
+     * {@link Executor#execute}: queues {@code command} as a new one-shot item on this queue (the
+     * caller's lane for a per-CPU queue), with the queue's policy: concurrency management,
+     * {@code max_active}, ordering; flushes, drains and destroy wait for it. An exception it
+     * throws goes to the {@link WorkFailureHandler}. Allocates one {@link Work} per call.
+     *
+     * @throws NullPointerException if {@code command} is null
+     * @throws RejectedExecutionException if the queue refuses it: destroyed or being destroyed,
+     *     or draining and the caller is not one of its own items
+     */
+    @Override
+    public void execute(Runnable command) {
+        Objects.requireNonNull(command, "command");
+        try {
+            queueInternal(-1, new Work(command));
+        } catch (IllegalStateException refused) {
+            throw new RejectedExecutionException(refused.getMessage(), refused);
+        }
     }
 
     /** Takes PENDING, then queues; lane -1 is the caller's lane. */
@@ -961,6 +987,17 @@ public final class Workqueue implements AutoCloseable {
                         + ": it must be 0 (a BH queue has no limit)");
             }
             maxActive = MAX_ACTIVE;
+        }
+
+        /**
+         * Creates a queue with this builder's settings, owned by a new
+         * {@link WorkqueueExecutorService}: the service's shutdown destroys it. On a per-CPU queue
+         * (the default) {@link #maxActive(int)} is per lane, as for any per-CPU queue.
+         *
+         * @throws IllegalArgumentException as {@link #build()} does
+         */
+        public WorkqueueExecutorService buildExecutorService() {
+            return new WorkqueueExecutorService(build());
         }
     }
 }

@@ -36,6 +36,15 @@ public final class Probe {
         }
     }
 
+    /** A future's value, failing the test after the timeout or on any exception. */
+    public static <T> T getQuietly(java.util.concurrent.Future<T> f) {
+        try {
+            return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("the future did not complete normally", e);
+        }
+    }
+
     /** Waits until {@code cond} holds, failing after the timeout; for states with no event to wait on. */
     public static void awaitTrue(java.util.function.BooleanSupplier cond, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);

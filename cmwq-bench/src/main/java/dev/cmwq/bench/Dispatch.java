@@ -3,6 +3,7 @@ package dev.cmwq.bench;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
+import dev.cmwq.WorkqueueExecutorService;
 import dev.cmwq.Workqueues;
 import java.util.List;
 import java.util.Objects;
@@ -28,6 +29,10 @@ import java.util.concurrent.TimeUnit;
  *       ({@code queueOn}).
  *   <li>{@code cmwq-unbound}: a fresh unbound queue (default max_active).
  *   <li>{@code cmwq-ordered}: a fresh ordered queue.
+ *   <li>{@code cmwq-execute}: {@code Workqueue.execute(Runnable)} on a fresh per-CPU queue (one
+ *       {@code Work} allocated per task: the executor view).
+ *   <li>{@code cmwq-service}: {@code WorkqueueExecutorService.execute} on a fresh per-CPU service.
+ *   <li>{@code cmwq-service-unbound}: the same on an unbound service.
  *   <li>{@code fixed}: {@code ThreadPoolExecutor} with n = lanes threads and an unbounded queue.
  *   <li>{@code cached}: {@code Executors.newCachedThreadPool()}.
  *   <li>{@code fjp}: {@code new ForkJoinPool(lanes)}.
@@ -41,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 public abstract class Dispatch implements AutoCloseable {
     /** Every contender name {@link #of} accepts. */
     public static final List<String> NAMES = List.of("cmwq-system", "cmwq-lanes", "cmwq-unbound", "cmwq-ordered",
-            "fixed", "cached", "fjp", "virtual", "stpe", "single", "guava-sequential");
+            "cmwq-execute", "cmwq-service", "cmwq-service-unbound", "fixed", "cached", "fjp", "virtual", "stpe", "single", "guava-sequential");
 
     /** The lanes cmwq uses; peers get as many threads where they take a size. */
     public static int lanes() {
@@ -72,11 +77,26 @@ public abstract class Dispatch implements AutoCloseable {
             case "cmwq-lanes" -> new Cmwq(Workqueues.system(), false, true, items);
             case "cmwq-unbound" -> new Cmwq(Workqueue.builder("bench-unbound").unbound().build(), true, false, items);
             case "cmwq-ordered" -> new Cmwq(Workqueue.builder("bench-ordered").ordered().build(), true, false, items);
+            case "cmwq-execute" -> {
+                Workqueue wq = Workqueue.builder("bench-execute").build();
+                yield new Peer(wq, wq::destroy, true, items);
+            }
+            case "cmwq-service" -> {
+                WorkqueueExecutorService s = Workqueue.builder("bench-service").buildExecutorService();
+                yield new Peer(s, () -> shutdown(s, false), true, items);
+            }
+            case "cmwq-service-unbound" -> {
+                WorkqueueExecutorService s = Workqueue.builder("bench-service-unbound").unbound().buildExecutorService();
+                yield new Peer(s, () -> shutdown(s, false), true, items);
+            }
             case "guava-sequential" -> {
                 ExecutorService shared = fixedPool(n);
-                yield new Peer(MoreExecutors.newSequentialExecutor(shared), shared, items);
+                yield new Peer(MoreExecutors.newSequentialExecutor(shared), () -> shutdown(shared, false), false, items);
             }
-            default -> new Peer(peerExecutor(name), items);
+            default -> {
+                ExecutorService e = peerExecutor(name);
+                yield new Peer(e, () -> shutdown(e, false), false, items);
+            }
         };
     }
 
@@ -161,18 +181,20 @@ public abstract class Dispatch implements AutoCloseable {
         }
     }
 
+    /**
+     * An {@code Executor} given the {@code Runnable} itself: a peer, or cmwq through its executor
+     * views ({@code Workqueue.execute}, {@code WorkqueueExecutorService}).
+     */
     private static final class Peer extends Dispatch {
         private final Executor executor;
-        private final ExecutorService owner;
+        private final Runnable close;
+        private final boolean cmwq;
         private final Runnable[] items;
 
-        Peer(ExecutorService executor, Runnable[] items) {
-            this(executor, executor, items);
-        }
-
-        Peer(Executor executor, ExecutorService owner, Runnable[] items) {
+        Peer(Executor executor, Runnable close, boolean cmwq, Runnable[] items) {
             this.executor = executor;
-            this.owner = owner;
+            this.close = close;
+            this.cmwq = cmwq;
             this.items = items;
         }
 
@@ -183,12 +205,12 @@ public abstract class Dispatch implements AutoCloseable {
 
         @Override
         public boolean isCmwq() {
-            return false;
+            return cmwq;
         }
 
         @Override
         public void close() {
-            shutdown(owner, false);
+            close.run();
         }
     }
 }

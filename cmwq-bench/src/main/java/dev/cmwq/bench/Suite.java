@@ -44,6 +44,7 @@ public final class Suite {
                     "wakeup", new String[] {"samples=50", "warmup=10"},
                     "blocking", new String[] {"items=40", "trials=1", "warmup=0"},
                     "many-queues", new String[] {"queues=200", "reps=1"},
+                    "many-executors", new String[] {"components=20", "tasks=4", "rounds=1"},
                     "starvation", new String[] {"parents=20", "subs=2", "trials=1", "warmup=0", "timeoutMs=2000"},
                     "timer-heap", new String[] {"items=2000", "reps=1"},
                     "timer-lateness", new String[] {"items=200", "spreadMs=100", "trials=1"},
@@ -54,6 +55,7 @@ public final class Suite {
                     "wakeup", new String[] {"samples=3000", "warmup=3000"},
                     "blocking", new String[] {"items=2000", "trials=3", "warmup=1"},
                     "many-queues", new String[] {"queues=10000", "reps=3"},
+                    "many-executors", new String[] {"components=200", "tasks=20", "rounds=3"},
                     "starvation", new String[] {"parents=500", "subs=4", "trials=3", "warmup=1", "timeoutMs=5000"},
                     "timer-heap", new String[] {"items=1000000", "reps=2"},
                     "timer-lateness", new String[] {"items=20000", "spreadMs=2000", "trials=2"},
@@ -64,6 +66,7 @@ public final class Suite {
                     "wakeup", new String[] {"samples=20000", "warmup=5000"},
                     "blocking", new String[] {"items=2000", "trials=10", "warmup=2"},
                     "many-queues", new String[] {"queues=10000", "reps=7"},
+                    "many-executors", new String[] {"components=200", "tasks=20", "rounds=7"},
                     "starvation", new String[] {"parents=500", "subs=4", "trials=10", "warmup=2", "timeoutMs=10000"},
                     "timer-heap", new String[] {"items=1000000", "reps=3"},
                     "timer-lateness", new String[] {"items=50000", "spreadMs=5000", "trials=3"},
@@ -75,6 +78,7 @@ public final class Suite {
             "wakeup", List.of("cmwq-system", "cmwq-unbound", "fixed", "cached", "fjp", "virtual", "stpe"),
             "blocking", List.of("cmwq-lanes", "virtual", "cached", "fjp"),
             "many-queues", List.of("cmwq", "single"),
+            "many-executors", List.of("cmwq", "fixed"),
             "starvation", List.of("cmwq-lanes", "fixed", "cached", "fjp", "virtual"),
             "timer-heap", List.of("cmwq-system", "stpe", "netty"),
             "timer-lateness", List.of("cmwq-unbound", "cmwq-system", "stpe", "netty"),
@@ -146,7 +150,7 @@ public final class Suite {
         results.put("jmh", jmh);
 
         List<Object> scenarios = new ArrayList<>();
-        for (String scenario : List.of("wakeup", "blocking", "many-queues", "starvation", "timer-heap", "timer-lateness",
+        for (String scenario : List.of("wakeup", "blocking", "many-queues", "many-executors", "starvation", "timer-heap", "timer-lateness",
                 "sampler-reaction")) {
             if (!only.matcher(scenario).find()) {
                 continue;
@@ -191,6 +195,7 @@ public final class Suite {
                         new Variant(create, List.of("-Dcmwq.idleTimeoutMs=2")));
             }
             case "timer-lateness" -> List.of(Variant.of(r200));
+            case "many-executors" -> List.of(Variant.of(r200));
             default -> List.of(Variant.of());
         };
     }

@@ -24,6 +24,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is then bytes per item, counted over every
  * thread (producers and workers), so it includes whatever the contender allocates to carry the item.
  *
+ * <p>{@code cmwq-execute}, {@code cmwq-service} and {@code cmwq-service-unbound} are the executor
+ * views ({@code Workqueue.execute}, {@code WorkqueueExecutorService.execute}): they take the
+ * {@code Runnable} as the peers do and allocate their own item per task, so their
+ * {@code gc.alloc.rate.norm} is the views' cost per task.
+ *
  * <p>With two producers the benchmark thread queues the first half and a helper thread, started
  * once per trial and woken per invocation, queues the second half at the same time.
  */
@@ -34,7 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class HandoffBenchmark {
-    @Param({"cmwq-system", "cmwq-unbound", "fjp", "fixed", "cached", "virtual"})
+    @Param({"cmwq-system", "cmwq-unbound", "cmwq-execute", "cmwq-service", "cmwq-service-unbound", "fjp", "fixed",
+            "cached", "virtual"})
     public String impl;
 
     @Param({"1", "2"})

@@ -8,6 +8,7 @@ import io.netty.util.Timeout;
 import io.netty.util.TimerTask;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * item. The 1,000,000 background items are armed on the same queue and stay armed while the
  * measured operations run. (The suite still probes with {@link #cmwqTimersAvailable()}, so that
  * it runs against an engine without the timer wheel too.)
+ *
+ * <p>{@code cmwq-service}: the {@code ScheduledExecutorService} view
+ * ({@code WorkqueueExecutorService}), written as STPE's users write it: {@code schedule} then
+ * {@code cancel(false)}, and cancel-then-schedule to re-arm. Each schedule allocates its future
+ * (which is also the item and holds the timer node), as STPE allocates its task.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,7 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class TimerBenchmark {
     private static final int DELAYS = 64;
 
-    @Param({"stpe", "netty", "cmwq"})
+    @Param({"stpe", "netty", "cmwq", "cmwq-service"})
     public String impl;
 
     @Param({"1000000"})
@@ -70,10 +76,15 @@ public class TimerBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         timers = switch (impl) {
-            case "stpe" -> new Stpe();
+            case "stpe" -> {
+                ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(1);
+                stpe.setRemoveOnCancelPolicy(true);
+                yield new Service(stpe);
+            }
             case "netty" -> new Netty();
             case "cmwq" -> new Cmwq();
-            default -> throw new IllegalArgumentException("timer \"" + impl + "\" is not stpe, netty or cmwq");
+            case "cmwq-service" -> new Service(Workqueue.builder("bench-scheduled").buildExecutorService());
+            default -> throw new IllegalArgumentException("timer \"" + impl + "\" is not stpe, netty, cmwq or cmwq-service");
         };
         SplittableRandom random = new SplittableRandom(42);
         long hour = TimeUnit.HOURS.toNanos(1);
@@ -125,42 +136,6 @@ public class TimerBenchmark {
         abstract void rearm();
 
         abstract void close();
-    }
-
-    private static final class Stpe extends Timers {
-        private final ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(1);
-        private final Runnable task = () -> { };
-        private ScheduledFuture<?> target;
-
-        Stpe() {
-            stpe.setRemoveOnCancelPolicy(true);
-        }
-
-        @Override
-        void armBackground(int i, long delayNanos) {
-            stpe.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        void armTarget(long delayNanos) {
-            target = stpe.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        void armCancel() {
-            stpe.schedule(task, delays[nextIndex()], TimeUnit.NANOSECONDS).cancel(false);
-        }
-
-        @Override
-        void rearm() {
-            target.cancel(false);
-            target = stpe.schedule(task, delays[nextIndex()], TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        void close() {
-            stpe.shutdownNow();
-        }
     }
 
     private static final class Netty extends Timers {
@@ -239,6 +214,43 @@ public class TimerBenchmark {
                 }
             }
             target.cancel();
+        }
+    }
+
+    /** A ScheduledExecutorService (STPE, or cmwq's view): cancel, then schedule anew to re-arm. */
+    private static final class Service extends Timers {
+        private final ScheduledExecutorService service;
+        private final Runnable task = () -> { };
+        private ScheduledFuture<?> target;
+
+        Service(ScheduledExecutorService service) {
+            this.service = service;
+        }
+
+        @Override
+        void armBackground(int i, long delayNanos) {
+            service.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        void armTarget(long delayNanos) {
+            target = service.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        void armCancel() {
+            service.schedule(task, delays[nextIndex()], TimeUnit.NANOSECONDS).cancel(false);
+        }
+
+        @Override
+        void rearm() {
+            target.cancel(false);
+            target = service.schedule(task, delays[nextIndex()], TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        void close() {
+            service.shutdownNow();
         }
     }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
  * <pre>
  * java -cp cmwq-bench.jar dev.cmwq.bench.scenario.ScenarioMain wakeup fjp samples=5000
  * </pre>
- * Scenarios: {@code wakeup}, {@code blocking}, {@code many-queues}, {@code starvation},
+ * Scenarios: {@code wakeup}, {@code blocking}, {@code many-queues}, {@code many-executors}, {@code starvation},
  * {@code timer-heap}, {@code timer-lateness}, {@code sampler-reaction}.
  */
 public final class ScenarioMain {
@@ -21,7 +21,7 @@ public final class ScenarioMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: ScenarioMain <wakeup|blocking|many-queues|starvation|timer-heap|timer-lateness|sampler-reaction> <contender> [key=value...]");
+            System.err.println("usage: ScenarioMain <wakeup|blocking|many-queues|many-executors|starvation|timer-heap|timer-lateness|sampler-reaction> <contender> [key=value...]");
             System.exit(2);
         }
         String scenario = args[0];
@@ -32,12 +32,13 @@ public final class ScenarioMain {
             case "wakeup" -> WakeupLatency.run(impl, p);
             case "blocking" -> BlockingMix.run(impl, p);
             case "many-queues" -> ManyQueues.run(impl, p);
+            case "many-executors" -> ManyExecutors.run(impl, p);
             case "starvation" -> Starvation.run(impl, p);
             case "timer-heap" -> TimerHeap.run(impl, p);
             case "timer-lateness" -> TimerLateness.run(impl, p);
             case "sampler-reaction" -> SamplerReaction.run(impl, p);
             default -> throw new IllegalArgumentException("scenario \"" + scenario
-                    + "\" is not wakeup, blocking, many-queues, starvation, timer-heap, timer-lateness or sampler-reaction");
+                    + "\" is not wakeup, blocking, many-queues, many-executors, starvation, timer-heap, timer-lateness or sampler-reaction");
         };
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("scenario", scenario);

@@ -1,0 +1,113 @@
+package dev.cmwq.bench.scenario;
+
+import dev.cmwq.Workqueue;
+import dev.cmwq.Workqueues;
+import dev.cmwq.bench.Completion;
+import dev.cmwq.bench.Dispatch;
+import dev.cmwq.bench.Spin;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Many executors (issue 12): {@code components} components, each with its own
+ * {@code ExecutorService}, as a service that adopted a library per concern has them. Contenders:
+ * {@code fixed}, the usual {@code Executors.newFixedThreadPool(poolSize)} per component, and
+ * {@code cmwq}, one per-CPU {@code WorkqueueExecutorService} per component (all sharing cmwq's
+ * workers). Each component gets {@code tasks} tasks from {@code producers} threads (component c
+ * from producer c % producers), alternately CPU-bound ({@code cpuRounds} of spinning, about
+ * 200 us as calibrated by the suite) and blocking (an unannounced {@code Thread.sleep(sleepMs)}, as
+ * library code blocks). Measures the makespan, the peak live threads, and the live threads once
+ * the load is over and the executors are still open (idle threads a service keeps), all above the
+ * JVM's baseline. Threads of a first warm-up round count too: a service's pools live for its life.
+ */
+final class ManyExecutors {
+    private ManyExecutors() {}
+
+    static Map<String, Object> run(String impl, Params p) {
+        int components = p.intValue("components", 200);
+        int tasks = p.intValue("tasks", 20);
+        int poolSize = p.intValue("poolSize", 4);
+        long cpuRounds = p.longValue("cpuRounds", 100_000);
+        long sleepMs = p.longValue("sleepMs", 2);
+        int producers = p.intValue("producers", Workqueues.lanes());
+        int rounds = p.intValue("rounds", 3);
+        if (!impl.equals("cmwq") && !impl.equals("fixed")) {
+            throw new IllegalArgumentException("many-executors contender \"" + impl + "\" is not cmwq or fixed");
+        }
+        Probe probe = Probe.start();
+        ExecutorService[] es = new ExecutorService[components];
+        for (int c = 0; c < components; c++) {
+            es[c] = impl.equals("cmwq")
+                    ? Workqueue.builder("component-" + c).buildExecutorService()
+                    : Executors.newFixedThreadPool(poolSize);
+        }
+        Completion done = new Completion();
+        Runnable cpu = () -> {
+            Spin.spin(cpuRounds);
+            done.countDown();
+        };
+        Runnable blocking = () -> {
+            try {
+                Thread.sleep(sleepMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            done.countDown();
+        };
+        double[] makespans = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            done.arm((long) components * tasks);
+            long t0 = System.nanoTime();
+            Thread[] ps = new Thread[producers];
+            for (int k = 0; k < producers; k++) {
+                int me = k;
+                ps[k] = new Thread(() -> {
+                    for (int c = me; c < components; c += producers) {
+                        for (int t = 0; t < tasks; t++) {
+                            es[c].execute(t % 2 == 0 ? cpu : blocking);
+                        }
+                    }
+                }, "producer-" + k);
+                ps[k].start();
+            }
+            if (!done.await(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(impl + ": " + done.count() + " tasks left after 120 s");
+            }
+            makespans[r] = (System.nanoTime() - t0) / 1e6;
+            for (Thread t : ps) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        Map<String, Object> m = probe.stop(0);
+        m.remove("makespanMs");
+        m.put("idleThreadsAfter", Probe.THREADS.getThreadCount() - Probe.BASELINE_THREADS);
+        m.put("liveWorkersAfter", impl.equals("cmwq") ? Workqueues.liveWorkers() : components * poolSize);
+        List<Number> perRound = new ArrayList<>();
+        for (double x : makespans) {
+            perRound.add(x);
+        }
+        m.put("makespanMsPerRound", perRound);
+        m.put("makespanMs", median(makespans));
+        for (ExecutorService e : es) {
+            e.shutdown();
+        }
+        for (ExecutorService e : es) {
+            Dispatch.shutdown(e, false);
+        }
+        return m;
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}

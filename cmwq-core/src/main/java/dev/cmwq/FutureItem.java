@@ -1,0 +1,435 @@
+package dev.cmwq;
+
+import dev.cmwq.timer.Timer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RunnableScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The future of a task submitted to or scheduled on a {@link WorkqueueExecutorService}; it is also
+ * the task's work item (a {@link DelayedWork} that is its own function), so a submission allocates
+ * one object plus its timer node. {@code FutureTask}'s contract and {@code ScheduledFutureTask}'s
+ * periodic rules.
+ */
+final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture<V> {
+    /*
+     * Implementation overview
+     *
+     * state is FutureTask's: NEW, then COMPLETING for the instant the outcome is written, then
+     * NORMAL, EXCEPTIONAL or CANCELLED. runner is the running thread (Runners' handshake); taking
+     * it from null is what makes a run exclusive.
+     *
+     * Accounting. An accepted task counts in its service until it retires, exactly once (the
+     * RETIRED bit): when a run ends without re-arming, or when a cancel takes it off the queue or
+     * the wheel (Work.cancel won PENDING, so no run can follow). A periodic run re-arms its item
+     * (it owns the item while it runs, so it cannot race its own timer) and then looks at the
+     * future and the service again: a cancel or a shutdown that came meanwhile either took the
+     * new arming itself, or left it to this look, or the item runs once more and retires.
+     *
+     * Waiting. get() from a cmwq worker on a queued, not started, one-shot item waits through the
+     * item's own flush (Work.flush): an announced wait, and the engine's helping (running a
+     * pending item inline) applies there. Otherwise the waiter parks on the waiters stack, inside
+     * a Workqueues.enterBlocking() bracket when it is a worker.
+     */
+
+    static final int NEW = 0;
+    static final int COMPLETING = 1;
+    static final int NORMAL = 2;
+    static final int EXCEPTIONAL = 3;
+    static final int CANCELLED = 4;
+
+    private static final int ACCEPTED = 1;
+    private static final int RETIRED = 2;
+
+    private static final VarHandle STATE;
+    private static final VarHandle RUNNER;
+    private static final VarHandle WAITERS;
+    private static final VarHandle BOOKING;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(FutureItem.class, "state", int.class);
+            RUNNER = l.findVarHandle(FutureItem.class, "runner", Object.class);
+            WAITERS = l.findVarHandle(FutureItem.class, "waiters", Waiter.class);
+            BOOKING = l.findVarHandle(FutureItem.class, "booking", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final WorkqueueExecutorService service; // I
+    private final Object task; // I: a Callable, or a Runnable with result
+    private final boolean callable; // I
+    private final V result; // I: what a Runnable task returns
+    /** 0: one-shot; positive: fixed rate; negative: fixed delay (ScheduledFutureTask's encoding). */
+    private final long period; // I
+    /** The System.nanoTime() at which the next run is due; written by the PENDING owner. */
+    private volatile long time; // V
+    private volatile int state; // V
+    private Object outcome; // written before the state's release, read after its acquire
+    private volatile Object runner; // V: see Runners
+    private volatile Waiter waiters; // V
+    private volatile int booking; // V: ACCEPTED | RETIRED
+
+    FutureItem(WorkqueueExecutorService service, Object task, boolean callable, V result, long time, long period) {
+        this.service = service;
+        this.task = task;
+        this.callable = callable;
+        this.result = result;
+        this.time = time;
+        this.period = period;
+    }
+
+    // ---------------------------------------------------------------- accounting
+
+    /** Marks the task accepted by its service (once); false if it already was. */
+    boolean claim() {
+        return BOOKING.compareAndSet(this, 0, ACCEPTED);
+    }
+
+    /** Ends the task's life in its service: counted once, and only if it was accepted. */
+    void retire() {
+        int b;
+        do {
+            b = booking;
+            if (b != ACCEPTED) {
+                return;
+            }
+        } while (!BOOKING.compareAndSet(this, b, ACCEPTED | RETIRED));
+        service.finished();
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /**
+     * Runs the task once (a periodic task: one period, then re-arms itself). Called by the engine;
+     * a direct call runs it too, as for {@code FutureTask}.
+     */
+    @Override
+    public void run() {
+        if (state != NEW) {
+            retire(); // cancelled, or completed by a direct call: nothing to run
+            return;
+        }
+        Thread me = Thread.currentThread();
+        if (!RUNNER.compareAndSet(this, null, me)) {
+            return; // another run is in progress; it retires the task
+        }
+        boolean again = false;
+        try {
+            service.interruptIfStopping(me);
+            if (state == NEW) {
+                V v = call();
+                if (period == 0) {
+                    complete(NORMAL, v);
+                } else {
+                    again = state == NEW;
+                }
+            }
+        } catch (Throwable t) {
+            complete(EXCEPTIONAL, t);
+        } finally {
+            Runners.release(RUNNER, this, me);
+        }
+        if (!again || !rearm()) {
+            retire();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private V call() throws Exception {
+        if (callable) {
+            return ((Callable<V>) task).call();
+        }
+        ((Runnable) task).run();
+        return result;
+    }
+
+    /**
+     * Arms the next period (the running item still owns itself, so this cannot race its timer);
+     * false if the task ends here instead (the service shut down, or the queue refused it).
+     */
+    private boolean rearm() {
+        if (!service.isRunning()) {
+            cancel(false); // STPE: periodic tasks stop at shutdown
+            return false;
+        }
+        long now = System.nanoTime();
+        long next = period > 0 ? time + period : WorkqueueExecutorService.triggerTime(now, -period);
+        time = next;
+        try {
+            armOrQueue(service.workqueue(), next - now);
+        } catch (IllegalStateException refused) {
+            cancel(false); // the owned queue was destroyed behind the service's back
+            return false;
+        }
+        if (!service.isRunning()) {
+            cancel(false); // a shutdown came meanwhile: its cancel may have missed the new arming
+        }
+        if (state != NEW && super.cancel()) {
+            retire(); // cancelled meanwhile, and the arming was still ours to take back
+        }
+        return true;
+    }
+
+    /** Queues at once (delay {@code <= 0}) or arms the timer; the caller owns the next run. */
+    void armOrQueue(Workqueue wq, long delayNanos) {
+        if (delayNanos <= 0) {
+            wq.queueInternal(-1, this);
+        } else {
+            arm(wq, -1, Math.min(delayNanos, Timer.MAX_DELAY_NANOS));
+        }
+    }
+
+    /** Interrupts the task if it is running now (shutdownNow, cancel(true)). */
+    void interruptIfRunning() {
+        Runners.interrupt(RUNNER, this);
+    }
+
+    // ---------------------------------------------------------------- completion
+
+    private void complete(int finalState, Object value) {
+        if (STATE.compareAndSet(this, NEW, COMPLETING)) {
+            outcome = value;
+            STATE.setRelease(this, finalState);
+            finishCompletion();
+        }
+    }
+
+    /** Wakes every waiter; a periodic task leaves its service's list. */
+    private void finishCompletion() {
+        Waiter q;
+        while ((q = waiters) != null) {
+            if (WAITERS.compareAndSet(this, q, null)) {
+                for (; q != null; q = q.next) {
+                    Thread t = q.thread;
+                    if (t != null) {
+                        q.thread = null;
+                        LockSupport.unpark(t);
+                    }
+                }
+                break;
+            }
+        }
+        if (period != 0) {
+            service.periodicDone(this);
+        }
+    }
+
+    /**
+     * Cancels the task: it will not run (again), and it leaves the queue or the timer wheel at
+     * once (always {@code setRemoveOnCancelPolicy(true)}). With {@code mayInterruptIfRunning},
+     * a run in progress is interrupted.
+     */
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        if (!STATE.compareAndSet(this, NEW, CANCELLED)) {
+            return false;
+        }
+        if (mayInterruptIfRunning) {
+            interruptIfRunning();
+        }
+        finishCompletion();
+        if (super.cancel()) {
+            retire(); // taken off the queue or the wheel: no run follows to retire it
+        }
+        return true;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return state == CANCELLED;
+    }
+
+    @Override
+    public boolean isDone() {
+        return state != NEW;
+    }
+
+    @Override
+    public boolean isPeriodic() {
+        return period != 0;
+    }
+
+    @Override
+    public long getDelay(TimeUnit unit) {
+        return unit.convert(time - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public int compareTo(Delayed other) {
+        if (other == this) {
+            return 0;
+        }
+        long diff = other instanceof FutureItem<?> f ? time - f.time
+                : getDelay(TimeUnit.NANOSECONDS) - other.getDelay(TimeUnit.NANOSECONDS);
+        return diff < 0 ? -1 : diff > 0 ? 1 : 0;
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    /**
+     * Waits for the outcome. From a cmwq worker the wait is announced (the pool starts other work
+     * meanwhile); see the class comment for how.
+     *
+     * @throws IllegalStateException if the wait could never end: called from an item of an ordered
+     *     (or max_active 1) queue for a task queued behind it on the same queue
+     */
+    @Override
+    public V get() throws InterruptedException, ExecutionException {
+        int s = state;
+        if (s <= COMPLETING) {
+            s = awaitDone(false, 0L);
+        }
+        return report(s);
+    }
+
+    /**
+     * Waits at most {@code timeout} for the outcome.
+     *
+     * @throws NullPointerException if {@code unit} is null
+     */
+    @Override
+    public V get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        Objects.requireNonNull(unit, "unit");
+        int s = state;
+        if (s <= COMPLETING && (s = awaitDone(true, unit.toNanos(timeout))) <= COMPLETING) {
+            throw new TimeoutException("task " + this + " did not complete in " + timeout + " " + unit);
+        }
+        return report(s);
+    }
+
+    @SuppressWarnings("unchecked")
+    private V report(int s) throws ExecutionException {
+        Object x = outcome;
+        if (s == NORMAL) {
+            return (V) x;
+        }
+        if (s == CANCELLED) {
+            throw new CancellationException("task " + this + " was cancelled");
+        }
+        throw new ExecutionException((Throwable) x);
+    }
+
+    private int awaitDone(boolean timed, long nanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (Worker.current() == null) {
+            return park(timed, nanos);
+        }
+        if (!timed && period == 0 && busy() == BUSY_PENDING && !isArmed()) {
+            flush(); // queued, not started: wait through the item itself (announced; helping applies)
+            int s = state;
+            if (s > COMPLETING) {
+                return s;
+            }
+        }
+        try (BlockingSection ignored = Workqueues.enterBlocking()) {
+            return park(timed, nanos);
+        }
+    }
+
+    /** FutureTask's wait: a Treiber stack of waiters, each unparked by the completion. */
+    private int park(boolean timed, long nanos) throws InterruptedException {
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        Waiter q = null;
+        boolean queued = false;
+        while (true) {
+            int s = state;
+            if (s > COMPLETING) {
+                if (q != null) {
+                    q.thread = null;
+                }
+                return s;
+            } else if (s == COMPLETING) {
+                Thread.onSpinWait();
+            } else if (Thread.interrupted()) {
+                removeWaiter(q);
+                throw new InterruptedException();
+            } else if (q == null) {
+                if (timed && nanos <= 0L) {
+                    return s;
+                }
+                q = new Waiter();
+            } else if (!queued) {
+                q.next = waiters;
+                queued = WAITERS.compareAndSet(this, q.next, q);
+            } else if (timed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0L) {
+                    removeWaiter(q);
+                    return state;
+                }
+                LockSupport.parkNanos(this, left);
+            } else {
+                LockSupport.park(this);
+            }
+        }
+    }
+
+    /** Unlinks a waiter that gave up, and any other such waiter met on the way. */
+    private void removeWaiter(Waiter node) {
+        if (node == null) {
+            return;
+        }
+        node.thread = null;
+        retry:
+        while (true) {
+            for (Waiter pred = null, q = waiters, s; q != null; q = s) {
+                s = q.next;
+                if (q.thread != null) {
+                    pred = q;
+                } else if (pred != null) {
+                    pred.next = s;
+                    if (pred.thread == null) {
+                        continue retry; // pred gave up too: start over
+                    }
+                } else if (!WAITERS.compareAndSet(this, q, s)) {
+                    continue retry;
+                }
+            }
+            return;
+        }
+    }
+
+    private static final class Waiter {
+        volatile Thread thread = Thread.currentThread();
+        volatile Waiter next;
+    }
+
+    // ---------------------------------------------------------------- naming
+
+    /** The task as the user gave it, for shutdownNow's list and names. */
+    Object task() {
+        return task;
+    }
+
+    @Override
+    String functionName() {
+        return task instanceof Runnable r ? Workqueues.describe(r) : Workqueues.describe(task.getClass());
+    }
+
+    @Override
+    public String toString() {
+        int s = state;
+        String status = switch (s) {
+            case NEW, COMPLETING -> "Not completed";
+            case NORMAL -> "Completed normally";
+            case EXCEPTIONAL -> "Completed exceptionally: " + outcome;
+            case CANCELLED -> "Cancelled";
+            default -> throw new IllegalStateException("future state " + s);
+        };
+        return "FutureItem@" + Integer.toHexString(System.identityHashCode(this)) + "[" + status
+                + ", task = " + task + (period != 0 ? ", period " + period + " ns" : "") + "]";
+    }
+}

@@ -1,0 +1,517 @@
+package dev.cmwq;
+
+import dev.cmwq.timer.Timer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.RunnableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A {@link ScheduledExecutorService} over one {@link Workqueue} that it owns: a drop-in for the
+ * {@code Executors.new*} pools whose tasks run on cmwq's shared workers, under the queue's policy
+ * (concurrency management, {@code max_active}, ordering). Build one with
+ * {@link Workqueue.Builder#buildExecutorService()}:
+ * <pre>{@code
+ * ExecutorService pool = Workqueue.builder("http-handlers").buildExecutorService();      // per-CPU
+ * ExecutorService io = Workqueue.builder("blocking-io").unbound().maxActive(64).buildExecutorService();
+ * ExecutorService serial = Workqueue.builder("events").ordered().buildExecutorService();
+ * }</pre>
+ *
+ * <p>The contract is the JDK's {@code ExecutorService} and {@code ScheduledExecutorService}
+ * javadoc; where that leaves a choice it is {@code ScheduledThreadPoolExecutor}'s defaults:
+ * <ul>
+ *   <li>Delayed tasks still run after {@link #shutdown()}; periodic tasks stop: at shutdown their
+ *       futures are cancelled, a running one included (its current run finishes), so
+ *       {@link #close()} does not wait for them.
+ *   <li>{@link #shutdownNow()} interrupts running tasks and returns the tasks never started, as the
+ *       service holds them: the future for {@code submit}/{@code schedule}, the {@code Runnable}
+ *       for {@code execute}. Those futures are neither done nor cancelled.
+ *   <li>After {@code shutdown()} every submission is refused with
+ *       {@link RejectedExecutionException}, from inside a running task too.
+ *   <li>{@link #isTerminated()} becomes true once every accepted task has finished; the owned queue
+ *       has then been destroyed.
+ *   <li>A periodic task that throws stops, and its future reports the exception.
+ *   <li>A cancelled task leaves the queue and the timer wheel at once (what
+ *       {@code setRemoveOnCancelPolicy(true)} gives, always).
+ *   <li>Zero and negative delays mean now; periods must be positive. Scheduling uses cmwq's timer
+ *       wheel (O(1) arm and cancel), not a heap.
+ * </ul>
+ *
+ * <p>What differs from a thread pool. The service owns no thread: its tasks are items of its queue.
+ * On a per-CPU queue (the default) a CPU-bound task holds its lane and the next task starts when
+ * it blocks, so {@code maxActive(n)} is a limit per lane, and CPU-bound tasks submitted from one
+ * thread share that thread's lane; an unbound queue gives every waiting task a worker up to its
+ * queue-wide {@code max_active}. A {@link Future#get()} called from a cmwq worker is an announced
+ * wait: the pool starts other work at once (for a task queued and not yet started it waits
+ * through the task's own {@link Work#flush()}), so tasks that wait for tasks they submitted do not
+ * starve the queue as they starve a fixed pool. Tasks that throw from {@code execute} are
+ * reported to the {@link WorkFailureHandler} (a pool's uncaught exception handler).
+ *
+ * <p>{@link #workqueue()} gives the queue for stats, JMX, freezing and flushing; destroying or
+ * draining it directly refuses the service's later tasks, so leave that to {@link #shutdown()}.
+ * All methods are thread-safe.
+ */
+public final class WorkqueueExecutorService extends AbstractExecutorService implements ScheduledExecutorService {
+    /*
+     * Implementation overview
+     *
+     * ctl packs the run state (2 high bits: RUNNING, SHUTDOWN, STOP, TIDYING) with the number of
+     * accepted tasks not yet finished, as ThreadPoolExecutor's ctl packs its state and worker count.
+     * A submission is accepted by one CAS that raises the count while the state is RUNNING, so
+     * acceptance and shutdown are totally ordered; a task retires (count - 1) exactly once: at the
+     * end of its last run, or when a cancel or shutdownNow takes it off the queue or the wheel
+     * (Work.cancel won its PENDING bit, so no run can follow). When the state is past RUNNING and
+     * the count reaches 0, the state becomes TIDYING and the owned queue is destroyed: inline, or,
+     * when the last task retires on one of the queue's own workers (which cannot destroy their
+     * own queue), from an item on system_unbound_wq. Then isTerminated() is true.
+     *
+     * Tasks are the queue's items themselves: RunnableItem (execute) or FutureItem (submit,
+     * schedule; a DelayedWork whose timer is cmwq's wheel). Periodic futures are also kept in a
+     * set, so that shutdown can cancel them. shutdownNow finds the tasks never started by walking
+     * the queue's lists under each pool lock (worklist, inactive lists, workers' scheduled lists)
+     * and sweeping the timer wheel, then takes each back with Work.cancel; a task still in transit
+     * to its list is caught by its submitter, which looks at the state again after queueing and
+     * takes it back itself. Running tasks are found through the pools' workers and interrupted
+     * with Runners' handshake, so no interrupt outlives the task it was meant for.
+     */
+
+    private static final int RUNNING = 0;
+    private static final int SHUTDOWN = 1;
+    private static final int STOP = 2;
+    private static final int TIDYING = 3;
+    private static final int STATE_SHIFT = 62;
+    private static final long COUNT_MASK = (1L << STATE_SHIFT) - 1;
+    private static final String[] STATE_NAMES = {"running", "shutdown", "stop", "tidying"};
+
+    private static final VarHandle CTL;
+
+    static {
+        try {
+            CTL = MethodHandles.lookup().findVarHandle(WorkqueueExecutorService.class, "ctl", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Workqueue wq; // I
+    private volatile long ctl; // V: run state << STATE_SHIFT | accepted tasks not yet finished
+    private final Set<FutureItem<?>> periodic = ConcurrentHashMap.newKeySet();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    WorkqueueExecutorService(Workqueue wq) {
+        this.wq = wq;
+    }
+
+    /**
+     * The queue this service owns: its stats, JMX bean, {@code freeze}/{@code thaw} and
+     * {@code flush} work as for any queue. Destroyed when the service terminates.
+     */
+    public Workqueue workqueue() {
+        return wq;
+    }
+
+    private static int runStateOf(long c) {
+        return (int) (c >>> STATE_SHIFT);
+    }
+
+    private static long countOf(long c) {
+        return c & COUNT_MASK;
+    }
+
+    private static long ctlOf(int runState, long count) {
+        return ((long) runState << STATE_SHIFT) | count;
+    }
+
+    boolean isRunning() {
+        return runStateOf(ctl) == RUNNING;
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    /**
+     * Runs {@code command} once on the queue. An exception it throws goes to the
+     * {@link WorkFailureHandler}.
+     *
+     * @throws NullPointerException if {@code command} is null
+     * @throws RejectedExecutionException after {@link #shutdown()}, naming the service
+     */
+    @Override
+    public void execute(Runnable command) {
+        Objects.requireNonNull(command, "command");
+        if (command instanceof FutureItem<?> f && f.service == this && f.claim()) {
+            accept(f); // a future from newTaskFor (submit, invokeAll): it is its own item
+            queueAccepted(f, f, 0);
+            return;
+        }
+        RunnableItem item = new RunnableItem(command, this);
+        accept(command);
+        queueAccepted(item, command, 0);
+    }
+
+    @Override
+    protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
+        return new FutureItem<>(this, runnable, false, value, 0L, 0L);
+    }
+
+    @Override
+    protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
+        return new FutureItem<>(this, callable, true, null, 0L, 0L);
+    }
+
+    /** @throws NullPointerException if {@code task} is null */
+    @Override
+    public Future<?> submit(Runnable task) {
+        return super.submit(Objects.requireNonNull(task, "task"));
+    }
+
+    /** @throws NullPointerException if {@code task} is null */
+    @Override
+    public <T> Future<T> submit(Runnable task, T result) {
+        return super.submit(Objects.requireNonNull(task, "task"), result);
+    }
+
+    /** @throws NullPointerException if {@code task} is null */
+    @Override
+    public <T> Future<T> submit(Callable<T> task) {
+        return super.submit(Objects.requireNonNull(task, "task"));
+    }
+
+    /** @throws NullPointerException if {@code tasks} or any of them is null */
+    @Override
+    public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) throws InterruptedException {
+        return super.invokeAll(checkTasks(tasks, false));
+    }
+
+    /** @throws NullPointerException if {@code tasks}, any of them, or {@code unit} is null */
+    @Override
+    public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
+            throws InterruptedException {
+        return super.invokeAll(checkTasks(tasks, false), timeout, Objects.requireNonNull(unit, "unit"));
+    }
+
+    /**
+     * @throws NullPointerException if {@code tasks} or any of them is null
+     * @throws IllegalArgumentException if {@code tasks} is empty
+     */
+    @Override
+    public <T> T invokeAny(Collection<? extends Callable<T>> tasks) throws InterruptedException, ExecutionException {
+        return super.invokeAny(checkTasks(tasks, true));
+    }
+
+    /**
+     * @throws NullPointerException if {@code tasks}, any of them, or {@code unit} is null
+     * @throws IllegalArgumentException if {@code tasks} is empty
+     */
+    @Override
+    public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        return super.invokeAny(checkTasks(tasks, true), timeout, Objects.requireNonNull(unit, "unit"));
+    }
+
+    private static <C extends Collection<?>> C checkTasks(C tasks, boolean nonEmpty) {
+        Objects.requireNonNull(tasks, "tasks");
+        int i = 0;
+        for (Object t : tasks) {
+            if (t == null) {
+                throw new NullPointerException("tasks[" + i + "] is null");
+            }
+            i++;
+        }
+        if (nonEmpty && tasks.isEmpty()) {
+            throw new IllegalArgumentException("tasks is empty");
+        }
+        return tasks;
+    }
+
+    /**
+     * Runs {@code command} once after {@code delay} (zero or negative: now).
+     *
+     * @throws NullPointerException if {@code command} or {@code unit} is null
+     * @throws RejectedExecutionException after {@link #shutdown()}
+     */
+    @Override
+    public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+        Objects.requireNonNull(command, "command");
+        return schedule(new FutureItem<>(this, command, false, null, triggerTime(delay, unit), 0L), delay, unit);
+    }
+
+    /**
+     * Calls {@code callable} once after {@code delay} (zero or negative: now).
+     *
+     * @throws NullPointerException if {@code callable} or {@code unit} is null
+     * @throws RejectedExecutionException after {@link #shutdown()}
+     */
+    @Override
+    public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
+        Objects.requireNonNull(callable, "callable");
+        return schedule(new FutureItem<V>(this, callable, true, null, triggerTime(delay, unit), 0L), delay, unit);
+    }
+
+    /**
+     * Runs {@code command} after {@code initialDelay}, then every {@code period} from that first
+     * run's due time, until cancelled, until a run throws, or until shutdown. A late run is not
+     * repeated to catch up beyond one at a time: runs never overlap.
+     *
+     * @throws NullPointerException if {@code command} or {@code unit} is null
+     * @throws IllegalArgumentException if {@code period} is not positive
+     * @throws RejectedExecutionException after {@link #shutdown()}
+     */
+    @Override
+    public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
+        return schedulePeriodic(command, initialDelay, period, unit, "period", 1);
+    }
+
+    /**
+     * Runs {@code command} after {@code initialDelay}, then {@code delay} after the end of each
+     * run, until cancelled, until a run throws, or until shutdown.
+     *
+     * @throws NullPointerException if {@code command} or {@code unit} is null
+     * @throws IllegalArgumentException if {@code delay} is not positive
+     * @throws RejectedExecutionException after {@link #shutdown()}
+     */
+    @Override
+    public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
+        return schedulePeriodic(command, initialDelay, delay, unit, "delay", -1);
+    }
+
+    private ScheduledFuture<?> schedulePeriodic(Runnable command, long initialDelay, long period, TimeUnit unit,
+            String what, int sign) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(unit, "unit");
+        if (period <= 0) {
+            throw new IllegalArgumentException(what + " " + period + " " + unit + " is not positive");
+        }
+        long nanos = Math.max(1L, Math.min(unit.toNanos(period), Timer.MAX_DELAY_NANOS));
+        FutureItem<?> f = new FutureItem<>(this, command, false, null, triggerTime(initialDelay, unit), sign * nanos);
+        return schedule(f, initialDelay, unit);
+    }
+
+    private <V> FutureItem<V> schedule(FutureItem<V> f, long delay, TimeUnit unit) {
+        f.claim();
+        accept(f);
+        if (f.isPeriodic()) {
+            periodic.add(f);
+        }
+        queueAccepted(f, f, Math.max(0L, unit.toNanos(delay)));
+        if (f.isPeriodic() && !isRunning()) {
+            f.cancel(false); // a shutdown that came after accept may have missed it in the set
+        }
+        return f;
+    }
+
+    /** The due time {@code delay} from now; zero or negative delays mean now. */
+    private static long triggerTime(long delay, TimeUnit unit) {
+        Objects.requireNonNull(unit, "unit");
+        return triggerTime(System.nanoTime(), Math.max(0L, unit.toNanos(delay)));
+    }
+
+    /** {@code now + nanos}, the delay capped at the timer's longest ({@link Timer#MAX_DELAY_NANOS}). */
+    static long triggerTime(long now, long nanos) {
+        return now + Math.min(nanos, Timer.MAX_DELAY_NANOS);
+    }
+
+    /** Counts an accepted task in, or refuses it (the service is shut down). */
+    private void accept(Object task) {
+        long c;
+        do {
+            c = ctl;
+            if (runStateOf(c) != RUNNING) {
+                throw rejected(task);
+            }
+        } while (!CTL.weakCompareAndSet(this, c, c + 1));
+    }
+
+    /**
+     * Queues (or arms) an accepted task's item. If the queue refuses (destroyed behind the
+     * service's back) or a shutdownNow began meanwhile (it may have walked the lists before the
+     * item reached one), the submitter takes the item back and refuses the task itself.
+     */
+    private void queueAccepted(Work item, Object task, long delayNanos) {
+        try {
+            if (item instanceof FutureItem<?> f) {
+                f.armOrQueue(wq, delayNanos);
+            } else {
+                wq.queueInternal(-1, item);
+            }
+        } catch (IllegalStateException refused) {
+            unaccept(item);
+            throw new RejectedExecutionException("task " + task + " rejected from " + this + ": " + refused.getMessage(),
+                    refused);
+        }
+        if (runStateOf(ctl) >= STOP && item.cancel()) { // Work.cancel: off the queue or the wheel
+            unaccept(item);
+            throw rejected(task);
+        }
+    }
+
+    private void unaccept(Work item) {
+        if (item instanceof FutureItem<?> f) {
+            periodic.remove(f);
+            f.retire();
+        } else {
+            finished();
+        }
+    }
+
+    private RejectedExecutionException rejected(Object task) {
+        return new RejectedExecutionException("task " + task + " rejected from " + this);
+    }
+
+    /** A task retired: counts it out, and terminates the service if it was the last after shutdown. */
+    void finished() {
+        long c = (long) CTL.getAndAdd(this, -1L) - 1;
+        if (runStateOf(c) != RUNNING && countOf(c) == 0) {
+            tryTerminate();
+        }
+    }
+
+    /** A periodic future completed (cancelled or failed): it leaves the shutdown list. */
+    void periodicDone(FutureItem<?> f) {
+        periodic.remove(f);
+    }
+
+    /** TPE's rule: a task that starts after shutdownNow starts interrupted. */
+    void interruptIfStopping(Thread me) {
+        if (runStateOf(ctl) >= STOP && !me.isInterrupted()) {
+            me.interrupt();
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Refuses new tasks; tasks already accepted run, delayed ones included; periodic tasks are
+     * cancelled (a running one finishes its current run). Does not wait: see
+     * {@link #awaitTermination} and {@link #close()}. Calling it again does nothing.
+     */
+    @Override
+    public void shutdown() {
+        advanceRunState(SHUTDOWN);
+        cancelPeriodic();
+        tryTerminate();
+    }
+
+    /**
+     * Refuses new tasks, takes back every task not yet started (queued or waiting for its delay)
+     * and interrupts the running ones. Does not wait for them.
+     *
+     * @return the tasks never started, in no particular order: the future for a task given to
+     *     {@code submit} or {@code schedule*} (neither done nor cancelled), the {@code Runnable} for
+     *     one given to {@code execute}
+     */
+    @Override
+    public List<Runnable> shutdownNow() {
+        advanceRunState(STOP);
+        List<Runnable> notStarted = new ArrayList<>();
+        List<Work> found = new ArrayList<>();
+        ServiceWalk.queued(wq, found);
+        ServiceWalk.armed(wq, found);
+        for (Work w : found) {
+            if (w.cancel()) { // Work.cancel: whoever wins PENDING owns the task now
+                notStarted.add(w instanceof RunnableItem r ? r.command : (FutureItem<?>) w);
+                unaccept(w);
+            }
+        }
+        cancelPeriodic(); // the running ones: their current run ends, no other starts
+        for (Work w : ServiceWalk.running(wq)) {
+            if (w instanceof RunnableItem r) {
+                r.interruptIfRunning();
+            } else if (w instanceof FutureItem<?> f) {
+                f.interruptIfRunning();
+            }
+        }
+        tryTerminate();
+        return notStarted;
+    }
+
+    private void cancelPeriodic() {
+        for (FutureItem<?> f : periodic) {
+            f.cancel(false);
+        }
+    }
+
+    private void advanceRunState(int target) {
+        long c;
+        do {
+            c = ctl;
+            if (runStateOf(c) >= target) {
+                return;
+            }
+        } while (!CTL.compareAndSet(this, c, ctlOf(target, countOf(c))));
+    }
+
+    private void tryTerminate() {
+        long c;
+        do {
+            c = ctl;
+            int rs = runStateOf(c);
+            if (rs == RUNNING || rs == TIDYING || countOf(c) != 0) {
+                return;
+            }
+        } while (!CTL.compareAndSet(this, c, ctlOf(TIDYING, 0)));
+        Worker w = Worker.current();
+        PoolWorkqueue running = w == null ? null : w.currentPwq;
+        if (running != null && running.wq == wq) {
+            Workqueues.systemUnbound().queue(new Work(this::terminate)); // a queue's own item cannot destroy it
+        } else {
+            terminate();
+        }
+    }
+
+    private void terminate() {
+        try {
+            wq.destroy();
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    /** Whether {@link #shutdown()} or {@link #shutdownNow()} was called. */
+    @Override
+    public boolean isShutdown() {
+        return runStateOf(ctl) != RUNNING;
+    }
+
+    /** Whether every accepted task has finished after a shutdown (the owned queue is destroyed). */
+    @Override
+    public boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+
+    /**
+     * Waits until the service has terminated or the timeout passed; from a cmwq worker the wait is
+     * announced (the pool starts other work meanwhile).
+     *
+     * @return true if it terminated
+     * @throws NullPointerException if {@code unit} is null
+     */
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        Objects.requireNonNull(unit, "unit");
+        try (BlockingSection ignored = Workqueues.enterBlocking()) {
+            return terminated.await(timeout, unit);
+        }
+    }
+
+    @Override
+    public String toString() {
+        long c = ctl;
+        return "WorkqueueExecutorService[" + wq.name() + ", " + (isTerminated() ? "terminated" : STATE_NAMES[runStateOf(c)])
+                + ", tasks " + countOf(c) + "]";
+    }
+}

@@ -1,0 +1,382 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The ExecutorService contract as the JSR-166 TCK checks it (AbstractExecutorServiceTest,
+ * ExecutorCompletionServiceTest, CompletableFutureTest's async-with-executor cases), re-expressed
+ * for cmwq's service, against a per-CPU, an unbound and an ordered one.
+ */
+@Timeout(60)
+class ExecutorServiceContractTest extends ServiceFixture {
+    ExecutorServiceContractTest() {
+        super(true);
+    }
+
+    // ---------------------------------------------------------------- execute / submit
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void executeRunsTheCommandOnACmwqWorker(ServiceKind kind) {
+        start(kind);
+        CountDownLatch ran = new CountDownLatch(1);
+        AtomicReference<Workqueue> on = new AtomicReference<>();
+        service.execute(() -> {
+            on.set(Worker.current().currentPwq.wq);
+            ran.countDown();
+        });
+        Probe.await(ran, "the command");
+        assertThat(on.get()).isSameAs(service.workqueue());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void submitCallableReturnsItsValue(ServiceKind kind) throws Exception {
+        start(kind);
+        Future<String> f = service.submit(() -> "done");
+        assertThat(f.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("done");
+        assertThat(f.isDone()).isTrue();
+        assertThat(f.isCancelled()).isFalse();
+        assertThat(f.state()).isEqualTo(Future.State.SUCCESS);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void submitRunnableReturnsNullOrTheGivenResult(ServiceKind kind) throws Exception {
+        start(kind);
+        Future<?> plain = service.submit(() -> { });
+        Future<Integer> given = service.submit(() -> { }, 42);
+        assertThat(plain.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isNull();
+        assertThat(given.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo(42);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aThrowingCallableCompletesItsFutureWithExecutionException(ServiceKind kind) {
+        start(kind);
+        ArithmeticException boom = new ArithmeticException("boom");
+        Future<Object> f = service.submit(() -> {
+            throw boom;
+        });
+        assertThatThrownBy(() -> f.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCause(boom);
+        assertThat(f.exceptionNow()).isSameAs(boom);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void getIsInterruptibleWhileTheTaskRuns(ServiceKind kind) throws Exception {
+        start(kind);
+        CountDownLatch started = new CountDownLatch(1);
+        Future<?> f = service.submit(() -> {
+            started.countDown();
+            blockUntilRelease();
+        });
+        Probe.await(started, "the task to start");
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                f.get();
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        waiter.start();
+        Probe.awaitTrue(() -> waiter.getState() == Thread.State.WAITING, "the waiter to park");
+        waiter.interrupt();
+        Probe.join(waiter);
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(f.isDone()).isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void timedGetTimesOutWithTimeoutException(ServiceKind kind) {
+        start(kind);
+        Future<?> f = service.submit(this::blockUntilRelease);
+        assertThatThrownBy(() -> f.get(1, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void timedGetWithNullUnitThrowsNullPointerException(ServiceKind kind) {
+        start(kind);
+        Future<?> running = service.submit(this::blockUntilRelease);
+        assertThatThrownBy(() -> running.get(1, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("unit");
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void cancelOfAQueuedTaskKeepsItFromRunningAndItsGetThrowsCancellation(ServiceKind kind) throws Exception {
+        start(kind);
+        service.workqueue().freeze(); // nothing starts: the task stays queued
+        CountDownLatch ran = new CountDownLatch(1);
+        Future<?> f = service.submit(ran::countDown);
+        assertThat(f.cancel(false)).isTrue();
+        assertThat(f.cancel(false)).as("second cancel").isFalse();
+        service.workqueue().thaw();
+        assertThat(f.isCancelled()).isTrue();
+        assertThatThrownBy(f::get).isInstanceOf(CancellationException.class);
+        service.shutdown();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(ran.getCount()).as("the cancelled task never ran").isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void cancelWithInterruptInterruptsTheRunningTask(ServiceKind kind) {
+        start(kind);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        Future<?> f = service.submit(() -> {
+            started.countDown();
+            try {
+                new CountDownLatch(1).await(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+            }
+        });
+        Probe.await(started, "the task to start");
+        assertThat(f.cancel(true)).isTrue();
+        Probe.await(interrupted, "the task to see the interrupt");
+    }
+
+    // ---------------------------------------------------------------- refusal
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void everySubmissionAfterShutdownIsRejectedNamingTheService(ServiceKind kind) {
+        start(kind);
+        service.shutdown();
+        String name = service.workqueue().name();
+        List<Runnable> calls = List.of(
+                () -> service.execute(() -> { }),
+                () -> service.submit(() -> { }),
+                () -> service.submit(() -> "x"),
+                () -> service.schedule(() -> { }, 1, TimeUnit.SECONDS),
+                () -> service.scheduleAtFixedRate(() -> { }, 1, 1, TimeUnit.SECONDS));
+        for (Runnable call : calls) {
+            assertThatThrownBy(call::run).isInstanceOf(RejectedExecutionException.class).hasMessageContaining(name);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aSubmissionFromInsideARunningTaskAfterShutdownIsRejected(ServiceKind kind) throws Exception {
+        start(kind);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch shut = new CountDownLatch(1);
+        Future<Throwable> f = service.submit(() -> {
+            started.countDown();
+            Probe.await(shut, "shutdown");
+            try {
+                service.execute(() -> { });
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        Probe.await(started, "the task to start");
+        service.shutdown();
+        shut.countDown();
+        assertThat(f.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    // ---------------------------------------------------------------- invokeAll / invokeAny
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void invokeAllReturnsCompletedFuturesInOrder(ServiceKind kind) throws Exception {
+        start(kind);
+        List<Callable<Integer>> tasks = List.of(() -> 1, () -> 2, () -> {
+            throw new IllegalStateException("three");
+        });
+        List<Future<Integer>> fs = service.invokeAll(tasks);
+        assertThat(fs).hasSize(3).allMatch(Future::isDone);
+        assertThat(fs.get(0).get()).isEqualTo(1);
+        assertThat(fs.get(1).get()).isEqualTo(2);
+        assertThatThrownBy(() -> fs.get(2).get()).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(IllegalStateException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void invokeAllOfNoTasksReturnsAnEmptyList(ServiceKind kind) throws Exception {
+        start(kind);
+        assertThat(service.invokeAll(List.<Callable<Object>>of())).isEmpty();
+        assertThat(service.invokeAll(List.<Callable<Object>>of(), 1, TimeUnit.SECONDS)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void timedInvokeAllCancelsWhatDidNotFinishInTime(ServiceKind kind) throws Exception {
+        start(kind);
+        List<Callable<String>> tasks = List.of(() -> "quick", () -> {
+            blockUntilRelease();
+            return "slow";
+        });
+        List<Future<String>> fs = service.invokeAll(tasks, 50, TimeUnit.MILLISECONDS);
+        assertThat(fs).hasSize(2).allMatch(Future::isDone);
+        assertThat(fs.get(0).get()).isEqualTo("quick");
+        assertThat(fs.get(1).isCancelled()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void invokeAnyReturnsTheResultOfATaskThatSucceeded(ServiceKind kind) throws Exception {
+        start(kind);
+        List<Callable<String>> tasks = List.of(() -> {
+            throw new IllegalStateException("first fails");
+        }, () -> "second");
+        assertThat(service.invokeAny(tasks)).isEqualTo("second");
+        assertThat(service.invokeAny(tasks, Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("second");
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void invokeAnyThrowsExecutionExceptionWhenEveryTaskFails(ServiceKind kind) {
+        start(kind);
+        List<Callable<String>> tasks = List.of(() -> {
+            throw new IllegalStateException("a");
+        }, () -> {
+            throw new IllegalStateException("b");
+        });
+        assertThatThrownBy(() -> service.invokeAny(tasks)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(IllegalStateException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void timedInvokeAnyThrowsTimeoutExceptionWhenNothingFinishesInTime(ServiceKind kind) {
+        start(kind);
+        List<Callable<String>> tasks = List.of(() -> {
+            blockUntilRelease();
+            return "late";
+        });
+        assertThatThrownBy(() -> service.invokeAny(tasks, 20, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void invokeAllAndInvokeAnyRejectNullsAndInvokeAnyAnEmptyList(ServiceKind kind) {
+        start(kind);
+        List<Callable<String>> withNull = new ArrayList<>();
+        withNull.add(() -> "x");
+        withNull.add(null);
+        assertThatThrownBy(() -> service.invokeAll(null)).isInstanceOf(NullPointerException.class).hasMessage("tasks");
+        assertThatThrownBy(() -> service.invokeAll(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1] is null");
+        assertThatThrownBy(() -> service.invokeAll(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class).hasMessage("unit");
+        assertThatThrownBy(() -> service.invokeAny(null)).isInstanceOf(NullPointerException.class).hasMessage("tasks");
+        assertThatThrownBy(() -> service.invokeAny(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1] is null");
+        assertThatThrownBy(() -> service.invokeAny(List.<Callable<String>>of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tasks is empty");
+        assertThatThrownBy(() -> service.invokeAny(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class).hasMessage("unit");
+    }
+
+    // ---------------------------------------------------------------- ExecutorCompletionService
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completionServiceTakesEachCompletedFutureOnce(ServiceKind kind) throws Exception {
+        start(kind);
+        ExecutorCompletionService<Integer> ecs = new ExecutorCompletionService<>(service);
+        assertThat(ecs.poll()).as("nothing completed yet").isNull();
+        List<Future<Integer>> submitted = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            int v = i;
+            submitted.add(ecs.submit(() -> v));
+        }
+        List<Future<Integer>> taken = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Future<Integer> f = ecs.poll(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertThat(f).isNotNull();
+            taken.add(f);
+        }
+        assertThat(taken).containsExactlyInAnyOrderElementsOf(submitted);
+        assertThat(ecs.poll(1, TimeUnit.MILLISECONDS)).as("each once").isNull();
+        int sum = 0;
+        for (Future<Integer> f : taken) {
+            sum += f.get();
+        }
+        assertThat(sum).isEqualTo(0 + 1 + 2 + 3 + 4);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completionServiceFuturesAreTheServicesOwn(ServiceKind kind) throws Exception {
+        start(kind);
+        ExecutorCompletionService<String> ecs = new ExecutorCompletionService<>(service);
+        Runnable noop = () -> { };
+        Future<String> f = ecs.submit(noop, "result");
+        assertThat(f).as("newTaskFor's future").isInstanceOf(FutureItem.class);
+        assertThat(ecs.take()).isSameAs(f);
+        assertThat(f.get()).isEqualTo("result");
+    }
+
+    // ---------------------------------------------------------------- CompletableFuture async stages
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureAsyncStagesRunOnTheService(ServiceKind kind) {
+        start(kind);
+        CompletableFuture<Integer> cf = CompletableFuture.supplyAsync(() -> onService(1), service)
+                .thenApplyAsync(x -> onService(x + 1), service)
+                .thenComposeAsync(x -> CompletableFuture.supplyAsync(() -> onService(x * 10), service), service)
+                .thenCombineAsync(CompletableFuture.supplyAsync(() -> onService(5), service), Integer::sum, service);
+        assertThat(cf.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join()).isEqualTo(25);
+        CountDownLatch ran = new CountDownLatch(1);
+        CompletableFuture.runAsync(() -> {
+            onService(0);
+        }, service).thenRunAsync(ran::countDown, service);
+        Probe.await(ran, "runAsync then thenRunAsync");
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureAsyncFailurePropagatesThroughLaterStages(ServiceKind kind) {
+        start(kind);
+        IllegalStateException boom = new IllegalStateException("boom");
+        CompletableFuture<Integer> cf = CompletableFuture.<Integer>supplyAsync(() -> {
+            throw boom;
+        }, service).thenApplyAsync(x -> x + 1, service);
+        assertThatThrownBy(() -> cf.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join())
+                .isInstanceOf(CompletionException.class).hasCause(boom);
+        CompletableFuture<Integer> handled = cf.exceptionallyAsync(t -> onService(-1), service);
+        assertThat(handled.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join()).isEqualTo(-1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureAsyncAfterShutdownIsRejected(ServiceKind kind) {
+        start(kind);
+        service.shutdown();
+        assertThatThrownBy(() -> CompletableFuture.runAsync(() -> { }, service)).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    /** Returns {@code v}, asserting the caller runs one of the service's items. */
+    private int onService(int v) {
+        Worker w = Worker.current();
+        assertThat(w).as("a cmwq worker").isNotNull();
+        assertThat(w.currentPwq.wq).isSameAs(service.workqueue());
+        return v;
+    }
+}

@@ -1,0 +1,227 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The executor views beyond the JDK's contract: Workqueue as an Executor, announced waits in
+ * Future.get, the starvation scenario, where execute's failures go, per-lane max_active.
+ */
+@Timeout(60)
+class ExecutorViewTest {
+    private Workqueue wq;
+    private WorkqueueExecutorService service;
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        Sampler.detectBlocking = true;
+        Workqueues.resetFailureHandler();
+        if (wq != null) {
+            wq.destroy();
+        }
+        if (service != null) {
+            service.shutdownNow();
+            assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    // ---------------------------------------------------------------- Workqueue.execute
+
+    @Test
+    void workqueueExecuteQueuesAOneShotItemOnThatQueue() {
+        wq = Workqueue.builder("exec").build();
+        CountDownLatch ran = new CountDownLatch(3);
+        AtomicReference<Workqueue> on = new AtomicReference<>();
+        Runnable r = () -> {
+            on.set(Worker.current().currentPwq.wq);
+            ran.countDown();
+        };
+        wq.execute(r);
+        wq.execute(r); // the same Runnable twice is two tasks, never coalesced
+        wq.execute(r);
+        Probe.await(ran, "three runs");
+        assertThat(on.get()).isSameAs(wq);
+    }
+
+    @Test
+    void workqueueExecuteIsSeenByFlush() {
+        wq = Workqueue.builder("exec-flush").unbound().build();
+        AtomicInteger runs = new AtomicInteger();
+        for (int i = 0; i < 100; i++) {
+            wq.execute(runs::incrementAndGet);
+        }
+        wq.flush();
+        assertThat(runs.get()).isEqualTo(100);
+    }
+
+    @Test
+    void workqueueExecuteAfterCloseIsRejectedNamingTheQueue() {
+        Workqueue closed = Workqueue.builder("closed-exec").build();
+        closed.close();
+        assertThatThrownBy(() -> closed.execute(() -> { })).isInstanceOf(RejectedExecutionException.class)
+                .hasMessageContaining("closed-exec");
+        assertThatThrownBy(() -> closed.execute(null)).isInstanceOf(NullPointerException.class).hasMessage("command");
+    }
+
+    @Test
+    void anExecutedCommandThatThrowsGoesToTheFailureHandlerAndTheWorkerGoesOn() {
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Workqueues.setFailureHandler((q, w, t) -> failures.add(t));
+        service = Workqueue.builder("exec-fails").buildExecutorService();
+        IllegalStateException boom = new IllegalStateException("boom");
+        service.execute(() -> {
+            throw boom;
+        });
+        CountDownLatch after = new CountDownLatch(1);
+        service.execute(after::countDown);
+        Probe.await(after, "the next task");
+        Probe.awaitTrue(() -> !failures.isEmpty(), "the failure report");
+        assertThat(failures).containsExactly(boom);
+    }
+
+    // ---------------------------------------------------------------- waiting inside tasks
+
+    /**
+     * get() from a worker is announced: with the sampler off (no other way to learn of the wait),
+     * a task that waits for a task queued behind it on its own lane still lets it run.
+     */
+    @Test
+    void getFromAWorkerOnATaskQueuedBehindItIsAnAnnouncedWait() throws Exception {
+        Sampler.detectBlocking = false;
+        service = Workqueue.builder("announced").buildExecutorService();
+        Future<String> outer = service.submit(() -> {
+            Future<String> inner = service.submit(() -> "inner");
+            return inner.get() + "+outer";
+        });
+        assertThat(outer.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("inner+outer");
+    }
+
+    /** The same for a task that is already running when get() starts (the park inside a bracket). */
+    @Test
+    void getFromAWorkerOnARunningTaskIsAnAnnouncedWait() throws Exception {
+        Sampler.detectBlocking = false;
+        service = Workqueue.builder("announced-running").buildExecutorService();
+        CountDownLatch innerStarted = new CountDownLatch(1);
+        CountDownLatch innerMayEnd = new CountDownLatch(1);
+        Future<String> outer = service.submit(() -> {
+            Future<String> inner = service.submit(() -> {
+                innerStarted.countDown();
+                try (BlockingSection b = Workqueues.enterBlocking()) {
+                    Probe.await(innerMayEnd, "the third task");
+                }
+                return "inner";
+            });
+            return inner.get() + "+outer";
+        });
+        Probe.await(innerStarted, "the inner task");
+        CountDownLatch third = new CountDownLatch(1);
+        service.execute(third::countDown); // needs the lane while outer waits in get()
+        Probe.await(third, "a third task to run while outer waits");
+        innerMayEnd.countDown();
+        assertThat(outer.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("inner+outer");
+    }
+
+    /**
+     * The starvation scenario as Java users write it: parents submit children and wait for them
+     * with Future.get. A fixed pool of n threads deadlocks on n parents; the per-CPU service
+     * completes with the sampler off (announced waits alone). Reports the workers it used.
+     */
+    @Test
+    void theStarvationScenarioWrittenWithSubmitAndGetCompletes() throws Exception {
+        Sampler.detectBlocking = false;
+        service = Workqueue.builder("starvation").buildExecutorService();
+        int parents = 40;
+        int children = 4;
+        int before = Workqueues.liveWorkers();
+        AtomicInteger peak = new AtomicInteger();
+        List<Future<Integer>> fs = new ArrayList<>();
+        for (int p = 0; p < parents; p++) {
+            fs.add(service.submit(() -> {
+                List<Future<Integer>> kids = new ArrayList<>();
+                for (int c = 0; c < children; c++) {
+                    kids.add(service.submit(() -> {
+                        peak.accumulateAndGet(Workqueues.liveWorkers(), Math::max);
+                        return 1;
+                    }));
+                }
+                int sum = 0;
+                for (Future<Integer> k : kids) {
+                    sum += k.get();
+                }
+                return sum;
+            }));
+        }
+        int total = 0;
+        for (Future<Integer> f : fs) {
+            total += f.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+        assertThat(total).isEqualTo(parents * children);
+        System.getLogger(ExecutorViewTest.class.getName()).log(System.Logger.Level.DEBUG,
+                "starvation: live workers before " + before + ", peak " + peak.get() + ", lanes " + Workqueues.lanes());
+    }
+
+    /** Where a single-thread executor deadlocks, the ordered service's get() says so. */
+    @Test
+    void getFromAnOrderedTaskOnATaskQueuedBehindItThrowsInsteadOfDeadlocking() {
+        service = Workqueue.builder("ordered-get").ordered().buildExecutorService();
+        Future<Throwable> outer = service.submit(() -> {
+            Future<String> inner = service.submit(() -> "inner");
+            try {
+                inner.get();
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        assertThat(Probe.getQuietly(outer)).isInstanceOf(IllegalStateException.class).hasMessageContaining("wait forever");
+    }
+
+    @Test
+    void onAPerCpuServiceMaxActiveIsPerLane() {
+        service = Workqueue.builder("per-lane").maxActive(1).buildExecutorService();
+        int lanes = Workqueues.lanes();
+        assertThat(lanes).as("the test needs two lanes").isGreaterThanOrEqualTo(2);
+        Probe.Gate gate = new Probe.Gate(2);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        // One task submitted from each of two different lanes' workers: both run at once.
+        for (int lane = 0; lane < 2; lane++) {
+            Workqueues.system().queueOn(lane, new Work(() -> {
+                try {
+                    service.execute(gate::pass);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }));
+        }
+        gate.awaitEntered("a task on each lane at once, with maxActive(1)");
+        assertThat(gate.maxInside.get()).isEqualTo(2);
+        gate.open();
+        assertThat(failure.get()).isNull();
+    }
+
+    @Test
+    void terminationFromTheLastTaskItselfDestroysTheQueueFromElsewhere() throws Exception {
+        service = Workqueue.builder("self-terminating").buildExecutorService();
+        CountDownLatch shut = new CountDownLatch(1);
+        service.execute(() -> {
+            service.shutdown(); // the last task: termination cannot destroy the queue from here
+            shut.countDown();
+        });
+        Probe.await(shut, "the task to shut its service down");
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(service.workqueue().isDestroyed()).isTrue();
+    }
+}

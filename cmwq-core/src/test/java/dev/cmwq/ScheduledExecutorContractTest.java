@@ -1,0 +1,276 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The generic parts of the JSR-166 TCK's ScheduledExecutorTest, re-expressed, plus the contract
+ * details issue 12 pins (ScheduledThreadPoolExecutor's shutdown policies, remove-on-cancel always),
+ * against a per-CPU, an unbound and an ordered service.
+ */
+@Timeout(60)
+class ScheduledExecutorContractTest extends ServiceFixture {
+    private static final long HOUR_MS = TimeUnit.HOURS.toMillis(1);
+
+    ScheduledExecutorContractTest() {
+        super(false);
+    }
+
+    // ---------------------------------------------------------------- delays and periods
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void scheduledCallableRunsNoSoonerThanItsDelay(ServiceKind kind) throws Exception {
+        start(kind);
+        long t0 = System.nanoTime();
+        ScheduledFuture<Long> f = service.schedule(System::nanoTime, 30, TimeUnit.MILLISECONDS);
+        long ranAt = f.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(ranAt - t0).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(30));
+        assertThat(f.getDelay(TimeUnit.NANOSECONDS)).as("due time passed").isLessThanOrEqualTo(0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void zeroAndNegativeDelaysMeanNow(ServiceKind kind) throws Exception {
+        start(kind);
+        assertThat(service.schedule(() -> "zero", 0, TimeUnit.SECONDS).get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .isEqualTo("zero");
+        assertThat(service.schedule(() -> "negative", -5, TimeUnit.DAYS).get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .isEqualTo("negative");
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void getDelayCountsDownAndFuturesCompareByDueTime(ServiceKind kind) {
+        start(kind);
+        ScheduledFuture<?> soon = service.schedule(() -> { }, HOUR_MS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> later = service.schedule(() -> { }, 2 * HOUR_MS, TimeUnit.MILLISECONDS);
+        long d = soon.getDelay(TimeUnit.MILLISECONDS);
+        assertThat(d).isBetween(HOUR_MS - 60_000, HOUR_MS);
+        assertThat(soon.compareTo(later)).isNegative();
+        assertThat(later.compareTo(soon)).isPositive();
+        assertThat(soon.compareTo(soon)).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void fixedRateRunsRepeatedlyAtItsRate(ServiceKind kind) throws Exception {
+        start(kind);
+        int runs = 5;
+        long periodMs = 10;
+        CountDownLatch done = new CountDownLatch(runs);
+        long t0 = System.nanoTime();
+        ScheduledFuture<?> f = service.scheduleAtFixedRate(done::countDown, 0, periodMs, TimeUnit.MILLISECONDS);
+        Probe.await(done, "five runs");
+        long elapsed = System.nanoTime() - t0;
+        f.cancel(false);
+        assertThat(elapsed).as("runs 1..5 are due at 0, 10, .., 40 ms").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos((runs - 1) * periodMs));
+        assertThat(((java.util.concurrent.RunnableScheduledFuture<?>) f).isPeriodic()).isTrue();
+        assertThatThrownBy(f::get).isInstanceOf(CancellationException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void fixedDelayWaitsItsDelayAfterEachRunEnds(ServiceKind kind) {
+        start(kind);
+        List<Long> starts = new ArrayList<>();
+        CountDownLatch done = new CountDownLatch(3);
+        long delayMs = 10;
+        ScheduledFuture<?> f = service.scheduleWithFixedDelay(() -> {
+            synchronized (starts) {
+                starts.add(System.nanoTime());
+            }
+            try {
+                Thread.sleep(5); // each run takes at least 5 ms
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            done.countDown();
+        }, 0, delayMs, TimeUnit.MILLISECONDS);
+        Probe.await(done, "three runs");
+        f.cancel(false);
+        synchronized (starts) {
+            for (int i = 1; i < 3; i++) {
+                assertThat(starts.get(i) - starts.get(i - 1)).as("run + delay between starts")
+                        .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(5 + delayMs));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aPeriodicTaskThatThrowsStopsAndItsFutureReportsTheException(ServiceKind kind) {
+        start(kind);
+        AtomicInteger runs = new AtomicInteger();
+        IllegalStateException boom = new IllegalStateException("third run fails");
+        ScheduledFuture<?> f = service.scheduleAtFixedRate(() -> {
+            if (runs.incrementAndGet() == 3) {
+                throw boom;
+            }
+        }, 0, 1, TimeUnit.MILLISECONDS);
+        assertThatThrownBy(() -> f.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCause(boom);
+        service.shutdown();
+        Probe.awaitTrue(service::isTerminated, "termination: nothing left armed");
+        assertThat(runs.get()).isEqualTo(3);
+    }
+
+    // ---------------------------------------------------------------- cancel
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aCancelledDelayedTaskLeavesTheWheelAtOnce(ServiceKind kind) {
+        start(kind);
+        ScheduledFuture<?> f = service.schedule(() -> { }, HOUR_MS, TimeUnit.MILLISECONDS);
+        List<Work> armed = new ArrayList<>();
+        ServiceWalk.armed(service.workqueue(), armed);
+        assertThat(armed).containsExactly((Work) f);
+        assertThat(f.cancel(false)).isTrue();
+        armed.clear();
+        ServiceWalk.armed(service.workqueue(), armed);
+        assertThat(armed).as("armed after cancel").isEmpty();
+        service.shutdown();
+        assertThat(service.isTerminated()).as("nothing left to wait for: terminated at once").isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void cancellingAPeriodicTaskStopsItsRuns(ServiceKind kind) {
+        start(kind);
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch twice = new CountDownLatch(2);
+        ScheduledFuture<?> f = service.scheduleWithFixedDelay(() -> {
+            runs.incrementAndGet();
+            twice.countDown();
+        }, 0, 1, TimeUnit.MILLISECONDS);
+        Probe.await(twice, "two runs");
+        assertThat(f.cancel(false)).isTrue();
+        service.shutdown();
+        Probe.awaitTrue(service::isTerminated, "termination");
+        int after = runs.get();
+        assertThat(f.isCancelled()).isTrue();
+        assertThat(runs.get()).isEqualTo(after);
+    }
+
+    // ---------------------------------------------------------------- shutdown policies
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void delayedTasksStillRunAfterShutdown(ServiceKind kind) throws Exception {
+        start(kind);
+        // Long enough that the task cannot have run before the assertion, even on a cold, loaded JVM.
+        ScheduledFuture<String> f = service.schedule(() -> "ran", 500, TimeUnit.MILLISECONDS);
+        service.shutdown();
+        assertThat(service.isShutdown()).isTrue();
+        assertThat(service.isTerminated()).as("a delayed task is still to run").isFalse();
+        assertThat(f.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("ran");
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void shutdownCancelsPeriodicTasksIncludingARunningOne(ServiceKind kind) throws Exception {
+        start(kind);
+        CountDownLatch running = new CountDownLatch(1);
+        AtomicInteger runs = new AtomicInteger();
+        ScheduledFuture<?> busy = service.scheduleAtFixedRate(() -> {
+            if (runs.incrementAndGet() == 1) {
+                running.countDown();
+                blockUntilRelease(); // the test lets the run finish (tearDown too, if it fails)
+            }
+        }, 0, 1, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> waiting = service.scheduleAtFixedRate(() -> { }, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
+        Probe.await(running, "the periodic run to start");
+        service.shutdown();
+        assertThat(busy.isCancelled()).as("running periodic, cancelled at shutdown").isTrue();
+        assertThat(waiting.isCancelled()).as("armed periodic").isTrue();
+        release.countDown();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(runs.get()).as("no run after the one in progress").isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void closeWaitsForDelayedTasksButNotForPeriodicOnes(ServiceKind kind) {
+        start(kind);
+        ScheduledFuture<?> periodic = service.scheduleAtFixedRate(() -> { }, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<String> delayed = service.schedule(() -> "ran", 20, TimeUnit.MILLISECONDS);
+        service.close();
+        assertThat(service.isTerminated()).isTrue();
+        assertThat(delayed.resultNow()).isEqualTo("ran");
+        assertThat(periodic.isCancelled()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void shutdownNowReturnsTheTasksNeverStartedAsTheServiceHoldsThemAndInterruptsTheRunning(ServiceKind kind)
+            throws Exception {
+        start(kind);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        service.execute(() -> {
+            started.countDown();
+            try {
+                new CountDownLatch(1).await(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+            }
+        });
+        Probe.await(started, "the running task");
+        service.workqueue().freeze(); // what is queued now stays queued
+        Runnable executed = () -> { };
+        Future<?> submitted = service.submit(() -> { });
+        ScheduledFuture<?> delayed = service.schedule(() -> { }, HOUR_MS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> periodic = service.scheduleAtFixedRate(() -> { }, HOUR_MS, 1, TimeUnit.MILLISECONDS);
+        service.execute(executed);
+
+        List<Runnable> notStarted = service.shutdownNow();
+
+        assertThat(notStarted).containsExactlyInAnyOrder(executed, (Runnable) submitted, (Runnable) delayed, (Runnable) periodic);
+        for (Future<?> f : List.of(submitted, delayed, periodic)) {
+            assertThat(f.isDone()).as("neither done").isFalse();
+            assertThat(f.isCancelled()).as("nor cancelled").isFalse();
+        }
+        Probe.await(interrupted, "the running task's interrupt");
+        service.workqueue().thaw();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(service.workqueue().isDestroyed()).isTrue();
+        assertThat(service.shutdownNow()).as("second call").isEmpty();
+    }
+
+    // ---------------------------------------------------------------- bad input
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void badArgumentsGetTheJdksExceptionsNamingTheValue(ServiceKind kind) {
+        start(kind);
+        Runnable r = () -> { };
+        assertThatThrownBy(() -> service.execute(null)).isInstanceOf(NullPointerException.class).hasMessage("command");
+        assertThatThrownBy(() -> service.submit((Runnable) null)).isInstanceOf(NullPointerException.class).hasMessage("task");
+        assertThatThrownBy(() -> service.submit((java.util.concurrent.Callable<?>) null)).isInstanceOf(NullPointerException.class).hasMessage("task");
+        assertThatThrownBy(() -> service.schedule((Runnable) null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class).hasMessage("command");
+        assertThatThrownBy(() -> service.schedule(() -> 1, 1, null)).isInstanceOf(NullPointerException.class).hasMessage("unit");
+        assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, 0, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("period 0");
+        assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, -3, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("period -3");
+        assertThatThrownBy(() -> service.scheduleWithFixedDelay(r, 1, -7, TimeUnit.MILLISECONDS)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("delay -7");
+        assertThatThrownBy(() -> service.scheduleWithFixedDelay(null, 1, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("command");
+        assertThatThrownBy(() -> service.awaitTermination(1, null)).isInstanceOf(NullPointerException.class).hasMessage("unit");
+    }
+}
