@@ -977,6 +977,22 @@ class Report:
         if any(r is not None for r in alone):
             rows.append(["*ratio alone (separate JVMs)*"] + [fmt_ratio(r) for r in alone])
         self.table(header, rows)
+        cost_rows = []
+        for impl in impls:
+            cells = []
+            for b, n in settings:
+                e = self.s("handoff-one-jvm", "all", batch=b, producers=n)
+                c = e and "error" not in e and e.get("contenders", {}).get(impl)
+                cells.append("%s ns, %s cs" % (fmt(c["cpuNanosPerItem"]), fmt(c["voluntaryCtxSwitchesPer1000"]))
+                             if c and "cpuNanosPerItem" in c else "n/a")
+            if any(x != "n/a" for x in cells):
+                cost_rows.append([("**%s**" if is_cmwq(impl) else "%s") % name(impl)] + cells)
+        if cost_rows:
+            self.p("What an item cost in the same runs (all contenders in one JVM): the process's CPU time per item over "
+                   "all its threads (less sensitive to the machine's load than items/s), and voluntary context switches "
+                   "per 1,000 items.")
+            self.p()
+            self.table(header, cost_rows)
         self.chart("handoff-one-jvm.svg", hbar("Hand-off, all contenders in one JVM", chart_rows,
                                                [h for h in header[1:]], "million items/s, higher is better"))
         for (b, n), r in zip(settings, ratios):

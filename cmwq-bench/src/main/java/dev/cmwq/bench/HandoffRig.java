@@ -1,5 +1,6 @@
 package dev.cmwq.bench;
 
+import dev.cmwq.Workqueues;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -11,6 +12,15 @@ import java.util.concurrent.locks.LockSupport;
  * per round, queues the second half at the same time. Allocation-free per round.
  */
 public final class HandoffRig implements AutoCloseable {
+    /**
+     * The cmwq lanes the producers queue to ({@code queue} puts an item on its caller's lane):
+     * the calling thread's, then the helper's once it has queued; -1 where not known yet.
+     */
+    public int[] producerLanes() {
+        int main = dispatch.isCmwq() ? Workqueues.currentLane() : -1;
+        return helper == null ? new int[] {main} : new int[] {main, helperLane};
+    }
+
     /** Items per round. */
     public static final int BATCH = 10_000;
 
@@ -20,6 +30,7 @@ public final class HandoffRig implements AutoCloseable {
     private final Thread helper;
     private volatile int round;
     private volatile boolean stopping;
+    private volatile int helperLane = -1;
 
     /**
      * Builds contender {@code impl} (a {@link Dispatch} name) fed by {@code producers} threads,
@@ -87,7 +98,19 @@ public final class HandoffRig implements AutoCloseable {
             for (int i = batch / 2; i < batch; i++) {
                 dispatch.submit(i);
             }
+            if (helperLane < 0 && dispatch.isCmwq()) {
+                helperLane = Workqueues.currentLane(); // assigned by its first queue above
+            }
         }
+    }
+
+    /**
+     * The cmwq lanes the producers queue to ({@code queue} puts an item on its caller's lane):
+     * the calling thread's, then the helper's once it has queued; -1 where not known yet.
+     */
+    public int[] producerLanes() {
+        int main = dispatch.isCmwq() ? Workqueues.currentLane() : -1;
+        return helper == null ? new int[] {main} : new int[] {main, helperLane};
     }
 
     /** Items per round. */

@@ -7,6 +7,7 @@ import dev.cmwq.bench.ProcStatus;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,10 @@ final class HandoffOneJvm {
             c.put("nonvoluntaryCtxSwitchesPer1000", perK == 0 ? Double.NaN : costs[k][2] / perK);
             c.put("collections", costs[k][3]);
             c.put("cpuNanosPerItem", perK == 0 ? Double.NaN : costs[k][4] / perK / 1000.0);
+            int[] lanes = rigs.get(k).producerLanes();
+            if (lanes[0] >= 0) {
+                c.put("producerLanes", Arrays.stream(lanes).boxed().toList());
+            }
             perContender.put(names.get(k), c);
         }
         m.put("contenders", perContender);
