@@ -12,15 +12,6 @@ import java.util.concurrent.locks.LockSupport;
  * per round, queues the second half at the same time. Allocation-free per round.
  */
 public final class HandoffRig implements AutoCloseable {
-    /**
-     * The cmwq lanes the producers queue to ({@code queue} puts an item on its caller's lane):
-     * the calling thread's, then the helper's once it has queued; -1 where not known yet.
-     */
-    public int[] producerLanes() {
-        int main = dispatch.isCmwq() ? Workqueues.currentLane() : -1;
-        return helper == null ? new int[] {main} : new int[] {main, helperLane};
-    }
-
     /** Items per round. */
     public static final int BATCH = 10_000;
 
