@@ -17,7 +17,7 @@ import sys
 
 CMWQ_COLOR = "#d9480f"
 PEER_COLOR = "#4c6ef5"
-SERIES_COLORS = ["#4c6ef5", "#82c91e", "#fab005"]
+SERIES_COLORS = ["#4c6ef5", "#82c91e", "#fab005", "#15aabf"]
 
 NAMES = {
     "cmwq-system": "cmwq system_wq",
@@ -851,12 +851,196 @@ class Report:
                 return int(e["params"]["armed"])
         return 0
 
+    # -------------------------------------------------------- issue 10 and 13: fan-out, lanes, one JVM, cold start
+
+    def fanout(self):
+        impls = ["cmwq-system", "cmwq-unbound", "fjp", "fixed", "cached", "virtual"]
+        runs = [e for e in self.scen if e.get("scenario") == "fanout"]
+        if not runs:
+            return
+        self.p("## 11. Fan-out from one thread")
+        self.p()
+        self.p("One thread queues N CPU-bound items (a calibrated loop of real computation, not sleeps, of about 50 us "
+               "or 500 us of CPU each) as fast as it can, then waits until all have run. cmwq: `Workqueues.system()` "
+               "with `queue(work)` (per-CPU) and a fresh unbound queue with the default max_active; peers get the "
+               "same `Runnable`s. Makespan = first queueing call to the last item's end (median of the trials after "
+               "a warm-up); threads = ThreadMXBean's started-thread count and peak live platform threads (above the "
+               "JVM's baseline) in the first trial of a fresh JVM (cmwq's idle workers outlive a trial, so later "
+               "trials would start none); context switches summed over the process's threads "
+               "(`/proc/self/task/*/status`, median of the trials). Ratio = cmwq makespan / ForkJoinPool(n) "
+               "makespan (lower is better for cmwq). Goals (issue 10): both cmwq cases within 1.1x ForkJoinPool(n); "
+               "the unbound queue starts at most lanes + 2 workers.")
+        self.p()
+        for us in (50, 500):
+            fjp = self.s("fanout", "fjp", itemUs=us)
+            rows, chart_rows = [], []
+            for impl in impls:
+                e = self.s("fanout", impl, itemUs=us)
+                if e is None or "error" in e:
+                    continue
+                rows.append([("**%s**" if is_cmwq(impl) else "%s") % name(impl),
+                             fmt(e["makespanMs"]) + (" (timed out)" if e.get("timedOut") else ""),
+                             fmt(e["coldThreadsStarted"]), fmt(e["coldPeakThreads"]), fmt(e["voluntaryCtxSwitches"]),
+                             fmt(e["nonvoluntaryCtxSwitches"]),
+                             fmt_ratio(ratio(e["makespanMs"], fjp and "error" not in fjp and fjp["makespanMs"]))])
+                chart_rows.append((name(impl), [e["makespanMs"]], is_cmwq(impl)))
+            if not rows:
+                continue
+            items = self.param_where("fanout", "items", itemUs=us)
+            self.p("**%s items of %d us**" % (fmt_int(items), us))
+            self.p()
+            self.table(["contender", "makespan ms", "threads started", "peak threads", "voluntary cs",
+                        "involuntary cs", "ratio to FJP"], rows)
+            self.chart("fanout-%dus.svg" % us, hbar("Fan-out of %s items of %d us from one thread" % (fmt_int(items), us),
+                                                    chart_rows, ["makespan ms"], "makespan ms, lower is better"))
+            if not fjp or "error" in fjp:
+                continue
+            for impl, label in (("cmwq-system", "per-CPU"), ("cmwq-unbound", "unbound")):
+                e = self.s("fanout", impl, itemUs=us)
+                if e is None or "error" in e:
+                    continue
+                r = ratio(e["makespanMs"], fjp["makespanMs"])
+                self.goal("11. fan-out, %s, %d us" % (label, us), "makespan <= 1.1x FJP",
+                          "%s (%s ms vs %s ms)" % (fmt_ratio(r), fmt(e["makespanMs"]), fmt(fjp["makespanMs"])),
+                          not e.get("timedOut") and r <= 1.1)
+                if impl == "cmwq-unbound":
+                    limit = e.get("lanes", 1) + 2
+                    self.goal("11. fan-out, unbound, %d us, workers" % us, "<= lanes + 2 = %d started" % limit,
+                              fmt(e["coldThreadsStarted"]), e["coldThreadsStarted"] <= limit)
+
+    def idle_heap(self):
+        runs = sorted((e for e in self.scen if e.get("scenario") == "idle-heap" and "error" not in e),
+                      key=lambda e: e.get("lanes", 0))
+        if not runs:
+            return
+        self.p("## 12. Heap per idle queue, by lane count")
+        self.p()
+        self.p("%s per-CPU workqueues created and never used, in a fresh JVM per lane count (`-Dcmwq.cpus=N` on this "
+               "machine); heap in use after full GCs, minus the same before, divided by the count (MemoryMXBean); "
+               "median of the rounds after a first one (queues destroyed between), whose reading also holds one-time "
+               "costs and is shown apart. Threads started while creating them are counted too (an idle queue should "
+               "start none). Goal (issue 10): at most 1 KiB per idle queue at 2, 64 and 256 lanes."
+               % fmt_int(self.param("idle-heap", "queues")))
+        self.p()
+        rows, chart_rows = [], []
+        for e in runs:
+            rows.append(["%d lanes" % e["lanes"], fmt(e["heapBytesPerQueue"]),
+                         ", ".join(fmt(x) for x in e["heapBytesPerQueueSamples"]),
+                         fmt(e["heapBytesPerQueueFirstRound"]), fmt(e["threadsStarted"]), fmt(e["createMs"])])
+            chart_rows.append(("%d lanes" % e["lanes"], [e["heapBytesPerQueue"]], True))
+            self.goal("12. idle queue heap, %d lanes" % e["lanes"], "<= 1024 B per queue",
+                      "%s B" % fmt(e["heapBytesPerQueue"]), e["heapBytesPerQueue"] <= 1024)
+        self.table(["lanes", "heap B/queue (median)", "samples", "first round B/queue", "threads started",
+                    "create ms (first round)"], rows)
+        self.chart("idle-heap.svg", hbar("Heap per idle queue", chart_rows, ["bytes per queue"],
+                                         "bytes per idle queue, lower is better", log=True, goal=1024,
+                                         goal_label="goal 1 KiB"))
+
+    def handoff_one_jvm(self):
+        runs = [e for e in self.scen if e.get("scenario") == "handoff-one-jvm" and "error" not in e]
+        if not runs:
+            return
+        self.p("## 13. Hand-off with every contender in one JVM")
+        self.p()
+        self.p("Section 1's workload, but the way an application meets it: every contender alive in one JVM (threads, "
+               "objects and the call sites they share), each with its own distinct task objects, measured in turn "
+               "(the order rotates per iteration). Rounds of 10,000 items, and a backlog of 400,000 items queued before "
+               "the first has to finish, from one or two producers; items/s, median of the iterations. *Alone*: the "
+               "same harness with one contender in its JVM. Ratio = cmwq system_wq / ForkJoinPool(n) in the same "
+               "fork. Goal (issue 10): at least 1.0x ForkJoinPool in every setting, 1 and 2 producers.")
+        self.p()
+        impls = ["cmwq-system", "cmwq-unbound", "fjp", "fixed", "cached", "virtual"]
+        settings = sorted({(e["params"]["batch"], e["params"]["producers"]) for e in runs})
+        header = ["contender"] + ["%s items, %d producer%s" % (fmt_int(b), n, "s" if n > 1 else "") for b, n in settings]
+        rows, chart_rows = [], []
+
+        def score(impl, where, batch, producers):
+            e = self.s("handoff-one-jvm", where, batch=batch, producers=producers)
+            if e is None or "error" in e:
+                return None
+            c = e.get("contenders", {}).get(impl)
+            return c and c["itemsPerSecond"]
+
+        for impl in impls:
+            v = [score(impl, "all", b, n) for b, n in settings]
+            if all(x is None for x in v):
+                continue
+            rows.append([("**%s**" if is_cmwq(impl) else "%s") % name(impl)] + [fmt(x) for x in v])
+            chart_rows.append((name(impl), [x / 1e6 if x else None for x in v], is_cmwq(impl)))
+        ratios = [ratio(score("cmwq-system", "all", b, n), score("fjp", "all", b, n)) for b, n in settings]
+        rows.append(["*ratio system_wq / FJP*"] + [fmt_ratio(r) for r in ratios])
+        for impl in ("cmwq-system", "fjp"):
+            v = [score(impl, impl, b, n) for b, n in settings]
+            if any(x is not None for x in v):
+                rows.append(["%s, alone" % name(impl)] + [fmt(x) for x in v])
+        alone = [ratio(score("cmwq-system", "cmwq-system", b, n), score("fjp", "fjp", b, n)) for b, n in settings]
+        if any(r is not None for r in alone):
+            rows.append(["*ratio alone (separate JVMs)*"] + [fmt_ratio(r) for r in alone])
+        self.table(header, rows)
+        cost_rows = []
+        for impl in impls:
+            cells = []
+            for b, n in settings:
+                e = self.s("handoff-one-jvm", "all", batch=b, producers=n)
+                c = e and "error" not in e and e.get("contenders", {}).get(impl)
+                cells.append("%s ns, %s cs" % (fmt(c["cpuNanosPerItem"]), fmt(c["voluntaryCtxSwitchesPer1000"]))
+                             if c and "cpuNanosPerItem" in c else "n/a")
+            if any(x != "n/a" for x in cells):
+                cost_rows.append([("**%s**" if is_cmwq(impl) else "%s") % name(impl)] + cells)
+        if cost_rows:
+            self.p("What an item cost in the same runs (all contenders in one JVM): the process's CPU time per item over "
+                   "all its threads (less sensitive to the machine's load than items/s), and voluntary context switches "
+                   "per 1,000 items.")
+            self.p()
+            self.table(header, cost_rows)
+        self.chart("handoff-one-jvm.svg", hbar("Hand-off, all contenders in one JVM", chart_rows,
+                                               [h for h in header[1:]], "million items/s, higher is better"))
+        for (b, n), r in zip(settings, ratios):
+            self.goal("13. hand-off in one JVM, %s items, %d producer%s" % (fmt_int(b), n, "s" if n > 1 else ""),
+                      ">= 1.0x FJP", fmt_ratio(r), None if r is None else r >= 1.0)
+
+    def cold_start(self):
+        impls = ["cmwq", "stpe"]
+        if not any(self.s("cold-start", i) for i in impls):
+            return
+        self.p("## 14. Cold start: the first use in a fresh JVM")
+        self.p()
+        self.p("Each trial is a fresh JVM with no flags, as an application starts. The caller's first use: from "
+               "before `new Work(fn)` to the return of `Workqueues.system().queue(work)`, class loading and static "
+               "initialisation included (split into `Workqueues.system()` and `queue`); then the first item's start "
+               "from the same clock; then the caller arms its first `DelayedWork` 200 ms ahead: the time that call "
+               "blocks and how late the item starts after its deadline. The peer does the same with a fresh "
+               "`ScheduledThreadPoolExecutor(n)` (`execute`, then `schedule`). Milliseconds, medians of %s trials. "
+               "Goal (issue 13): the first use costs the caller at most 5 ms." % fmt_int(self.param("cold-start", "trials")))
+        self.p()
+        rows, chart_rows = [], []
+        for impl in impls:
+            e = self.s("cold-start", impl)
+            if e is None or "error" in e:
+                continue
+            label = "cmwq system_wq" if impl == "cmwq" else name(impl)
+            rows.append([("**%s**" if is_cmwq(impl) else "%s") % label, fmt(e["callerMs"]),
+                         fmt(e.get("systemMs")), fmt(e.get("queueMs")), fmt(e["firstItemMs"]),
+                         fmt(e["delayedCallerMs"]), fmt(e["delayedLatenessMs"]),
+                         ", ".join(fmt(t["callerMs"]) for t in e["trials"])])
+            chart_rows.append((label, [e["callerMs"], e["delayedLatenessMs"]], is_cmwq(impl)))
+        self.table(["contender", "caller ms", "system() ms", "queue ms", "first item ms", "delayed: caller ms",
+                    "delayed: late ms", "caller ms per trial"], rows)
+        self.chart("cold-start.svg", hbar("Cold start in a fresh JVM", chart_rows,
+                                          ["caller blocked, first use", "first 200 ms delayed item, lateness"],
+                                          "milliseconds, lower is better", log=True, goal=5, goal_label="goal 5 ms"))
+        e = self.s("cold-start", "cmwq")
+        if e and "error" not in e:
+            self.goal("14. cold start, caller", "<= 5 ms", "%s ms (first delayed item %s ms late)" % (
+                fmt(e["callerMs"]), fmt(e["delayedLatenessMs"])), e["callerMs"] <= 5)
+
     # -------------------------------------------------------- assembly
 
     def render(self):
         body_start = len(self.md)
         for section in (self.handoff, self.allocation, self.wakeup, self.coalesce, self.ordered, self.blocking,
-                        self.many_queues, self.starvation, self.timers, self.sampler):
+                        self.many_queues, self.starvation, self.timers, self.sampler, self.fanout, self.idle_heap,
+                        self.handoff_one_jvm, self.cold_start):
             try:
                 section()
             except Exception as e:  # a missing or failed part must not hide the others

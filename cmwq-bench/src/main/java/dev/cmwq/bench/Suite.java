@@ -1,5 +1,7 @@
 package dev.cmwq.bench;
 
+import static java.util.Map.entry;
+
 import dev.cmwq.bench.jmh.TimerBenchmark;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -40,49 +42,77 @@ public final class Suite {
             TimeValue iterationTime, int timerArmed, Map<String, String[]> scenarioParams) {}
 
     private static final Mode SMOKE = new Mode("smoke", 1, 0, TimeValue.milliseconds(100), 1,
-            TimeValue.milliseconds(100), 1000, Map.of(
-                    "wakeup", new String[] {"samples=50", "warmup=10"},
-                    "blocking", new String[] {"items=40", "trials=1", "warmup=0"},
-                    "many-queues", new String[] {"queues=200", "reps=1"},
-                    "many-executors", new String[] {"components=20", "tasks=4", "rounds=1"},
-                    "starvation", new String[] {"parents=20", "subs=2", "trials=1", "warmup=0", "timeoutMs=2000"},
-                    "timer-heap", new String[] {"items=2000", "reps=1"},
-                    "timer-lateness", new String[] {"items=200", "spreadMs=100", "trials=1"},
-                    "sampler-reaction", new String[] {"samples=20", "warmup=5"},
-                    "sampler-reaction-create", new String[] {"samples=10", "warmup=3"}));
+            TimeValue.milliseconds(100), 1000, Map.ofEntries(
+                    entry("wakeup", new String[] {"samples=50", "warmup=10"}),
+                    entry("blocking", new String[] {"items=40", "trials=1", "warmup=0"}),
+                    entry("many-queues", new String[] {"queues=200", "reps=1"}),
+                    entry("many-executors", new String[] {"components=20", "tasks=4", "rounds=1"}),
+                    entry("starvation", new String[] {"parents=20", "subs=2", "trials=1", "warmup=0", "timeoutMs=2000"}),
+                    entry("timer-heap", new String[] {"items=2000", "reps=1"}),
+                    entry("timer-lateness", new String[] {"items=200", "spreadMs=100", "trials=1"}),
+                    entry("sampler-reaction", new String[] {"samples=20", "warmup=5"}),
+                    entry("sampler-reaction-create", new String[] {"samples=10", "warmup=3"}),
+                    entry("fanout", new String[] {"trials=1", "warmup=1"}),
+                    entry("fanout-items", new String[] {"40", "40"}),
+                    entry("idle-heap", new String[] {"queues=200", "reps=1"}),
+                    entry("handoff-one-jvm", new String[] {"warmups=0", "iterations=1", "iterationMs=20"}),
+                    entry("handoff-one-jvm-batches", new String[] {"1000", "4000"}),
+                    entry("cold-start", new String[] {"trials=1"})));
     private static final Mode QUICK = new Mode("quick", 1, 2, TimeValue.seconds(1), 3,
-            TimeValue.seconds(1), 1_000_000, Map.of(
-                    "wakeup", new String[] {"samples=3000", "warmup=3000"},
-                    "blocking", new String[] {"items=2000", "trials=3", "warmup=1"},
-                    "many-queues", new String[] {"queues=10000", "reps=3"},
-                    "many-executors", new String[] {"components=200", "tasks=20", "rounds=3"},
-                    "starvation", new String[] {"parents=500", "subs=4", "trials=3", "warmup=1", "timeoutMs=5000"},
-                    "timer-heap", new String[] {"items=1000000", "reps=2"},
-                    "timer-lateness", new String[] {"items=20000", "spreadMs=2000", "trials=2"},
-                    "sampler-reaction", new String[] {"samples=2000", "warmup=300"},
-                    "sampler-reaction-create", new String[] {"samples=300", "warmup=20"}));
+            TimeValue.seconds(1), 1_000_000, Map.ofEntries(
+                    entry("wakeup", new String[] {"samples=3000", "warmup=3000"}),
+                    entry("blocking", new String[] {"items=2000", "trials=3", "warmup=1"}),
+                    entry("many-queues", new String[] {"queues=10000", "reps=3"}),
+                    entry("many-executors", new String[] {"components=200", "tasks=20", "rounds=3"}),
+                    entry("starvation", new String[] {"parents=500", "subs=4", "trials=3", "warmup=1", "timeoutMs=5000"}),
+                    entry("timer-heap", new String[] {"items=1000000", "reps=2"}),
+                    entry("timer-lateness", new String[] {"items=20000", "spreadMs=2000", "trials=2"}),
+                    entry("sampler-reaction", new String[] {"samples=2000", "warmup=300"}),
+                    entry("sampler-reaction-create", new String[] {"samples=300", "warmup=20"}),
+                    entry("fanout", new String[] {"trials=3", "warmup=1"}),
+                    entry("fanout-items", new String[] {"4000", "1000"}),
+                    entry("idle-heap", new String[] {"queues=10000", "reps=3"}),
+                    entry("handoff-one-jvm", new String[] {"warmups=3", "iterations=5", "iterationMs=300"}),
+                    entry("handoff-one-jvm-batches", new String[] {"10000", "400000"}),
+                    entry("cold-start", new String[] {"trials=5"})));
     private static final Mode FULL = new Mode("full", 2, 5, TimeValue.seconds(1), 5,
-            TimeValue.seconds(2), 1_000_000, Map.of(
-                    "wakeup", new String[] {"samples=20000", "warmup=5000"},
-                    "blocking", new String[] {"items=2000", "trials=10", "warmup=2"},
-                    "many-queues", new String[] {"queues=10000", "reps=7"},
-                    "many-executors", new String[] {"components=200", "tasks=20", "rounds=7"},
-                    "starvation", new String[] {"parents=500", "subs=4", "trials=10", "warmup=2", "timeoutMs=10000"},
-                    "timer-heap", new String[] {"items=1000000", "reps=3"},
-                    "timer-lateness", new String[] {"items=50000", "spreadMs=5000", "trials=3"},
-                    "sampler-reaction", new String[] {"samples=10000", "warmup=1000"},
-                    "sampler-reaction-create", new String[] {"samples=1000", "warmup=50"}));
+            TimeValue.seconds(2), 1_000_000, Map.ofEntries(
+                    entry("wakeup", new String[] {"samples=20000", "warmup=5000"}),
+                    entry("blocking", new String[] {"items=2000", "trials=10", "warmup=2"}),
+                    entry("many-queues", new String[] {"queues=10000", "reps=7"}),
+                    entry("many-executors", new String[] {"components=200", "tasks=20", "rounds=7"}),
+                    entry("starvation", new String[] {"parents=500", "subs=4", "trials=10", "warmup=2", "timeoutMs=10000"}),
+                    entry("timer-heap", new String[] {"items=1000000", "reps=3"}),
+                    entry("timer-lateness", new String[] {"items=50000", "spreadMs=5000", "trials=3"}),
+                    entry("sampler-reaction", new String[] {"samples=10000", "warmup=1000"}),
+                    entry("sampler-reaction-create", new String[] {"samples=1000", "warmup=50"}),
+                    entry("fanout", new String[] {"trials=7", "warmup=2"}),
+                    entry("fanout-items", new String[] {"4000", "1000"}),
+                    entry("idle-heap", new String[] {"queues=10000", "reps=5"}),
+                    entry("handoff-one-jvm", new String[] {"warmups=5", "iterations=10", "iterationMs=500"}),
+                    entry("handoff-one-jvm-batches", new String[] {"10000", "400000"}),
+                    entry("cold-start", new String[] {"trials=11"})));
 
     /** Contenders per scenario, cmwq first. */
-    private static final Map<String, List<String>> CONTENDERS = Map.of(
-            "wakeup", List.of("cmwq-system", "cmwq-unbound", "fixed", "cached", "fjp", "virtual", "stpe"),
-            "blocking", List.of("cmwq-lanes", "virtual", "cached", "fjp"),
-            "many-queues", List.of("cmwq", "single"),
-            "many-executors", List.of("cmwq", "fixed"),
-            "starvation", List.of("cmwq-lanes", "fixed", "cached", "fjp", "virtual"),
-            "timer-heap", List.of("cmwq-system", "stpe", "netty"),
-            "timer-lateness", List.of("cmwq-unbound", "cmwq-system", "stpe", "netty"),
-            "sampler-reaction", List.of("cmwq"));
+    private static final Map<String, List<String>> CONTENDERS = Map.ofEntries(
+            entry("wakeup", List.of("cmwq-system", "cmwq-unbound", "fixed", "cached", "fjp", "virtual", "stpe")),
+            entry("blocking", List.of("cmwq-lanes", "virtual", "cached", "fjp")),
+            entry("many-queues", List.of("cmwq", "single")),
+            entry("many-executors", List.of("cmwq", "fixed")),
+            entry("starvation", List.of("cmwq-lanes", "fixed", "cached", "fjp", "virtual")),
+            entry("timer-heap", List.of("cmwq-system", "stpe", "netty")),
+            entry("timer-lateness", List.of("cmwq-unbound", "cmwq-system", "stpe", "netty")),
+            entry("sampler-reaction", List.of("cmwq")),
+            entry("fanout", List.of("cmwq-system", "cmwq-unbound", "fjp", "fixed", "cached", "virtual")),
+            entry("idle-heap", List.of("cmwq")),
+            entry("handoff-one-jvm", List.of("all", "cmwq-system", "fjp")), // all in one JVM, then two alone
+            entry("cold-start", List.of("cmwq", "stpe")));
+
+    /** Scenarios whose smoke run keeps only the last variant per contender, so that CI stays short. */
+    private static final List<String> SMOKE_LAST_VARIANT_ONLY = List.of("fanout", "handoff-one-jvm");
+
+    /** Lane counts of the heap-per-idle-queue scenario, one fresh JVM each ({@code -Dcmwq.cpus}). */
+    private static final List<Integer> IDLE_HEAP_LANES = List.of(2, 64, 256);
 
     /** One run of a scenario against a contender: its extra parameters and the fork's extra JVM flags. */
     private record Variant(List<String> params, List<String> jvmArgs) {
@@ -118,8 +148,11 @@ public final class Suite {
         results.put("machine", Machine.describe());
         long cpu200 = Spin.calibrate(200_000);
         long cpu50 = Spin.calibrate(50_000);
+        long cpu500 = Spin.calibrate(500_000);
         long hog50ms = Spin.calibrate(50_000_000);
-        results.put("calibration", Map.of("rounds200us", cpu200, "rounds50us", cpu50, "rounds50ms", hog50ms));
+        Calibration cal = new Calibration(cpu50, cpu200, cpu500, hog50ms);
+        results.put("calibration", Map.of("rounds200us", cpu200, "rounds50us", cpu50, "rounds500us", cpu500,
+                "rounds50ms", hog50ms));
         results.put("only", only.pattern());
         log("calibrated: 200 us = " + cpu200 + " rounds, 50 us = " + cpu50 + " rounds");
 
@@ -150,13 +183,17 @@ public final class Suite {
         results.put("jmh", jmh);
 
         List<Object> scenarios = new ArrayList<>();
-        for (String scenario : List.of("wakeup", "blocking", "many-queues", "many-executors", "starvation", "timer-heap", "timer-lateness",
-                "sampler-reaction")) {
+        for (String scenario : List.of("wakeup", "blocking", "many-queues", "many-executors", "starvation", "timer-heap",
+                "timer-lateness", "sampler-reaction", "fanout", "idle-heap", "handoff-one-jvm", "cold-start")) {
             if (!only.matcher(scenario).find()) {
                 continue;
             }
             for (String impl : CONTENDERS.get(scenario)) {
-                for (Variant variant : variants(scenario, impl, cpu200, cpu50, hog50ms, mode)) {
+                List<Variant> runs = variants(scenario, impl, cal, mode);
+                if (mode == SMOKE && SMOKE_LAST_VARIANT_ONLY.contains(scenario)) {
+                    runs = runs.subList(runs.size() - 1, runs.size()); // the variants differ only in sizes
+                }
+                for (Variant variant : runs) {
                     List<String> params = new ArrayList<>(List.of(mode.scenarioParams().get(scenario)));
                     params.addAll(variant.params());
                     scenarios.add(fork(scenario, impl, params, variant.jvmArgs()));
@@ -171,8 +208,14 @@ public final class Suite {
         log("wrote " + file);
     }
 
+    /** Rounds of {@link Spin} that cost 50 us, 200 us, 500 us and 50 ms of CPU on this machine. */
+    private record Calibration(long cpu50, long cpu200, long cpu500, long hog50ms) {}
+
     /** The runs of {@code scenario} for {@code impl}. */
-    private static List<Variant> variants(String scenario, String impl, long cpu200, long cpu50, long hog50ms, Mode mode) {
+    private static List<Variant> variants(String scenario, String impl, Calibration cal, Mode mode) {
+        long cpu200 = cal.cpu200();
+        long cpu50 = cal.cpu50();
+        long hog50ms = cal.hog50ms();
         String r200 = "cpuRounds=" + cpu200;
         return switch (scenario) {
             case "blocking" -> {
@@ -196,6 +239,22 @@ public final class Suite {
             }
             case "timer-lateness" -> List.of(Variant.of(r200));
             case "many-executors" -> List.of(Variant.of(r200));
+            case "fanout" -> {
+                String[] items = mode.scenarioParams().get("fanout-items"); // for 50 us and 500 us items
+                yield List.of(Variant.of("items=" + items[0], "itemUs=50", "itemRounds=" + cpu50),
+                        Variant.of("items=" + items[1], "itemUs=500", "itemRounds=" + cal.cpu500()));
+            }
+            case "idle-heap" -> IDLE_HEAP_LANES.stream()
+                    .map(n -> new Variant(List.of(), List.of("-Dcmwq.cpus=" + n))).toList();
+            case "handoff-one-jvm" -> {
+                List<Variant> v = new ArrayList<>();
+                for (String batch : mode.scenarioParams().get("handoff-one-jvm-batches")) {
+                    for (int producers = 1; producers <= 2; producers++) {
+                        v.add(Variant.of("batch=" + batch, "producers=" + producers));
+                    }
+                }
+                yield v;
+            }
             default -> List.of(Variant.of());
         };
     }

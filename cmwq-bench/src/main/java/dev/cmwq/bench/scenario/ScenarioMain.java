@@ -14,14 +14,18 @@ import java.util.Map;
  * java -cp cmwq-bench.jar dev.cmwq.bench.scenario.ScenarioMain wakeup fjp samples=5000
  * </pre>
  * Scenarios: {@code wakeup}, {@code blocking}, {@code many-queues}, {@code many-executors}, {@code starvation},
- * {@code timer-heap}, {@code timer-lateness}, {@code sampler-reaction}.
+ * {@code timer-heap}, {@code timer-lateness}, {@code sampler-reaction}, {@code fanout},
+ * {@code idle-heap}, {@code handoff-one-jvm}, {@code cold-start}.
  */
 public final class ScenarioMain {
+    private static final String SCENARIOS = "wakeup, blocking, many-queues, many-executors, starvation, timer-heap, timer-lateness, "
+            + "sampler-reaction, fanout, idle-heap, handoff-one-jvm, cold-start";
+
     private ScenarioMain() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: ScenarioMain <wakeup|blocking|many-queues|many-executors|starvation|timer-heap|timer-lateness|sampler-reaction> <contender> [key=value...]");
+            System.err.println("usage: ScenarioMain <scenario> <contender> [key=value...]; scenarios: " + SCENARIOS);
             System.exit(2);
         }
         String scenario = args[0];
@@ -37,8 +41,11 @@ public final class ScenarioMain {
             case "timer-heap" -> TimerHeap.run(impl, p);
             case "timer-lateness" -> TimerLateness.run(impl, p);
             case "sampler-reaction" -> SamplerReaction.run(impl, p);
-            default -> throw new IllegalArgumentException("scenario \"" + scenario
-                    + "\" is not wakeup, blocking, many-queues, many-executors, starvation, timer-heap, timer-lateness or sampler-reaction");
+            case "fanout" -> FanOut.run(impl, p);
+            case "idle-heap" -> IdleHeap.run(impl, p);
+            case "handoff-one-jvm" -> HandoffOneJvm.run(impl, p);
+            case "cold-start" -> ColdStart.run(impl, p);
+            default -> throw new IllegalArgumentException("scenario \"" + scenario + "\" is not one of " + SCENARIOS);
         };
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("scenario", scenario);

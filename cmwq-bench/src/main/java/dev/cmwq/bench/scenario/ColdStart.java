@@ -1,0 +1,136 @@
+package dev.cmwq.bench.scenario;
+
+import dev.cmwq.DelayedWork;
+import dev.cmwq.Work;
+import dev.cmwq.Workqueue;
+import dev.cmwq.Workqueues;
+import dev.cmwq.bench.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Benchmark 14: cold start, what the first use costs in a fresh JVM. Each of {@code trials} trials
+ * is a JVM of its own ({@link #main}), started with no flags beyond the class path, as an
+ * application would be. In it the caller makes its first queueing call and then arms its first
+ * delayed item:
+ * <ul>
+ *   <li>{@code callerMs}: the time the caller is blocked by its first use, from before
+ *       {@code new Work(fn)} to the return of {@code Workqueues.system().queue(work)} (class
+ *       loading and static initialisation of the engine included: the caller pays them);
+ *       {@code systemMs} and {@code queueMs} split it;
+ *   <li>{@code firstItemMs}: from the same start to the first line of the item;
+ *   <li>{@code delayedCallerMs}: then the caller arms a {@code DelayedWork} 200 ms ahead
+ *       ({@code queueDelayed}); the time that call blocks;
+ *   <li>{@code delayedLatenessMs}: when that item starts, minus (the clock before the arming call
+ *       + 200 ms).
+ * </ul>
+ * The {@code stpe} contender does the same with a fresh {@code ScheduledThreadPoolExecutor(n)}
+ * ({@code execute}, then {@code schedule} 200 ms ahead), for reference. The function objects and
+ * the latch exist before the clock starts (a JVM's first lambda costs tens of milliseconds that
+ * belong to no contender). Reported: the median of each figure over the trials, and every trial.
+ */
+final class ColdStart {
+    private static final long DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    private ColdStart() {}
+
+    static Map<String, Object> run(String impl, Params p) throws IOException, InterruptedException {
+        int trials = p.intValue("trials", 5);
+        if (!impl.equals("cmwq") && !impl.equals("stpe")) {
+            throw new IllegalArgumentException("cold-start contender \"" + impl + "\" is not cmwq or stpe");
+        }
+        List<Map<String, Object>> runs = new ArrayList<>();
+        for (int t = 0; t < trials; t++) {
+            runs.add(fork(impl));
+        }
+        return Trials.summary(runs);
+    }
+
+    /** Runs one trial in a fresh JVM and returns its figures. */
+    private static Map<String, Object> fork(String impl) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process proc = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                ColdStart.class.getName(), impl).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String result = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("RESULT ")) {
+                    result = line.substring("RESULT ".length());
+                }
+            }
+        }
+        if (!proc.waitFor(60, TimeUnit.SECONDS) || proc.exitValue() != 0 || result == null) {
+            proc.destroyForcibly();
+            throw new IllegalStateException("cold-start trial for " + impl + " failed: "
+                    + (result == null ? "no result" : "exit " + proc.exitValue()));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String field : result.split(",")) { // flat {"key":number,...}
+            String[] kv = field.replaceAll("[{}\"]", "").split(":");
+            m.put(kv[0], Double.parseDouble(kv[1]));
+        }
+        return m;
+    }
+
+    /** One trial: {@code ColdStart cmwq|stpe} prints {@code RESULT {...}}. */
+    public static void main(String[] args) throws InterruptedException {
+        long[] started = new long[2];
+        CountDownLatch ran = new CountDownLatch(2);
+        Runnable first = () -> {
+            started[0] = System.nanoTime();
+            ran.countDown();
+        };
+        Runnable delayed = () -> {
+            started[1] = System.nanoTime();
+            ran.countDown();
+        };
+        Map<String, Object> m = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        long armed;
+        long armedReturn;
+        ScheduledThreadPoolExecutor stpe = null;
+        if (args[0].equals("cmwq")) {
+            Work work = new Work(first);
+            long t1 = System.nanoTime();
+            Workqueue wq = Workqueues.system();
+            long t2 = System.nanoTime();
+            wq.queue(work);
+            long t3 = System.nanoTime();
+            m.put("callerMs", (t3 - t0) / 1e6);
+            m.put("systemMs", (t2 - t1) / 1e6);
+            m.put("queueMs", (t3 - t2) / 1e6);
+            DelayedWork dw = new DelayedWork(delayed);
+            armed = System.nanoTime();
+            wq.queueDelayed(dw, Duration.ofNanos(DELAY_NANOS));
+            armedReturn = System.nanoTime();
+        } else {
+            stpe = new ScheduledThreadPoolExecutor(Runtime.getRuntime().availableProcessors());
+            stpe.execute(first);
+            long t3 = System.nanoTime();
+            m.put("callerMs", (t3 - t0) / 1e6);
+            armed = System.nanoTime();
+            stpe.schedule(delayed, DELAY_NANOS, TimeUnit.NANOSECONDS);
+            armedReturn = System.nanoTime();
+        }
+        if (!ran.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the cold-start items did not run in 30 s");
+        }
+        m.put("firstItemMs", (started[0] - t0) / 1e6);
+        m.put("delayedCallerMs", (armedReturn - armed) / 1e6);
+        m.put("delayedLatenessMs", (started[1] - armed - DELAY_NANOS) / 1e6);
+        System.out.println("RESULT " + Json.write(m));
+        System.out.flush();
+        System.exit(0);
+    }
+}
