@@ -307,7 +307,10 @@ public final class Workqueue implements AutoCloseable {
         if (last != null && last != pool && !ordered) {
             last.lock();
             Worker runner = work.runner;
-            if (runner != null && runner.currentPwq != null && runner.currentPwq.wq == this) {
+            // Only a runner of the locked pool (the kernel's lookup in last_pool's busy hash):
+            // the state word can name a pool the item was queued on and cancelled from while it
+            // still ran elsewhere, and the runner's pwq is guarded by the runner's pool lock.
+            if (runner != null && runner.pool == last && runner.currentPwq != null && runner.currentPwq.wq == this) {
                 insertLocked(last, runner.currentPwq, work, lane); // still running there: queue behind it
                 return;
             }
