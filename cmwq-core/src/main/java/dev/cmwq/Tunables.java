@@ -19,6 +19,12 @@ final class Tunables {
             TimeUnit.MILLISECONDS.toNanos(longProperty("cmwq.watchdogThresholdMs", 30_000, 0, 86_400_000));
     /** {@code cmwq.sampler} (default true): detect blocking nobody announced. */
     static final boolean SAMPLER = booleanProperty("cmwq.sampler", true);
+    /**
+     * {@code cmwq.spread} (default true): an item queued without a lane on a per-CPU queue goes to
+     * a lane with room, not always the caller's (Workqueue.spreadLane); false keeps the kernel's
+     * placement (the caller's lane), to compare.
+     */
+    static final boolean SPREAD = booleanProperty("cmwq.spread", true);
     /** Whether queueing may use the pools' lock-free intake (WorkerPool); off only to compare. */
     static final boolean INTAKE = booleanProperty("cmwq.intake", true);
     /** The default of {@code cmwq.maxWorkers}: generous, far above what concurrency management needs. */

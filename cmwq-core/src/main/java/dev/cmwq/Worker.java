@@ -58,6 +58,8 @@ class Worker extends Thread {
     /** nanoTime at the end of the last item (or the start of the batch); this thread only. */
     long clock;
     long lastActiveNanos; // L
+    /** Lanes.nextSpread's cursor for items this worker queues without a lane; this thread only. */
+    int spreadCursor;
     /** CPU accounting, touched only by this thread: the CPU clock at its last read. */
     long lastCpuRead;
     /** Wall time of the short items run since that read. */
@@ -67,6 +69,7 @@ class Worker extends Thread {
         super(null, null, name, 0, false);
         this.pool = pool;
         this.workerId = workerId;
+        this.spreadCursor = pool == null || pool.lane < 0 ? 0 : (pool.lane + 1) % Lanes.count();
         this.flags = PREP | (pool != null && pool.unbound ? UNBOUND : 0);
         setDaemon(true);
         // Not the context loader of whichever thread first kicked the pool: that would pin it.

@@ -699,6 +699,16 @@ final class WorkerPool {
         return top != null && top.woken;
     }
 
+    /**
+     * Whether an item queued here now would start at once on a lane of its own: no worker counts
+     * as running and nothing waits (worklist and intake empty). Read without the lock, as a
+     * placement hint for unpinned items (Workqueue.spreadLane): a wrong answer only places an
+     * item on a busier lane, it never breaks a guarantee.
+     */
+    boolean hasRoom() {
+        return (int) NR_RUNNING.getVolatile(this) == 0 && intake.head == null && worklist.isEmptyOpaque();
+    }
+
     /** Whether nothing waits in the intake (for tests). */
     boolean intakeIsEmpty() {
         return intake.head == null;

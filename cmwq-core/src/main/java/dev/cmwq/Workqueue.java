@@ -53,6 +53,7 @@ public final class Workqueue implements AutoCloseable {
     private final boolean ordered; // I
     final boolean unbound; // I
     final boolean cpuIntensive; // I
+    private final boolean highpri; // I
     private final PoolWorkqueue[] pwqs; // I
     private final WorkerPool unboundPool; // I: null for per-CPU queues
     private final Rescuer rescuer; // I: MEM_RECLAIM queues only
@@ -88,7 +89,7 @@ public final class Workqueue implements AutoCloseable {
         this.cpuIntensive = !unbound && effective.contains(WorkqueueFlag.CPU_INTENSIVE);
         this.maxActive = b.maxActive == 0 ? DEFAULT_ACTIVE : b.maxActive;
         this.minActive = unbound && !ordered ? Math.min(maxActive, b.minActive) : maxActive;
-        boolean highpri = effective.contains(WorkqueueFlag.HIGHPRI);
+        this.highpri = effective.contains(WorkqueueFlag.HIGHPRI);
         if (unbound) {
             unboundPool = WorkerPool.getUnbound(highpri);
             pwqs = new PoolWorkqueue[] {new PoolWorkqueue(this, unboundPool, maxActive)};
@@ -301,7 +302,7 @@ public final class Workqueue implements AutoCloseable {
      * which decides refusals under the pool lock.
      */
     void enqueue(int lane, Work work) {
-        PoolWorkqueue pwq = pwqs[unbound ? 0 : (lane < 0 ? Lanes.current() : lane)];
+        PoolWorkqueue pwq = unbound ? pwq(0) : pwq(lane >= 0 ? lane : unpinnedLane());
         WorkerPool pool = pwq.pool;
         WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
         if (last != null && last != pool && !ordered) {
@@ -322,6 +323,40 @@ public final class Workqueue implements AutoCloseable {
             pool.lock();
             insertLocked(pool, pwq, work, lane);
         }
+    }
+
+    /** The pwq of {@code lane} (0 for an unbound queue's only pwq). */
+    private PoolWorkqueue pwq(int lane) {
+        return pwqs[lane];
+    }
+
+    /** Lanes {@link #unpinnedLane} looks at besides the caller's, when the caller's has no room. */
+    private static final int SPREAD_PROBES = 4;
+
+    /**
+     * The lane for an item queued without one (queue, queue_work, schedule_work). The kernel uses
+     * the caller's CPU, which keeps per-CPU data warm; a lane is logical (no thread is pinned, no
+     * data is per lane), so keeping an item on the caller's lane buys nothing, and a producer that
+     * fans items out would run them one at a time. So: the caller's lane if it has room (no worker
+     * running, nothing waiting); else the first of a few lanes with room, starting at the caller's
+     * spreading cursor; else the cursor's lane, so that a burst bigger than the lanes is dealt out
+     * over them in turn. {@code -Dcmwq.spread=false} keeps the kernel's placement.
+     */
+    private int unpinnedLane() {
+        int home = Lanes.current();
+        int n = Lanes.count();
+        if (!Tunables.SPREAD || n == 1 || WorkerPool.percpu(home, highpri).hasRoom()) {
+            return home;
+        }
+        int start = Lanes.nextSpread();
+        int lane = start;
+        for (int i = Math.min(n, SPREAD_PROBES); i > 0; i--) {
+            if (lane != home && WorkerPool.percpu(lane, highpri).hasRoom()) {
+                return lane;
+            }
+            lane = lane + 1 == n ? 0 : lane + 1;
+        }
+        return start;
     }
 
     /** Inserts under {@code pool}'s lock, which the caller took; releases it. */
