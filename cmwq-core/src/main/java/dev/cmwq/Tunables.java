@@ -25,6 +25,12 @@ final class Tunables {
      * placement (the caller's lane), to compare.
      */
     static final boolean SPREAD = booleanProperty("cmwq.spread", true);
+    /**
+     * {@code cmwq.unboundConcurrency} (default true): unbound pools manage concurrency as per-lane
+     * pools do, with one running slot per lane pool-wide (WorkerPool.concurrency); false gives the
+     * kernel's unbound pools, where every waiting item gets a worker up to max_active.
+     */
+    static final boolean UNBOUND_CONCURRENCY = booleanProperty("cmwq.unboundConcurrency", true);
     /** Whether queueing may use the pools' lock-free intake (WorkerPool); off only to compare. */
     static final boolean INTAKE = booleanProperty("cmwq.intake", true);
     /** The default of {@code cmwq.maxWorkers}: generous, far above what concurrency management needs. */

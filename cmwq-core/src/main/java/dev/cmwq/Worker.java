@@ -13,7 +13,7 @@ class Worker extends Thread {
     static final int PREP = 1;
     /** Running a CPU-intensive item: not counted in nr_running. */
     static final int CPU_INTENSIVE = 1 << 1;
-    /** Member of an unbound pool: never counted in nr_running. */
+    /** Member of an unbound pool without concurrency management: never counted in nr_running. */
     static final int UNBOUND = 1 << 2;
     /** Flags that take a worker out of concurrency management (WORKER_NOT_RUNNING). */
     static final int NOT_RUNNING = PREP | CPU_INTENSIVE | UNBOUND;
@@ -70,7 +70,7 @@ class Worker extends Thread {
         this.pool = pool;
         this.workerId = workerId;
         this.spreadCursor = pool == null || pool.lane < 0 ? 0 : (pool.lane + 1) % Lanes.count();
-        this.flags = PREP | (pool != null && pool.unbound ? UNBOUND : 0);
+        this.flags = PREP | (pool != null && !pool.managed ? UNBOUND : 0);
         setDaemon(true);
         // Not the context loader of whichever thread first kicked the pool: that would pin it.
         setContextClassLoader(ClassLoader.getSystemClassLoader());

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 /**
  * A pool of worker threads, the kernel's {@code struct worker_pool}. Each lane has a normal and a
  * high-priority pool with concurrency management; unbound pools are shared by every unbound
- * workqueue with equal attributes and have none.
+ * workqueue with equal attributes and manage concurrency pool-wide (one running item per lane).
  */
 final class WorkerPool {
     /*
@@ -29,12 +29,16 @@ final class WorkerPool {
      *   T: timer thread only         W: the workqueue's mutex
      *   S: sampler thread only
      *
-     * Concurrency management (per-lane pools). nrRunning counts workers that are running an item
-     * and are neither PREP, CPU_INTENSIVE nor marked asleep. A queue wakes an idle worker only when
-     * nrRunning is 0 (needMoreWorker), and a worker keeps taking items while nrRunning <= 1
-     * (keepWorking): one running item per lane, and another worker takes over as soon as the
-     * running one blocks. Unbound pools set UNBOUND on every worker, so nrRunning stays 0 and every
-     * waiting item gets a worker, bounded only by max_active.
+     * Concurrency management. nrRunning counts workers that are running an item and are neither
+     * PREP, CPU_INTENSIVE nor marked asleep; concurrency is its target: 1 for a per-lane pool, the
+     * lane count for an unbound one. A queue wakes an idle worker only when nrRunning is below it
+     * (needMoreWorker), and a worker keeps taking items while nrRunning <= concurrency
+     * (keepWorking): one running item per lane, pool-wide for unbound pools, and another worker
+     * takes over as soon as a running one blocks. The kernel leaves unbound pools unmanaged (their
+     * workers are UNBOUND, so every waiting item gets a worker up to max_active); on the JVM that
+     * turns a fan-out of CPU-bound items into as many threads as max_active allows, so cmwq manages
+     * them too, without hog marks (long CPU-bound items are what unbound pools are for).
+     * -Dcmwq.unboundConcurrency=false restores the kernel's unmanaged unbound pools.
      *
      * The kernel learns about blocking from the scheduler (wq_worker_sleeping/running). The JVM has
      * no such hook. Two signals stand in: the exact brackets (every cmwq wait and
@@ -120,6 +124,13 @@ final class WorkerPool {
     final boolean highpri; // I
     final boolean unbound; // I
     /**
+     * Whether workers count in nrRunning: per-lane pools, and unbound pools unless
+     * {@code -Dcmwq.unboundConcurrency=false} (the kernel's unbound pools: UNBOUND workers).
+     */
+    final boolean managed; // I
+    /** Items the pool lets run at once (nrRunning's target): 1 per lane; the lane count for an unbound pool. */
+    final int concurrency; // I
+    /**
      * Taken only through lock() and unlock(), which splice the intake: a holder that released the
      * bare lock without looking at the intake could strand an item a producer left for it.
      */
@@ -159,6 +170,8 @@ final class WorkerPool {
         this.lane = lane;
         this.highpri = highpri;
         this.unbound = unbound;
+        this.managed = !unbound || Tunables.UNBOUND_CONCURRENCY;
+        this.concurrency = unbound ? Lanes.count() : 1;
     }
 
     // ---------------------------------------------------------------- registry
@@ -256,7 +269,7 @@ final class WorkerPool {
     // ---------------------------------------------------------------- policy predicates (L)
 
     boolean needMoreWorker() {
-        return !worklist.isEmpty() && nrRunning == 0;
+        return !worklist.isEmpty() && nrRunning < concurrency;
     }
 
     boolean mayStartWorking() {
@@ -264,7 +277,7 @@ final class WorkerPool {
     }
 
     boolean keepWorking() {
-        return !worklist.isEmpty() && nrRunning <= 1;
+        return !worklist.isEmpty() && nrRunning <= concurrency;
     }
 
     boolean needToCreateWorker() {
@@ -674,9 +687,10 @@ final class WorkerPool {
      * <ul>
      *   <li>the pwq is frozen or at max_active: the item will only join the inactive list, and the
      *       thread that frees a slot (a finishing worker, a cancel, a thaw) holds the lock;
-     *   <li>a worker counts as running and the sampler watches the pool: the worker relocks after
-     *       its item (or announces a block, under the lock), and if it blocks unannounced the
-     *       sampler's look takes the lock; insert() would not have woken anyone either;
+     *   <li>as many workers count as running as the pool's concurrency allows, and the sampler
+     *       watches the pool: each relocks after its item (or announces a block, under the lock),
+     *       and if one blocks unannounced the sampler's look takes the lock; insert() would not
+     *       have woken anyone either;
      *   <li>no worker is idle (and there is one) and the pool is watched: all are busy and each
      *       takes the lock before it goes idle; insert() could not have woken one;
      *   <li>the newest idle worker is already woken: it takes the lock on its way out of idle.
@@ -685,7 +699,7 @@ final class WorkerPool {
     boolean intakeWillBeSeen(PoolWorkqueue pwq) {
         // Fields that change rarely first: a pwq's nrActive changes with every item.
         if ((boolean) WATCHED.getVolatile(this)) {
-            if ((int) NR_RUNNING.getVolatile(this) > 0) {
+            if ((int) NR_RUNNING.getVolatile(this) >= concurrency) {
                 return true;
             }
             if ((int) NR_IDLE.getVolatile(this) == 0 && (int) NR_WORKERS.getVolatile(this) > 0) {
