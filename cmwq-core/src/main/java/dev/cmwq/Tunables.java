@@ -31,6 +31,11 @@ final class Tunables {
      * kernel's unbound pools, where every waiting item gets a worker up to max_active.
      */
     static final boolean UNBOUND_CONCURRENCY = booleanProperty("cmwq.unboundConcurrency", true);
+    /**
+     * {@code cmwq.help} (default true): a wait inside an item for an item that is active on the
+     * waiter's own pool and not started runs it inline (WorkerPool.help); false always parks.
+     */
+    static final boolean HELP = booleanProperty("cmwq.help", true);
     /** Whether queueing may use the pools' lock-free intake (WorkerPool); off only to compare. */
     static final boolean INTAKE = booleanProperty("cmwq.intake", true);
     /** The default of {@code cmwq.maxWorkers}: generous, far above what concurrency management needs. */

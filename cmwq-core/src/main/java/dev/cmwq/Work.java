@@ -408,8 +408,17 @@ public class Work {
         return flushInstance();
     }
 
-    /** Inserts a barrier behind the last instance and waits for it; false if there was none. */
+    /**
+     * Waits for the last instance (inserts a barrier behind it and parks); false if there was none.
+     * The one wait path for an item's instance, helping included: called from a work item for an
+     * item that is active on the caller's pool and not started, it runs that item inline instead
+     * of parking (WorkerPool.help). Waits that build on an item's completion (flush, the
+     * java.util.concurrent views) go through here.
+     */
     final boolean flushInstance() {
+        if (Tunables.HELP && helpInline()) {
+            return true;
+        }
         Barrier barrier = new Barrier(Thread.currentThread());
         while (true) {
             int poolId = poolIdOf(state);
@@ -425,6 +434,16 @@ public class Work {
                 return false; // idle: nothing queued or running where it was last seen
             }
         }
+    }
+
+    /** Runs this item inline if the calling worker may help it (see WorkerPool.help). */
+    private boolean helpInline() {
+        Worker self = Worker.current();
+        if (self == null) {
+            return false;
+        }
+        WorkerPool pool = WorkerPool.byId(poolIdOf(state));
+        return pool != null && pool == self.pool && pool.help(self, this);
     }
 
     /** Waits for an instance running now (after the caller made sure none can start). */

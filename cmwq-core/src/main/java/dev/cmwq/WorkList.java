@@ -33,6 +33,10 @@ final class WorkList {
         return head;
     }
 
+    Work last() {
+        return tail;
+    }
+
     void addLast(Work w) {
         w.list = this;
         w.prev = tail;

@@ -49,6 +49,13 @@ class Worker extends Thread {
     volatile boolean woken; // L for writes
     Worker nextIdle; // L
     final WorkList scheduled = new WorkList(); // L
+    /** The item this worker runs inline inside its own, while it waits for it (WorkerPool.help), or null. */
+    Work helping; // L
+    /** The item (and its pwq) this worker was running when it began helping. */
+    Work helpedFrom; // L
+    PoolWorkqueue helpedFromPwq; // L
+    /** Barriers and requeued instances of the helped item, which arrive while it runs inline. */
+    final WorkList helped = new WorkList(); // L
     /** The bracket Workqueues.enterBlocking() hands out on this worker. */
     final BlockingSection section = new BlockingSection(this);
     Work currentWork; // L (read racily by currentWork() of the same thread)
@@ -77,6 +84,19 @@ class Worker extends Thread {
         if (pool == null || pool.highpri) {
             setPriority(Thread.MAX_PRIORITY); // stands in for nice -20 (high priority, rescuers)
         }
+    }
+
+    /**
+     * The list an instance queued behind {@code work}'s run on this worker goes to: the scheduled
+     * list, or for the item it runs inline while helping, the list emptied right after that run.
+     */
+    WorkList scheduledFor(Work work) {
+        return work == helping ? helped : scheduled;
+    }
+
+    /** The pwq this worker runs {@code work} for (its own item, or the one it helps), or null. */
+    PoolWorkqueue pwqFor(Work work) {
+        return work == currentWork ? currentPwq : work == helpedFrom ? helpedFromPwq : null;
     }
 
     /** The worker the calling thread is, or null. */

@@ -540,7 +540,7 @@ final class WorkerPool {
     private boolean assignWork(Work work, Worker w) {
         Worker runner = work.runner;
         if (runner != null && runner != w && runner.pool == this) {
-            worklist.moveLinked(work, runner.scheduled);
+            worklist.moveLinked(work, runner.scheduledFor(work));
             return false;
         }
         worklist.moveLinked(work, w.scheduled);
@@ -833,7 +833,7 @@ final class WorkerPool {
             }
             Worker runner = work.runner;
             if (runner != null && runner.pool == this) {
-                runner.scheduled.addFirst(barrier);
+                runner.scheduledFor(work).addFirst(barrier);
                 return true;
             }
             return false;
@@ -848,6 +848,99 @@ final class WorkerPool {
         if (self != null && self.currentPwq == target.pwq && target.pwq.maxActive <= 1) {
             throw new IllegalStateException("flush of " + target + " from " + self.currentWork + " on "
                     + target.pwq.wq + " (max_active 1): it is queued behind the caller and would wait forever");
+        }
+    }
+
+    // ---------------------------------------------------------------- helping
+
+    /**
+     * Helping (cmwq's own; ForkJoinPool's joins do the same): the item {@code w} runs waits for
+     * {@code work}, which is active on this pool's worklist and has not started, so {@code w}
+     * runs it inline instead of parking and making another worker start. Returns whether it did;
+     * if not, the caller waits as usual. Takes the lock.
+     */
+    boolean help(Worker w, Work work) {
+        lock();
+        try {
+            if (!mayHelp(w, work)) {
+                return false;
+            }
+            progress++;
+            worklist.remove(work);
+            runInline(w, work);
+            return true;
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Whether {@code w} may run {@code work} inline (L). The item must be active (so max_active
+     * already counts it, and an inactive item keeps its place in the pwq's order: an ordered
+     * queue's next item is never taken early), on this pool's worklist (not in the intake, not
+     * handed to a worker), not running anywhere (non-reentrancy), not linked to another waiter's
+     * barrier, and its pwq not frozen. The helper is a normal worker of this pool running an
+     * item, not already helping and not inside a blocking bracket (its item's run must end with
+     * the bracket depth it began with).
+     */
+    private boolean mayHelp(Worker w, Work work) {
+        long s = work.stateVolatile();
+        return w.pool == this && (w.flags & Worker.RESCUER) == 0 && w.currentWork != null && w.helping == null
+                && w.blockingDepth == 0 && !(work instanceof Work.Barrier) && work.list == worklist
+                && work.runner == null && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED)) == Work.PWQ
+                && Work.poolIdOf(s) == id && !work.pwq.frozen;
+    }
+
+    /** Runs {@code work} on {@code w} inside the item it is running, then restores that item's state (L). */
+    private void runInline(Worker w, Work work) {
+        Work outer = w.currentWork;
+        PoolWorkqueue outerPwq = w.currentPwq;
+        int outerColor = w.currentColor;
+        long outerStart = w.currentStartNanos;
+        int intensive = w.flags & Worker.CPU_INTENSIVE;
+        w.clrFlags(Worker.CPU_INTENSIVE); // it runs the helped item now, counted as any worker running one
+        w.helping = work;
+        w.helpedFrom = outer;
+        w.helpedFromPwq = outerPwq;
+        w.clock = System.nanoTime();
+        processOneWork(w, work);
+        w.helping = null;
+        w.helpedFrom = null;
+        w.helpedFromPwq = null;
+        w.currentWork = outer;
+        w.currentPwq = outerPwq;
+        w.currentColor = outerColor;
+        w.currentStartNanos = outerStart;
+        w.itemSeq++; // the sampler starts a fresh look at the outer item
+        w.setFlags(intensive);
+        returnHelped(w);
+    }
+
+    /**
+     * After an inline run: barriers that came for it complete; an instance queued again while it ran
+     * (with its own barriers) goes to the head of the worklist, where the worker would have taken
+     * it next, not inline: the waiter asked for one instance (L).
+     */
+    private void returnHelped(Worker w) {
+        Work x;
+        while ((x = w.helped.first()) instanceof Work.Barrier b) {
+            w.helped.remove(b);
+            unlock();
+            try {
+                b.complete();
+            } finally {
+                lock();
+            }
+        }
+        if (w.helped.first() == null) {
+            return;
+        }
+        while ((x = w.helped.last()) != null) {
+            w.helped.remove(x);
+            worklist.addFirst(x);
+        }
+        if (!kick()) {
+            watch();
         }
     }
 
@@ -923,7 +1016,7 @@ final class WorkerPool {
         progress++;
         Worker runner = item.runner;
         if (runner != null && runner != r && runner.pool == this) {
-            worklist.moveLinked(item, runner.scheduled);
+            worklist.moveLinked(item, runner.scheduledFor(item));
             return true;
         }
         worklist.moveLinked(item, r.scheduled);
@@ -952,9 +1045,11 @@ final class WorkerPool {
             pwq.decNrInFlight(w.currentColor);
         }
         List<Work> orphans = new ArrayList<>();
-        for (Work x = w.scheduled.first(); x != null; x = w.scheduled.first()) {
-            w.scheduled.remove(x);
-            orphans.add(x);
+        for (WorkList l : new WorkList[] {w.helped, w.scheduled}) {
+            for (Work x = l.first(); x != null; x = l.first()) {
+                l.remove(x);
+                orphans.add(x);
+            }
         }
         for (int i = orphans.size() - 1; i >= 0; i--) {
             worklist.addFirst(orphans.get(i)); // at the head, in their order: they were due first

@@ -311,8 +311,9 @@ public final class Workqueue implements AutoCloseable {
             // Only a runner of the locked pool (the kernel's lookup in last_pool's busy hash):
             // the state word can name a pool the item was queued on and cancelled from while it
             // still ran elsewhere, and the runner's pwq is guarded by the runner's pool lock.
-            if (runner != null && runner.pool == last && runner.currentPwq != null && runner.currentPwq.wq == this) {
-                insertLocked(last, runner.currentPwq, work, lane); // still running there: queue behind it
+            PoolWorkqueue running = runner == null || runner.pool != last ? null : runner.pwqFor(work);
+            if (running != null && running.wq == this) {
+                insertLocked(last, running, work, lane); // still running there: queue behind it
                 return;
             }
             last.unlock();
@@ -339,8 +340,11 @@ public final class Workqueue implements AutoCloseable {
      * data is per lane), so keeping an item on the caller's lane buys nothing, and a producer that
      * fans items out would run them one at a time. So: the caller's lane if it has room (no worker
      * running, nothing waiting); else the first of a few lanes with room, starting at the caller's
-     * spreading cursor; else the cursor's lane, so that a burst bigger than the lanes is dealt out
-     * over them in turn. {@code -Dcmwq.spread=false} keeps the kernel's placement.
+     * spreading cursor; else, for a thread outside the lanes, the cursor's lane, so that a burst
+     * bigger than the lanes is dealt out over them in turn, and for a per-lane worker its own lane
+     * (the kernel's choice): an item that queues sub-items and waits for them then finds them on
+     * its own pool, where it can run them inline (WorkerPool.help) instead of parking.
+     * {@code -Dcmwq.spread=false} keeps the kernel's placement.
      */
     private int unpinnedLane() {
         int home = Lanes.current();
@@ -356,7 +360,8 @@ public final class Workqueue implements AutoCloseable {
             }
             lane = lane + 1 == n ? 0 : lane + 1;
         }
-        return start;
+        Worker self = Worker.current();
+        return self != null && self.pool != null && self.pool.lane == home ? home : start;
     }
 
     /** Inserts under {@code pool}'s lock, which the caller took; releases it. */
