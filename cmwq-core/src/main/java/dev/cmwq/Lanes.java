@@ -12,8 +12,11 @@ final class Lanes {
     static final int MAX_LANES = 4096;
     private static final int COUNT = readCount();
     private static final AtomicInteger NEXT = new AtomicInteger();
-    private static final ThreadLocal<int[]> HOME = ThreadLocal.withInitial(
-            () -> new int[] {Math.floorMod(NEXT.getAndIncrement(), COUNT)});
+    /** Per thread: {home lane, spreading cursor}; the cursor starts one lane past home. */
+    private static final ThreadLocal<int[]> HOME = ThreadLocal.withInitial(() -> {
+        int home = Math.floorMod(NEXT.getAndIncrement(), COUNT);
+        return new int[] {home, home + 1 == COUNT ? 0 : home + 1};
+    });
 
     private Lanes() {}
 
@@ -49,6 +52,23 @@ final class Lanes {
             return p.lane;
         }
         return HOME.get()[0];
+    }
+
+    /**
+     * The caller's spreading cursor: a lane that advances by one at every call, per thread (so a
+     * producer's unpinned items take the lanes in turn when none has room). No shared counter.
+     */
+    static int nextSpread() {
+        Worker w = Worker.current();
+        if (w != null) {
+            int c = w.spreadCursor;
+            w.spreadCursor = c + 1 == COUNT ? 0 : c + 1;
+            return c;
+        }
+        int[] t = HOME.get();
+        int c = t[1];
+        t[1] = c + 1 == COUNT ? 0 : c + 1;
+        return c;
     }
 
     /** @throws IllegalArgumentException if {@code lane} is not a lane */

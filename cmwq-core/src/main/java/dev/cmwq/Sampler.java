@@ -24,7 +24,8 @@ final class Sampler implements Runnable {
      * allocates nothing); the sampler drains it into its own list. With nothing watched it parks
      * with no timeout: no periodic wake-ups.
      *
-     * Each tick, under the pool's lock, for every per-lane pool:
+     * Each tick, under the pool's lock, for every managed pool (per-lane ones, and unbound ones
+     * unless -Dcmwq.unboundConcurrency=false):
      *   - a counted worker whose thread is BLOCKED, WAITING or TIMED_WAITING (and not just queued
      *     on the pool's own lock) is marked SLEEP_SAMPLED: nrRunning drops and the pool is kicked,
      *     as wq_worker_sleeping does. Exact: a thread in those states is not running Java code.
@@ -35,7 +36,7 @@ final class Sampler implements Runnable {
      *   - a marked worker that runs again (not blocked, CPU clock advancing) is counted again
      *     (wq_worker_running); its item's end clears the mark too.
      *   - a counted worker whose item has used more CPU than cmwq.cpuIntensiveThresholdMs since it
-     *     started (or last woke) is flagged CPU_INTENSIVE (wq_worker_tick).
+     *     started (or last woke) is flagged CPU_INTENSIVE (wq_worker_tick); per-lane pools only.
      * Then, for every pool: a pool that needs a worker and cannot create one retries after the
      * cool-down and sends maydays (10 ms into the streak, then every 100 ms); the watchdog checks
      * progress. Reading a thread's state is a field read; the CPU clock is a system call made only
@@ -151,7 +152,7 @@ final class Sampler implements Runnable {
             }
             boolean progressed = p.progress != p.sampledProgress;
             p.sampledProgress = p.progress;
-            boolean changed = !p.unbound && detectBlocking && sampleWorkers(p, progressed);
+            boolean changed = p.managed && detectBlocking && sampleWorkers(p, progressed);
             if (p.needToCreateWorker() || p.nrWorkers == 0) {
                 changed |= starving(p, now);
             }
@@ -174,7 +175,7 @@ final class Sampler implements Runnable {
         return false;
     }
 
-    /** The per-lane part: blocked, native-blocked, waking and CPU-hogging workers. */
+    /** The managed pools' part: blocked, native-blocked, waking and (per lane) CPU-hogging workers. */
     private static boolean sampleWorkers(WorkerPool p, boolean progressed) {
         boolean changed = false;
         boolean speculating = false;
@@ -212,8 +213,10 @@ final class Sampler implements Runnable {
             if (w.sampledItem != w.itemSeq) {
                 w.sampledItem = w.itemSeq;
                 w.itemCpuStart = cpu;
-            } else if (Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0
+            } else if (!p.unbound && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0
                     && cpu - w.itemCpuStart > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
+                // Not on unbound pools: long CPU-bound items are what they are for, and a hog mark
+                // there would only let more of them run than there are lanes.
                 w.setFlags(Worker.CPU_INTENSIVE);
                 cpuHog(w.currentPwq, w.currentWork);
                 changed = true;

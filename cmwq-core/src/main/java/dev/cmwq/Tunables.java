@@ -19,6 +19,23 @@ final class Tunables {
             TimeUnit.MILLISECONDS.toNanos(longProperty("cmwq.watchdogThresholdMs", 30_000, 0, 86_400_000));
     /** {@code cmwq.sampler} (default true): detect blocking nobody announced. */
     static final boolean SAMPLER = booleanProperty("cmwq.sampler", true);
+    /**
+     * {@code cmwq.spread} (default true): an item queued without a lane on a per-CPU queue goes to
+     * a lane with room, not always the caller's (Workqueue.spreadLane); false keeps the kernel's
+     * placement (the caller's lane), to compare.
+     */
+    static final boolean SPREAD = booleanProperty("cmwq.spread", true);
+    /**
+     * {@code cmwq.unboundConcurrency} (default true): unbound pools manage concurrency as per-lane
+     * pools do, with one running slot per lane pool-wide (WorkerPool.concurrency); false gives the
+     * kernel's unbound pools, where every waiting item gets a worker up to max_active.
+     */
+    static final boolean UNBOUND_CONCURRENCY = booleanProperty("cmwq.unboundConcurrency", true);
+    /**
+     * {@code cmwq.help} (default true): a wait inside an item for an item that is active on the
+     * waiter's own pool and not started runs it inline (WorkerPool.help); false always parks.
+     */
+    static final boolean HELP = booleanProperty("cmwq.help", true);
     /** Whether queueing may use the pools' lock-free intake (WorkerPool); off only to compare. */
     static final boolean INTAKE = booleanProperty("cmwq.intake", true);
     /** The default of {@code cmwq.maxWorkers}: generous, far above what concurrency management needs. */

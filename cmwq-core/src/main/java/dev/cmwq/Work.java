@@ -458,9 +458,15 @@ public class Work {
 
     /**
      * Inserts a barrier behind the last instance and waits for it (busy-waiting if {@code spin}:
-     * a BH caller); false if there was none.
+     * a BH caller); false if there was none. The one wait path for an item's instance, helping
+     * included: called from a work item for an item that is active on the caller's pool and not
+     * started, it runs that item inline instead of parking (WorkerPool.help). Waits that build on
+     * an item's completion (flush, the java.util.concurrent views) go through here.
      */
     final boolean flushInstance(boolean spin) {
+        if (!spin && Tunables.HELP && helpInline()) {
+            return true;
+        }
         Barrier barrier = new Barrier(Thread.currentThread());
         while (true) {
             int poolId = poolIdOf(state);
@@ -476,6 +482,16 @@ public class Work {
                 return false; // idle: nothing queued or running where it was last seen
             }
         }
+    }
+
+    /** Runs this item inline if the calling worker may help it (see WorkerPool.help). */
+    private boolean helpInline() {
+        Worker self = Worker.current();
+        if (self == null) {
+            return false;
+        }
+        WorkerPool pool = WorkerPool.byId(poolIdOf(state));
+        return pool != null && pool == self.pool && pool.help(self, this);
     }
 
     /** Waits for an instance running now (after the caller made sure none can start). */

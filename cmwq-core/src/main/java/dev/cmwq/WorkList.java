@@ -7,15 +7,34 @@ package dev.cmwq;
  * the list; an item is on at most one list at a time ({@link Work#list}).
  */
 final class WorkList {
-    private Work head; // L
+    private static final java.lang.invoke.VarHandle HEAD;
+
+    static {
+        try {
+            HEAD = java.lang.invoke.MethodHandles.lookup().findVarHandle(WorkList.class, "head", Work.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private Work head; // L (read without the lock only by isEmptyOpaque)
     private Work tail; // L
 
     boolean isEmpty() {
         return head == null;
     }
 
+    /** Whether the list looks empty, read without the lock: a placement hint, never a decision. */
+    boolean isEmptyOpaque() {
+        return HEAD.getOpaque(this) == null;
+    }
+
     Work first() {
         return head;
+    }
+
+    Work last() {
+        return tail;
     }
 
     void addLast(Work w) {

@@ -13,7 +13,7 @@ class Worker extends Thread {
     static final int PREP = 1;
     /** Running a CPU-intensive item: not counted in nr_running. */
     static final int CPU_INTENSIVE = 1 << 1;
-    /** Member of an unbound pool: never counted in nr_running. */
+    /** Member of an unbound pool without concurrency management: never counted in nr_running. */
     static final int UNBOUND = 1 << 2;
     /** Flags that take a worker out of concurrency management (WORKER_NOT_RUNNING). */
     static final int NOT_RUNNING = PREP | CPU_INTENSIVE | UNBOUND;
@@ -49,6 +49,13 @@ class Worker extends Thread {
     volatile boolean woken; // L for writes
     Worker nextIdle; // L
     final WorkList scheduled = new WorkList(); // L
+    /** The item this worker runs inline inside its own, while it waits for it (WorkerPool.help), or null. */
+    Work helping; // L
+    /** The item (and its pwq) this worker was running when it began helping. */
+    Work helpedFrom; // L
+    PoolWorkqueue helpedFromPwq; // L
+    /** Barriers and requeued instances of the helped item, which arrive while it runs inline. */
+    final WorkList helped = new WorkList(); // L
     /** The bracket Workqueues.enterBlocking() hands out on this worker. */
     final BlockingSection section = new BlockingSection(this);
     Work currentWork; // L (read racily by currentWork() of the same thread)
@@ -62,6 +69,8 @@ class Worker extends Thread {
     /** nanoTime at the end of the last item (or the start of the batch); this thread only. */
     long clock;
     long lastActiveNanos; // L
+    /** Lanes.nextSpread's cursor for items this worker queues without a lane; this thread only. */
+    int spreadCursor;
     /** CPU accounting, touched only by this thread: the CPU clock at its last read. */
     long lastCpuRead;
     /** Wall time of the short items run since that read. */
@@ -72,13 +81,27 @@ class Worker extends Thread {
         this.pool = pool;
         this.workerId = workerId;
         this.baseName = name;
-        this.flags = PREP | (pool != null && pool.unbound ? UNBOUND : 0);
+        this.spreadCursor = pool == null || pool.lane < 0 ? 0 : (pool.lane + 1) % Lanes.count();
+        this.flags = PREP | (pool != null && !pool.managed ? UNBOUND : 0);
         setDaemon(true);
         // Not the context loader of whichever thread first kicked the pool: that would pin it.
         setContextClassLoader(ClassLoader.getSystemClassLoader());
         if (pool == null || pool.highpri || pool.bh) {
             setPriority(Thread.MAX_PRIORITY); // stands in for nice -20 (high priority, rescuers, softirq)
         }
+    }
+
+    /**
+     * The list an instance queued behind {@code work}'s run on this worker goes to: the scheduled
+     * list, or for the item it runs inline while helping, the list emptied right after that run.
+     */
+    WorkList scheduledFor(Work work) {
+        return work == helping ? helped : scheduled;
+    }
+
+    /** The pwq this worker runs {@code work} for (its own item, or the one it helps), or null. */
+    PoolWorkqueue pwqFor(Work work) {
+        return work == currentWork ? currentPwq : work == helpedFrom ? helpedFromPwq : null;
     }
 
     /** The worker the calling thread is, or null. */

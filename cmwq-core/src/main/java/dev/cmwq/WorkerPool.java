@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 /**
  * A pool of worker threads, the kernel's {@code struct worker_pool}. Each lane has a normal and a
  * high-priority pool with concurrency management; unbound pools are shared by every unbound
- * workqueue with equal attributes and have none.
+ * workqueue with equal attributes and manage concurrency pool-wide (one running item per lane).
  */
 final class WorkerPool {
     /*
@@ -29,12 +29,16 @@ final class WorkerPool {
      *   T: timer thread only         W: the workqueue's mutex
      *   S: sampler thread only
      *
-     * Concurrency management (per-lane pools). nrRunning counts workers that are running an item
-     * and are neither PREP, CPU_INTENSIVE nor marked asleep. A queue wakes an idle worker only when
-     * nrRunning is 0 (needMoreWorker), and a worker keeps taking items while nrRunning <= 1
-     * (keepWorking): one running item per lane, and another worker takes over as soon as the
-     * running one blocks. Unbound pools set UNBOUND on every worker, so nrRunning stays 0 and every
-     * waiting item gets a worker, bounded only by max_active.
+     * Concurrency management. nrRunning counts workers that are running an item and are neither
+     * PREP, CPU_INTENSIVE nor marked asleep; concurrency is its target: 1 for a per-lane pool, the
+     * lane count for an unbound one. A queue wakes an idle worker only when nrRunning is below it
+     * (needMoreWorker), and a worker keeps taking items while nrRunning <= concurrency
+     * (keepWorking): one running item per lane, pool-wide for unbound pools, and another worker
+     * takes over as soon as a running one blocks. The kernel leaves unbound pools unmanaged (their
+     * workers are UNBOUND, so every waiting item gets a worker up to max_active); on the JVM that
+     * turns a fan-out of CPU-bound items into as many threads as max_active allows, so cmwq manages
+     * them too, without hog marks (long CPU-bound items are what unbound pools are for).
+     * -Dcmwq.unboundConcurrency=false restores the kernel's unmanaged unbound pools.
      *
      * The kernel learns about blocking from the scheduler (wq_worker_sleeping/running). The JVM has
      * no such hook. Two signals stand in: the exact brackets (every cmwq wait and
@@ -131,6 +135,13 @@ final class WorkerPool {
      */
     final boolean bh; // I
     /**
+     * Whether workers count in nrRunning: per-lane pools, and unbound pools unless
+     * {@code -Dcmwq.unboundConcurrency=false} (the kernel's unbound pools: UNBOUND workers).
+     */
+    final boolean managed; // I
+    /** Items the pool lets run at once (nrRunning's target): 1 per lane; the lane count for an unbound pool. */
+    final int concurrency; // I
+    /**
      * Taken only through lock() and unlock(), which splice the intake: a holder that released the
      * bare lock without looking at the intake could strand an item a producer left for it.
      */
@@ -171,6 +182,8 @@ final class WorkerPool {
         this.highpri = highpri;
         this.unbound = unbound;
         this.bh = bh;
+        this.managed = !unbound || Tunables.UNBOUND_CONCURRENCY;
+        this.concurrency = unbound ? Lanes.count() : 1;
     }
 
     // ---------------------------------------------------------------- registry
@@ -285,7 +298,7 @@ final class WorkerPool {
     // ---------------------------------------------------------------- policy predicates (L)
 
     boolean needMoreWorker() {
-        return !worklist.isEmpty() && nrRunning == 0;
+        return !worklist.isEmpty() && nrRunning < concurrency;
     }
 
     /** A BH pool's one worker may always start: it never creates a second. */
@@ -294,7 +307,7 @@ final class WorkerPool {
     }
 
     boolean keepWorking() {
-        return !worklist.isEmpty() && nrRunning <= 1;
+        return !worklist.isEmpty() && nrRunning <= concurrency;
     }
 
     boolean needToCreateWorker() {
@@ -560,7 +573,7 @@ final class WorkerPool {
     private boolean assignWork(Work work, Worker w) {
         Worker runner = work.runner;
         if (runner != null && runner != w && runner.pool == this) {
-            worklist.moveLinked(work, runner.scheduled);
+            worklist.moveLinked(work, runner.scheduledFor(work));
             return false;
         }
         worklist.moveLinked(work, w.scheduled);
@@ -710,9 +723,10 @@ final class WorkerPool {
      * <ul>
      *   <li>the pwq is frozen or at max_active: the item will only join the inactive list, and the
      *       thread that frees a slot (a finishing worker, a cancel, a thaw) holds the lock;
-     *   <li>a worker counts as running and the sampler watches the pool: the worker relocks after
-     *       its item (or announces a block, under the lock), and if it blocks unannounced the
-     *       sampler's look takes the lock; insert() would not have woken anyone either;
+     *   <li>as many workers count as running as the pool's concurrency allows, and the sampler
+     *       watches the pool: each relocks after its item (or announces a block, under the lock),
+     *       and if one blocks unannounced the sampler's look takes the lock; insert() would not
+     *       have woken anyone either;
      *   <li>no worker is idle (and there is one) and the pool is watched: all are busy and each
      *       takes the lock before it goes idle; insert() could not have woken one;
      *   <li>the newest idle worker is already woken: it takes the lock on its way out of idle.
@@ -721,7 +735,7 @@ final class WorkerPool {
     boolean intakeWillBeSeen(PoolWorkqueue pwq) {
         // Fields that change rarely first: a pwq's nrActive changes with every item.
         if ((boolean) WATCHED.getVolatile(this)) {
-            if ((int) NR_RUNNING.getVolatile(this) > 0) {
+            if ((int) NR_RUNNING.getVolatile(this) >= concurrency) {
                 return true;
             }
             if ((int) NR_IDLE.getVolatile(this) == 0 && (int) NR_WORKERS.getVolatile(this) > 0) {
@@ -733,6 +747,16 @@ final class WorkerPool {
         }
         Worker top = (Worker) IDLE_TOP.getVolatile(this);
         return top != null && top.woken;
+    }
+
+    /**
+     * Whether an item queued here now would start at once on a lane of its own: no worker counts
+     * as running and nothing waits (worklist and intake empty). Read without the lock, as a
+     * placement hint for unpinned items (Workqueue.spreadLane): a wrong answer only places an
+     * item on a busier lane, it never breaks a guarantee.
+     */
+    boolean hasRoom() {
+        return (int) NR_RUNNING.getVolatile(this) == 0 && intake.head == null && worklist.isEmptyOpaque();
     }
 
     /** Whether nothing waits in the intake (for tests). */
@@ -845,7 +869,7 @@ final class WorkerPool {
             }
             Worker runner = work.runner;
             if (runner != null && runner.pool == this) {
-                runner.scheduled.addFirst(barrier);
+                runner.scheduledFor(work).addFirst(barrier);
                 return true;
             }
             return false;
@@ -860,6 +884,99 @@ final class WorkerPool {
         if (self != null && self.currentPwq == target.pwq && target.pwq.maxActive <= 1) {
             throw new IllegalStateException("flush of " + target + " from " + self.currentWork + " on "
                     + target.pwq.wq + " (max_active 1): it is queued behind the caller and would wait forever");
+        }
+    }
+
+    // ---------------------------------------------------------------- helping
+
+    /**
+     * Helping (cmwq's own; ForkJoinPool's joins do the same): the item {@code w} runs waits for
+     * {@code work}, which is active on this pool's worklist and has not started, so {@code w}
+     * runs it inline instead of parking and making another worker start. Returns whether it did;
+     * if not, the caller waits as usual. Takes the lock.
+     */
+    boolean help(Worker w, Work work) {
+        lock();
+        try {
+            if (!mayHelp(w, work)) {
+                return false;
+            }
+            progress++;
+            worklist.remove(work);
+            runInline(w, work);
+            return true;
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Whether {@code w} may run {@code work} inline (L). The item must be active (so max_active
+     * already counts it, and an inactive item keeps its place in the pwq's order: an ordered
+     * queue's next item is never taken early), on this pool's worklist (not in the intake, not
+     * handed to a worker), not running anywhere (non-reentrancy), not linked to another waiter's
+     * barrier, and its pwq not frozen. The helper is a normal worker of this pool running an
+     * item, not already helping and not inside a blocking bracket (its item's run must end with
+     * the bracket depth it began with).
+     */
+    private boolean mayHelp(Worker w, Work work) {
+        long s = work.stateVolatile();
+        return w.pool == this && (w.flags & Worker.RESCUER) == 0 && w.currentWork != null && w.helping == null
+                && w.blockingDepth == 0 && !(work instanceof Work.Barrier) && work.list == worklist
+                && work.runner == null && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED)) == Work.PWQ
+                && Work.poolIdOf(s) == id && !work.pwq.frozen;
+    }
+
+    /** Runs {@code work} on {@code w} inside the item it is running, then restores that item's state (L). */
+    private void runInline(Worker w, Work work) {
+        Work outer = w.currentWork;
+        PoolWorkqueue outerPwq = w.currentPwq;
+        int outerColor = w.currentColor;
+        long outerStart = w.currentStartNanos;
+        int intensive = w.flags & Worker.CPU_INTENSIVE;
+        w.clrFlags(Worker.CPU_INTENSIVE); // it runs the helped item now, counted as any worker running one
+        w.helping = work;
+        w.helpedFrom = outer;
+        w.helpedFromPwq = outerPwq;
+        w.clock = System.nanoTime();
+        processOneWork(w, work);
+        w.helping = null;
+        w.helpedFrom = null;
+        w.helpedFromPwq = null;
+        w.currentWork = outer;
+        w.currentPwq = outerPwq;
+        w.currentColor = outerColor;
+        w.currentStartNanos = outerStart;
+        w.itemSeq++; // the sampler starts a fresh look at the outer item
+        w.setFlags(intensive);
+        returnHelped(w);
+    }
+
+    /**
+     * After an inline run: barriers that came for it complete; an instance queued again while it ran
+     * (with its own barriers) goes to the head of the worklist, where the worker would have taken
+     * it next, not inline: the waiter asked for one instance (L).
+     */
+    private void returnHelped(Worker w) {
+        Work x;
+        while ((x = w.helped.first()) instanceof Work.Barrier b) {
+            w.helped.remove(b);
+            unlock();
+            try {
+                b.complete();
+            } finally {
+                lock();
+            }
+        }
+        if (w.helped.first() == null) {
+            return;
+        }
+        while ((x = w.helped.last()) != null) {
+            w.helped.remove(x);
+            worklist.addFirst(x);
+        }
+        if (!kick()) {
+            watch();
         }
     }
 
@@ -935,7 +1052,7 @@ final class WorkerPool {
         progress++;
         Worker runner = item.runner;
         if (runner != null && runner != r && runner.pool == this) {
-            worklist.moveLinked(item, runner.scheduled);
+            worklist.moveLinked(item, runner.scheduledFor(item));
             return true;
         }
         worklist.moveLinked(item, r.scheduled);
@@ -964,9 +1081,11 @@ final class WorkerPool {
             pwq.decNrInFlight(w.currentColor);
         }
         List<Work> orphans = new ArrayList<>();
-        for (Work x = w.scheduled.first(); x != null; x = w.scheduled.first()) {
-            w.scheduled.remove(x);
-            orphans.add(x);
+        for (WorkList l : new WorkList[] {w.helped, w.scheduled}) {
+            for (Work x = l.first(); x != null; x = l.first()) {
+                l.remove(x);
+                orphans.add(x);
+            }
         }
         for (int i = orphans.size() - 1; i >= 0; i--) {
             worklist.addFirst(orphans.get(i)); // at the head, in their order: they were due first

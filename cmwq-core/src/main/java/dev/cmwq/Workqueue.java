@@ -60,6 +60,7 @@ public final class Workqueue implements AutoCloseable, Executor {
     final boolean unbound; // I
     final boolean cpuIntensive; // I
     private final boolean bh; // I
+    private final boolean highpri; // I
     private final PoolWorkqueue[] pwqs; // I
     private final WorkerPool unboundPool; // I: null for per-CPU queues
     private final Rescuer rescuer; // I: MEM_RECLAIM queues only
@@ -95,7 +96,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         this.cpuIntensive = !unbound && effective.contains(WorkqueueFlag.CPU_INTENSIVE);
         this.maxActive = b.maxActive == 0 ? DEFAULT_ACTIVE : b.maxActive;
         this.minActive = unbound && !ordered ? Math.min(maxActive, b.minActive) : maxActive;
-        boolean highpri = effective.contains(WorkqueueFlag.HIGHPRI);
+        this.highpri = effective.contains(WorkqueueFlag.HIGHPRI);
         this.bh = effective.contains(WorkqueueFlag.BH);
         if (bh) {
             unboundPool = null;
@@ -335,14 +336,18 @@ public final class Workqueue implements AutoCloseable, Executor {
      * which decides refusals under the pool lock.
      */
     void enqueue(int lane, Work work) {
-        PoolWorkqueue pwq = pwqs[unbound ? 0 : (lane < 0 ? Lanes.current() : lane)];
+        PoolWorkqueue pwq = unbound ? pwq(0) : pwq(lane >= 0 ? lane : unpinnedLane());
         WorkerPool pool = pwq.pool;
         WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
         if (last != null && last != pool && !ordered) {
             last.lock();
             Worker runner = work.runner;
-            if (runner != null && runner.currentPwq != null && runner.currentPwq.wq == this) {
-                insertLocked(last, runner.currentPwq, work, lane); // still running there: queue behind it
+            // Only a runner of the locked pool (the kernel's lookup in last_pool's busy hash):
+            // the state word can name a pool the item was queued on and cancelled from while it
+            // still ran elsewhere, and the runner's pwq is guarded by the runner's pool lock.
+            PoolWorkqueue running = runner == null || runner.pool != last ? null : runner.pwqFor(work);
+            if (running != null && running.wq == this) {
+                insertLocked(last, running, work, lane); // still running there: queue behind it
                 return;
             }
             last.unlock();
@@ -353,6 +358,45 @@ public final class Workqueue implements AutoCloseable, Executor {
             pool.lock();
             insertLocked(pool, pwq, work, lane);
         }
+    }
+
+    /** The pwq of {@code lane} (0 for an unbound queue's only pwq). */
+    private PoolWorkqueue pwq(int lane) {
+        return pwqs[lane];
+    }
+
+    /** Lanes {@link #unpinnedLane} looks at besides the caller's, when the caller's has no room. */
+    private static final int SPREAD_PROBES = 4;
+
+    /**
+     * The lane for an item queued without one (queue, queue_work, schedule_work). The kernel uses
+     * the caller's CPU, which keeps per-CPU data warm; a lane is logical (no thread is pinned, no
+     * data is per lane), so keeping an item on the caller's lane buys nothing, and a producer that
+     * fans items out would run them one at a time. So: the caller's lane if it has room (no worker
+     * running, nothing waiting); else the first of a few lanes with room, starting at the caller's
+     * spreading cursor; else, for a thread outside the lanes, the cursor's lane, so that a burst
+     * bigger than the lanes is dealt out over them in turn, and for a per-lane worker its own lane
+     * (the kernel's choice): an item that queues sub-items and waits for them then finds them on
+     * its own pool, where it can run them inline (WorkerPool.help) instead of parking.
+     * {@code -Dcmwq.spread=false} keeps the kernel's placement.
+     */
+    private int unpinnedLane() {
+        int home = Lanes.current();
+        int n = Lanes.count();
+        // BH items stay on the queueing lane, as the kernel's stay on the raising CPU's softirq.
+        if (bh || !Tunables.SPREAD || n == 1 || WorkerPool.percpu(home, highpri).hasRoom()) {
+            return home;
+        }
+        int start = Lanes.nextSpread();
+        int lane = start;
+        for (int i = Math.min(n, SPREAD_PROBES); i > 0; i--) {
+            if (lane != home && WorkerPool.percpu(lane, highpri).hasRoom()) {
+                return lane;
+            }
+            lane = lane + 1 == n ? 0 : lane + 1;
+        }
+        Worker self = Worker.current();
+        return self != null && self.pool != null && self.pool.lane == home ? home : start;
     }
 
     /** Inserts under {@code pool}'s lock, which the caller took; releases it. */

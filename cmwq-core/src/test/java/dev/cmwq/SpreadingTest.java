@@ -1,0 +1,144 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Items queued without a lane spread over the lanes (issue 10, section 1): a producer that fans
+ * items out gets every lane, concurrency management still allows one running item per lane, and
+ * {@code queueOn} stays pinned. The sampler is off: a worker that waits unannounced in a gate then
+ * holds its lane exactly as a CPU-bound item does, which makes the placement deterministic.
+ */
+@Timeout(60)
+class SpreadingTest {
+    private final int lanes = Workqueues.lanes();
+    private Workqueue wq;
+
+    @BeforeEach
+    void samplerOff() {
+        Sampler.detectBlocking = false;
+    }
+
+    @AfterEach
+    void tearDown() {
+        try {
+            if (wq != null) {
+                wq.destroy();
+            }
+        } finally {
+            Sampler.detectBlocking = Tunables.SAMPLER;
+        }
+    }
+
+    @Test
+    void oneProducerFanningOutLaneHoldingItemsGetsEveryLaneAtOnce() {
+        wq = Workqueue.builder("spread-fanout").build();
+        Probe.Gate gate = new Probe.Gate(lanes);
+        AtomicIntegerArray inside = new AtomicIntegerArray(lanes);
+        AtomicInteger maxPerLane = new AtomicInteger();
+        Set<Integer> used = ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < lanes; i++) {
+            wq.queue(new Work(() -> {
+                int lane = Worker.current().pool.lane;
+                used.add(lane);
+                maxPerLane.accumulateAndGet(inside.incrementAndGet(lane), Math::max);
+                gate.passUnannounced(); // holds the lane as a CPU-bound item would
+                inside.decrementAndGet(lane);
+            }));
+        }
+        // Kernel placement would run one item on the producer's lane and keep the rest behind it.
+        gate.awaitEntered("one item running on every lane");
+        gate.open();
+        wq.flush();
+
+        assertThat(used).hasSize(lanes);
+        assertThat(maxPerLane.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aFanOutOfCpuBoundItemsUsesEveryLaneWithOneRunningPerLane() {
+        wq = Workqueue.builder("spread-cpu").build();
+        int items = 4 * lanes;
+        AtomicIntegerArray inside = new AtomicIntegerArray(lanes);
+        AtomicInteger maxPerLane = new AtomicInteger();
+        Set<Integer> used = ConcurrentHashMap.newKeySet();
+        CountDownLatch done = new CountDownLatch(items);
+        for (int i = 0; i < items; i++) {
+            wq.queue(new Work(() -> {
+                int lane = Worker.current().pool.lane;
+                used.add(lane);
+                maxPerLane.accumulateAndGet(inside.incrementAndGet(lane), Math::max);
+                Probe.spinMicros(500);
+                inside.decrementAndGet(lane);
+                done.countDown();
+            }));
+        }
+        Probe.await(done, "the fan-out");
+
+        assertThat(used).as("lanes that ran an item").hasSize(lanes);
+        assertThat(maxPerLane.get()).as("CPU-bound items running at once on one lane").isEqualTo(1);
+    }
+
+    @Test
+    void queueOnStaysOnItsLaneWhileOtherLanesAreIdle() {
+        wq = Workqueue.builder("spread-pinned").build();
+        Probe.Gate gate = new Probe.Gate(1);
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger maxInside = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            wq.queueOn(1, new Work(() -> {
+                ranOn.add(Thread.currentThread().getName());
+                maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                gate.passUnannounced();
+                inside.decrementAndGet();
+            }));
+        }
+        gate.awaitEntered("the first pinned item");
+        gate.open();
+        wq.flush();
+
+        assertThat(ranOn).hasSize(3).allSatisfy(name -> assertThat(name).startsWith("kworker/1:"));
+        assertThat(maxInside.get()).as("items of lane 1 running at once").isEqualTo(1);
+    }
+
+    @Test
+    void anItemQueuedWhileItRunsWaitsForItsRunWhereverSpreadingWouldPlaceIt() {
+        wq = Workqueue.builder("spread-reentrancy").build();
+        Probe.Gate gate = new Probe.Gate(1);
+        AtomicInteger runs = new AtomicInteger();
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger maxInside = new AtomicInteger();
+        List<Thread> ranOn = new CopyOnWriteArrayList<>();
+        Work w = new Work(() -> {
+            ranOn.add(Thread.currentThread());
+            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            if (runs.incrementAndGet() == 1) {
+                gate.passUnannounced();
+            }
+            inside.decrementAndGet();
+        });
+        assertThat(wq.queue(w)).isTrue();
+        gate.awaitEntered("the first run");
+        // The running lane has no room, so spreading picks another lane; non-reentrancy sends the
+        // item behind its running instance anyway.
+        assertThat(wq.queue(w)).isTrue();
+        gate.open();
+        wq.flush();
+
+        assertThat(runs.get()).isEqualTo(2);
+        assertThat(maxInside.get()).isEqualTo(1);
+        assertThat(ranOn.get(1)).isSameAs(ranOn.get(0));
+    }
+}
