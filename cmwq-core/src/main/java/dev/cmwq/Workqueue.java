@@ -301,7 +301,7 @@ public final class Workqueue implements AutoCloseable {
      * which decides refusals under the pool lock.
      */
     void enqueue(int lane, Work work) {
-        PoolWorkqueue pwq = pwqs[unbound ? 0 : (lane < 0 ? Lanes.current() : lane)];
+        PoolWorkqueue pwq = pwq(lane < 0 ? Lanes.current() : lane);
         WorkerPool pool = pwq.pool;
         WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
         if (last != null && last != pool && !ordered) {
@@ -481,7 +481,7 @@ public final class Workqueue implements AutoCloseable {
             int next = (color + 1) % Work.NR_COLORS;
             flusher = Thread.currentThread();
             pwqsToFlush.set(1);
-            for (PoolWorkqueue pwq : pwqs) {
+            for (PoolWorkqueue pwq : pwqs()) {
                 pwq.pool.lock();
                 try {
                     pwq.workColor = next;
@@ -540,7 +540,7 @@ public final class Workqueue implements AutoCloseable {
     }
 
     private boolean isEmpty() {
-        for (PoolWorkqueue pwq : pwqs) {
+        for (PoolWorkqueue pwq : pwqs()) {
             pwq.pool.lock();
             try {
                 if (!pwq.isEmpty()) {
@@ -593,7 +593,7 @@ public final class Workqueue implements AutoCloseable {
         if (hook != null) {
             hook.run();
         }
-        for (PoolWorkqueue pwq : pwqs) {
+        for (PoolWorkqueue pwq : pwqs()) {
             pwq.pool.lock();
             try {
                 pwq.dead = true;
@@ -643,7 +643,7 @@ public final class Workqueue implements AutoCloseable {
             if (minActive > max) {
                 minActive = max;
             }
-            for (PoolWorkqueue pwq : pwqs) {
+            for (PoolWorkqueue pwq : pwqs()) {
                 pwq.pool.lock();
                 try {
                     pwq.setMaxActive(max);
@@ -688,7 +688,7 @@ public final class Workqueue implements AutoCloseable {
      */
     public boolean congested(int lane) {
         Lanes.check(lane, "lane");
-        PoolWorkqueue pwq = pwqs[unbound ? 0 : lane];
+        PoolWorkqueue pwq = pwq(lane);
         pwq.pool.lock();
         try {
             return !pwq.inactive.isEmpty();
@@ -700,7 +700,7 @@ public final class Workqueue implements AutoCloseable {
     /** The queue's counters, summed over its pwqs. */
     public WorkqueueStats stats() {
         long[] sum = new long[PoolWorkqueue.NR_STATS];
-        for (PoolWorkqueue pwq : pwqs) {
+        for (PoolWorkqueue pwq : pwqs()) {
             long[] s = pwq.statsSnapshot();
             for (int i = 0; i < sum.length; i++) {
                 sum[i] += s[i];
@@ -759,7 +759,7 @@ public final class Workqueue implements AutoCloseable {
 
     private void applyFrozen() {
         boolean f = userFrozen || systemFrozen;
-        for (PoolWorkqueue pwq : pwqs) {
+        for (PoolWorkqueue pwq : pwqs()) {
             pwq.pool.lock();
             try {
                 pwq.setFrozen(f);
@@ -771,7 +771,7 @@ public final class Workqueue implements AutoCloseable {
 
     /** Whether any item of this queue is active (handed to the pool, running or not). */
     boolean hasActive() {
-        for (PoolWorkqueue pwq : pwqs) {
+        for (PoolWorkqueue pwq : pwqs()) {
             pwq.pool.lock();
             try {
                 if (pwq.nrActive > 0) {
@@ -789,9 +789,14 @@ public final class Workqueue implements AutoCloseable {
         return rescuer;
     }
 
-    /** The pwqs, for the engine's introspection. */
-    PoolWorkqueue[] pwqs() {
-        return pwqs;
+    /** The pwq for {@code lane}: the lane's for a per-CPU queue, the one pwq of an unbound queue. */
+    PoolWorkqueue pwq(int lane) {
+        return pwqs[unbound ? 0 : lane];
+    }
+
+    /** The queue's pwqs, in lane order: for queue-wide operations and introspection. */
+    java.util.List<PoolWorkqueue> pwqs() {
+        return java.util.List.of(pwqs);
     }
 
     @Override

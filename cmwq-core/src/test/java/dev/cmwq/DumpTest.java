@@ -50,7 +50,7 @@ class DumpTest {
         flusher.start();
         wq.queueOn(7, new Work(same));
         wq.queueOn(7, new Work(same));
-        int pool = wq.pwqs()[7].pool.id;
+        int pool = wq.pwq(7).pool.id;
         try {
             Probe.awaitTrue(() -> Workqueues.dump(wq).contains("BAR(dump-flusher)"), "the flush barrier");
             String dump = Workqueues.dump();

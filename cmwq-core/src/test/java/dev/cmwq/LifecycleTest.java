@@ -37,7 +37,7 @@ class LifecycleTest {
         gate.awaitEntered("12 items on 12 workers");
         gate.open();
         wq.flush();
-        WorkerPool pool = wq.pwqs()[7].pool;
+        WorkerPool pool = wq.pwq(7).pool;
         pool.lock();
         try {
             int before = pool.nrWorkers;

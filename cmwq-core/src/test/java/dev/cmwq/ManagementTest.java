@@ -169,7 +169,7 @@ class ManagementTest {
         Probe.Gate gate = new Probe.Gate(1);
         wq.queueOn(5, new Work(gate::pass));
         gate.awaitEntered("an item on lane 5's high-priority pool");
-        WorkerPool pool = wq.pwqs()[5].pool;
+        WorkerPool pool = wq.pwq(5).pool;
         ObjectName name = Sysfs.poolName(pool.id);
         try {
             Probe.awaitTrue(() -> SERVER.isRegistered(name), name + " registered");
@@ -193,7 +193,7 @@ class ManagementTest {
         Work w = new Work(() -> {});
         wq.queue(w);
         w.flush();
-        WorkerPool pool = wq.pwqs()[0].pool;
+        WorkerPool pool = wq.pwq(0).pool;
         ObjectName name = Sysfs.poolName(pool.id);
         Probe.awaitTrue(() -> SERVER.isRegistered(name), name + " registered");
 

@@ -37,7 +37,7 @@ final class Starvation {
         Work warmUp = new Work(() -> {});
         wq.queueOn(lane, warmUp);
         warmUp.flush(); // the pool has workers now
-        WorkerPool pool = wq.pwqs()[lane].pool;
+        WorkerPool pool = wq.pwq(lane).pool;
         noMoreWorkers.run();
         int workers;
         pool.lock();

@@ -149,7 +149,7 @@ class TraceTest {
     @Test
     void workerCreationAndCullingAreRecordedWithTheWorkerThread() throws Exception {
         Workqueue wq = track(Workqueue.builder("trace-workers").build());
-        WorkerPool pool = wq.pwqs()[6].pool;
+        WorkerPool pool = wq.pwq(6).pool;
         int n = 8;
         Probe.Gate gate = new Probe.Gate(n);
         List<RecordedEvent> events = record(cmwqSettings(), () -> {
