@@ -1,5 +1,7 @@
 package dev.cmwq;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -26,19 +28,31 @@ public final class Workqueue implements AutoCloseable {
     /*
      * Implementation overview
      *
-     * pwqs[] is immutable: per lane for per-CPU queues, one shared element for unbound ones. The
-     * queue path takes PENDING, picks the pwq (redirecting to the pool where the item still runs, for
+     * pwqs[]: per lane for per-CPU queues, one element for unbound ones. The queue path takes
+     * PENDING, picks the pwq (redirecting to the pool where the item still runs, for
      * non-reentrancy), and inserts under that pool's lock. Rejection of external queueing while
      * draining or destroying is checked after PENDING is taken and undone with it.
+     *
+     * Lazy pwqs. An idle lane costs a queue nothing: the array is allocated at the queue's first
+     * item and each pwq at its lane's first item (pwq(lane)), so a queue that was never used holds
+     * no pwq, no per-lane array, and has touched no pool (about 300 bytes at any lane count). The
+     * queue path reads a slot with an acquire load. Creation (createPwq) takes the mutex, and so
+     * does every queue-wide change of the pwqs: advancing the flush color, setMaxActive, freezing,
+     * and destroy's kill. So a pwq is created either before such a change (which then finds it in
+     * pwqs(), read under the same mutex) or after it (and copies the color, max_active, frozen and
+     * dead state it left). Readers that do not change pwqs (drain's emptiness check, stats, the dump,
+     * JMX, congested, freezeBusy) look at the pwqs that exist; one created meanwhile is empty when
+     * they look, or was created by an item of the queue that they wait for anyway.
      *
      * Flush colors. Every queued item carries its pwq's workColor and counts in nrInFlight[color].
      * flush() serialises flushers on flushLock; each advances workColor on every pwq (under the
      * mutex and the pool lock), arms the pwqs that still have items of the old color, and parks
      * until the last of them drains (pwqFlushed). It parks holding flushLock but not the mutex, so
-     * the queue's other calls (max_active, destroy), also from its own items, never wait for it. Because flushes are serialised, only the current color can have
-     * items in flight when a flush starts, so waiting for it waits for everything queued before the
-     * call, and items queued later (new color) cannot livelock it. Waiting for an earlier flush is
-     * never longer than waiting for the caller's own items, so serialising costs nothing.
+     * the queue's other calls (max_active, destroy), also from its own items, never wait for it.
+     * Because flushes are serialised, only the current color can have items in flight when a flush
+     * starts, so waiting for it waits for everything queued before the call, and items queued later
+     * (new color) cannot livelock it. Waiting for an earlier flush is never longer than waiting for
+     * the caller's own items, so serialising costs nothing.
      */
 
     /** The kernel's WQ_MAX_ACTIVE. */
@@ -47,13 +61,22 @@ public final class Workqueue implements AutoCloseable {
     public static final int DEFAULT_ACTIVE = MAX_ACTIVE / 2;
     /** The kernel's WQ_DFL_MIN_ACTIVE. */
     public static final int DEFAULT_MIN_ACTIVE = 8;
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(PoolWorkqueue[].class);
 
     private final String name; // I
     private final Set<WorkqueueFlag> flags; // I
     private final boolean ordered; // I
     final boolean unbound; // I
     final boolean cpuIntensive; // I
-    private final PoolWorkqueue[] pwqs; // I
+    private final boolean highpri; // I
+    /**
+     * Per lane (per-CPU queues) or one (unbound): null until the queue's first item, and each slot
+     * null until its lane's first item. Array and slots are written under the mutex, slots with a
+     * release store; pwq(lane) reads them without a lock.
+     */
+    private volatile PoolWorkqueue[] pwqs; // V
+    /** Destroy has killed the pwqs: a pwq created from now on is born dead. */
+    private boolean pwqsDead; // W
     private final WorkerPool unboundPool; // I: null for per-CPU queues
     private final Rescuer rescuer; // I: MEM_RECLAIM queues only
     /** Drops the unbound pool reference once: at destroy, or when the queue is collected. */
@@ -75,6 +98,8 @@ public final class Workqueue implements AutoCloseable {
     static volatile Runnable beforePush;
     /** Test seam: runs in destroy() between the drain and the pwqs' death (the same races). */
     static volatile Runnable afterDestroyDrain;
+    /** Test seam: runs in createPwq between reading the queue's state and publishing the pwq. */
+    static volatile Runnable beforePwqPublished;
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
     private boolean userFrozen; // W
@@ -88,17 +113,8 @@ public final class Workqueue implements AutoCloseable {
         this.cpuIntensive = !unbound && effective.contains(WorkqueueFlag.CPU_INTENSIVE);
         this.maxActive = b.maxActive == 0 ? DEFAULT_ACTIVE : b.maxActive;
         this.minActive = unbound && !ordered ? Math.min(maxActive, b.minActive) : maxActive;
-        boolean highpri = effective.contains(WorkqueueFlag.HIGHPRI);
-        if (unbound) {
-            unboundPool = WorkerPool.getUnbound(highpri);
-            pwqs = new PoolWorkqueue[] {new PoolWorkqueue(this, unboundPool, maxActive)};
-        } else {
-            unboundPool = null;
-            pwqs = new PoolWorkqueue[Lanes.count()];
-            for (int lane = 0; lane < pwqs.length; lane++) {
-                pwqs[lane] = new PoolWorkqueue(this, WorkerPool.percpu(lane, highpri), maxActive);
-            }
-        }
+        this.highpri = effective.contains(WorkqueueFlag.HIGHPRI);
+        this.unboundPool = unbound ? WorkerPool.getUnbound(highpri) : null;
         WorkerPool held = unboundPool;
         this.poolRef = held == null ? null : Workqueues.CLEANER.register(this, () -> WorkerPool.putUnbound(held));
         this.freezable = effective.contains(WorkqueueFlag.FREEZABLE);
@@ -593,14 +609,7 @@ public final class Workqueue implements AutoCloseable {
         if (hook != null) {
             hook.run();
         }
-        for (PoolWorkqueue pwq : pwqs()) {
-            pwq.pool.lock();
-            try {
-                pwq.dead = true;
-            } finally {
-                pwq.pool.unlock();
-            }
-        }
+        killPwqs();
         // An item that went through a pool's lock-free intake just before the flag was set may
         // have been spliced after drain's last look and before its pwq died: accepted, so it
         // runs before destroy returns. Nothing can join a dead pwq, so this ends.
@@ -613,6 +622,24 @@ public final class Workqueue implements AutoCloseable {
         }
         Workqueues.unregister(this);
         destroyed = true;
+    }
+
+    /** Marks every pwq dead, and those created later too (under the mutex, as createPwq). */
+    private void killPwqs() {
+        mutex.lock();
+        try {
+            pwqsDead = true;
+            for (PoolWorkqueue pwq : pwqs()) {
+                pwq.pool.lock();
+                try {
+                    pwq.dead = true;
+                } finally {
+                    pwq.pool.unlock();
+                }
+            }
+        } finally {
+            mutex.unlock();
+        }
     }
 
     /** Same as {@link #destroy()}. */
@@ -688,7 +715,10 @@ public final class Workqueue implements AutoCloseable {
      */
     public boolean congested(int lane) {
         Lanes.check(lane, "lane");
-        PoolWorkqueue pwq = pwq(lane);
+        PoolWorkqueue pwq = existingPwq(lane);
+        if (pwq == null) {
+            return false; // nothing was ever queued there
+        }
         pwq.pool.lock();
         try {
             return !pwq.inactive.isEmpty();
@@ -789,14 +819,67 @@ public final class Workqueue implements AutoCloseable {
         return rescuer;
     }
 
-    /** The pwq for {@code lane}: the lane's for a per-CPU queue, the one pwq of an unbound queue. */
+    /**
+     * The pwq for {@code lane} (the lane's for a per-CPU queue, the one pwq of an unbound queue),
+     * created on first use. Lock-free once it exists.
+     */
     PoolWorkqueue pwq(int lane) {
-        return pwqs[unbound ? 0 : lane];
+        PoolWorkqueue pwq = existingPwq(lane);
+        return pwq != null ? pwq : createPwq(unbound ? 0 : lane);
     }
 
-    /** The queue's pwqs, in lane order: for queue-wide operations and introspection. */
+    /** The pwq for {@code lane} if it exists, else null. Lock-free. */
+    PoolWorkqueue existingPwq(int lane) {
+        PoolWorkqueue[] a = pwqs;
+        return a == null ? null : (PoolWorkqueue) SLOTS.getAcquire(a, unbound ? 0 : lane);
+    }
+
+    /**
+     * Creates the pwq of {@code slot} under the mutex, which every queue-wide change of the pwqs
+     * holds (flush colors, max_active, freezing, destroy's kill): the new pwq starts in the state
+     * those left, and an operation that runs afterwards finds it in pwqs().
+     */
+    private PoolWorkqueue createPwq(int slot) {
+        mutex.lock();
+        try {
+            PoolWorkqueue[] a = pwqs;
+            if (a == null) {
+                a = new PoolWorkqueue[unbound ? 1 : Lanes.count()];
+                pwqs = a;
+            }
+            PoolWorkqueue pwq = a[slot];
+            if (pwq == null) {
+                WorkerPool pool = unbound ? unboundPool : WorkerPool.percpu(slot, highpri);
+                pwq = new PoolWorkqueue(this, pool, maxActive, workColor, userFrozen || systemFrozen, pwqsDead);
+                Runnable hook = beforePwqPublished;
+                if (hook != null) {
+                    hook.run();
+                }
+                SLOTS.setRelease(a, slot, pwq);
+            }
+            return pwq;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * The pwqs that exist, in lane order: for queue-wide operations and introspection. Under the
+     * mutex the list is complete; without it, a pwq created meanwhile may be missing.
+     */
     java.util.List<PoolWorkqueue> pwqs() {
-        return java.util.List.of(pwqs);
+        PoolWorkqueue[] a = pwqs;
+        if (a == null) {
+            return java.util.List.of();
+        }
+        java.util.List<PoolWorkqueue> list = new java.util.ArrayList<>(Math.min(a.length, 8));
+        for (int slot = 0; slot < a.length; slot++) {
+            PoolWorkqueue pwq = (PoolWorkqueue) SLOTS.getAcquire(a, slot);
+            if (pwq != null) {
+                list.add(pwq);
+            }
+        }
+        return list;
     }
 
     @Override
