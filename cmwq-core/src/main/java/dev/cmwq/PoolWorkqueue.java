@@ -50,10 +50,14 @@ final class PoolWorkqueue {
         }
     }
 
-    PoolWorkqueue(Workqueue wq, WorkerPool pool, int maxActive) {
+    /** A pwq in the queue's current state (created under its mutex, published after). */
+    PoolWorkqueue(Workqueue wq, WorkerPool pool, int maxActive, int workColor, boolean frozen, boolean dead) {
         this.wq = wq;
         this.pool = pool;
         this.maxActive = maxActive;
+        this.workColor = workColor;
+        this.frozen = frozen;
+        this.dead = dead;
     }
 
     /**

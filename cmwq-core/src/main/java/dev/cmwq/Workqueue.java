@@ -1,5 +1,7 @@
 package dev.cmwq;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -32,19 +34,31 @@ public final class Workqueue implements AutoCloseable, Executor {
     /*
      * Implementation overview
      *
-     * pwqs[] is immutable: per lane for per-CPU queues, one shared element for unbound ones. The
-     * queue path takes PENDING, picks the pwq (redirecting to the pool where the item still runs, for
+     * pwqs[]: per lane for per-CPU queues, one element for unbound ones. The queue path takes
+     * PENDING, picks the pwq (redirecting to the pool where the item still runs, for
      * non-reentrancy), and inserts under that pool's lock. Rejection of external queueing while
      * draining or destroying is checked after PENDING is taken and undone with it.
+     *
+     * Lazy pwqs. An idle lane costs a queue nothing: the array is allocated at the queue's first
+     * item and each pwq at its lane's first item (pwq(lane)), so a queue that was never used holds
+     * no pwq, no per-lane array, and has touched no pool (about 300 bytes at any lane count). The
+     * queue path reads a slot with an acquire load. Creation (createPwq) takes the mutex, and so
+     * does every queue-wide change of the pwqs: advancing the flush color, setMaxActive, freezing,
+     * and destroy's kill. So a pwq is created either before such a change (which then finds it in
+     * pwqs(), read under the same mutex) or after it (and copies the color, max_active, frozen and
+     * dead state it left). Readers that do not change pwqs (drain's emptiness check, stats, the dump,
+     * JMX, congested, freezeBusy) look at the pwqs that exist; one created meanwhile is empty when
+     * they look, or was created by an item of the queue that they wait for anyway.
      *
      * Flush colors. Every queued item carries its pwq's workColor and counts in nrInFlight[color].
      * flush() serialises flushers on flushLock; each advances workColor on every pwq (under the
      * mutex and the pool lock), arms the pwqs that still have items of the old color, and parks
      * until the last of them drains (pwqFlushed). It parks holding flushLock but not the mutex, so
-     * the queue's other calls (max_active, destroy), also from its own items, never wait for it. Because flushes are serialised, only the current color can have
-     * items in flight when a flush starts, so waiting for it waits for everything queued before the
-     * call, and items queued later (new color) cannot livelock it. Waiting for an earlier flush is
-     * never longer than waiting for the caller's own items, so serialising costs nothing.
+     * the queue's other calls (max_active, destroy), also from its own items, never wait for it.
+     * Because flushes are serialised, only the current color can have items in flight when a flush
+     * starts, so waiting for it waits for everything queued before the call, and items queued later
+     * (new color) cannot livelock it. Waiting for an earlier flush is never longer than waiting for
+     * the caller's own items, so serialising costs nothing.
      */
 
     /** The kernel's WQ_MAX_ACTIVE. */
@@ -53,6 +67,7 @@ public final class Workqueue implements AutoCloseable, Executor {
     public static final int DEFAULT_ACTIVE = MAX_ACTIVE / 2;
     /** The kernel's WQ_DFL_MIN_ACTIVE. */
     public static final int DEFAULT_MIN_ACTIVE = 8;
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(PoolWorkqueue[].class);
 
     private final String name; // I
     private final Set<WorkqueueFlag> flags; // I
@@ -61,7 +76,14 @@ public final class Workqueue implements AutoCloseable, Executor {
     final boolean cpuIntensive; // I
     private final boolean bh; // I
     private final boolean highpri; // I
-    private final PoolWorkqueue[] pwqs; // I
+    /**
+     * Per lane (per-CPU queues) or one (unbound): null until the queue's first item, and each slot
+     * null until its lane's first item. Array and slots are written under the mutex, slots with a
+     * release store; pwq(lane) reads them without a lock.
+     */
+    private volatile PoolWorkqueue[] pwqs; // V
+    /** Destroy has killed the pwqs: a pwq created from now on is born dead. */
+    private boolean pwqsDead; // W
     private final WorkerPool unboundPool; // I: null for per-CPU queues
     private final Rescuer rescuer; // I: MEM_RECLAIM queues only
     /** Drops the unbound pool reference once: at destroy, or when the queue is collected. */
@@ -83,6 +105,8 @@ public final class Workqueue implements AutoCloseable, Executor {
     static volatile Runnable beforePush;
     /** Test seam: runs in destroy() between the drain and the pwqs' death (the same races). */
     static volatile Runnable afterDestroyDrain;
+    /** Test seam: runs in createPwq between reading the queue's state and publishing the pwq. */
+    static volatile Runnable beforePwqPublished;
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
     private boolean userFrozen; // W
@@ -98,22 +122,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         this.minActive = unbound && !ordered ? Math.min(maxActive, b.minActive) : maxActive;
         this.highpri = effective.contains(WorkqueueFlag.HIGHPRI);
         this.bh = effective.contains(WorkqueueFlag.BH);
-        if (bh) {
-            unboundPool = null;
-            pwqs = new PoolWorkqueue[Lanes.count()];
-            for (int lane = 0; lane < pwqs.length; lane++) {
-                pwqs[lane] = new PoolWorkqueue(this, WorkerPool.bh(lane, highpri), maxActive);
-            }
-        } else if (unbound) {
-            unboundPool = WorkerPool.getUnbound(highpri);
-            pwqs = new PoolWorkqueue[] {new PoolWorkqueue(this, unboundPool, maxActive)};
-        } else {
-            unboundPool = null;
-            pwqs = new PoolWorkqueue[Lanes.count()];
-            for (int lane = 0; lane < pwqs.length; lane++) {
-                pwqs[lane] = new PoolWorkqueue(this, WorkerPool.percpu(lane, highpri), maxActive);
-            }
-        }
+        this.unboundPool = unbound ? WorkerPool.getUnbound(highpri) : null;
         WorkerPool held = unboundPool;
         this.poolRef = held == null ? null : Workqueues.CLEANER.register(this, () -> WorkerPool.putUnbound(held));
         this.freezable = effective.contains(WorkqueueFlag.FREEZABLE);
@@ -336,7 +345,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      * which decides refusals under the pool lock.
      */
     void enqueue(int lane, Work work) {
-        PoolWorkqueue pwq = unbound ? pwq(0) : pwq(lane >= 0 ? lane : unpinnedLane());
+        PoolWorkqueue pwq = pwq(unbound || lane >= 0 ? lane : unpinnedLane());
         WorkerPool pool = pwq.pool;
         WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
         if (last != null && last != pool && !ordered) {
@@ -360,11 +369,6 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
     }
 
-    /** The pwq of {@code lane} (0 for an unbound queue's only pwq). */
-    private PoolWorkqueue pwq(int lane) {
-        return pwqs[lane];
-    }
-
     /** Lanes {@link #unpinnedLane} looks at besides the caller's, when the caller's has no room. */
     private static final int SPREAD_PROBES = 4;
 
@@ -384,19 +388,28 @@ public final class Workqueue implements AutoCloseable, Executor {
         int home = Lanes.current();
         int n = Lanes.count();
         // BH items stay on the queueing lane, as the kernel's stay on the raising CPU's softirq.
-        if (bh || !Tunables.SPREAD || n == 1 || WorkerPool.percpu(home, highpri).hasRoom()) {
+        if (bh || !Tunables.SPREAD || n == 1 || laneHasRoom(home)) {
             return home;
         }
         int start = Lanes.nextSpread();
         int lane = start;
         for (int i = Math.min(n, SPREAD_PROBES); i > 0; i--) {
-            if (lane != home && WorkerPool.percpu(lane, highpri).hasRoom()) {
+            if (lane != home && laneHasRoom(lane)) {
                 return lane;
             }
             lane = lane + 1 == n ? 0 : lane + 1;
         }
         Worker self = Worker.current();
         return self != null && self.pool != null && self.pool.lane == home ? home : start;
+    }
+
+    /**
+     * Whether an item of this queue would start at once on {@code lane}: its pool has room and this
+     * queue's pwq there (if it exists yet) is below max_active and not frozen. A lock-free hint.
+     */
+    private boolean laneHasRoom(int lane) {
+        PoolWorkqueue pwq = existingPwq(lane);
+        return (pwq == null || !pwq.atLimit()) && WorkerPool.percpu(lane, highpri).hasRoom();
     }
 
     /** Inserts under {@code pool}'s lock, which the caller took; releases it. */
@@ -560,7 +573,7 @@ public final class Workqueue implements AutoCloseable, Executor {
             int next = (color + 1) % Work.NR_COLORS;
             flusher = Thread.currentThread();
             pwqsToFlush.set(1);
-            for (PoolWorkqueue pwq : pwqs) {
+            for (PoolWorkqueue pwq : pwqs()) {
                 pwq.pool.lock();
                 try {
                     pwq.workColor = next;
@@ -620,7 +633,7 @@ public final class Workqueue implements AutoCloseable, Executor {
     }
 
     private boolean isEmpty() {
-        for (PoolWorkqueue pwq : pwqs) {
+        for (PoolWorkqueue pwq : pwqs()) {
             pwq.pool.lock();
             try {
                 if (!pwq.isEmpty()) {
@@ -674,14 +687,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (hook != null) {
             hook.run();
         }
-        for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock();
-            try {
-                pwq.dead = true;
-            } finally {
-                pwq.pool.unlock();
-            }
-        }
+        killPwqs();
         // An item that went through a pool's lock-free intake just before the flag was set may
         // have been spliced after drain's last look and before its pwq died: accepted, so it
         // runs before destroy returns. Nothing can join a dead pwq, so this ends.
@@ -694,6 +700,24 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
         Workqueues.unregister(this);
         destroyed = true;
+    }
+
+    /** Marks every pwq dead, and those created later too (under the mutex, as createPwq). */
+    private void killPwqs() {
+        mutex.lock();
+        try {
+            pwqsDead = true;
+            for (PoolWorkqueue pwq : pwqs()) {
+                pwq.pool.lock();
+                try {
+                    pwq.dead = true;
+                } finally {
+                    pwq.pool.unlock();
+                }
+            }
+        } finally {
+            mutex.unlock();
+        }
     }
 
     /** Same as {@link #destroy()}. */
@@ -725,7 +749,7 @@ public final class Workqueue implements AutoCloseable, Executor {
             if (minActive > max) {
                 minActive = max;
             }
-            for (PoolWorkqueue pwq : pwqs) {
+            for (PoolWorkqueue pwq : pwqs()) {
                 pwq.pool.lock();
                 try {
                     pwq.setMaxActive(max);
@@ -770,7 +794,10 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     public boolean congested(int lane) {
         Lanes.check(lane, "lane");
-        PoolWorkqueue pwq = pwqs[unbound ? 0 : lane];
+        PoolWorkqueue pwq = existingPwq(lane);
+        if (pwq == null) {
+            return false; // nothing was ever queued there
+        }
         pwq.pool.lock();
         try {
             return !pwq.inactive.isEmpty();
@@ -782,7 +809,7 @@ public final class Workqueue implements AutoCloseable, Executor {
     /** The queue's counters, summed over its pwqs. */
     public WorkqueueStats stats() {
         long[] sum = new long[PoolWorkqueue.NR_STATS];
-        for (PoolWorkqueue pwq : pwqs) {
+        for (PoolWorkqueue pwq : pwqs()) {
             long[] s = pwq.statsSnapshot();
             for (int i = 0; i < sum.length; i++) {
                 sum[i] += s[i];
@@ -841,7 +868,7 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     private void applyFrozen() {
         boolean f = userFrozen || systemFrozen;
-        for (PoolWorkqueue pwq : pwqs) {
+        for (PoolWorkqueue pwq : pwqs()) {
             pwq.pool.lock();
             try {
                 pwq.setFrozen(f);
@@ -853,7 +880,7 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     /** Whether any item of this queue is active (handed to the pool, running or not). */
     boolean hasActive() {
-        for (PoolWorkqueue pwq : pwqs) {
+        for (PoolWorkqueue pwq : pwqs()) {
             pwq.pool.lock();
             try {
                 if (pwq.nrActive > 0) {
@@ -871,9 +898,68 @@ public final class Workqueue implements AutoCloseable, Executor {
         return rescuer;
     }
 
-    /** The pwqs, for the engine's introspection. */
-    PoolWorkqueue[] pwqs() {
-        return pwqs;
+    /**
+     * The pwq for {@code lane} (the lane's for a per-CPU queue, the one pwq of an unbound queue),
+     * created on first use. Lock-free once it exists.
+     */
+    PoolWorkqueue pwq(int lane) {
+        PoolWorkqueue pwq = existingPwq(lane);
+        return pwq != null ? pwq : createPwq(unbound ? 0 : lane);
+    }
+
+    /** The pwq for {@code lane} if it exists, else null. Lock-free. */
+    PoolWorkqueue existingPwq(int lane) {
+        PoolWorkqueue[] a = pwqs;
+        return a == null ? null : (PoolWorkqueue) SLOTS.getAcquire(a, unbound ? 0 : lane);
+    }
+
+    /**
+     * Creates the pwq of {@code slot} under the mutex, which every queue-wide change of the pwqs
+     * holds (flush colors, max_active, freezing, destroy's kill): the new pwq starts in the state
+     * those left, and an operation that runs afterwards finds it in pwqs().
+     */
+    private PoolWorkqueue createPwq(int slot) {
+        mutex.lock();
+        try {
+            PoolWorkqueue[] a = pwqs;
+            if (a == null) {
+                a = new PoolWorkqueue[unbound ? 1 : Lanes.count()];
+                pwqs = a;
+            }
+            PoolWorkqueue pwq = a[slot];
+            if (pwq == null) {
+                WorkerPool pool = unbound ? unboundPool
+                        : bh ? WorkerPool.bh(slot, highpri) : WorkerPool.percpu(slot, highpri);
+                pwq = new PoolWorkqueue(this, pool, maxActive, workColor, userFrozen || systemFrozen, pwqsDead);
+                Runnable hook = beforePwqPublished;
+                if (hook != null) {
+                    hook.run();
+                }
+                SLOTS.setRelease(a, slot, pwq);
+            }
+            return pwq;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * The pwqs that exist, in lane order: for queue-wide operations and introspection. Under the
+     * mutex the list is complete; without it, a pwq created meanwhile may be missing.
+     */
+    java.util.List<PoolWorkqueue> pwqs() {
+        PoolWorkqueue[] a = pwqs;
+        if (a == null) {
+            return java.util.List.of();
+        }
+        java.util.List<PoolWorkqueue> list = new java.util.ArrayList<>(Math.min(a.length, 8));
+        for (int slot = 0; slot < a.length; slot++) {
+            PoolWorkqueue pwq = (PoolWorkqueue) SLOTS.getAcquire(a, slot);
+            if (pwq != null) {
+                list.add(pwq);
+            }
+        }
+        return list;
     }
 
     @Override

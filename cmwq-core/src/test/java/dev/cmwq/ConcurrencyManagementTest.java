@@ -50,19 +50,20 @@ class ConcurrencyManagementTest {
 
     @Test
     void anotherWorkerTakesOverWhenAnItemFlushesAnotherOnTheSameLane() {
+        int lane = Probe.lane(2);
         wq = Workqueue.builder("takeover-flush").build();
         CountDownLatch innerRan = new CountDownLatch(1);
         Work inner = new Work(innerRan::countDown);
         AtomicInteger flushed = new AtomicInteger();
         CountDownLatch outerDone = new CountDownLatch(1);
         Work outer = new Work(() -> {
-            wq.queueOn(2, inner); // same lane, behind this item
+            wq.queueOn(lane, inner); // same lane, behind this item
             if (inner.flush()) {
                 flushed.incrementAndGet();
             }
             outerDone.countDown();
         });
-        wq.queueOn(2, outer);
+        wq.queueOn(lane, outer);
         Probe.await(outerDone, "outer item to finish its flush");
         assertThat(flushed).hasValue(1);
         assertThat(innerRan.getCount()).isZero();
@@ -70,12 +71,13 @@ class ConcurrencyManagementTest {
 
     @Test
     void theBlockingBracketLetsTheNextItemStart() {
+        int lane = Probe.lane(3);
         wq = Workqueue.builder("takeover-bracket").build();
         CountDownLatch secondQueued = new CountDownLatch(1);
         CountDownLatch second = new CountDownLatch(1);
         CountDownLatch firstDone = new CountDownLatch(1);
         AtomicInteger sawSecond = new AtomicInteger();
-        wq.queueOn(3, new Work(() -> {
+        wq.queueOn(lane, new Work(() -> {
             Probe.await(secondQueued, "second item to be queued"); // holds the lane meanwhile
             try (BlockingSection b = Workqueues.enterBlocking()) {
                 if (second.await(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
@@ -86,7 +88,7 @@ class ConcurrencyManagementTest {
             }
             firstDone.countDown();
         }));
-        wq.queueOn(3, new Work(second::countDown));
+        wq.queueOn(lane, new Work(second::countDown));
         secondQueued.countDown();
         Probe.await(firstDone, "first item");
         assertThat(sawSecond).hasValue(1);
@@ -95,10 +97,11 @@ class ConcurrencyManagementTest {
 
     @Test
     void managedBlockOnAWorkerLetsTheNextItemStart() {
+        int lane = Probe.lane(4);
         wq = Workqueue.builder("takeover-managed").build();
         CountDownLatch second = new CountDownLatch(1);
         CountDownLatch firstDone = new CountDownLatch(1);
-        wq.queueOn(4, new Work(() -> {
+        wq.queueOn(lane, new Work(() -> {
             try {
                 Workqueues.managedBlock(new java.util.concurrent.ForkJoinPool.ManagedBlocker() {
                     @Override
@@ -116,20 +119,21 @@ class ConcurrencyManagementTest {
             }
             firstDone.countDown();
         }));
-        wq.queueOn(4, new Work(second::countDown));
+        wq.queueOn(lane, new Work(second::countDown));
         Probe.await(firstDone, "first item");
         assertThat(second.getCount()).isZero();
     }
 
     @Test
     void afterTheBracketClosesCpuBoundConcurrencyReturnsToOne() {
+        int lane = Probe.lane(5);
         wq = Workqueue.builder("bracket-return").build();
         Probe.Gate gate = new Probe.Gate(1);
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger max = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(11);
         // One item blocks announced, then computes; the others compute.
-        wq.queueOn(5, new Work(() -> {
+        wq.queueOn(lane, new Work(() -> {
             gate.pass();
             max.accumulateAndGet(inside.incrementAndGet(), Math::max);
             Probe.spinNanos(TimeUnit.MILLISECONDS.toNanos(2));
@@ -138,7 +142,7 @@ class ConcurrencyManagementTest {
         }));
         gate.awaitEntered("blocker");
         for (int i = 0; i < 10; i++) {
-            wq.queueOn(5, new Work(() -> {
+            wq.queueOn(lane, new Work(() -> {
                 max.accumulateAndGet(inside.incrementAndGet(), Math::max);
                 Probe.spinNanos(TimeUnit.MICROSECONDS.toNanos(300));
                 inside.decrementAndGet();
@@ -168,10 +172,11 @@ class ConcurrencyManagementTest {
 
     @Test
     void cpuIntensiveItemsDoNotHoldTheLane() {
+        int lane = Probe.lane(6);
         wq = Workqueue.builder("cpu-intensive").cpuIntensive().build();
         Probe.Gate gate = new Probe.Gate(3);
         for (int i = 0; i < 3; i++) {
-            wq.queueOn(6, new Work(gate::passUnannounced));
+            wq.queueOn(lane, new Work(gate::passUnannounced));
         }
         gate.awaitEntered("three CPU-intensive items running at once");
         gate.open();

@@ -36,34 +36,35 @@ class DumpTest {
         Workqueue wq = track(Workqueue.builder("dump-percpu").maxActive(4).build());
         Probe.Gate gate = new Probe.Gate(1);
         Runnable same = () -> {};
-        wq.queueOn(7, new Work(gate::passUnannounced));
+        int lane = Probe.lane(7);
+        wq.queueOn(lane, new Work(gate::passUnannounced));
         gate.awaitEntered("the blocker");
-        wq.queueOn(7, new Work(same));
-        wq.queueOn(7, new Work(same));
+        wq.queueOn(lane, new Work(same));
+        wq.queueOn(lane, new Work(same));
         Work tick = new Work(new Tick());
-        wq.queueOn(7, tick);
+        wq.queueOn(lane, tick);
         CountDownLatch flushed = new CountDownLatch(1);
         Thread flusher = new Thread(() -> {
             tick.flush();
             flushed.countDown();
         }, "dump-flusher");
         flusher.start();
-        wq.queueOn(7, new Work(same));
-        wq.queueOn(7, new Work(same));
-        int pool = wq.pwqs()[7].pool.id;
+        wq.queueOn(lane, new Work(same));
+        wq.queueOn(lane, new Work(same));
+        int pool = wq.pwq(lane).pool.id;
         try {
             Probe.awaitTrue(() -> Workqueues.dump(wq).contains("BAR(dump-flusher)"), "the flush barrier");
             String dump = Workqueues.dump();
 
             assertThat(dump).startsWith("Showing busy workqueues and worker pools:\n");
             String expected = "workqueue dump-percpu: flags=0x0\n"
-                    + "  pwq " + pool + ": cpus=7 nice=0 active=4/4\n"
-                    + "    in-flight: kworker/7:\\d+:DumpTest::lambda for \\d+s\n"
+                    + "  pwq " + pool + ": cpus=" + lane + " nice=0 active=4/4\n"
+                    + "    in-flight: kworker/" + lane + ":\\d+:DumpTest::lambda for \\d+s\n"
                     + "    pending: 2\\*DumpTest::lambda, DumpTest\\$Tick, BAR\\(dump-flusher\\)\n"
                     + "    inactive: 2\\*DumpTest::lambda\n";
             assertThat(dump).containsPattern(Pattern.compile(expected));
             assertThat(Workqueues.dump(wq)).matches(expected);
-            assertThat(dump).containsPattern("\npool " + pool + ": cpus=7 nice=0 hung=\\d+s workers=\\d+( idle:( kworker/7:\\d+)+)?\n");
+            assertThat(dump).containsPattern("\npool " + pool + ": cpus=" + lane + " nice=0 hung=\\d+s workers=\\d+( idle:( kworker/" + lane + ":\\d+)+)?\n");
         } finally {
             gate.open();
         }

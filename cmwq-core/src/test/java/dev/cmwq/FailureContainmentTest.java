@@ -37,7 +37,7 @@ class FailureContainmentTest {
         assertThat(failures).singleElement().isInstanceOf(IllegalArgumentException.class);
         assertThat(workerOf(wq)).startsWith("kworker/u");
         assertThat(before).startsWith("kworker/u");
-        WorkerPool pool = wq.pwqs()[0].pool;
+        WorkerPool pool = wq.pwq(0).pool;
         pool.lock();
         try {
             assertThat(pool.workers).as("the worker that ran the thrower is still in its pool").contains((Worker) thrower.get());
@@ -124,7 +124,7 @@ class FailureContainmentTest {
         Work probe = new Work(() -> {});
         wq.queue(probe);
         wq.flush();
-        WorkerPool pool = wq.pwqs()[0].pool;
+        WorkerPool pool = wq.pwq(0).pool;
         pool.lock();
         try {
             for (Worker w : pool.workers) {

@@ -55,7 +55,7 @@ class IntakeTest {
         List<String> log = new CopyOnWriteArrayList<>();
         Probe.Gate gate = new Probe.Gate(1);
         Workqueue wq = blockedOrderedQueue("intake-order", gate, log);
-        WorkerPool pool = wq.pwqs()[0].pool;
+        WorkerPool pool = wq.pwq(0).pool;
         AtomicInteger accepted = new AtomicInteger();
         whileLockHeld(pool, () -> {
             for (String name : List.of("B", "C", "D", "E")) {
@@ -80,7 +80,7 @@ class IntakeTest {
         List<String> log = new CopyOnWriteArrayList<>();
         Probe.Gate gate = new Probe.Gate(1);
         Workqueue wq = blockedOrderedQueue("intake-unlock", gate, log);
-        WorkerPool pool = wq.pwqs()[0].pool;
+        WorkerPool pool = wq.pwq(0).pool;
         Work b = new Work(() -> log.add("B"));
         try {
             pool.lock();
@@ -107,7 +107,7 @@ class IntakeTest {
         Probe.Gate gate = new Probe.Gate(1);
         Workqueue wq = blockedOrderedQueue("intake-cancel", gate, log);
         Work b = new Work(() -> log.add("B"));
-        whileLockHeld(wq.pwqs()[0].pool, () -> assertThat(wq.queue(b)).isTrue());
+        whileLockHeld(wq.pwq(0).pool, () -> assertThat(wq.queue(b)).isTrue());
         assertThat(b.isPending()).isTrue();
         assertThat(wq.queue(b)).as("coalesced while in the intake").isFalse();
         assertThat(b.cancel()).isTrue();
@@ -126,7 +126,7 @@ class IntakeTest {
         Probe.Gate gate = new Probe.Gate(1);
         Workqueue wq = blockedOrderedQueue("intake-flush", gate, log);
         Work b = new Work(() -> log.add("B"));
-        whileLockHeld(wq.pwqs()[0].pool, () -> wq.queue(b));
+        whileLockHeld(wq.pwq(0).pool, () -> wq.queue(b));
         CountDownLatch queueFlushed = new CountDownLatch(1);
         CountDownLatch itemFlushed = new CountDownLatch(1);
         AtomicReference<Boolean> waited = new AtomicReference<>();
@@ -179,7 +179,7 @@ class IntakeTest {
         }
         assertThat(w.isPending()).isFalse();
         assertThat(runs).hasValue(0);
-        assertThat(wq.pwqs()[0].pool.intakeIsEmpty()).isTrue();
+        assertThat(wq.pwq(0).pool.intakeIsEmpty()).isTrue();
         Workqueue other = queues.track(Workqueue.builder("intake-dead-other").build());
         assertThat(other.queue(w)).as("the refused item is free to queue elsewhere").isTrue();
         other.flush();

@@ -79,7 +79,7 @@ class LeakTest {
     void theLastUnboundQueueOfItsAttributesRetiresThePoolAndItsWorkers() {
         // Unbound high-priority pools are used by no system queue, so this test can retire one.
         Workqueue wq = Workqueue.builder("retire").unbound().highPriority().build();
-        WorkerPool pool = wq.pwqs()[0].pool;
+        WorkerPool pool = wq.pwq(0).pool;
         CountDownLatch ran = new CountDownLatch(8);
         for (int i = 0; i < 8; i++) {
             wq.queue(new Work(ran::countDown));

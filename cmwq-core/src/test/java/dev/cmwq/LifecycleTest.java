@@ -28,16 +28,17 @@ class LifecycleTest {
 
     @Test
     void idleWorkersBeyondTheKernelsRatioAreCulledOldestFirstKeepingTwo() {
+        int lane = Probe.lane(7);
         Workqueue wq = track(Workqueue.builder("cull").build());
         int n = 12;
         Probe.Gate gate = new Probe.Gate(n);
         for (int i = 0; i < n; i++) {
-            wq.queueOn(7, new Work(gate::pass)); // announced blocking: each item gets a worker
+            wq.queueOn(lane, new Work(gate::pass)); // announced blocking: each item gets a worker
         }
         gate.awaitEntered("12 items on 12 workers");
         gate.open();
         wq.flush();
-        WorkerPool pool = wq.pwqs()[7].pool;
+        WorkerPool pool = wq.pwq(lane).pool;
         pool.lock();
         try {
             int before = pool.nrWorkers;
@@ -52,23 +53,24 @@ class LifecycleTest {
             pool.unlock();
         }
         CountDownLatch ran = new CountDownLatch(1);
-        wq.queueOn(7, new Work(ran::countDown));
+        wq.queueOn(lane, new Work(ran::countDown));
         Probe.await(ran, "an item after culling");
     }
 
     @Test
     void aMemReclaimQueueProgressesThroughItsRescuerWhenNoWorkerCanBeCreated() {
+        int lane = Probe.lane(6);
         Workqueue plain = track(Workqueue.builder("starved-plain").build());
         Workqueue reclaim = track(Workqueue.builder("starved-reclaim").memReclaim().build());
         assertThat(reclaim.rescuer().getName()).isEqualTo("kworker/R-starved-reclaim");
         Probe.Gate gate = new Probe.Gate(1);
-        Starvation.starve(plain, 6, gate, 2);
+        Starvation.starve(plain, lane, gate, 2);
         CountDownLatch plainRan = new CountDownLatch(1);
-        plain.queueOn(6, new Work(plainRan::countDown));
+        plain.queueOn(lane, new Work(plainRan::countDown));
         AtomicReference<String> rescuedBy = new AtomicReference<>();
         AtomicReference<Boolean> isRescuer = new AtomicReference<>();
         CountDownLatch rescued = new CountDownLatch(1);
-        reclaim.queueOn(6, new Work(() -> {
+        reclaim.queueOn(lane, new Work(() -> {
             rescuedBy.set(Thread.currentThread().getName());
             isRescuer.set(Workqueues.currentIsRescuer());
             rescued.countDown();
@@ -87,16 +89,17 @@ class LifecycleTest {
 
     @Test
     void withTheWorkerBudgetUsedUpAMemReclaimItemStillRunsAndAPlainOneWaitsForAFreeWorker() {
+        int lane = Probe.lane(2);
         Workqueue plain = track(Workqueue.builder("budget-plain").build());
         Workqueue reclaim = track(Workqueue.builder("budget-reclaim").memReclaim().build());
         int saved = Workqueues.maxWorkers();
         Probe.Gate gate = new Probe.Gate(1);
         try {
-            Starvation.starve(plain, 2, gate, 1, () -> Workqueues.setMaxWorkers(Workqueues.liveWorkers()));
+            Starvation.starve(plain, lane, gate, 1, () -> Workqueues.setMaxWorkers(Workqueues.liveWorkers()));
             CountDownLatch plainRan = new CountDownLatch(1);
-            plain.queueOn(2, new Work(plainRan::countDown));
+            plain.queueOn(lane, new Work(plainRan::countDown));
             CountDownLatch rescued = new CountDownLatch(1);
-            reclaim.queueOn(2, new Work(rescued::countDown));
+            reclaim.queueOn(lane, new Work(rescued::countDown));
             Probe.await(rescued, "the MEM_RECLAIM item, through its rescuer, with the budget used up");
             assertThat(reclaim.stats().rescued()).isEqualTo(1);
             assertThat(plainRan.getCount()).isEqualTo(1);
@@ -136,10 +139,11 @@ class LifecycleTest {
 
     @Test
     void freezingHoldsNewItemsLetsRunningOnesFinishAndThawStartsThem() {
+        int lane = Probe.lane(5);
         Workqueue freezable = track(Workqueue.builder("freeze-f").freezable().build());
         Workqueue plain = track(Workqueue.builder("freeze-p").build());
         Probe.Gate running = new Probe.Gate(1);
-        freezable.queueOn(5, new Work(running::pass));
+        freezable.queueOn(lane, new Work(running::pass));
         running.awaitEntered("an item running before the freeze");
         List<String> ran = new CopyOnWriteArrayList<>();
         try {
@@ -148,8 +152,8 @@ class LifecycleTest {
             assertThat(plain.isFrozen()).isFalse();
             assertThat(Workqueues.freezeBusy()).as("the running item is still active").isTrue();
             Work held = new Work(() -> ran.add("held"));
-            freezable.queueOn(5, held);
-            plain.queueOn(5, new Work(() -> ran.add("plain")));
+            freezable.queueOn(lane, held);
+            plain.queueOn(lane, new Work(() -> ran.add("plain")));
             plain.flush();
             running.open();
             Probe.awaitTrue(() -> !Workqueues.freezeBusy(), "the running item to finish");
@@ -182,6 +186,7 @@ class LifecycleTest {
 
     @Test
     void theWatchdogReportsAStalledPoolOncePerStall() {
+        int lane = Probe.lane(4);
         AtomicLong fake = new AtomicLong(System.nanoTime());
         Sampler.clock = fake::get;
         List<String> reports = new CopyOnWriteArrayList<>();
@@ -189,7 +194,7 @@ class LifecycleTest {
         Watchdog.thresholdNanos = 30_000_000_000L;
         Workqueue wq = track(Workqueue.builder("stall").build());
         Probe.Gate gate = new Probe.Gate(1);
-        WorkerPool pool = Starvation.starve(wq, 4, gate, 3);
+        WorkerPool pool = Starvation.starve(wq, lane, gate, 3);
         try {
             Probe.awaitTrue(() -> {
                 pool.lock();

@@ -167,20 +167,21 @@ class ManagementTest {
     void aPoolRegistersWithItsFirstWorkerAndShowsItsWorkers() throws Exception {
         Workqueue wq = track(Workqueue.builder("mx-pool").highPriority().build());
         Probe.Gate gate = new Probe.Gate(1);
-        wq.queueOn(5, new Work(gate::pass));
-        gate.awaitEntered("an item on lane 5's high-priority pool");
-        WorkerPool pool = wq.pwqs()[5].pool;
+        int lane = Probe.lane(5);
+        wq.queueOn(lane, new Work(gate::pass));
+        gate.awaitEntered("an item on lane " + lane + "'s high-priority pool");
+        WorkerPool pool = wq.pwq(lane).pool;
         ObjectName name = Sysfs.poolName(pool.id);
         try {
             Probe.awaitTrue(() -> SERVER.isRegistered(name), name + " registered");
             assertThat(SERVER.getAttribute(name, "Id")).isEqualTo(pool.id);
-            assertThat(SERVER.getAttribute(name, "Lane")).isEqualTo(5);
+            assertThat(SERVER.getAttribute(name, "Lane")).isEqualTo(lane);
             assertThat(SERVER.getAttribute(name, "Highpri")).isEqualTo(true);
             assertThat(SERVER.getAttribute(name, "Unbound")).isEqualTo(false);
             assertThat((Integer) SERVER.getAttribute(name, "Workers")).isPositive();
             assertThat((Integer) SERVER.getAttribute(name, "Busy")).isEqualTo(1);
             assertThat((Long) SERVER.getAttribute(name, "Progress")).isPositive();
-            assertThat((String[]) SERVER.getAttribute(name, "WorkerNames")).allMatch(n -> n.matches("kworker/5:\\d+H"));
+            assertThat((String[]) SERVER.getAttribute(name, "WorkerNames")).allMatch(n -> n.matches("kworker/" + lane + ":\\d+H"));
         } finally {
             gate.open();
         }
@@ -193,7 +194,7 @@ class ManagementTest {
         Work w = new Work(() -> {});
         wq.queue(w);
         w.flush();
-        WorkerPool pool = wq.pwqs()[0].pool;
+        WorkerPool pool = wq.pwq(0).pool;
         ObjectName name = Sysfs.poolName(pool.id);
         Probe.awaitTrue(() -> SERVER.isRegistered(name), name + " registered");
 

@@ -112,10 +112,11 @@ class MaxActiveAndOrderingTest {
 
     @Test
     void raisingMaxActiveStartsWaitingItems() {
+        int lane = Probe.lane(2);
         Workqueue wq = track(Workqueue.builder("raise").maxActive(1).build());
         Probe.Gate gate = new Probe.Gate(3);
         for (int i = 0; i < 3; i++) {
-            wq.queueOn(2, new Work(gate::pass));
+            wq.queueOn(lane, new Work(gate::pass));
         }
         Probe.awaitTrue(() -> gate.inside.get() == 1, "first item");
         wq.setMaxActive(3);
@@ -145,16 +146,17 @@ class MaxActiveAndOrderingTest {
 
     @Test
     void anInactiveItemCanBeCancelledAndTheNextOneStillRuns() {
+        int lane = Probe.lane(3);
         Workqueue wq = track(Workqueue.builder("inactive-cancel").maxActive(1).build());
         Probe.Gate gate = new Probe.Gate(1);
         CountDownLatch third = new CountDownLatch(1);
         AtomicInteger secondRuns = new AtomicInteger();
         Work second = new Work(secondRuns::incrementAndGet);
-        wq.queueOn(3, new Work(gate::pass));
+        wq.queueOn(lane, new Work(gate::pass));
         gate.awaitEntered("first");
-        wq.queueOn(3, second);
-        wq.queueOn(3, new Work(third::countDown));
-        assertThat(wq.congested(3)).isTrue();
+        wq.queueOn(lane, second);
+        wq.queueOn(lane, new Work(third::countDown));
+        assertThat(wq.congested(lane)).isTrue();
         assertThat(second.cancel()).isTrue();
         assertThat(second.isPending()).isFalse();
         gate.open();

@@ -14,6 +14,15 @@ public final class Probe {
 
     private Probe() {}
 
+    /**
+     * Lane {@code k} folded into the lanes there are ({@code -Dcmwq.test.cpus}): tests spread over
+     * lanes to keep out of each other's way, and share them when there are fewer. A test that needs
+     * two different lanes uses 0 and 1.
+     */
+    public static int lane(int k) {
+        return k % Workqueues.lanes();
+    }
+
     public static void await(CountDownLatch latch, String what) {
         try {
             if (!latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

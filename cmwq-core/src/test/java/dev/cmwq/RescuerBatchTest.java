@@ -75,8 +75,8 @@ class RescuerBatchTest {
             }));
         }
         Probe.await(holding, "the rescuer on lane 4's first item");
-        PoolWorkqueue pwq4 = reclaim.pwqs()[4];
-        PoolWorkqueue pwq5 = reclaim.pwqs()[5];
+        PoolWorkqueue pwq4 = reclaim.pwq(4);
+        PoolWorkqueue pwq5 = reclaim.pwq(5);
         Probe.awaitTrue(() -> maydays(pwq5) >= 1, "lane 5's mayday, while the rescuer is busy on lane 4");
         hold.countDown();
         Probe.await(all, "every item, through the rescuer");
@@ -109,7 +109,7 @@ class RescuerBatchTest {
         }));
         Probe.await(blocking, "the first BH item");
         bh.queueOn(6, new Work(secondRan::countDown));
-        WorkerPool pool = bh.pwqs()[6].pool;
+        WorkerPool pool = bh.pwq(6).pool;
         assertThat(pool.bh).isTrue();
         Probe.awaitTrue(() -> {
             pool.lock();

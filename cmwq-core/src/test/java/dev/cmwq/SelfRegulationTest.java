@@ -67,7 +67,7 @@ class SelfRegulationTest {
     @Test
     void aMonitorWaitLetsTheNextItemStart() {
         Object monitor = new Object();
-        assertNextItemStartsWhile("unannounced-monitor", 2, bRan -> {
+        assertNextItemStartsWhile("unannounced-monitor", Probe.lane(2), bRan -> {
             synchronized (monitor) {
                 while (bRan.getCount() > 0) {
                     try {
@@ -82,17 +82,18 @@ class SelfRegulationTest {
 
     @Test
     void aContendedLockLetsTheNextItemStart() {
+        int lane = Probe.lane(3);
         ReentrantLock lock = new ReentrantLock();
         lock.lock(); // held by the test thread until B ran
         Workqueue wq = queue("unannounced-lock");
         CountDownLatch bRan = new CountDownLatch(1);
         CountDownLatch aDone = new CountDownLatch(1);
-        wq.queueOn(3, new Work(() -> {
+        wq.queueOn(lane, new Work(() -> {
             lock.lock(); // BLOCKED/WAITING on a j.u.c lock
             lock.unlock();
             aDone.countDown();
         }));
-        wq.queueOn(3, new Work(bRan::countDown));
+        wq.queueOn(lane, new Work(bRan::countDown));
         Probe.await(bRan, "B to run while A waits for the lock");
         lock.unlock();
         Probe.await(aDone, "A");
@@ -100,6 +101,7 @@ class SelfRegulationTest {
 
     @Test
     void aSocketReadInNativeCodeLetsTheNextItemStart() throws Exception {
+        int lane = Probe.lane(4);
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
                 Socket accepted = server.accept()) {
@@ -108,7 +110,7 @@ class SelfRegulationTest {
             Workqueue wq = queue("unannounced-socket");
             AtomicInteger got = new AtomicInteger(-2);
             CountDownLatch aDone = new CountDownLatch(1);
-            wq.queueOn(4, new Work(() -> {
+            wq.queueOn(lane, new Work(() -> {
                 try {
                     got.set(in.read()); // RUNNABLE in native code until B writes
                 } catch (Exception e) {
@@ -116,7 +118,7 @@ class SelfRegulationTest {
                 }
                 aDone.countDown();
             }));
-            wq.queueOn(4, new Work(() -> {
+            wq.queueOn(lane, new Work(() -> {
                 try {
                     client.getOutputStream().write(42);
                     client.getOutputStream().flush();
@@ -131,13 +133,14 @@ class SelfRegulationTest {
 
     @Test
     void cpuBoundItemsNeverRunMoreThanTwoAtOnceOnALane() {
+        int lane = Probe.lane(5);
         Workqueue wq = queue("false-positives");
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger max = new AtomicInteger();
         int n = 20;
         CountDownLatch done = new CountDownLatch(n);
         for (int i = 0; i < n; i++) {
-            wq.queueOn(5, new Work(() -> {
+            wq.queueOn(lane, new Work(() -> {
                 max.accumulateAndGet(inside.incrementAndGet(), Math::max);
                 Probe.spinNanos(TimeUnit.MILLISECONDS.toNanos(3));
                 inside.decrementAndGet();
@@ -150,11 +153,12 @@ class SelfRegulationTest {
 
     @Test
     void anItemThatHogsTheCpuIsFlaggedAndStopsBlockingItsLane() {
+        int lane = Probe.lane(6);
         Workqueue wq = queue("hog");
         CountDownLatch secondStarted = new CountDownLatch(1);
         AtomicInteger hogSawSecond = new AtomicInteger();
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        wq.queueOn(6, new Work(() -> {
+        wq.queueOn(lane, new Work(() -> {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
             long cpuStart = threads.getCurrentThreadCpuTime();
             // Computes, never sleeps, for at least 3 thresholds of CPU time and until the item
@@ -168,7 +172,7 @@ class SelfRegulationTest {
                 hogSawSecond.incrementAndGet();
             }
         }));
-        wq.queueOn(6, new Work(secondStarted::countDown));
+        wq.queueOn(lane, new Work(secondStarted::countDown));
         wq.flush();
         assertThat(hogSawSecond).as("the item behind the hog started while the hog ran").hasValue(1);
         assertThat(wq.stats().cpuIntensive()).isEqualTo(1);
@@ -176,6 +180,7 @@ class SelfRegulationTest {
 
     @Test
     void aLongItemWithNothingBehindItIsCountedCpuIntensiveAtItsEnd() {
+        int lane = Probe.lane(7);
         Workqueue wq = queue("hog-alone");
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         Work hog = new Work(() -> {
@@ -184,7 +189,7 @@ class SelfRegulationTest {
                 Thread.onSpinWait();
             }
         });
-        wq.queueOn(7, hog);
+        wq.queueOn(lane, hog);
         wq.flush();
         assertThat(wq.stats().cpuIntensive()).isEqualTo(1);
         assertThat(wq.stats().cpuTimeNanos()).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(10));

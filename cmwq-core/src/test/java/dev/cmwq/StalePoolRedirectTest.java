@@ -58,7 +58,7 @@ class StalePoolRedirectTest {
         assertThat(q2.queueOn(1, w)).isTrue();
         // 3. Cancelled there: the state word keeps pool B's id.
         assertThat(w.cancel()).isTrue();
-        assertThat(Work.poolIdOf(w.debugState())).isEqualTo(q2.pwqs()[1].pool.id);
+        assertThat(Work.poolIdOf(w.debugState())).isEqualTo(q2.pwq(1).pool.id);
         // 4. Queued for Q1 on lane 2: the runner (on pool A) is not in pool B, so the item goes
         //    to Q1's pwq on lane 2, not onto pool A's pwq through pool B's lists.
         assertThat(q1.queueOn(2, w)).isTrue();
@@ -69,11 +69,11 @@ class StalePoolRedirectTest {
         assertThat(ranOn).hasSize(2);
         assertThat(ranOn.get(0)).startsWith("kworker/0:");
         assertThat(ranOn.get(1)).as("the instance queued on lane 2 runs on lane 2's pool").startsWith("kworker/2:");
-        PoolWorkqueue onA = q1.pwqs()[0];
-        PoolWorkqueue onC = q1.pwqs()[2];
+        PoolWorkqueue onA = q1.pwq(0);
+        PoolWorkqueue onC = q1.pwq(2);
         assertThat(onA.statsSnapshot()[PoolWorkqueue.STAT_STARTED]).isEqualTo(1);
         assertThat(onC.statsSnapshot()[PoolWorkqueue.STAT_STARTED]).isEqualTo(1);
-        assertThat(q2.pwqs()[1].statsSnapshot()[PoolWorkqueue.STAT_STARTED]).isZero();
+        assertThat(q2.pwq(1).statsSnapshot()[PoolWorkqueue.STAT_STARTED]).isZero();
         onA.pool.lock();
         try {
             assertThat(onA.nrActive).isZero();

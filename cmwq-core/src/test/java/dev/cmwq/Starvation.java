@@ -23,6 +23,24 @@ final class Starvation {
         Sampler.clock = System::nanoTime;
         Watchdog.sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
         Watchdog.thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
+        endFailureStreaks();
+    }
+
+    /**
+     * Ends every pool's worker-creation failure streak. Its deadlines (next attempt, next mayday)
+     * were read from the sampler's clock: a fake clock that ran ahead would otherwise hold back the
+     * next test that starves the same pool (with few lanes, tests share pools) for as long.
+     */
+    private static void endFailureStreaks() {
+        for (int id = 0; WorkerPool.byId(id) != null; id++) {
+            WorkerPool pool = WorkerPool.byId(id);
+            pool.lock();
+            try {
+                pool.failingSince = 0;
+            } finally {
+                pool.unlock();
+            }
+        }
     }
 
     /** Makes every worker creation fail, as the thread factory would when the OS refuses threads. */
@@ -37,7 +55,7 @@ final class Starvation {
         Work warmUp = new Work(() -> {});
         wq.queueOn(lane, warmUp);
         warmUp.flush(); // the pool has workers now
-        WorkerPool pool = wq.pwqs()[lane].pool;
+        WorkerPool pool = wq.pwq(lane).pool;
         noMoreWorkers.run();
         int workers;
         pool.lock();

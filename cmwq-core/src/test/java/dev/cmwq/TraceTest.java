@@ -78,13 +78,14 @@ class TraceTest {
 
     @Test
     void queuedAndExecutedEventsCarryTheQueueLanesFunctionAndWorker() throws Exception {
+        int lane = Probe.lane(3);
         Workqueue wq = track(Workqueue.builder("trace-percpu").build());
         Workqueues.setFailureHandler((q, w, t) -> {});
         List<RecordedEvent> events = record(cmwqSettings(), () -> {
             for (int i = 0; i < 5; i++) {
-                wq.queueOn(3, new Work(() -> {}));
+                wq.queueOn(lane, new Work(() -> {}));
             }
-            wq.queueOn(3, new Work(() -> {
+            wq.queueOn(lane, new Work(() -> {
                 throw new IllegalStateException("expected by the test");
             }));
             wq.flush();
@@ -92,14 +93,14 @@ class TraceTest {
 
         List<RecordedEvent> queued = select(events, "WorkQueued", onQueue("trace-percpu"));
         assertThat(queued).hasSize(6).allSatisfy(e -> {
-            assertThat(e.getInt("lane")).isEqualTo(3);
-            assertThat(e.getInt("requestedLane")).isEqualTo(3);
+            assertThat(e.getInt("lane")).isEqualTo(lane);
+            assertThat(e.getInt("requestedLane")).isEqualTo(lane);
             assertThat(e.getBoolean("inactive")).isFalse();
             assertThat(e.getString("function")).startsWith("TraceTest");
         });
         List<RecordedEvent> executed = select(events, "WorkExecuted", onQueue("trace-percpu"));
         assertThat(executed).hasSize(6).allSatisfy(e -> {
-            assertThat(e.getThread().getJavaName()).startsWith("kworker/3:");
+            assertThat(e.getThread().getJavaName()).startsWith("kworker/" + lane + ":");
             assertThat(e.getDuration().isNegative()).isFalse();
         });
         assertThat(executed).filteredOn(e -> e.getBoolean("failed")).hasSize(1);
@@ -148,14 +149,15 @@ class TraceTest {
 
     @Test
     void workerCreationAndCullingAreRecordedWithTheWorkerThread() throws Exception {
+        int lane = Probe.lane(6);
         Workqueue wq = track(Workqueue.builder("trace-workers").build());
-        WorkerPool pool = wq.pwqs()[6].pool;
+        WorkerPool pool = wq.pwq(lane).pool;
         int n = 8;
         Probe.Gate gate = new Probe.Gate(n);
         List<RecordedEvent> events = record(cmwqSettings(), () -> {
             int before = workers(pool);
             for (int i = 0; i < before + n; i++) {
-                wq.queueOn(6, new Work(gate::pass)); // announced blocking: one worker per item
+                wq.queueOn(lane, new Work(gate::pass)); // announced blocking: one worker per item
             }
             gate.awaitEntered(n + " items on their own workers");
             gate.open();
@@ -169,8 +171,8 @@ class TraceTest {
         });
 
         assertThat(select(events, "WorkerCreated", e -> e.getInt("pool") == pool.id)).isNotEmpty().allSatisfy(e -> {
-            assertThat(e.getInt("lane")).isEqualTo(6);
-            assertThat(e.getThread("worker").getJavaName()).startsWith("kworker/6:");
+            assertThat(e.getInt("lane")).isEqualTo(lane);
+            assertThat(e.getThread("worker").getJavaName()).startsWith("kworker/" + lane + ":");
         });
         assertThat(select(events, "WorkerCulled", e -> e.getInt("pool") == pool.id)).isNotEmpty().allSatisfy(e ->
                 assertThat(e.getDuration("idle")).isPositive());
@@ -187,6 +189,7 @@ class TraceTest {
 
     @Test
     void maydayRescueAndWatchdogStallAreRecordedForAStarvedPool() throws Exception {
+        int lane = Probe.lane(5);
         AtomicLong fake = new AtomicLong(System.nanoTime());
         Sampler.clock = fake::get;
         List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -197,9 +200,9 @@ class TraceTest {
         Probe.Gate gate = new Probe.Gate(1);
         List<RecordedEvent> events = record(cmwqSettings(), () -> {
             try {
-                WorkerPool pool = Starvation.starve(plain, 5, gate, 2);
+                WorkerPool pool = Starvation.starve(plain, lane, gate, 2);
                 CountDownLatch rescued = new CountDownLatch(1);
-                reclaim.queueOn(5, new Work(rescued::countDown));
+                reclaim.queueOn(lane, new Work(rescued::countDown));
                 // Past MAYDAY_INITIAL, then MAYDAY_INTERVAL steps, a few sampler ticks apart; at most
                 // 10 s of fake time, so the watchdog (30 s) stays quiet until the test moves it on.
                 for (int step = 0; rescued.getCount() != 0; step++) {
@@ -225,10 +228,10 @@ class TraceTest {
         });
 
         assertThat(select(events, "Mayday", onQueue("trace-reclaim"))).isNotEmpty()
-                .allSatisfy(e -> assertThat(e.getInt("lane")).isEqualTo(5));
+                .allSatisfy(e -> assertThat(e.getInt("lane")).isEqualTo(lane));
         assertThat(select(events, "Rescued", onQueue("trace-reclaim"))).hasSize(1).allSatisfy(e ->
                 assertThat(e.getThread().getJavaName()).isEqualTo("kworker/R-trace-reclaim"));
-        assertThat(select(events, "WatchdogStall", e -> e.getInt("lane") == 5 && !e.getBoolean("highpri")))
+        assertThat(select(events, "WatchdogStall", e -> e.getInt("lane") == lane && !e.getBoolean("highpri")))
                 .hasSize(1).allSatisfy(e -> {
                     assertThat(e.getDuration("stuck").toSeconds()).isGreaterThanOrEqualTo(30);
                     assertThat(e.getInt("waiting")).isEqualTo(2);
@@ -238,11 +241,12 @@ class TraceTest {
 
     @Test
     void anItemPastTheCpuThresholdIsRecordedAsCpuIntensive() throws Exception {
+        int lane = Probe.lane(2);
         Workqueue wq = track(Workqueue.builder("trace-hog").build());
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long spinNanos = Tunables.CPU_INTENSIVE_THRESHOLD_NANOS * 2;
         List<RecordedEvent> events = record(cmwqSettings(), () -> {
-            wq.queueOn(2, new Work(() -> {
+            wq.queueOn(lane, new Work(() -> {
                 long start = threads.getCurrentThreadCpuTime();
                 while (threads.getCurrentThreadCpuTime() - start < spinNanos) {
                     Thread.onSpinWait();
@@ -252,7 +256,7 @@ class TraceTest {
         });
 
         assertThat(select(events, "CpuIntensive", onQueue("trace-hog"))).hasSize(1).allSatisfy(e -> {
-            assertThat(e.getInt("lane")).isEqualTo(2);
+            assertThat(e.getInt("lane")).isEqualTo(lane);
             assertThat(e.getString("function")).startsWith("TraceTest");
             assertThat(e.getDuration("threshold").toNanos()).isEqualTo(Tunables.CPU_INTENSIVE_THRESHOLD_NANOS);
         });

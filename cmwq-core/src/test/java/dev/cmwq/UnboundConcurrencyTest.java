@@ -38,7 +38,7 @@ class UnboundConcurrencyTest {
     @Test
     void slotHoldingItemsRunOnePerLaneAndTheRestWait() {
         wq = Workqueue.builder("unbound-cm-gate").unbound().build();
-        WorkerPool pool = wq.pwqs()[0].pool;
+        WorkerPool pool = wq.pwq(0).pool;
         Probe.Gate gate = new Probe.Gate(lanes);
         for (int i = 0; i < 2 * lanes; i++) {
             wq.queue(new Work(gate::passUnannounced));

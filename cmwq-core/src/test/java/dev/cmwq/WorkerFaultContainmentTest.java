@@ -92,7 +92,7 @@ class WorkerFaultContainmentTest {
         assertThat(failures.get(0).failure()).isInstanceOf(expected);
         assertThat(nextOn.get()).as("the worker that ran the failing item goes on").isSameAs(failedOn.get());
         assertThat(failedOn.get().isAlive()).isTrue();
-        long[] stats = wq.pwqs()[0].statsSnapshot();
+        long[] stats = wq.pwq(0).statsSnapshot();
         assertThat(stats[PoolWorkqueue.STAT_STARTED]).isEqualTo(2);
         assertThat(stats[PoolWorkqueue.STAT_COMPLETED]).isEqualTo(2);
         assertThat(stats[PoolWorkqueue.STAT_FAILED]).isEqualTo(1);
@@ -128,7 +128,7 @@ class WorkerFaultContainmentTest {
         assertThat(nextOn.get()).isSameAs(interruptedOn.get());
         assertThat(nextSawInterrupt).as("the next item starts uninterrupted").isFalse();
         assertThat(failures).isEmpty();
-        assertThat(wq.pwqs()[0].statsSnapshot()[PoolWorkqueue.STAT_COMPLETED]).isEqualTo(2);
+        assertThat(wq.pwq(0).statsSnapshot()[PoolWorkqueue.STAT_COMPLETED]).isEqualTo(2);
     }
 
     @Test
@@ -165,7 +165,7 @@ class WorkerFaultContainmentTest {
         assertThat(failures).hasSize(1);
         assertThat(failures.get(0).failure()).hasCauseInstanceOf(InterruptedException.class);
         assertThat(nextSawInterrupt).isFalse();
-        long[] stats = wq.pwqs()[0].statsSnapshot();
+        long[] stats = wq.pwq(0).statsSnapshot();
         assertThat(stats[PoolWorkqueue.STAT_COMPLETED]).isEqualTo(2);
         assertThat(stats[PoolWorkqueue.STAT_FAILED]).isEqualTo(1);
     }
@@ -196,7 +196,7 @@ class WorkerFaultContainmentTest {
 
         assertThat(failures).hasSize(1);
         assertThat(nextOn.get()).isSameAs(failedOn.get());
-        assertThat(wq.pwqs()[0].statsSnapshot()[PoolWorkqueue.STAT_FAILED]).isEqualTo(1);
+        assertThat(wq.pwq(0).statsSnapshot()[PoolWorkqueue.STAT_FAILED]).isEqualTo(1);
     }
 
     private static int recurse(int depth) {
