@@ -75,8 +75,12 @@ public final class Workqueue implements AutoCloseable {
     static volatile Runnable beforePush;
     /** Test seam: runs in destroy() between the drain and the pwqs' death (the same races). */
     static volatile Runnable afterDestroyDrain;
+    /** Test seam: runs in enableAndQueue and modDelayed after the refusal check, under the mutex. */
+    static volatile Runnable afterAcceptCheck;
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
+    /** Opened when the first destroy() has finished; later and concurrent calls wait on it. */
+    private final java.util.concurrent.CountDownLatch destroyDone = new java.util.concurrent.CountDownLatch(1);
     private boolean userFrozen; // W
     private boolean systemFrozen; // W
 
@@ -253,8 +257,18 @@ public final class Workqueue implements AutoCloseable {
         }
         Objects.requireNonNull(work, "work");
         long nanos = DelayedWork.checkDelay(delay);
-        checkAccepting(work); // before modify steals PENDING: a refused call must leave it queued
-        return work.modify(this, lane, nanos);
+        checkAccepting(work);
+        if (work.tryRearm(this, lane, nanos)) {
+            return true; // the debounce idiom, lock-free (a destroy that began meanwhile cancels it)
+        }
+        mutex.lock();
+        try {
+            checkAccepting(work); // decided under the mutex: see enableAndQueue
+            runSeam(afterAcceptCheck);
+            return work.modify(this, lane, nanos);
+        } finally {
+            mutex.unlock();
+        }
     }
 
     /**
@@ -272,11 +286,21 @@ public final class Workqueue implements AutoCloseable {
     public boolean enableAndQueue(Work work) {
         Objects.requireNonNull(work, "work");
         checkAccepting(work);
-        if (!work.enableInternal()) {
-            return false;
+        // Decided under the mutex, which drain() and destroy() take to raise their flags: once the
+        // check passes, no refusal can follow, so a refused call has changed nothing (checked
+        // before the count drops) and an accepted one is queued before a drain can begin.
+        mutex.lock();
+        try {
+            checkAccepting(work);
+            runSeam(afterAcceptCheck);
+            if (!work.enableInternal()) {
+                return false;
+            }
+            queueInternal(-1, work);
+            return true;
+        } finally {
+            mutex.unlock();
         }
-        queueInternal(-1, work);
-        return true;
     }
 
     /** Takes PENDING, then queues; lane -1 is the caller's lane. */
@@ -522,7 +546,12 @@ public final class Workqueue implements AutoCloseable {
         if (isChainedCaller()) {
             throw new IllegalStateException("drain of " + this + " from its own item would wait forever");
         }
-        drainers.incrementAndGet();
+        mutex.lock(); // under the mutex: enableAndQueue and modDelayed decide refusal under it
+        try {
+            drainers.incrementAndGet();
+        } finally {
+            mutex.unlock();
+        }
         try {
             for (int round = 1; ; round++) {
                 flushInternal();
@@ -555,8 +584,8 @@ public final class Workqueue implements AutoCloseable {
 
     /**
      * The kernel's {@code destroy_workqueue}: refuses new items from outside, drains the queue, and
-     * releases it. Afterwards queueing on it throws IllegalStateException. Calling it again does
-     * nothing.
+     * releases it. Afterwards queueing on it throws IllegalStateException. A second call, also one
+     * made while the first is still draining, waits until the first has finished, then returns.
      *
      * <p>Delayed items whose timer is still armed for this queue are cancelled first (they will not
      * run and are left not pending), with a warning naming them: the kernel leaves such a timer to
@@ -573,15 +602,27 @@ public final class Workqueue implements AutoCloseable {
         if (isChainedCaller()) {
             throw new IllegalStateException("destroy of " + this + " from its own item would wait forever");
         }
+        boolean first;
         mutex.lock();
         try {
-            if (destroying) {
-                return;
-            }
+            first = !destroying;
             destroying = true;
         } finally {
             mutex.unlock();
         }
+        if (!first) {
+            awaitDestroyed(); // a concurrent or earlier destroy: return when it has finished
+            return;
+        }
+        try {
+            destroyFirst();
+        } finally {
+            destroyDone.countDown();
+        }
+    }
+
+    /** The destroy that set the flag: cancel armed items, drain, kill the pwqs, drain again. */
+    private void destroyFirst() {
         java.util.List<DelayedWork> cancelled = cancelArmed();
         if (!cancelled.isEmpty()) {
             Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue " + name + ": destroy cancelled "
@@ -589,10 +630,7 @@ public final class Workqueue implements AutoCloseable {
                     + "; cancel them (cancelSync) before destroying the queue");
         }
         drain();
-        Runnable hook = afterDestroyDrain;
-        if (hook != null) {
-            hook.run();
-        }
+        runSeam(afterDestroyDrain);
         for (PoolWorkqueue pwq : pwqs) {
             pwq.pool.lock();
             try {
@@ -613,6 +651,31 @@ public final class Workqueue implements AutoCloseable {
         }
         Workqueues.unregister(this);
         destroyed = true;
+    }
+
+    /** Waits, uninterruptibly and as a blocking bracket, until the first destroy() has finished. */
+    private void awaitDestroyed() {
+        boolean interrupted = false;
+        try (BlockingSection ignored = Workqueues.enterBlocking()) {
+            while (true) {
+                try {
+                    destroyDone.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void runSeam(Runnable hook) {
+        if (hook != null) {
+            hook.run();
+        }
     }
 
     /** Same as {@link #destroy()}. */
