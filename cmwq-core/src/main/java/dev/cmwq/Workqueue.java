@@ -35,10 +35,16 @@ public final class Workqueue implements AutoCloseable {
      * flush() serialises flushers on flushLock; each advances workColor on every pwq (under the
      * mutex and the pool lock), arms the pwqs that still have items of the old color, and parks
      * until the last of them drains (pwqFlushed). It parks holding flushLock but not the mutex, so
-     * the queue's other calls (max_active, destroy), also from its own items, never wait for it. Because flushes are serialised, only the current color can have
-     * items in flight when a flush starts, so waiting for it waits for everything queued before the
-     * call, and items queued later (new color) cannot livelock it. Waiting for an earlier flush is
-     * never longer than waiting for the caller's own items, so serialising costs nothing.
+     * the queue's other calls (max_active, destroy), also from its own items, never wait for it.
+     * Because flushes are serialised, only the current color can have items in flight when a flush
+     * starts, so waiting for it waits for everything queued before the call, and items queued later
+     * (new color) cannot livelock it. The cost: a flusher that waited for an earlier one also waits
+     * for items queued between its call and its own start (bounded; the kernel's 16-color cascade
+     * avoids it; docs/architecture.md says why cmwq does not).
+     *
+     * Refusal. enqueue decides it under the pool lock. enableAndQueue and modDelayed change the
+     * item (count, PENDING) before enqueue could refuse, so they decide under the mutex, under
+     * which drain and destroy raise their flags: after their check no refusal can follow.
      */
 
     /** The kernel's WQ_MAX_ACTIVE. */
@@ -470,7 +476,9 @@ public final class Workqueue implements AutoCloseable {
 
     /**
      * The kernel's {@code flush_workqueue}: waits until every item queued before the call has
-     * finished. Items queued during the call do not prolong it. Uninterruptible.
+     * finished. Items queued during the call do not prolong it, unless another flush of this queue
+     * is in progress at the call: flushes are serialised, so this one then waits for that one and
+     * afterwards for the items queued up to its own start. Uninterruptible.
      *
      * @throws IllegalStateException if called from one of this queue's own items (it would wait
      *     for itself)
