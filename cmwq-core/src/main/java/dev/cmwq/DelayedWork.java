@@ -169,10 +169,25 @@ public class DelayedWork extends Work {
         }
     }
 
-    /** mod_delayed_work: steals PENDING wherever it is and re-arms or queues. */
-    boolean modify(Workqueue q, int onLane, long delayNanos) {
+    /**
+     * mod_delayed_work's fast path, the common debounce: an item armed for {@code q} is re-armed
+     * without a lock. Returns false if it was not armed for {@code q} (or the delay is zero). A
+     * destroy that begins meanwhile leaves it as destroy's sweep would: not pending (armOwned).
+     */
+    boolean tryRearm(Workqueue q, int onLane, long delayNanos) {
         if (delayNanos != 0 && q == wq && timer.disarm()) {
-            armOwned(q, onLane, delayNanos); // the common debounce: armed, re-armed
+            armOwned(q, onLane, delayNanos);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * mod_delayed_work: steals PENDING wherever it is and re-arms or queues. Called under
+     * {@code q}'s mutex after its refusal check, so neither the queueing nor the arming is refused.
+     */
+    boolean modify(Workqueue q, int onLane, long delayNanos) {
+        if (tryRearm(q, onLane, delayNanos)) {
             return true;
         }
         boolean wasPending = grabPending();

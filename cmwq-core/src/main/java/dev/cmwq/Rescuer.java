@@ -42,30 +42,60 @@ final class Rescuer extends Worker {
         }
     }
 
-    /** Runs up to RESCUER_BATCH items of {@code pwq} while its pool is still starved. */
+    /**
+     * Runs up to RESCUER_BATCH items of {@code pwq} while its pool is still starved. An Error
+     * outside the work functions (which processOneWork contains) is contained as Worker.run
+     * contains one: the item's accounting is finished, the batch's remaining items go back to the
+     * worklist, the loss is reported, and the rescuer lives on (the pool sends maydays again while
+     * it is still starved). Without this the rescuer would die and the item would never finish, so
+     * every flush, drain and destroy of its queue would hang.
+     */
     private void rescue(PoolWorkqueue pwq) {
         WorkerPool p = pwq.pool;
         p.lock();
+        Work lost = null;
+        PoolWorkqueue lostPwq = null;
+        Throwable death = null;
         try {
             pool = p; // attach
-            int n = 0;
-            boolean more = true;
-            while (n < Tunables.RESCUER_BATCH && (more = p.rescueOne(this, pwq))) {
-                n++;
-                if (p.failingSince == 0 && !p.needToCreateWorker()) {
-                    break; // the pool recovered
-                }
+            rescueBatch(p, pwq);
+        } catch (Throwable t) {
+            if (!p.lock.isHeldByCurrentThread()) {
+                p.lock(); // thrown where the lock was dropped (around a function)
             }
-            pwq.maydayListed = false;
-            if (more && n == Tunables.RESCUER_BATCH && p.failingSince != 0) {
-                pwq.maydayListed = true; // others may be waiting: go round again
-                maydays.add(pwq);
-            }
+            death = t;
+            lost = currentWork;
+            lostPwq = currentPwq;
+            p.abandonItems(this);
+            flags &= ~CPU_INTENSIVE; // never counted in nr_running (PREP): no count to adjust
+            sleepMarks = 0;
+            blockingDepth = 0;
+            pwq.maydayListed = false; // the pool sends a new mayday while it is still starved
             p.kick();
         } finally {
             pool = null; // detach
             p.unlock();
         }
+        if (death != null) {
+            reportLoss(death, " failed outside a work function", lost, lostPwq, "; the rescuer goes on");
+        }
+    }
+
+    private void rescueBatch(WorkerPool p, PoolWorkqueue pwq) {
+        int n = 0;
+        boolean more = true;
+        while (n < Tunables.RESCUER_BATCH && (more = p.rescueOne(this, pwq))) {
+            n++;
+            if (p.failingSince == 0 && !p.needToCreateWorker()) {
+                break; // the pool recovered
+            }
+        }
+        pwq.maydayListed = false;
+        if (more && n == Tunables.RESCUER_BATCH && p.failingSince != 0) {
+            pwq.maydayListed = true; // others may be waiting: go round again
+            maydays.add(pwq);
+        }
+        p.kick();
     }
 
     /** Stops the thread after the maydays it has; waits for it. */

@@ -48,9 +48,11 @@ public class Work {
      * Transitions. Setting PENDING is a getAndBitwiseOr (an RMW, so a queuer that finds PENDING set
      * still publishes its earlier stores to the worker whose RMW clears it: the kernel's smp_mb
      * pairing); queueing first reads the word and, if PENDING is set, settles with a full fence and
-     * a second read instead (trySetPending), which gives the same ordering without the RMW. The
-     * owner of PENDING moves the item onto a list under the pool lock (PWQ set). A worker clears
-     * PENDING|PWQ|INACTIVE|LINKED under the pool lock just before running the function.
+     * a second read instead (trySetPending), which gives the same ordering without the RMW, paired
+     * with a full fence the worker issues after clearing PENDING (clearPendingForRun: the kernel's
+     * smp_mb in process_one_work; the argument is written there). The owner of PENDING moves the
+     * item onto a list under the pool lock (PWQ set). A worker clears PENDING|PWQ|INACTIVE|LINKED
+     * under the pool lock, then fences, just before running the function.
      * Cancel, disable and mod_delayed steal PENDING with grabPending (try_to_grab_pending): from the
      * timer, from a list, or from idle; an owner in transit (PENDING set, not yet on a list) makes
      * them spin briefly, as in the kernel.
@@ -177,9 +179,10 @@ public class Work {
     /**
      * Queueing's test_and_set of PENDING, with a read-first fast path for an item already pending
      * (coalescing). A plain read that finds PENDING set is only a hint; a full fence and a second
-     * read make it an answer with the kernel's ordering: the fence publishes the caller's earlier
-     * stores before the read, and the worker's RMW that clears PENDING comes after that read, so
-     * the run it starts sees them. Many threads queueing one pending item then share its cache
+     * read make it an answer with the kernel's ordering: the fence orders the caller's earlier
+     * stores before the read, and it pairs with the full fence the worker issues after clearing
+     * PENDING and before running the function ({@link #clearPendingForRun} states the argument),
+     * so the run that follows sees them. Many threads queueing one pending item then share its cache
      * line instead of taking it in turn for an RMW each. An item found not pending costs nothing
      * extra: the RMW follows the read at once.
      */
@@ -238,12 +241,29 @@ public class Work {
         STATE.setRelease(this, (s & ~clear) | set);
     }
 
-    /** Releases PENDING and every queued bit, recording the pool (set_work_pool_and_clear_pending). */
-    final void clearPendingKeepPool(int poolId) {
+    /**
+     * The worker's set_work_pool_and_clear_pending before it runs the function: releases PENDING
+     * and every queued bit, recording the pool, then a full fence, the kernel's smp_mb() after the
+     * clear. The fence is the worker's half of a store-buffering (Dekker) pair with
+     * {@link #trySetPending}'s fence-and-read:
+     * <pre>
+     *   queuer:  store data; fullFence; read state      (sees PENDING: returns false)
+     *   worker:  CAS state (clear PENDING); fullFence; run fn (loads data)
+     * </pre>
+     * Full fences are totally ordered. If the queuer's fence came after the worker's, its read,
+     * which follows that fence, would see the cleared bit (or a later set, whose own run follows);
+     * so a queuer that saw PENDING set had its fence first, and the function's loads, which follow
+     * the worker's fence, see its stores. The CAS alone does not give this in the JMM: a volatile
+     * write orders earlier accesses, not later loads, which may be satisfied before it is visible
+     * (on ARM, before the store-exclusive completes). A queuer whose RMW fails needs no fence: its
+     * RMW writes the word, and the worker's CAS reads that write (synchronizes-with).
+     */
+    final void clearPendingForRun(int poolId) {
         long s;
         do {
             s = state;
         } while (!casState(s, (s & ~(QUEUED_BITS | POOL_MASK)) | poolBits(poolId)));
+        VarHandle.fullFence();
     }
 
     /** Releases a PENDING the caller owns (after grabPending), keeping the recorded pool. */

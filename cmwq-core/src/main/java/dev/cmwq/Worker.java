@@ -216,11 +216,19 @@ class Worker extends Thread {
             p.unlock();
         }
         if (death != null) {
-            Workqueues.LOG.log(System.Logger.Level.ERROR, "workqueue: worker " + getName() + " died"
-                    + (lost == null ? "" : " while running " + lost + "; the pool replaced it"), death);
-            if (lost != null) {
-                Workqueues.reportFailure(lostPwq.wq, lost, death);
-            }
+            reportLoss(death, " died", lost, lostPwq, "; the pool replaced it");
+        }
+    }
+
+    /**
+     * Logs an Error that cut this worker's loop (or a rescue) short and reports the item it was
+     * running, if any, to the queue's failure handler. Called without the pool lock.
+     */
+    void reportLoss(Throwable death, String what, Work lost, PoolWorkqueue lostPwq, String outcome) {
+        Workqueues.LOG.log(System.Logger.Level.ERROR, "workqueue: worker " + getName() + what
+                + (lost == null ? "" : " while running " + lost + outcome), death);
+        if (lost != null) {
+            Workqueues.reportFailure(lostPwq.wq, lost, death);
         }
     }
 

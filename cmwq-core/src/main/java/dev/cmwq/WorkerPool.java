@@ -613,7 +613,7 @@ final class WorkerPool {
             watch(); // items wait behind this one: the sampler follows the pool
         }
         work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
-        work.clearPendingKeepPool(id);
+        work.clearPendingForRun(id); // with the fence trySetPending's coalescing relies on
         pwq.stats[PoolWorkqueue.STAT_STARTED]++;
         long start = w.clock; // the previous item's end, or the batch's start: one clock read per item
         w.currentStartNanos = start;
@@ -1069,6 +1069,29 @@ final class WorkerPool {
      * items back to the worklist, take it out of the pool, and let a replacement take over.
      */
     void workerDied(Worker w) {
+        abandonItems(w);
+        if ((w.flags & Worker.IDLE) != 0) {
+            leaveIdle(w);
+        }
+        if (w.counted()) {
+            nrRunning--;
+        }
+        w.flags |= Worker.DIE | Worker.PREP;
+        if (workers.remove(w)) {
+            nrWorkers--;
+            LIVE_WORKERS.decrementAndGet();
+        }
+        if (!kick() && !worklist.isEmpty()) {
+            watch();
+        }
+    }
+
+    /**
+     * After an Error outside any work function (a dead worker loop, a rescue cut short): finishes
+     * the accounting of the item {@code w} was running, counted as failed, and gives its scheduled
+     * items back to the head of the worklist, in their order.
+     */
+    void abandonItems(Worker w) {
         Work cur = w.currentWork;
         if (cur != null) {
             PoolWorkqueue pwq = w.currentPwq;
@@ -1089,20 +1112,6 @@ final class WorkerPool {
         }
         for (int i = orphans.size() - 1; i >= 0; i--) {
             worklist.addFirst(orphans.get(i)); // at the head, in their order: they were due first
-        }
-        if ((w.flags & Worker.IDLE) != 0) {
-            leaveIdle(w);
-        }
-        if (w.counted()) {
-            nrRunning--;
-        }
-        w.flags |= Worker.DIE | Worker.PREP;
-        if (workers.remove(w)) {
-            nrWorkers--;
-            LIVE_WORKERS.decrementAndGet();
-        }
-        if (!kick() && !worklist.isEmpty()) {
-            watch();
         }
     }
 

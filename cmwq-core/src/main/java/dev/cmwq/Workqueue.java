@@ -57,8 +57,13 @@ public final class Workqueue implements AutoCloseable, Executor {
      * the queue's other calls (max_active, destroy), also from its own items, never wait for it.
      * Because flushes are serialised, only the current color can have items in flight when a flush
      * starts, so waiting for it waits for everything queued before the call, and items queued later
-     * (new color) cannot livelock it. Waiting for an earlier flush is never longer than waiting for
-     * the caller's own items, so serialising costs nothing.
+     * (new color) cannot livelock it. The cost: a flusher that waited for an earlier one also waits
+     * for items queued between its call and its own start (bounded; the kernel's 16-color cascade
+     * avoids it; docs/architecture.md says why cmwq does not).
+     *
+     * Refusal. enqueue decides it under the pool lock. enableAndQueue and modDelayed change the
+     * item (count, PENDING) before enqueue could refuse, so they decide under the mutex, under
+     * which drain and destroy raise their flags: after their check no refusal can follow.
      */
 
     /** The kernel's WQ_MAX_ACTIVE. */
@@ -107,8 +112,12 @@ public final class Workqueue implements AutoCloseable, Executor {
     static volatile Runnable afterDestroyDrain;
     /** Test seam: runs in createPwq between reading the queue's state and publishing the pwq. */
     static volatile Runnable beforePwqPublished;
+    /** Test seam: runs in enableAndQueue and modDelayed after the refusal check, under the mutex. */
+    static volatile Runnable afterAcceptCheck;
     private volatile boolean destroying; // V
     private volatile boolean destroyed; // V
+    /** Opened when the first destroy() has finished; later and concurrent calls wait on it. */
+    private final java.util.concurrent.CountDownLatch destroyDone = new java.util.concurrent.CountDownLatch(1);
     private boolean userFrozen; // W
     private boolean systemFrozen; // W
 
@@ -277,8 +286,18 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
         Objects.requireNonNull(work, "work");
         long nanos = DelayedWork.checkDelay(delay);
-        checkAccepting(work); // before modify steals PENDING: a refused call must leave it queued
-        return work.modify(this, lane, nanos);
+        checkAccepting(work);
+        if (work.tryRearm(this, lane, nanos)) {
+            return true; // the debounce idiom, lock-free (a destroy that began meanwhile cancels it)
+        }
+        mutex.lock();
+        try {
+            checkAccepting(work); // decided under the mutex: see enableAndQueue
+            runSeam(afterAcceptCheck);
+            return work.modify(this, lane, nanos);
+        } finally {
+            mutex.unlock();
+        }
     }
 
     /**
@@ -296,11 +315,21 @@ public final class Workqueue implements AutoCloseable, Executor {
     public boolean enableAndQueue(Work work) {
         Objects.requireNonNull(work, "work");
         checkAccepting(work);
-        if (!work.enableInternal()) {
-            return false;
+        // Decided under the mutex, which drain() and destroy() take to raise their flags: once the
+        // check passes, no refusal can follow, so a refused call has changed nothing (checked
+        // before the count drops) and an accepted one is queued before a drain can begin.
+        mutex.lock();
+        try {
+            checkAccepting(work);
+            runSeam(afterAcceptCheck);
+            if (!work.enableInternal()) {
+                return false;
+            }
+            queueInternal(-1, work);
+            return true;
+        } finally {
+            mutex.unlock();
         }
-        queueInternal(-1, work);
-        return true;
     }
 
     /**
@@ -537,7 +566,9 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     /**
      * The kernel's {@code flush_workqueue}: waits until every item queued before the call has
-     * finished. Items queued during the call do not prolong it. Uninterruptible.
+     * finished. Items queued during the call do not prolong it, unless another flush of this queue
+     * is in progress at the call: flushes are serialised, so this one then waits for that one and
+     * afterwards for the items queued up to its own start. Uninterruptible.
      *
      * @throws IllegalStateException if called from one of this queue's own items (it would wait
      *     for itself)
@@ -615,7 +646,12 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (isChainedCaller()) {
             throw new IllegalStateException("drain of " + this + " from its own item would wait forever");
         }
-        drainers.incrementAndGet();
+        mutex.lock(); // under the mutex: enableAndQueue and modDelayed decide refusal under it
+        try {
+            drainers.incrementAndGet();
+        } finally {
+            mutex.unlock();
+        }
         try {
             for (int round = 1; ; round++) {
                 flushInternal();
@@ -648,8 +684,8 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     /**
      * The kernel's {@code destroy_workqueue}: refuses new items from outside, drains the queue, and
-     * releases it. Afterwards queueing on it throws IllegalStateException. Calling it again does
-     * nothing.
+     * releases it. Afterwards queueing on it throws IllegalStateException. A second call, also one
+     * made while the first is still draining, waits until the first has finished, then returns.
      *
      * <p>Delayed items whose timer is still armed for this queue are cancelled first (they will not
      * run and are left not pending), with a warning naming them: the kernel leaves such a timer to
@@ -667,15 +703,27 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (isChainedCaller()) {
             throw new IllegalStateException("destroy of " + this + " from its own item would wait forever");
         }
+        boolean first;
         mutex.lock();
         try {
-            if (destroying) {
-                return;
-            }
+            first = !destroying;
             destroying = true;
         } finally {
             mutex.unlock();
         }
+        if (!first) {
+            awaitDestroyed(); // a concurrent or earlier destroy: return when it has finished
+            return;
+        }
+        try {
+            destroyFirst();
+        } finally {
+            destroyDone.countDown();
+        }
+    }
+
+    /** The destroy that set the flag: cancel armed items, drain, kill the pwqs, drain again. */
+    private void destroyFirst() {
         java.util.List<DelayedWork> cancelled = cancelArmed();
         if (!cancelled.isEmpty()) {
             Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue " + name + ": destroy cancelled "
@@ -683,10 +731,7 @@ public final class Workqueue implements AutoCloseable, Executor {
                     + "; cancel them (cancelSync) before destroying the queue");
         }
         drain();
-        Runnable hook = afterDestroyDrain;
-        if (hook != null) {
-            hook.run();
-        }
+        runSeam(afterDestroyDrain);
         killPwqs();
         // An item that went through a pool's lock-free intake just before the flag was set may
         // have been spliced after drain's last look and before its pwq died: accepted, so it
@@ -717,6 +762,31 @@ public final class Workqueue implements AutoCloseable, Executor {
             }
         } finally {
             mutex.unlock();
+        }
+    }
+
+    /** Waits, uninterruptibly and as a blocking bracket, until the first destroy() has finished. */
+    private void awaitDestroyed() {
+        boolean interrupted = false;
+        try (BlockingSection ignored = Workqueues.enterBlocking()) {
+            while (true) {
+                try {
+                    destroyDone.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void runSeam(Runnable hook) {
+        if (hook != null) {
+            hook.run();
         }
     }
 
@@ -931,10 +1001,7 @@ public final class Workqueue implements AutoCloseable, Executor {
                 WorkerPool pool = unbound ? unboundPool
                         : bh ? WorkerPool.bh(slot, highpri) : WorkerPool.percpu(slot, highpri);
                 pwq = new PoolWorkqueue(this, pool, maxActive, workColor, userFrozen || systemFrozen, pwqsDead);
-                Runnable hook = beforePwqPublished;
-                if (hook != null) {
-                    hook.run();
-                }
+                runSeam(beforePwqPublished);
                 SLOTS.setRelease(a, slot, pwq);
             }
             return pwq;

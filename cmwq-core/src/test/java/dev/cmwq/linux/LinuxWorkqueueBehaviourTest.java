@@ -321,10 +321,11 @@ class LinuxWorkqueueBehaviourTest {
     void theFreezerHoldsFreezableQueuesOnlyUntilThaw() {
         Workqueue freezable = alloc_workqueue("freezer-f", WQ_FREEZABLE | WQ_UNBOUND, 0);
         Workqueue plain = alloc_workqueue("freezer-p", WQ_UNBOUND, 0);
+        CountDownLatch heldRan = new CountDownLatch(1);
+        Work held = new Work(heldRan::countDown);
         try {
             freeze_workqueues_begin();
             java.util.concurrent.CountDownLatch plainRan = new java.util.concurrent.CountDownLatch(1);
-            Work held = new Work(() -> {});
             assertThat(queue_work(freezable, held)).isTrue();
             assertThat(queue_work(plain, new Work(plainRan::countDown))).isTrue();
             try {
@@ -337,6 +338,8 @@ class LinuxWorkqueueBehaviourTest {
         } finally {
             thaw_workqueues();
         }
+        flush_work(held); // it may already have run: thaw starts it at once
+        assertThat(heldRan.getCount()).as("the held item ran after thaw").isZero();
         flush_workqueue(freezable);
         destroy_workqueue(freezable);
         destroy_workqueue(plain);
@@ -370,7 +373,8 @@ class LinuxWorkqueueBehaviourTest {
             ranAt.set(jiffies());
             ran.countDown();
         });
-        assertThat(mod_delayed_work(system_wq, dwork, msecs_to_jiffies(10))).as("was idle").isFalse();
+        // Armed an hour out, so that it is certainly still armed when the next call re-arms it.
+        assertThat(mod_delayed_work(system_wq, dwork, 3600L * HZ)).as("was idle").isFalse();
         assertThat(mod_delayed_work(system_wq, dwork, msecs_to_jiffies(100))).as("was armed").isTrue();
         Probe.await(ran, "the delayed item");
         assertThat(ranAt.get() - start).isGreaterThanOrEqualTo(100);
@@ -380,11 +384,24 @@ class LinuxWorkqueueBehaviourTest {
     void cancelDelayedWorkOfAnArmedItemReturnsTrueAndItNeverRuns() {
         AtomicBoolean ran = new AtomicBoolean();
         DelayedWork dwork = new DelayedWork(() -> ran.set(true));
-        assertThat(schedule_delayed_work(dwork, HZ)).isTrue();
+        assertThat(schedule_delayed_work_on(0, dwork, HZ / 2)).isTrue();
         assertThat(cancel_delayed_work(dwork)).isTrue();
         assertThat(delayed_work_pending(dwork)).isFalse();
         assertThat(flush_delayed_work(dwork)).as("nothing left to wait for").isFalse();
-        assertThat(ran).isFalse();
+        awaitPastDeadlineOf(dwork);
+        assertThat(ran).as("the cancelled item never ran, not even after its deadline").isFalse();
+    }
+
+    /**
+     * Waits until a timer armed now on lane 0 for a little longer than {@code dwork}'s delay (HZ/2)
+     * has fired and its item run, then flushes {@code dwork}: had its timer not been cancelled, it
+     * would have fired first and been queued on the same lane, so the flush would wait for its run.
+     */
+    private static void awaitPastDeadlineOf(DelayedWork dwork) {
+        CountDownLatch later = new CountDownLatch(1);
+        assertThat(schedule_delayed_work_on(0, new DelayedWork(later::countDown), HZ)).isTrue();
+        Probe.await(later, "a timer armed after it, with a later deadline");
+        flush_work(dwork);
     }
 
     @Test
@@ -408,9 +425,11 @@ class LinuxWorkqueueBehaviourTest {
     void disableDelayedWorkStopsAnArmedTimerAndEnableDoesNotRearmIt() {
         AtomicBoolean ran = new AtomicBoolean();
         DelayedWork dwork = new DelayedWork(() -> ran.set(true));
-        assertThat(schedule_delayed_work(dwork, HZ)).isTrue();
+        assertThat(schedule_delayed_work_on(0, dwork, HZ / 2)).isTrue();
         assertThat(disable_delayed_work(dwork)).isTrue();
         assertThat(enable_delayed_work(dwork)).isTrue();
         assertThat(delayed_work_pending(dwork)).isFalse();
+        awaitPastDeadlineOf(dwork);
+        assertThat(ran).as("enable did not re-arm it: it never ran").isFalse();
     }
 }
