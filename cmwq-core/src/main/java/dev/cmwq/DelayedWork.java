@@ -141,7 +141,7 @@ public class DelayedWork extends Work {
         try {
             q.enqueue(lane, this); // the timer thread is never a chained caller
         } catch (IllegalStateException rejected) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue: cannot queue " + this
+            Workqueues.log().log(System.Logger.Level.WARNING, "workqueue: cannot queue " + this
                     + " from its timer: " + rejected.getMessage());
         }
     }

@@ -101,7 +101,7 @@ final class Sysfs {
         } catch (InstanceNotFoundException e) {
             // unregistered by someone else through JMX
         } catch (JMException e) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot unregister " + name, e);
+            Workqueues.log().log(System.Logger.Level.WARNING, "cannot unregister " + name, e);
         }
         return true;
     }
@@ -145,7 +145,7 @@ final class Sysfs {
             } catch (InstanceNotFoundException e) {
                 // never registered (the server was not up yet), or unregistered through JMX
             } catch (JMException e) {
-                Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot unregister " + pool + " from JMX", e);
+                Workqueues.log().log(System.Logger.Level.WARNING, "cannot unregister " + pool + " from JMX", e);
             }
         }
     }
@@ -156,7 +156,7 @@ final class Sysfs {
                 server();
             }
         } catch (JMException | RuntimeException e) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot start JMX for cmwq", e);
+            Workqueues.log().log(System.Logger.Level.WARNING, "cannot start JMX for cmwq", e);
         }
         registerPendingPools();
     }
@@ -173,7 +173,7 @@ final class Sysfs {
             try {
                 server.registerMBean(new PoolBean(pool), poolName(pool.id));
             } catch (JMException | RuntimeException e) {
-                Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot register " + pool + " for JMX", e);
+                Workqueues.log().log(System.Logger.Level.WARNING, "cannot register " + pool + " for JMX", e);
             }
         }
     }
@@ -182,7 +182,7 @@ final class Sysfs {
         try {
             register(wq);
         } catch (JMException | RuntimeException e) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot register " + wq + " for JMX", e);
+            Workqueues.log().log(System.Logger.Level.WARNING, "cannot register " + wq + " for JMX", e);
         }
     }
 

@@ -156,7 +156,7 @@ class Worker extends Thread {
             p.unlock();
         }
         if (death != null) {
-            Workqueues.LOG.log(System.Logger.Level.ERROR, "workqueue: worker " + getName() + " died"
+            Workqueues.log().log(System.Logger.Level.ERROR, "workqueue: worker " + getName() + " died"
                     + (lost == null ? "" : " while running " + lost + "; the pool replaced it"), death);
             if (lost != null) {
                 Workqueues.reportFailure(lostPwq.wq, lost, death);

@@ -530,7 +530,7 @@ public final class Workqueue implements AutoCloseable {
                     return;
                 }
                 if (round == 10 || (round > 10 && round % 100 == 0)) {
-                    Workqueues.LOG.log(System.Logger.Level.WARNING,
+                    Workqueues.log().log(System.Logger.Level.WARNING,
                             "workqueue " + name + ": drain() isn't complete after " + round + " tries");
                 }
             }
@@ -584,7 +584,7 @@ public final class Workqueue implements AutoCloseable {
         }
         java.util.List<DelayedWork> cancelled = cancelArmed();
         if (!cancelled.isEmpty()) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue " + name + ": destroy cancelled "
+            Workqueues.log().log(System.Logger.Level.WARNING, "workqueue " + name + ": destroy cancelled "
                     + cancelled.size() + " armed delayed item(s) " + cancelled
                     + "; cancel them (cancelSync) before destroying the queue");
         }
@@ -915,7 +915,7 @@ public final class Workqueue implements AutoCloseable {
             }
             if (effective.contains(WorkqueueFlag.UNBOUND) && effective.contains(WorkqueueFlag.PERCPU)) {
                 // The kernel (7.2) warns and keeps UNBOUND.
-                Workqueues.LOG.log(System.Logger.Level.WARNING,
+                Workqueues.log().log(System.Logger.Level.WARNING,
                         "workqueue " + name + " is both WQ_PERCPU and WQ_UNBOUND; using WQ_UNBOUND");
                 effective.remove(WorkqueueFlag.PERCPU);
             }

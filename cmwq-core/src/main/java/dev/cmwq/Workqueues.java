@@ -14,7 +14,6 @@ import java.util.function.BooleanSupplier;
  * <p>The system queues carry the kernel's names and flags. Creating them starts no thread.
  */
 public final class Workqueues {
-    static final System.Logger LOG = System.getLogger("dev.cmwq");
     /**
      * Every queue not destroyed, weakly: a queue its owner dropped without destroying is collected
      * once nothing is queued on it (its items hold it while they are queued). Guarded by REGISTRY.
@@ -32,6 +31,15 @@ public final class Workqueues {
     private static volatile WorkFailureHandler failureHandler = Workqueues::logFailure;
 
     private Workqueues() {}
+
+    /** The engine's logger, "dev.cmwq"; looked up on first use, as that starts the logging backend. */
+    static System.Logger log() {
+        return Log.LOGGER;
+    }
+
+    private static final class Log {
+        static final System.Logger LOGGER = System.getLogger("dev.cmwq");
+    }
 
     /** Holder: the system queues are created on first use of any of them. */
     private static final class System_ {
@@ -344,7 +352,7 @@ public final class Workqueues {
     }
 
     private static void logFailure(Workqueue wq, Work work, Throwable failure) {
-        LOG.log(System.Logger.Level.ERROR, "workqueue " + wq.name() + ": " + work + " threw", failure);
+        log().log(System.Logger.Level.ERROR, "workqueue " + wq.name() + ": " + work + " threw", failure);
     }
 
     // ---------------------------------------------------------------- registry

@@ -675,7 +675,7 @@ public final class LinuxWorkqueue {
      * {@code Workqueues.dump()} for the text itself.
      */
     public static void show_all_workqueues() {
-        DEBUG_LOG.log(System.Logger.Level.INFO, Workqueues.dump());
+        System.getLogger("dev.cmwq").log(System.Logger.Level.INFO, Workqueues.dump());
     }
 
     /**
@@ -686,10 +686,8 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code wq} is null
      */
     public static void show_one_workqueue(Workqueue wq) {
-        DEBUG_LOG.log(System.Logger.Level.INFO, Workqueues.dump(Objects.requireNonNull(wq, "wq")));
+        System.getLogger("dev.cmwq").log(System.Logger.Level.INFO, Workqueues.dump(Objects.requireNonNull(wq, "wq")));
     }
-
-    private static final System.Logger DEBUG_LOG = System.getLogger("dev.cmwq");
 
     // ---------------------------------------------------------------- helpers
 
