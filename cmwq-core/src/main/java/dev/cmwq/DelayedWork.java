@@ -193,6 +193,11 @@ public class DelayedWork extends Work {
         return super.flush() | fired;
     }
 
+    /** The item whose timer {@code t} is, if {@code t} is an armed delayed item's; else null. */
+    static DelayedWork armedItemOf(Timer t) {
+        return t instanceof Expiry e && t.isArmed() ? e.work : null;
+    }
+
     /** Disarms the timer for a destroying queue; true if this call took the arming. */
     boolean cancelArmedForDestroy() {
         if (timer.disarm()) {

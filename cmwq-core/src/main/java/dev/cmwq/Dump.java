@@ -84,6 +84,26 @@ final class Dump {
         return b.toString();
     }
 
+    /** Items of {@code wq} waiting (pending or inactive) or running, counted pwq by pwq under the pool's lock. */
+    static int waitingOrRunning(Workqueue wq) {
+        int n = 0;
+        for (PoolWorkqueue pwq : wq.pwqs()) {
+            pwq.pool.lock();
+            try {
+                for (Work w = pwq.pool.worklist.first(); w != null; w = w.next) {
+                    n += w.pwq == pwq && !(w instanceof Work.Barrier) ? 1 : 0;
+                }
+                n += pwq.inactive.size();
+                for (Worker w : pwq.pool.workers) {
+                    n += w.currentPwq == pwq ? 1 : 0;
+                }
+            } finally {
+                pwq.pool.unlock();
+            }
+        }
+        return n;
+    }
+
     /** show_pwq, under the pool's lock. */
     private static void pwq(StringBuilder b, PoolWorkqueue pwq) {
         WorkerPool pool = pwq.pool;

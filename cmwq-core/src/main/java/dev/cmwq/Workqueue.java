@@ -392,6 +392,11 @@ public final class Workqueue implements AutoCloseable {
         }
     }
 
+    /** The timer bases this queue's delayed items were armed on. */
+    TimerBase[] timerBases() {
+        return timerBases;
+    }
+
     /**
      * Cancels every delayed item still armed for this queue (destroy), by a sweep of each timer
      * base its items used, on that base's thread. Returns them, so that destroy can name them.

@@ -359,6 +359,7 @@ public final class Workqueues {
 
     /** Registers a new queue, frozen if it is FREEZABLE and the system is freezing, and starts it. */
     static Workqueue register(Workqueue wq) {
+        AtExit.install();
         synchronized (REGISTRY) {
             QUEUES.add(wq);
             wq.start(freezing && wq.freezable);
