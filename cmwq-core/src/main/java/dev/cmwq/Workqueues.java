@@ -278,12 +278,13 @@ public final class Workqueues {
     // ---------------------------------------------------------------- observability
 
     /**
-     * The kernel's {@code show_all_workqueues()} as a string: "Showing busy workqueues and worker
-     * pools:", then every busy queue with its busy pwqs (in-flight items with their worker, function
-     * and running time; pending and inactive items, consecutive equal functions collapsed as
-     * {@code <k>*<function>}, flush barriers as {@code BAR(<waiting thread>)}), then every busy
-     * pool ({@code hung=<s>s workers=<n> idle: <workers>}). Each pwq and pool is read under its
-     * pool's lock; the whole is not one atomic snapshot. Does not block on running items.
+     * The kernel's {@code show_all_workqueues()} as a string: "Showing all workqueues and worker
+     * pools:", then every queue with its busy pwqs (in-flight items with their worker, function and
+     * running time; pending and inactive items, consecutive equal functions collapsed as
+     * {@code <k>*<function>}, flush barriers as {@code BAR(<waiting thread>)}) or "idle", then every
+     * pool that has workers ({@code hung=<s>s workers=<n> idle: <workers>}). The kernel shows only
+     * busy queues and pools. Each pwq and pool is read under its pool's lock; the whole is not one
+     * atomic snapshot. Does not block on running items.
      */
     public static String dump() {
         return Dump.all();

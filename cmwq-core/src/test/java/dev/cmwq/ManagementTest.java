@@ -211,7 +211,7 @@ class ManagementTest {
         assertThat(SERVER.getAttribute(root, "Lanes")).isEqualTo(Workqueues.lanes());
         assertThat(SERVER.getAttribute(root, "MaxWorkers")).isEqualTo(Workqueues.maxWorkers());
         assertThat((Integer) SERVER.getAttribute(root, "WorkqueueCount")).isPositive();
-        assertThat((String) SERVER.invoke(root, "dump", null, null)).startsWith("Showing busy workqueues and worker pools:\n");
+        assertThat((String) SERVER.invoke(root, "dump", null, null)).startsWith("Showing all workqueues and worker pools:\n");
         assertThatThrownBy(() -> SERVER.setAttribute(root, new Attribute("MaxWorkers", 0)))
                 .isInstanceOf(RuntimeMBeanException.class).cause().isInstanceOf(IllegalArgumentException.class);
     }
