@@ -81,7 +81,7 @@ public class DelayedWork extends Work {
      * @throws IllegalArgumentException if {@code delay} is negative
      */
     static long checkDelay(Duration delay) {
-        Objects.requireNonNull(delay, "delay");
+        Objects.requireNonNull(delay, "delay is null (a Duration is required)");
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay " + delay + " is negative");
         }

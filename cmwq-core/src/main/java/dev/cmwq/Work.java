@@ -108,7 +108,7 @@ public class Work {
      * @throws NullPointerException if {@code fn} is null
      */
     public Work(Runnable fn) {
-        this.fn = Objects.requireNonNull(fn, "fn");
+        this.fn = Objects.requireNonNull(fn, "fn is null in new Work(fn)");
     }
 
     /** For internal items (barriers) whose function is the item itself. */

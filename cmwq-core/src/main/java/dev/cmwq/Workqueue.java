@@ -192,7 +192,7 @@ public final class Workqueue implements AutoCloseable {
      *     of its own items; the item is left not pending
      */
     public boolean queue(Work work) {
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.queue(work)");
         return queueInternal(-1, work);
     }
 
@@ -204,7 +204,7 @@ public final class Workqueue implements AutoCloseable {
      */
     public boolean queueOn(int lane, Work work) {
         Lanes.check(lane, "lane");
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.queueOn(lane, work)");
         return queueInternal(lane, work);
     }
 
@@ -227,7 +227,7 @@ public final class Workqueue implements AutoCloseable {
         if (lane != -1) {
             Lanes.check(lane, "lane");
         }
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.queueDelayedOn(lane, work, delay)");
         long nanos = DelayedWork.checkDelay(delay);
         if (nanos == 0) {
             return queueInternal(lane, work);
@@ -251,7 +251,7 @@ public final class Workqueue implements AutoCloseable {
         if (lane != -1) {
             Lanes.check(lane, "lane");
         }
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.modDelayedOn(lane, work, delay)");
         long nanos = DelayedWork.checkDelay(delay);
         checkAccepting(work); // before modify steals PENDING: a refused call must leave it queued
         return work.modify(this, lane, nanos);
@@ -270,7 +270,7 @@ public final class Workqueue implements AutoCloseable {
      *     changes
      */
     public boolean enableAndQueue(Work work) {
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.enableAndQueue(work)");
         checkAccepting(work);
         if (!work.enableInternal()) {
             return false;
@@ -817,7 +817,7 @@ public final class Workqueue implements AutoCloseable {
         private boolean system;
 
         private Builder(String name) {
-            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(name, "name is null in Workqueue.builder(name)");
             if (name.isBlank()) {
                 throw new IllegalArgumentException("workqueue name \"" + name + "\" is blank");
             }
@@ -826,16 +826,16 @@ public final class Workqueue implements AutoCloseable {
 
         /** Adds flags. */
         public Builder flags(WorkqueueFlag... more) {
-            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags")) {
-                flags.add(Objects.requireNonNull(f, "flag"));
+            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags is null in Workqueue.Builder.flags(flags)")) {
+                flags.add(Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element"));
             }
             return this;
         }
 
         /** Adds flags. */
         public Builder flags(Set<WorkqueueFlag> more) {
-            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags")) {
-                flags.add(Objects.requireNonNull(f, "flag"));
+            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags is null in Workqueue.Builder.flags(flags)")) {
+                flags.add(Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element"));
             }
             return this;
         }

@@ -167,7 +167,7 @@ public final class Workqueues {
      * @throws InterruptedException if {@code blocker.block()} throws it
      */
     public static void managedBlock(ForkJoinPool.ManagedBlocker blocker) throws InterruptedException {
-        Objects.requireNonNull(blocker, "blocker");
+        Objects.requireNonNull(blocker, "blocker is null in Workqueues.managedBlock(blocker)");
         if (Thread.currentThread() instanceof ForkJoinWorkerThread) {
             ForkJoinPool.managedBlock(blocker);
             return;
@@ -296,7 +296,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code wq} is null
      */
     public static String dump(Workqueue wq) {
-        return Dump.one(Objects.requireNonNull(wq, "wq"));
+        return Dump.one(Objects.requireNonNull(wq, "wq is null in Workqueues.dump(wq)"));
     }
 
     /**
@@ -310,7 +310,7 @@ public final class Workqueues {
      *     the registration
      */
     public static String registerManagement(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq");
+        Objects.requireNonNull(wq, "wq is null in Workqueues.registerManagement(wq)");
         try {
             return Sysfs.register(wq).getCanonicalName();
         } catch (javax.management.JMException e) {
@@ -325,7 +325,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code wq} is null
      */
     public static boolean unregisterManagement(Workqueue wq) {
-        return Sysfs.unregister(Objects.requireNonNull(wq, "wq"));
+        return Sysfs.unregister(Objects.requireNonNull(wq, "wq is null in Workqueues.unregisterManagement(wq)"));
     }
 
     // ---------------------------------------------------------------- failures
@@ -336,7 +336,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code handler} is null
      */
     public static void setFailureHandler(WorkFailureHandler handler) {
-        failureHandler = Objects.requireNonNull(handler, "handler");
+        failureHandler = Objects.requireNonNull(handler, "handler is null in Workqueues.setFailureHandler(handler)");
     }
 
     /** Restores the default handler, which logs at ERROR. */

@@ -79,7 +79,7 @@ class ManagementTest {
         assertThatThrownBy(() -> Workqueues.registerManagement(wq))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("mx-demand").hasMessageContaining("destroyed");
         assertThatThrownBy(() -> Workqueues.registerManagement(null))
-                .isInstanceOf(NullPointerException.class).hasMessage("wq");
+                .isInstanceOf(NullPointerException.class).hasMessage("wq is null in Workqueues.registerManagement(wq)");
     }
 
     @Test

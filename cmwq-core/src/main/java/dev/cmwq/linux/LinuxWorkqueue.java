@@ -198,7 +198,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from one of {@code wq}'s own items
      */
     public static void destroy_workqueue(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq").destroy();
+        Objects.requireNonNull(wq, "wq is null in destroy_workqueue(wq)").destroy();
     }
 
     /**
@@ -210,7 +210,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if {@code wq} is ordered
      */
     public static void workqueue_set_max_active(Workqueue wq, int max_active) {
-        Objects.requireNonNull(wq, "wq").setMaxActive(max_active);
+        Objects.requireNonNull(wq, "wq is null in workqueue_set_max_active(wq, max_active)").setMaxActive(max_active);
     }
 
     /**
@@ -223,7 +223,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if {@code wq} is per-CPU or ordered
      */
     public static void workqueue_set_min_active(Workqueue wq, int min_active) {
-        Objects.requireNonNull(wq, "wq").setMinActive(min_active);
+        Objects.requireNonNull(wq, "wq is null in workqueue_set_min_active(wq, min_active)").setMinActive(min_active);
     }
 
     // ---------------------------------------------------------------- queueing
@@ -252,8 +252,8 @@ public final class LinuxWorkqueue {
      */
     public static boolean queue_work_on(int cpu, Workqueue wq, Work work) {
         checkCpu(cpu);
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(wq, "wq is null in queue_work_on(cpu, wq, work)");
+        Objects.requireNonNull(work, "work is null in queue_work_on(cpu, wq, work)");
         return cpu == WORK_CPU_UNBOUND ? wq.queue(work) : wq.queueOn(cpu, work);
     }
 
@@ -290,8 +290,8 @@ public final class LinuxWorkqueue {
      *     draining (checked first: the count is left as it was)
      */
     public static boolean enable_and_queue_work(Workqueue wq, Work work) {
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(wq, "wq is null in enable_and_queue_work(wq, work)");
+        Objects.requireNonNull(work, "work is null in enable_and_queue_work(wq, work)");
         return wq.enableAndQueue(work);
     }
 
@@ -321,8 +321,8 @@ public final class LinuxWorkqueue {
      */
     public static boolean queue_delayed_work_on(int cpu, Workqueue wq, DelayedWork dwork, long delay) {
         checkCpu(cpu);
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(dwork, "dwork");
+        Objects.requireNonNull(wq, "wq is null in queue_delayed_work_on(cpu, wq, dwork, delay)");
+        Objects.requireNonNull(dwork, "dwork is null in queue_delayed_work_on(cpu, wq, dwork, delay)");
         return wq.queueDelayedOn(lane(cpu), dwork, jiffiesToDuration(delay));
     }
 
@@ -352,8 +352,8 @@ public final class LinuxWorkqueue {
      */
     public static boolean mod_delayed_work_on(int cpu, Workqueue wq, DelayedWork dwork, long delay) {
         checkCpu(cpu);
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(dwork, "dwork");
+        Objects.requireNonNull(wq, "wq is null in mod_delayed_work_on(cpu, wq, dwork, delay)");
+        Objects.requireNonNull(dwork, "dwork is null in mod_delayed_work_on(cpu, wq, dwork, delay)");
         return wq.modDelayedOn(lane(cpu), dwork, jiffiesToDuration(delay));
     }
 
@@ -387,7 +387,7 @@ public final class LinuxWorkqueue {
      *     from an item of a {@code max_active}-1 queue for an item queued behind it
      */
     public static boolean flush_work(Work work) {
-        return Objects.requireNonNull(work, "work").flush();
+        return Objects.requireNonNull(work, "work is null in flush_work(work)").flush();
     }
 
     /**
@@ -398,7 +398,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException as {@link #flush_work}
      */
     public static boolean flush_delayed_work(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").flush();
+        return Objects.requireNonNull(dwork, "dwork is null in flush_delayed_work(dwork)").flush();
     }
 
     /**
@@ -409,7 +409,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from one of {@code wq}'s own items
      */
     public static void flush_workqueue(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq").flush();
+        Objects.requireNonNull(wq, "wq is null in flush_workqueue(wq)").flush();
     }
 
     /**
@@ -420,7 +420,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from one of {@code wq}'s own items
      */
     public static void drain_workqueue(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq").drain();
+        Objects.requireNonNull(wq, "wq is null in drain_workqueue(wq)").drain();
     }
 
     // ---------------------------------------------------------------- cancel, disable, enable
@@ -432,7 +432,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code work} is null
      */
     public static boolean cancel_work(Work work) {
-        return Objects.requireNonNull(work, "work").cancel();
+        return Objects.requireNonNull(work, "work is null in cancel_work(work)").cancel();
     }
 
     /**
@@ -445,7 +445,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from the item itself
      */
     public static boolean cancel_work_sync(Work work) {
-        return Objects.requireNonNull(work, "work").cancelSync();
+        return Objects.requireNonNull(work, "work is null in cancel_work_sync(work)").cancelSync();
     }
 
     /**
@@ -455,7 +455,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code dwork} is null
      */
     public static boolean cancel_delayed_work(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").cancel();
+        return Objects.requireNonNull(dwork, "dwork is null in cancel_delayed_work(dwork)").cancel();
     }
 
     /**
@@ -466,7 +466,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from the item itself
      */
     public static boolean cancel_delayed_work_sync(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").cancelSync();
+        return Objects.requireNonNull(dwork, "dwork is null in cancel_delayed_work_sync(dwork)").cancelSync();
     }
 
     /**
@@ -478,7 +478,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if the count would pass 65535
      */
     public static boolean disable_work(Work work) {
-        return Objects.requireNonNull(work, "work").disable();
+        return Objects.requireNonNull(work, "work is null in disable_work(work)").disable();
     }
 
     /**
@@ -489,7 +489,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from the item itself, or the count would pass 65535
      */
     public static boolean disable_work_sync(Work work) {
-        return Objects.requireNonNull(work, "work").disableSync();
+        return Objects.requireNonNull(work, "work is null in disable_work_sync(work)").disableSync();
     }
 
     /**
@@ -500,7 +500,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if it is not disabled (the kernel warns)
      */
     public static boolean enable_work(Work work) {
-        return Objects.requireNonNull(work, "work").enable();
+        return Objects.requireNonNull(work, "work is null in enable_work(work)").enable();
     }
 
     /**
@@ -510,7 +510,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code dwork} is null
      */
     public static boolean disable_delayed_work(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").disable();
+        return Objects.requireNonNull(dwork, "dwork is null in disable_delayed_work(dwork)").disable();
     }
 
     /**
@@ -521,7 +521,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from the item itself
      */
     public static boolean disable_delayed_work_sync(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").disableSync();
+        return Objects.requireNonNull(dwork, "dwork is null in disable_delayed_work_sync(dwork)").disableSync();
     }
 
     /**
@@ -532,7 +532,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if it is not disabled
      */
     public static boolean enable_delayed_work(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").enable();
+        return Objects.requireNonNull(dwork, "dwork is null in enable_delayed_work(dwork)").enable();
     }
 
     // ---------------------------------------------------------------- introspection
@@ -544,7 +544,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code work} is null
      */
     public static boolean work_pending(Work work) {
-        return Objects.requireNonNull(work, "work").isPending();
+        return Objects.requireNonNull(work, "work is null in work_pending(work)").isPending();
     }
 
     /**
@@ -553,7 +553,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code dwork} is null
      */
     public static boolean delayed_work_pending(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").isPending();
+        return Objects.requireNonNull(dwork, "dwork is null in delayed_work_pending(dwork)").isPending();
     }
 
     /**
@@ -564,7 +564,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code work} is null
      */
     public static int work_busy(Work work) {
-        return Objects.requireNonNull(work, "work").busy();
+        return Objects.requireNonNull(work, "work is null in work_busy(work)").busy();
     }
 
     /** The item the calling worker is running, or null if the caller is not running one. */
@@ -587,7 +587,7 @@ public final class LinuxWorkqueue {
      */
     public static boolean workqueue_congested(int cpu, Workqueue wq) {
         checkCpu(cpu);
-        Objects.requireNonNull(wq, "wq");
+        Objects.requireNonNull(wq, "wq is null in workqueue_congested(cpu, wq)");
         return wq.congested(cpu == WORK_CPU_UNBOUND ? raw_smp_processor_id() : cpu);
     }
 
@@ -686,7 +686,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code wq} is null
      */
     public static void show_one_workqueue(Workqueue wq) {
-        System.getLogger("dev.cmwq").log(System.Logger.Level.INFO, Workqueues.dump(Objects.requireNonNull(wq, "wq")));
+        System.getLogger("dev.cmwq").log(System.Logger.Level.INFO, Workqueues.dump(Objects.requireNonNull(wq, "wq is null in show_one_workqueue(wq)")));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -80,7 +80,7 @@ public abstract class Timer {
      * @throws NullPointerException if {@code base} is null
      */
     protected Timer(TimerBase base) {
-        this.base = Objects.requireNonNull(base, "base");
+        this.base = Objects.requireNonNull(base, "base is null in new Timer(base)");
     }
 
     /** Creates a wheel sentinel: never armed, linked to itself. */
