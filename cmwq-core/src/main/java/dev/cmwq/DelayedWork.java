@@ -104,7 +104,7 @@ public class DelayedWork extends Work {
      * @throws IllegalArgumentException if {@code delay} is negative
      */
     static long checkDelay(Duration delay) {
-        Objects.requireNonNull(delay, "delay");
+        Objects.requireNonNull(delay, "delay is null (a Duration is required)");
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay " + delay + " is negative");
         }
@@ -164,7 +164,7 @@ public class DelayedWork extends Work {
         try {
             q.enqueue(lane, this); // the timer thread is never a chained caller
         } catch (IllegalStateException rejected) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue: cannot queue " + this
+            Workqueues.log().log(System.Logger.Level.WARNING, "workqueue: cannot queue " + this
                     + " from its timer: " + rejected.getMessage());
         }
     }
@@ -230,6 +230,11 @@ public class DelayedWork extends Work {
         }
         // The fired instance may finish before the barrier goes in; it was waited for all the same.
         return super.flush() | fired;
+    }
+
+    /** The item whose timer {@code t} is, if {@code t} is an armed delayed item's; else null. */
+    static DelayedWork armedItemOf(Timer t) {
+        return t instanceof Expiry e && t.isArmed() ? e.work : null;
     }
 
     /** Disarms the timer for a destroying queue; true if this call took the arming. */

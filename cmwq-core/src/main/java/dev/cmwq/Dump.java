@@ -7,12 +7,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The state dump, the kernel's {@code show_all_workqueues()} and {@code show_one_workqueue()}:
- * every busy workqueue with its busy pwqs (in-flight, pending and inactive items), then every busy
- * worker pool. Each pwq and each pool is read under its pool's lock, one at a time, so the dump is
+ * every workqueue with its busy pwqs (in-flight, pending and inactive items) or "idle", then every
+ * worker pool that has workers. Each pwq and each pool is read under its pool's lock, one at a time, so the dump is
  * consistent per pwq and per pool, not as a whole (as in the kernel).
  *
  * <pre>
- * Showing busy workqueues and worker pools:
+ * Showing all workqueues and worker pools:
  * workqueue events: flags=0x0
  *   pwq 6: cpus=3 nice=0 active=3/1024
  *     in-flight: kworker/3:0:Driver::lambda for 12s BAR(main)
@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * Differences from the kernel: threads are named, not numbered, so a worker shows as its thread
  * name ({@code kworker/3:0}) where the kernel prints a pid; unbound pools show {@code cpus=unbound};
  * a frozen pwq says {@code FROZEN} (the kernel sets its max_active to 0); {@code hung} is the
- * watchdog's measure (0 when the watchdog is off, {@code -Dcmwq.watchdogThresholdMs=0}).
+ * watchdog's measure (0 when the watchdog is off, {@code -Dcmwq.watchdogThresholdMs=0}); the kernel
+ * shows only busy queues and pools, cmwq shows idle ones too (a JVM has no other census of them).
  */
 final class Dump {
     /** The kernel's __WQ_ORDERED bit, shown in flags= for ordered queues. */
@@ -33,16 +34,16 @@ final class Dump {
 
     private Dump() {}
 
-    /** show_all_workqueues. */
+    /**
+     * show_all_workqueues, but of every queue (an idle one says "idle") and of every pool that has
+     * workers: an idle application's dump still shows what it set up.
+     */
     static String all() {
-        StringBuilder b = new StringBuilder("Showing busy workqueues and worker pools:\n");
+        StringBuilder b = new StringBuilder("Showing all workqueues and worker pools:\n");
         List<Workqueue> queues = new ArrayList<>(Workqueues.all());
         queues.sort(Comparator.comparing(Workqueue::name));
         for (Workqueue wq : queues) {
-            String pwqs = busyPwqs(wq);
-            if (!pwqs.isEmpty()) {
-                header(b, wq).append(pwqs);
-            }
+            b.append(one(wq));
         }
         for (WorkerPool pool : WorkerPool.all()) {
             if (pool != null) { // null: a retired unbound pool
@@ -82,6 +83,26 @@ final class Dump {
             }
         }
         return b.toString();
+    }
+
+    /** Items of {@code wq} waiting (pending or inactive) or running, counted pwq by pwq under the pool's lock. */
+    static int waitingOrRunning(Workqueue wq) {
+        int n = 0;
+        for (PoolWorkqueue pwq : wq.pwqs()) {
+            pwq.pool.lock();
+            try {
+                for (Work w = pwq.pool.worklist.first(); w != null; w = w.next) {
+                    n += w.pwq == pwq && !(w instanceof Work.Barrier) ? 1 : 0;
+                }
+                n += pwq.inactive.size();
+                for (Worker w : pwq.pool.workers) {
+                    n += w.currentPwq == pwq ? 1 : 0;
+                }
+            } finally {
+                pwq.pool.unlock();
+            }
+        }
+        return n;
     }
 
     /** show_pwq, under the pool's lock. */
@@ -138,11 +159,11 @@ final class Dump {
         return s.toString();
     }
 
-    /** show_one_worker_pool: a pool with waiting items or busy workers, under its lock. */
+    /** show_one_worker_pool: a pool with workers or waiting items, under its lock. */
     private static void pool(StringBuilder b, WorkerPool pool) {
         pool.lock();
         try {
-            if (pool.worklist.isEmpty() && pool.nrWorkers == pool.nrIdle) {
+            if (pool.worklist.isEmpty() && pool.nrWorkers == 0) {
                 return;
             }
             b.append("pool ").append(pool.id).append(": ");

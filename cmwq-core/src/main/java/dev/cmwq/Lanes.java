@@ -21,20 +21,8 @@ final class Lanes {
     private Lanes() {}
 
     private static int readCount() {
-        String p = System.getProperty("cmwq.cpus");
-        if (p == null || p.isBlank()) {
-            return Math.min(MAX_LANES, Runtime.getRuntime().availableProcessors());
-        }
-        int n;
-        try {
-            n = Integer.parseInt(p.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-Dcmwq.cpus=" + p + " is not a whole number", e);
-        }
-        if (n < 1 || n > MAX_LANES) {
-            throw new IllegalArgumentException("-Dcmwq.cpus=" + p + " is outside 1.." + MAX_LANES);
-        }
-        return n;
+        int processors = Math.min(MAX_LANES, Runtime.getRuntime().availableProcessors());
+        return (int) Tunables.Setting.setting("cmwq.cpus", processors, 1, MAX_LANES);
     }
 
     static int count() {

@@ -1,7 +1,5 @@
 package dev.cmwq;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,7 +53,6 @@ final class Sampler implements Runnable {
     private static final int CHANGED = 2;
 
     private static final AtomicReference<WorkerPool> INBOX = new AtomicReference<>();
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final Set<Class<?>> HOGS_REPORTED = ConcurrentHashMap.newKeySet();
     /** Whether blocking nobody announced is detected ({@code -Dcmwq.sampler}); a test seam. */
     static volatile boolean detectBlocking = Tunables.SAMPLER;
@@ -126,7 +123,7 @@ final class Sampler implements Runnable {
                 try {
                     r = sample(active.get(i), now);
                 } catch (Throwable t) {
-                    Workqueues.LOG.log(System.Logger.Level.ERROR, "cmwq-sampler: " + active.get(i), t);
+                    Workqueues.log().log(System.Logger.Level.ERROR, "cmwq-sampler: " + active.get(i), t);
                     r = STEADY;
                 }
                 if (r == DROP) {
@@ -191,7 +188,7 @@ final class Sampler implements Runnable {
                     || st == Thread.State.TIMED_WAITING) && !p.lock.hasQueuedThread(w);
             if ((w.sleepMarks & Worker.SLEEP_SAMPLED) != 0) {
                 if (!blocked) {
-                    long cpu = THREADS.getThreadCpuTime(w.threadId());
+                    long cpu = ThreadCpu.of(w.threadId());
                     if (cpu != w.sampledCpu) {
                         w.clearSleeping(Worker.SLEEP_SAMPLED);
                         w.speculative = false;
@@ -209,7 +206,7 @@ final class Sampler implements Runnable {
                 changed |= markBlocked(p, w);
                 continue;
             }
-            long cpu = THREADS.getThreadCpuTime(w.threadId());
+            long cpu = ThreadCpu.of(w.threadId());
             if (w.sampledItem != w.itemSeq) {
                 w.sampledItem = w.itemSeq;
                 w.itemCpuStart = cpu;
@@ -242,7 +239,7 @@ final class Sampler implements Runnable {
         pwq.stats[PoolWorkqueue.STAT_CPU_INTENSIVE]++;
         Trace.cpuIntensive(pwq, work);
         if (HOGS_REPORTED.add(work.functionClass())) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue: " + work.functionName()
+            Workqueues.log().log(System.Logger.Level.WARNING, "workqueue: " + work.functionName()
                     + " hogged CPU for >" + Tunables.CPU_INTENSIVE_THRESHOLD_NANOS / 1000
                     + "us on " + pwq.wq.name() + ", consider switching to WQ_UNBOUND");
         }

@@ -1,6 +1,7 @@
 package dev.cmwq;
 
 import dev.cmwq.management.WorkerPoolMXBean;
+import dev.cmwq.management.WorkqueueSample;
 import dev.cmwq.management.WorkqueueMXBean;
 import dev.cmwq.management.WorkqueuesMXBean;
 import java.lang.management.ManagementFactory;
@@ -47,6 +48,8 @@ final class Sysfs {
     private static final Map<Workqueue, ObjectName> QUEUES = new ConcurrentHashMap<>();
     private static final Set<WorkerPool> POOLS = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
+    /** Queue ids, weakly: a collected queue's entry goes with it. Guarded by itself. */
+    private static final Map<Workqueue, Integer> IDS = new java.util.WeakHashMap<>();
     private static final List<Workqueue> PENDING = new ArrayList<>(); // class lock
     private static final Queue<WorkerPool> PENDING_POOLS = new ConcurrentLinkedQueue<>();
     private static volatile MBeanServer server; // V, written under the class lock: null until started
@@ -71,11 +74,30 @@ final class Sysfs {
             throw new IllegalStateException("cannot register " + wq + " for management: it is destroyed");
         }
         PENDING.remove(wq);
-        int id = NEXT_ID.getAndIncrement();
+        int id = idOf(wq);
         name = queueName(wq.name(), id);
         server().registerMBean(new QueueBean(wq, id), name);
         QUEUES.put(wq, name);
         return name;
+    }
+
+    /** The queue's id, given on first use: by its registration or by the first sample of all queues. */
+    static int idOf(Workqueue wq) {
+        synchronized (IDS) {
+            return IDS.computeIfAbsent(wq, q -> NEXT_ID.getAndIncrement());
+        }
+    }
+
+    /** Every queue alive, as {@code cmwq monitor} shows them. */
+    static List<WorkqueueSample> samples() {
+        List<WorkqueueSample> samples = new ArrayList<>();
+        for (Workqueue wq : Workqueues.all()) {
+            QueueState st = QueueState.of(wq);
+            samples.add(new WorkqueueSample(wq.name(), idOf(wq), wq.isUnbound(),
+                    wq.rescuer() != null, wq.stats(), st.active(), st.inactive()));
+        }
+        samples.sort(java.util.Comparator.comparing(WorkqueueSample::name).thenComparingInt(WorkqueueSample::id));
+        return samples;
     }
 
     /** Registers the system queues once JMX is in use, at once if it is already. */
@@ -101,7 +123,7 @@ final class Sysfs {
         } catch (InstanceNotFoundException e) {
             // unregistered by someone else through JMX
         } catch (JMException e) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot unregister " + name, e);
+            Workqueues.log().log(System.Logger.Level.WARNING, "cannot unregister " + name, e);
         }
         return true;
     }
@@ -145,7 +167,7 @@ final class Sysfs {
             } catch (InstanceNotFoundException e) {
                 // never registered (the server was not up yet), or unregistered through JMX
             } catch (JMException e) {
-                Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot unregister " + pool + " from JMX", e);
+                Workqueues.log().log(System.Logger.Level.WARNING, "cannot unregister " + pool + " from JMX", e);
             }
         }
     }
@@ -156,7 +178,7 @@ final class Sysfs {
                 server();
             }
         } catch (JMException | RuntimeException e) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot start JMX for cmwq", e);
+            Workqueues.log().log(System.Logger.Level.WARNING, "cannot start JMX for cmwq", e);
         }
         registerPendingPools();
     }
@@ -173,7 +195,7 @@ final class Sysfs {
             try {
                 server.registerMBean(new PoolBean(pool), poolName(pool.id));
             } catch (JMException | RuntimeException e) {
-                Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot register " + pool + " for JMX", e);
+                Workqueues.log().log(System.Logger.Level.WARNING, "cannot register " + pool + " for JMX", e);
             }
         }
     }
@@ -182,7 +204,7 @@ final class Sysfs {
         try {
             register(wq);
         } catch (JMException | RuntimeException e) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "cannot register " + wq + " for JMX", e);
+            Workqueues.log().log(System.Logger.Level.WARNING, "cannot register " + wq + " for JMX", e);
         }
     }
 
@@ -516,6 +538,11 @@ final class Sysfs {
         @Override
         public int getWorkqueueCount() {
             return Workqueues.all().size();
+        }
+
+        @Override
+        public List<WorkqueueSample> getWorkqueueSamples() {
+            return samples();
         }
 
         @Override

@@ -33,21 +33,31 @@ final class Trace {
      * worker created and culled, mayday, rescued, stall) cost the lock hold time only while they
      * are recorded.
      *
+     * Registration off the caller's path. Loading the first event class in a JVM starts JFR's
+     * machinery (150 ms or more), and the first queue in a JVM must not pay it. Only the nested
+     * Recorder touches the event classes; the first point reached starts the one-shot thread
+     * cmwq-jfr, which loads Recorder (registering the events) and then sets `ready`. Until then
+     * every point is a volatile read that returns: events of the first few hundred milliseconds of
+     * a JVM that records from its start are not recorded.
+     *
      * Differences from the kernel: workqueue_activate_work also fires when an item goes straight
      * to the worklist; here WorkQueued says so with inactive=false, and WorkActivated fires only for
      * the move from the inactive list. execute_start/end are one duration event committed at the
      * end, on the worker (its event thread).
      */
 
-    private static final WorkQueued QUEUED = new WorkQueued();
-    private static final WorkActivated ACTIVATED = new WorkActivated();
-    private static final WorkExecuted EXECUTED = new WorkExecuted();
-    private static final WorkerCreated CREATED = new WorkerCreated();
-    private static final WorkerCulled CULLED = new WorkerCulled();
-    private static final CpuIntensive CPU_INTENSIVE = new CpuIntensive();
-    private static final Mayday MAYDAY = new Mayday();
-    private static final Rescued RESCUED = new Rescued();
-    private static final WatchdogStall STALL = new WatchdogStall();
+    /**
+     * Whether the events are registered with JFR (by the thread cmwq-jfr, started by the first
+     * point reached); until then every point returns at once. Volatile so that a worker's loop
+     * sees it turn true.
+     */
+    private static volatile boolean ready;
+
+    static {
+        Thread t = new Thread(Trace::register, "cmwq-jfr");
+        t.setDaemon(true);
+        t.start();
+    }
 
     /** Function names, computed once per function class. */
     private static final ClassValue<String> FUNCTION_NAMES = new ClassValue<>() {
@@ -59,137 +69,95 @@ final class Trace {
 
     private Trace() {}
 
+    /** Registers the event classes (loading Recorder does it), then opens the points. */
+    private static void register() {
+        try {
+            Recorder.init();
+            ready = true;
+        } catch (Throwable t) { // a runtime without JFR: the points stay closed
+            Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: JFR events unavailable", t);
+        }
+    }
+
+    /** Whether the events are registered: the points record from then on (tests wait for it). */
+    static boolean ready() {
+        return ready;
+    }
+
     // ---------------------------------------------------------------- the points
 
     /** workqueue_queue_work: {@code work} was put on {@code pwq}; called under its pool's lock. */
     static void queued(PoolWorkqueue pwq, Work work, int requestedLane) {
-        if (QUEUED.isEnabled()) {
-            queued(pwq, work, requestedLane, (work.stateVolatile() & Work.INACTIVE) != 0);
+        if (ready) {
+            Recorder.queued(pwq, work, requestedLane);
         }
     }
 
     /** The same, for an item going through the lock-free intake: inactive if its pwq is at its limit. */
     static void queuedLockFree(PoolWorkqueue pwq, Work work, int requestedLane) {
-        if (QUEUED.isEnabled()) {
-            queued(pwq, work, requestedLane, pwq.atLimit());
+        if (ready) {
+            Recorder.queuedLockFree(pwq, work, requestedLane);
         }
-    }
-
-    private static void queued(PoolWorkqueue pwq, Work work, int requestedLane, boolean inactive) {
-        WorkQueued e = new WorkQueued();
-        e.queue = pwq.wq.name();
-        e.lane = pwq.pool.lane;
-        e.requestedLane = requestedLane;
-        e.function = function(work);
-        e.work = id(work);
-        e.inactive = inactive;
-        e.commit();
     }
 
     /** workqueue_activate_work: {@code work} moved from the inactive list to the worklist (L). */
     static void activated(PoolWorkqueue pwq, Work work) {
-        if (ACTIVATED.isEnabled()) {
-            WorkActivated e = new WorkActivated();
-            e.queue = pwq.wq.name();
-            e.lane = pwq.pool.lane;
-            e.function = function(work);
-            e.work = id(work);
-            e.commit();
+        if (ready) {
+            Recorder.activated(pwq, work);
         }
     }
 
     /** workqueue_execute_start: returns the started event, or null when it is not recorded. */
     static WorkExecuted executeStart(PoolWorkqueue pwq, Work work) {
-        if (!EXECUTED.isEnabled()) {
-            return null;
-        }
-        WorkExecuted e = new WorkExecuted();
-        e.begin();
-        e.queue = pwq.wq.name();
-        e.lane = pwq.pool.lane;
-        e.function = function(work);
-        e.work = id(work);
-        return e;
+        return ready ? Recorder.executeStart(pwq, work) : null;
     }
 
     /** workqueue_execute_end: commits what {@link #executeStart} returned, if anything. */
     static void executeEnd(WorkExecuted e, Throwable failure) {
         if (e != null) {
-            e.end();
-            if (e.shouldCommit()) {
-                e.failed = failure != null;
-                e.commit();
-            }
+            Recorder.executeEnd(e, failure);
         }
     }
 
     /** A worker was created and started (L). */
     static void workerCreated(WorkerPool pool, Worker w) {
-        if (CREATED.isEnabled()) {
-            WorkerCreated e = new WorkerCreated();
-            setPool(e, pool);
-            e.worker = w;
-            e.workers = pool.nrWorkers;
-            e.commit();
+        if (ready) {
+            Recorder.workerCreated(pool, w);
         }
     }
 
     /** An idle worker was told to exit after {@code idleNanos} idle (L). */
     static void workerCulled(WorkerPool pool, Worker w, long idleNanos) {
-        if (CULLED.isEnabled()) {
-            WorkerCulled e = new WorkerCulled();
-            setPool(e, pool);
-            e.worker = w;
-            e.idle = idleNanos;
-            e.workers = pool.nrWorkers;
-            e.commit();
+        if (ready) {
+            Recorder.workerCulled(pool, w, idleNanos);
         }
     }
 
     /** An item passed the CPU-intensive threshold and was flagged (L). */
     static void cpuIntensive(PoolWorkqueue pwq, Work work) {
-        if (CPU_INTENSIVE.isEnabled()) {
-            CpuIntensive e = new CpuIntensive();
-            e.queue = pwq.wq.name();
-            e.lane = pwq.pool.lane;
-            e.function = function(work);
-            e.threshold = Tunables.CPU_INTENSIVE_THRESHOLD_NANOS;
-            e.commit();
+        if (ready) {
+            Recorder.cpuIntensive(pwq, work);
         }
     }
 
     /** send_mayday: {@code pwq}'s rescuer was called to its starved pool (L). */
     static void mayday(PoolWorkqueue pwq) {
-        if (MAYDAY.isEnabled()) {
-            Mayday e = new Mayday();
-            e.queue = pwq.wq.name();
-            setPool(e, pwq.pool);
-            e.commit();
+        if (ready) {
+            Recorder.mayday(pwq);
         }
     }
 
     /** A rescuer took {@code work} to run it on its starved pool (L). */
     static void rescued(PoolWorkqueue pwq, Work work) {
-        if (RESCUED.isEnabled()) {
-            Rescued e = new Rescued();
-            e.queue = pwq.wq.name();
-            setPool(e, pwq.pool);
-            e.function = function(work);
-            e.commit();
+        if (ready) {
+            Recorder.rescued(pwq, work);
         }
     }
 
     /** The watchdog found {@code pool} stuck for {@code stuckNanos} (L). */
     static void stall(WorkerPool pool, long stuckNanos) {
-        if (STALL.isEnabled()) {
-            WatchdogStall e = new WatchdogStall();
-            setPool(e, pool);
-            e.stuck = stuckNanos;
-            e.busyWorkers = pool.busyWorkers().size();
-            e.waiting = pool.worklist.size();
-            Work first = pool.worklist.first();
-            e.firstWaiting = first == null ? null : function(first);
-            e.commit();
+        if (ready) {
+            Recorder.stall(pool, stuckNanos);
         }
     }
 
@@ -204,10 +172,168 @@ final class Trace {
         return Integer.toHexString(System.identityHashCode(work));
     }
 
-    private static void setPool(PoolEvent e, WorkerPool pool) {
-        e.pool = pool.id;
-        e.lane = pool.lane;
-        e.highpri = pool.highpri;
+    // ---------------------------------------------------------------- the recorder
+
+    /**
+     * The points' bodies. Loading an event class registers it with JFR (hundreds of milliseconds
+     * for the first one in a JVM), and verifying a class that builds events loads them; so only
+     * this class touches the event classes, and only cmwq-jfr loads it first.
+     */
+    private static final class Recorder {
+        private static final WorkQueued QUEUED = new WorkQueued();
+        private static final WorkActivated ACTIVATED = new WorkActivated();
+        private static final WorkExecuted EXECUTED = new WorkExecuted();
+        private static final WorkerCreated CREATED = new WorkerCreated();
+        private static final WorkerCulled CULLED = new WorkerCulled();
+        private static final CpuIntensive CPU_INTENSIVE = new CpuIntensive();
+        private static final Mayday MAYDAY = new Mayday();
+        private static final Rescued RESCUED = new Rescued();
+        private static final WatchdogStall STALL = new WatchdogStall();
+
+
+        private Recorder() {}
+
+        /** Loads and initializes this class, registering the events. */
+        static void init() {}
+
+        /** workqueue_queue_work: {@code work} was put on {@code pwq}; called under its pool's lock. */
+        static void queued(PoolWorkqueue pwq, Work work, int requestedLane) {
+            if (QUEUED.isEnabled()) {
+                queued(pwq, work, requestedLane, (work.stateVolatile() & Work.INACTIVE) != 0);
+            }
+        }
+
+        /** The same, for an item going through the lock-free intake: inactive if its pwq is at its limit. */
+        static void queuedLockFree(PoolWorkqueue pwq, Work work, int requestedLane) {
+            if (QUEUED.isEnabled()) {
+                queued(pwq, work, requestedLane, pwq.atLimit());
+            }
+        }
+
+        private static void queued(PoolWorkqueue pwq, Work work, int requestedLane, boolean inactive) {
+            WorkQueued e = new WorkQueued();
+            e.queue = pwq.wq.name();
+            e.lane = pwq.pool.lane;
+            e.requestedLane = requestedLane;
+            e.function = function(work);
+            e.work = id(work);
+            e.inactive = inactive;
+            e.commit();
+        }
+
+        /** workqueue_activate_work: {@code work} moved from the inactive list to the worklist (L). */
+        static void activated(PoolWorkqueue pwq, Work work) {
+            if (ACTIVATED.isEnabled()) {
+                WorkActivated e = new WorkActivated();
+                e.queue = pwq.wq.name();
+                e.lane = pwq.pool.lane;
+                e.function = function(work);
+                e.work = id(work);
+                e.commit();
+            }
+        }
+
+        /** workqueue_execute_start: returns the started event, or null when it is not recorded. */
+        static WorkExecuted executeStart(PoolWorkqueue pwq, Work work) {
+            if (!EXECUTED.isEnabled()) {
+                return null;
+            }
+            WorkExecuted e = new WorkExecuted();
+            e.begin();
+            e.queue = pwq.wq.name();
+            e.lane = pwq.pool.lane;
+            e.function = function(work);
+            e.work = id(work);
+            return e;
+        }
+
+        /** workqueue_execute_end: commits what {@link #executeStart} returned, if anything. */
+        static void executeEnd(WorkExecuted e, Throwable failure) {
+            if (e != null) {
+                e.end();
+                if (e.shouldCommit()) {
+                    e.failed = failure != null;
+                    e.commit();
+                }
+            }
+        }
+
+        /** A worker was created and started (L). */
+        static void workerCreated(WorkerPool pool, Worker w) {
+            if (CREATED.isEnabled()) {
+                WorkerCreated e = new WorkerCreated();
+                setPool(e, pool);
+                e.worker = w;
+                e.workers = pool.nrWorkers;
+                e.commit();
+            }
+        }
+
+        /** An idle worker was told to exit after {@code idleNanos} idle (L). */
+        static void workerCulled(WorkerPool pool, Worker w, long idleNanos) {
+            if (CULLED.isEnabled()) {
+                WorkerCulled e = new WorkerCulled();
+                setPool(e, pool);
+                e.worker = w;
+                e.idle = idleNanos;
+                e.workers = pool.nrWorkers;
+                e.commit();
+            }
+        }
+
+        /** An item passed the CPU-intensive threshold and was flagged (L). */
+        static void cpuIntensive(PoolWorkqueue pwq, Work work) {
+            if (CPU_INTENSIVE.isEnabled()) {
+                CpuIntensive e = new CpuIntensive();
+                e.queue = pwq.wq.name();
+                e.lane = pwq.pool.lane;
+                e.function = function(work);
+                e.threshold = Tunables.CPU_INTENSIVE_THRESHOLD_NANOS;
+                e.commit();
+            }
+        }
+
+        /** send_mayday: {@code pwq}'s rescuer was called to its starved pool (L). */
+        static void mayday(PoolWorkqueue pwq) {
+            if (MAYDAY.isEnabled()) {
+                Mayday e = new Mayday();
+                e.queue = pwq.wq.name();
+                setPool(e, pwq.pool);
+                e.commit();
+            }
+        }
+
+        /** A rescuer took {@code work} to run it on its starved pool (L). */
+        static void rescued(PoolWorkqueue pwq, Work work) {
+            if (RESCUED.isEnabled()) {
+                Rescued e = new Rescued();
+                e.queue = pwq.wq.name();
+                setPool(e, pwq.pool);
+                e.function = function(work);
+                e.commit();
+            }
+        }
+
+        /** The watchdog found {@code pool} stuck for {@code stuckNanos} (L). */
+        static void stall(WorkerPool pool, long stuckNanos) {
+            if (STALL.isEnabled()) {
+                WatchdogStall e = new WatchdogStall();
+                setPool(e, pool);
+                e.stuck = stuckNanos;
+                e.busyWorkers = pool.busyWorkers().size();
+                e.waiting = pool.worklist.size();
+                Work first = pool.worklist.first();
+                e.firstWaiting = first == null ? null : function(first);
+                e.commit();
+            }
+        }
+
+        private static void setPool(PoolEvent e, WorkerPool pool) {
+            e.pool = pool.id;
+            e.lane = pool.lane;
+            e.highpri = pool.highpri;
+        }
+
     }
 
     // ---------------------------------------------------------------- the events

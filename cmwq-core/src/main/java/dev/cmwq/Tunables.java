@@ -4,40 +4,48 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The engine's settings, read once from system properties and validated: the kernel's
- * {@code workqueue.*} module parameters. A bad value is an IllegalArgumentException naming the
- * property and the value, thrown by the first use of cmwq.
+ * {@code workqueue.*} module parameters. A bad value is logged once at WARNING, naming the property,
+ * the value and the default used instead (as the kernel does for a bad module parameter, and
+ * Netty for its system properties): a class initializer that threw would surface as an
+ * ExceptionInInitializerError, then a NoClassDefFoundError on every later use.
  */
 final class Tunables {
     /** {@code cmwq.cpuIntensiveThresholdMs} (default 10; 0 disables): wq_cpu_intensive_thresh_us. */
     static final long CPU_INTENSIVE_THRESHOLD_NANOS =
-            TimeUnit.MILLISECONDS.toNanos(longProperty("cmwq.cpuIntensiveThresholdMs", 10, 0, 3_600_000));
-    /** {@code cmwq.idleTimeoutMs} (default 300000): IDLE_WORKER_TIMEOUT. */
+            TimeUnit.MILLISECONDS.toNanos(Setting.setting("cmwq.cpuIntensiveThresholdMs", 10, 0, 3_600_000));
+    /**
+     * {@code cmwq.idleTimeoutMs} (default 5000): IDLE_WORKER_TIMEOUT, after which idle workers beyond
+     * what the pool keeps are retired. The kernel waits 5 minutes: a kworker costs a few pages. A
+     * JVM worker is a platform thread (its stack, a kernel task, a GC root), and starting one again
+     * costs about 0.1 ms, so a pool that recreates a worker every 5 s spends under 0.01% of a CPU
+     * on it, while a burst's surplus is gone before anyone reads a thread dump.
+     */
     static final long IDLE_TIMEOUT_NANOS =
-            TimeUnit.MILLISECONDS.toNanos(longProperty("cmwq.idleTimeoutMs", 300_000, 1, 86_400_000));
+            TimeUnit.MILLISECONDS.toNanos(Setting.setting("cmwq.idleTimeoutMs", 5_000, 1, 86_400_000));
     /** {@code cmwq.watchdogThresholdMs} (default 30000; 0 disables): watchdog_thresh. */
     static final long WATCHDOG_THRESHOLD_NANOS =
-            TimeUnit.MILLISECONDS.toNanos(longProperty("cmwq.watchdogThresholdMs", 30_000, 0, 86_400_000));
+            TimeUnit.MILLISECONDS.toNanos(Setting.setting("cmwq.watchdogThresholdMs", 30_000, 0, 86_400_000));
     /** {@code cmwq.sampler} (default true): detect blocking nobody announced. */
-    static final boolean SAMPLER = booleanProperty("cmwq.sampler", true);
+    static final boolean SAMPLER = Setting.setting("cmwq.sampler", true);
     /**
      * {@code cmwq.spread} (default true): an item queued without a lane on a per-CPU queue goes to
      * a lane with room, not always the caller's (Workqueue.spreadLane); false keeps the kernel's
      * placement (the caller's lane), to compare.
      */
-    static final boolean SPREAD = booleanProperty("cmwq.spread", true);
+    static final boolean SPREAD = Setting.setting("cmwq.spread", true);
     /**
      * {@code cmwq.unboundConcurrency} (default true): unbound pools manage concurrency as per-lane
      * pools do, with one running slot per lane pool-wide (WorkerPool.concurrency); false gives the
      * kernel's unbound pools, where every waiting item gets a worker up to max_active.
      */
-    static final boolean UNBOUND_CONCURRENCY = booleanProperty("cmwq.unboundConcurrency", true);
+    static final boolean UNBOUND_CONCURRENCY = Setting.setting("cmwq.unboundConcurrency", true);
     /**
      * {@code cmwq.help} (default true): a wait inside an item for an item that is active on the
      * waiter's own pool and not started runs it inline (WorkerPool.help); false always parks.
      */
-    static final boolean HELP = booleanProperty("cmwq.help", true);
+    static final boolean HELP = Setting.setting("cmwq.help", true);
     /** Whether queueing may use the pools' lock-free intake (WorkerPool); off only to compare. */
-    static final boolean INTAKE = booleanProperty("cmwq.intake", true);
+    static final boolean INTAKE = Setting.setting("cmwq.intake", true);
     /** The default of {@code cmwq.maxWorkers}: generous, far above what concurrency management needs. */
     static final int DEFAULT_MAX_WORKERS = Math.max(1024, 128 * Lanes.count());
     /** MAYDAY_INITIAL_TIMEOUT: how long a pool fails to create a worker before it calls rescuers. */
@@ -51,7 +59,7 @@ final class Tunables {
 
     /** {@code cmwq.maxWorkers}: the budget of normal workers across all pools. */
     private static volatile int maxWorkers =
-            (int) longProperty("cmwq.maxWorkers", DEFAULT_MAX_WORKERS, 1, Integer.MAX_VALUE);
+            (int) Setting.setting("cmwq.maxWorkers", DEFAULT_MAX_WORKERS, 1, Integer.MAX_VALUE);
 
     private Tunables() {}
 
@@ -66,32 +74,64 @@ final class Tunables {
         maxWorkers = n;
     }
 
-    static long longProperty(String name, long def, long min, long max) {
-        String v = System.getProperty(name);
-        if (v == null || v.isBlank()) {
-            return def;
-        }
-        long n;
-        try {
-            n = Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + name + "=" + v + " is not a whole number", e);
-        }
-        if (n < min || n > max) {
-            throw new IllegalArgumentException("-D" + name + "=" + v + " is outside " + min + ".." + max);
-        }
-        return n;
-    }
+    /**
+     * Reading one property. A class of its own, so that Lanes can read {@code cmwq.cpus} without
+     * initializing Tunables, whose defaults depend on the lane count.
+     */
+    static final class Setting {
+        private Setting() {}
 
-    static boolean booleanProperty(String name, boolean def) {
-        String v = System.getProperty(name);
-        if (v == null || v.isBlank()) {
+        /** {@link #longProperty}, or {@code def} after a warning if the value is bad. */
+        static long setting(String name, long def, long min, long max) {
+            try {
+                return longProperty(name, def, min, max);
+            } catch (IllegalArgumentException e) {
+                return rejected(e, def);
+            }
+        }
+
+        /** {@link #booleanProperty}, or {@code def} after a warning if the value is bad. */
+        static boolean setting(String name, boolean def) {
+            try {
+                return booleanProperty(name, def);
+            } catch (IllegalArgumentException e) {
+                return rejected(e, def);
+            }
+        }
+
+        private static <T> T rejected(IllegalArgumentException e, T def) {
+            System.getLogger("dev.cmwq").log(System.Logger.Level.WARNING,
+                    "cmwq: " + e.getMessage() + "; using the default, " + def);
             return def;
         }
-        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("-D" + name + "=" + v + " is neither true nor false");
-        };
+
+        static long longProperty(String name, long def, long min, long max) {
+            String v = System.getProperty(name);
+            if (v == null || v.isBlank()) {
+                return def;
+            }
+            long n;
+            try {
+                n = Long.parseLong(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("-D" + name + "=" + v + " is not a whole number", e);
+            }
+            if (n < min || n > max) {
+                throw new IllegalArgumentException("-D" + name + "=" + v + " is outside " + min + ".." + max);
+            }
+            return n;
+        }
+
+        static boolean booleanProperty(String name, boolean def) {
+            String v = System.getProperty(name);
+            if (v == null || v.isBlank()) {
+                return def;
+            }
+            return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException("-D" + name + "=" + v + " is neither true nor false");
+            };
+        }
     }
 }

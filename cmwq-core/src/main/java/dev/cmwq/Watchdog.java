@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  */
 final class Watchdog {
     /** Where reports go: System.Logger at ERROR; a test seam. */
-    static volatile Consumer<String> sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
+    static volatile Consumer<String> sink = msg -> Workqueues.log().log(System.Logger.Level.ERROR, msg);
     /** The threshold in nanoseconds (0: disabled); a test seam. */
     static volatile long thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
 

@@ -110,7 +110,7 @@ public class Work {
      * @throws NullPointerException if {@code fn} is null
      */
     public Work(Runnable fn) {
-        this.fn = Objects.requireNonNull(fn, "fn");
+        this.fn = Objects.requireNonNull(fn, "fn is null in new Work(fn)");
     }
 
     /**

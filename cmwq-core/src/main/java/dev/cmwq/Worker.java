@@ -225,7 +225,7 @@ class Worker extends Thread {
      * running, if any, to the queue's failure handler. Called without the pool lock.
      */
     void reportLoss(Throwable death, String what, Work lost, PoolWorkqueue lostPwq, String outcome) {
-        Workqueues.LOG.log(System.Logger.Level.ERROR, "workqueue: worker " + getName() + what
+        Workqueues.log().log(System.Logger.Level.ERROR, "workqueue: worker " + getName() + what
                 + (lost == null ? "" : " while running " + lost + outcome), death);
         if (lost != null) {
             Workqueues.reportFailure(lostPwq.wq, lost, death);

@@ -2,8 +2,6 @@ package dev.cmwq;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -112,7 +110,6 @@ final class WorkerPool {
     private static volatile WorkerPool[] percpu; // V: [lane * 2 + highpri]
     private static volatile WorkerPool[] bhPools; // V: [lane * 2 + highpri]
     private static final Map<Boolean, WorkerPool> UNBOUND_POOLS = new HashMap<>(); // REGISTRY
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** Items shorter than this (wall time) count their wall time as CPU time: a clock read saved. */
     private static final long CPU_CLOCK_MIN_NANOS = 50_000;
     /** Spins on a busy pool lock before parking (see lock()). */
@@ -447,7 +444,7 @@ final class WorkerPool {
         if (failingSince == 0) {
             failingSince = now;
             nextMayday = now + Tunables.MAYDAY_INITIAL_NANOS;
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue: cannot create a worker for " + this
+            Workqueues.log().log(System.Logger.Level.WARNING, "workqueue: cannot create a worker for " + this
                     + (why == null ? ": the worker budget (" + Tunables.maxWorkers() + ") is used up" : ""), why);
         }
         nextCreateAttempt = now + Tunables.CREATE_COOLDOWN_NANOS;
@@ -672,7 +669,7 @@ final class WorkerPool {
      * returned with a bracket still open would leave its worker uncounted for every later item.
      */
     private void leakedBracket(Worker w, Work work) {
-        Workqueues.LOG.log(System.Logger.Level.ERROR, "BUG: workqueue leaked a blocking bracket: "
+        Workqueues.log().log(System.Logger.Level.ERROR, "BUG: workqueue leaked a blocking bracket: "
                 + work + " returned with " + w.blockingDepth + " open on " + w.getName());
         w.blockingDepth = 0;
         w.clearSleeping(Worker.SLEEP_ANNOUNCED);
@@ -690,7 +687,7 @@ final class WorkerPool {
             w.shortWallSinceRead += wall;
             return wall;
         }
-        long now = THREADS.getCurrentThreadCpuTime();
+        long now = ThreadCpu.current();
         long delta = now - w.lastCpuRead - w.shortWallSinceRead;
         w.lastCpuRead = now;
         w.shortWallSinceRead = 0;

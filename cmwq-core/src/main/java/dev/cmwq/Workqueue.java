@@ -225,7 +225,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      *     of its own items; the item is left not pending
      */
     public boolean queue(Work work) {
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.queue(work)");
         return queueInternal(-1, work);
     }
 
@@ -237,7 +237,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     public boolean queueOn(int lane, Work work) {
         Lanes.check(lane, "lane");
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.queueOn(lane, work)");
         return queueInternal(lane, work);
     }
 
@@ -260,7 +260,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (lane != -1) {
             Lanes.check(lane, "lane");
         }
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.queueDelayedOn(lane, work, delay)");
         long nanos = DelayedWork.checkDelay(delay);
         if (nanos == 0) {
             return queueInternal(lane, work);
@@ -284,7 +284,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (lane != -1) {
             Lanes.check(lane, "lane");
         }
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.modDelayedOn(lane, work, delay)");
         long nanos = DelayedWork.checkDelay(delay);
         checkAccepting(work);
         if (work.tryRearm(this, lane, nanos)) {
@@ -313,7 +313,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      *     changes
      */
     public boolean enableAndQueue(Work work) {
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in Workqueue.enableAndQueue(work)");
         checkAccepting(work);
         // Decided under the mutex, which drain() and destroy() take to raise their flags: once the
         // check passes, no refusal can follow, so a refused call has changed nothing (checked
@@ -512,6 +512,11 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
     }
 
+    /** The timer bases this queue's delayed items were armed on. */
+    TimerBase[] timerBases() {
+        return timerBases;
+    }
+
     /**
      * Cancels every delayed item still armed for this queue (destroy), by a sweep of each timer
      * base its items used, on that base's thread. Returns them, so that destroy can name them.
@@ -659,7 +664,7 @@ public final class Workqueue implements AutoCloseable, Executor {
                     return;
                 }
                 if (round == 10 || (round > 10 && round % 100 == 0)) {
-                    Workqueues.LOG.log(System.Logger.Level.WARNING,
+                    Workqueues.log().log(System.Logger.Level.WARNING,
                             "workqueue " + name + ": drain() isn't complete after " + round + " tries");
                 }
             }
@@ -726,7 +731,7 @@ public final class Workqueue implements AutoCloseable, Executor {
     private void destroyFirst() {
         java.util.List<DelayedWork> cancelled = cancelArmed();
         if (!cancelled.isEmpty()) {
-            Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue " + name + ": destroy cancelled "
+            Workqueues.log().log(System.Logger.Level.WARNING, "workqueue " + name + ": destroy cancelled "
                     + cancelled.size() + " armed delayed item(s) " + cancelled
                     + "; cancel them (cancelSync) before destroying the queue");
         }
@@ -1047,7 +1052,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         private boolean system;
 
         private Builder(String name) {
-            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(name, "name is null in Workqueue.builder(name)");
             if (name.isBlank()) {
                 throw new IllegalArgumentException("workqueue name \"" + name + "\" is blank");
             }
@@ -1056,16 +1061,16 @@ public final class Workqueue implements AutoCloseable, Executor {
 
         /** Adds flags. */
         public Builder flags(WorkqueueFlag... more) {
-            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags")) {
-                flags.add(Objects.requireNonNull(f, "flag"));
+            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags is null in Workqueue.Builder.flags(flags)")) {
+                flags.add(Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element"));
             }
             return this;
         }
 
         /** Adds flags. */
         public Builder flags(Set<WorkqueueFlag> more) {
-            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags")) {
-                flags.add(Objects.requireNonNull(f, "flag"));
+            for (WorkqueueFlag f : Objects.requireNonNull(more, "flags is null in Workqueue.Builder.flags(flags)")) {
+                flags.add(Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element"));
             }
             return this;
         }
@@ -1153,7 +1158,7 @@ public final class Workqueue implements AutoCloseable, Executor {
             }
             if (effective.contains(WorkqueueFlag.UNBOUND) && effective.contains(WorkqueueFlag.PERCPU)) {
                 // The kernel (7.2) warns and keeps UNBOUND.
-                Workqueues.LOG.log(System.Logger.Level.WARNING,
+                Workqueues.log().log(System.Logger.Level.WARNING,
                         "workqueue " + name + " is both WQ_PERCPU and WQ_UNBOUND; using WQ_UNBOUND");
                 effective.remove(WorkqueueFlag.PERCPU);
             }

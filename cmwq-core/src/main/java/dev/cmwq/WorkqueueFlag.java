@@ -54,7 +54,7 @@ public enum WorkqueueFlag {
      */
     public static int bitsOf(Set<WorkqueueFlag> flags) {
         int bits = 0;
-        for (WorkqueueFlag f : Objects.requireNonNull(flags, "flags")) {
+        for (WorkqueueFlag f : Objects.requireNonNull(flags, "flags is null in WorkqueueFlag.bitsOf(flags)")) {
             bits |= f.bit;
         }
         return bits;

@@ -14,7 +14,6 @@ import java.util.function.BooleanSupplier;
  * <p>The system queues carry the kernel's names and flags. Creating them starts no thread.
  */
 public final class Workqueues {
-    static final System.Logger LOG = System.getLogger("dev.cmwq");
     /**
      * Every queue not destroyed, weakly: a queue its owner dropped without destroying is collected
      * once nothing is queued on it (its items hold it while they are queued). Guarded by REGISTRY.
@@ -32,6 +31,15 @@ public final class Workqueues {
     private static volatile WorkFailureHandler failureHandler = Workqueues::logFailure;
 
     private Workqueues() {}
+
+    /** The engine's logger, "dev.cmwq"; looked up on first use, as that starts the logging backend. */
+    static System.Logger log() {
+        return Log.LOGGER;
+    }
+
+    private static final class Log {
+        static final System.Logger LOGGER = System.getLogger("dev.cmwq");
+    }
 
     /** Holder: the system queues are created on first use of any of them. */
     private static final class System_ {
@@ -215,7 +223,7 @@ public final class Workqueues {
      * @throws InterruptedException if {@code blocker.block()} throws it
      */
     public static void managedBlock(ForkJoinPool.ManagedBlocker blocker) throws InterruptedException {
-        Objects.requireNonNull(blocker, "blocker");
+        Objects.requireNonNull(blocker, "blocker is null in Workqueues.managedBlock(blocker)");
         if (Thread.currentThread() instanceof ForkJoinWorkerThread) {
             ForkJoinPool.managedBlock(blocker);
             return;
@@ -326,12 +334,13 @@ public final class Workqueues {
     // ---------------------------------------------------------------- observability
 
     /**
-     * The kernel's {@code show_all_workqueues()} as a string: "Showing busy workqueues and worker
-     * pools:", then every busy queue with its busy pwqs (in-flight items with their worker, function
-     * and running time; pending and inactive items, consecutive equal functions collapsed as
-     * {@code <k>*<function>}, flush barriers as {@code BAR(<waiting thread>)}), then every busy
-     * pool ({@code hung=<s>s workers=<n> idle: <workers>}). Each pwq and pool is read under its
-     * pool's lock; the whole is not one atomic snapshot. Does not block on running items.
+     * The kernel's {@code show_all_workqueues()} as a string: "Showing all workqueues and worker
+     * pools:", then every queue with its busy pwqs (in-flight items with their worker, function and
+     * running time; pending and inactive items, consecutive equal functions collapsed as
+     * {@code <k>*<function>}, flush barriers as {@code BAR(<waiting thread>)}) or "idle", then every
+     * pool that has workers ({@code hung=<s>s workers=<n> idle: <workers>}). The kernel shows only
+     * busy queues and pools. Each pwq and pool is read under its pool's lock; the whole is not one
+     * atomic snapshot. Does not block on running items.
      */
     public static String dump() {
         return Dump.all();
@@ -343,7 +352,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code wq} is null
      */
     public static String dump(Workqueue wq) {
-        return Dump.one(Objects.requireNonNull(wq, "wq"));
+        return Dump.one(Objects.requireNonNull(wq, "wq is null in Workqueues.dump(wq)"));
     }
 
     /**
@@ -357,7 +366,7 @@ public final class Workqueues {
      *     the registration
      */
     public static String registerManagement(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq");
+        Objects.requireNonNull(wq, "wq is null in Workqueues.registerManagement(wq)");
         try {
             return Sysfs.register(wq).getCanonicalName();
         } catch (javax.management.JMException e) {
@@ -372,7 +381,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code wq} is null
      */
     public static boolean unregisterManagement(Workqueue wq) {
-        return Sysfs.unregister(Objects.requireNonNull(wq, "wq"));
+        return Sysfs.unregister(Objects.requireNonNull(wq, "wq is null in Workqueues.unregisterManagement(wq)"));
     }
 
     // ---------------------------------------------------------------- failures
@@ -383,7 +392,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code handler} is null
      */
     public static void setFailureHandler(WorkFailureHandler handler) {
-        failureHandler = Objects.requireNonNull(handler, "handler");
+        failureHandler = Objects.requireNonNull(handler, "handler is null in Workqueues.setFailureHandler(handler)");
     }
 
     /** Restores the default handler, which logs at ERROR. */
@@ -400,13 +409,14 @@ public final class Workqueues {
     }
 
     private static void logFailure(Workqueue wq, Work work, Throwable failure) {
-        LOG.log(System.Logger.Level.ERROR, "workqueue " + wq.name() + ": " + work + " threw", failure);
+        log().log(System.Logger.Level.ERROR, "workqueue " + wq.name() + ": " + work + " threw", failure);
     }
 
     // ---------------------------------------------------------------- registry
 
     /** Registers a new queue, frozen if it is FREEZABLE and the system is freezing, and starts it. */
     static Workqueue register(Workqueue wq) {
+        AtExit.install();
         synchronized (REGISTRY) {
             QUEUES.add(wq);
             wq.start(freezing && wq.freezable);

@@ -110,6 +110,9 @@ class FailureContainmentTest {
             Probe.join(ranOn.get()); // the dying thread reports before it ends
             assertThat(failures).singleElement().isInstanceOf(InternalError.class);
             assertThat(ranOn.get().isAlive()).as("the worker died").isFalse();
+            assertThat(LogCapture.messages()).as("the death is logged, naming the item").anySatisfy(m -> assertThat(m)
+                    .startsWith("SEVERE: workqueue: worker kworker/").contains("died while running Work@")
+                    .contains("FailureContainmentTest").endsWith("the pool replaced it"));
             assertThat(wq.stats().failed()).isEqualTo(1);
             assertThat(wq.stats().inFlight()).isZero();
         } finally {
@@ -134,5 +137,7 @@ class FailureContainmentTest {
         } finally {
             pool.unlock();
         }
+        assertThat(LogCapture.messages()).as("the leak is reported as an engine-visible bug").anySatisfy(m ->
+                assertThat(m).startsWith("SEVERE: BUG: workqueue leaked a blocking bracket: ").contains("1 open"));
     }
 }

@@ -79,7 +79,7 @@ class ManagementTest {
         assertThatThrownBy(() -> Workqueues.registerManagement(wq))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("mx-demand").hasMessageContaining("destroyed");
         assertThatThrownBy(() -> Workqueues.registerManagement(null))
-                .isInstanceOf(NullPointerException.class).hasMessage("wq");
+                .isInstanceOf(NullPointerException.class).hasMessage("wq is null in Workqueues.registerManagement(wq)");
     }
 
     @Test
@@ -212,7 +212,7 @@ class ManagementTest {
         assertThat(SERVER.getAttribute(root, "Lanes")).isEqualTo(Workqueues.lanes());
         assertThat(SERVER.getAttribute(root, "MaxWorkers")).isEqualTo(Workqueues.maxWorkers());
         assertThat((Integer) SERVER.getAttribute(root, "WorkqueueCount")).isPositive();
-        assertThat((String) SERVER.invoke(root, "dump", null, null)).startsWith("Showing busy workqueues and worker pools:\n");
+        assertThat((String) SERVER.invoke(root, "dump", null, null)).startsWith("Showing all workqueues and worker pools:\n");
         assertThatThrownBy(() -> SERVER.setAttribute(root, new Attribute("MaxWorkers", 0)))
                 .isInstanceOf(RuntimeMBeanException.class).cause().isInstanceOf(IllegalArgumentException.class);
     }

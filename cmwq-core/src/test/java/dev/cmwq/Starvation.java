@@ -21,7 +21,7 @@ final class Starvation {
         Workqueue.beforePush = null;
         Workqueue.afterDestroyDrain = null;
         Sampler.clock = System::nanoTime;
-        Watchdog.sink = msg -> Workqueues.LOG.log(System.Logger.Level.ERROR, msg);
+        Watchdog.sink = msg -> Workqueues.log().log(System.Logger.Level.ERROR, msg);
         Watchdog.thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
         endFailureStreaks();
     }

@@ -50,9 +50,19 @@ class TraceTest {
         }
     }
 
+    /** The events register on cmwq-jfr, off the first caller's path; a recording waits for them. */
+    private static void awaitEventsRegistered() {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!Trace.ready()) {
+            assertThat(System.nanoTime() - deadline).as("JFR events registered within 30 s").isNegative();
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
     /** Runs {@code body} inside a recording with {@code settings} and returns its cmwq events. */
     private List<RecordedEvent> record(Configuration settings, Runnable body) throws IOException {
         Path file = dir.resolve("rec.jfr");
+        awaitEventsRegistered();
         try (Recording r = new Recording(settings)) {
             r.start();
             body.run();

@@ -15,12 +15,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import javax.management.Attribute;
-import javax.management.AttributeList;
-import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServerConnection;
-import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,7 +43,6 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:success", "1:the connection was lost", "2:usage error", "3:no such process",
             "4:not a JVM, or cannot attach", "5:cmwq is not loaded in that JVM", "6:permission denied"})
 final class MonitorCommand implements Callable<Integer> {
-    private static final String[] ATTRIBUTES = {"Name", "Id", "Unbound", "MemReclaim", "Stats", "Active", "Inactive"};
     private static final String CLEAR = "\033[H\033[2J";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
@@ -153,19 +148,21 @@ final class MonitorCommand implements Callable<Integer> {
         }
     }
 
-    /** Reads every registered queue that a pattern matches (all of them without patterns). */
+    /**
+     * Reads every queue that a pattern matches (all of them without patterns), registered for JMX
+     * or not, from the root bean's WorkqueueSamples, as wq_monitor.py walks every workqueue.
+     */
     static List<Sample> sample(MBeanServerConnection c, List<Pattern> patterns) throws IOException {
         List<Sample> samples = new ArrayList<>();
-        for (ObjectName name : c.queryNames(Attach.name(Attach.QUEUES), null)) {
-            Sample s;
-            try {
-                s = read(c.getAttributes(name, ATTRIBUTES));
-            } catch (InstanceNotFoundException e) {
-                continue; // destroyed since the query
-            } catch (JMException e) {
-                throw new IOException("cannot read " + name + ": " + e, e);
-            }
-            if (s != null && matches(s.name(), patterns)) {
+        CompositeData[] all;
+        try {
+            all = (CompositeData[]) c.getAttribute(Attach.name(Attach.ROOT), "WorkqueueSamples");
+        } catch (JMException e) {
+            throw new IOException("cannot read the workqueues: " + e, e);
+        }
+        for (CompositeData q : all) {
+            Sample s = read(q);
+            if (matches(s.name(), patterns)) {
                 samples.add(s);
             }
         }
@@ -185,21 +182,14 @@ final class MonitorCommand implements Callable<Integer> {
         return false;
     }
 
-    /** A sample from the attributes, or null if one is missing (unregistered while read). */
-    private static Sample read(AttributeList list) {
-        Map<String, Object> a = new HashMap<>();
-        for (Attribute x : list.asList()) {
-            a.put(x.getName(), x.getValue());
-        }
-        if (a.size() != ATTRIBUTES.length) {
-            return null;
-        }
-        CompositeData s = (CompositeData) a.get("Stats");
-        return new Sample((String) a.get("Name"), (Integer) a.get("Id"), (Boolean) a.get("Unbound"),
-                (Boolean) a.get("MemReclaim"), (Long) s.get("started"), (Long) s.get("completed"),
+    /** A sample from one WorkqueueSample. */
+    private static Sample read(CompositeData q) {
+        CompositeData s = (CompositeData) q.get("stats");
+        return new Sample((String) q.get("name"), (Integer) q.get("id"), (Boolean) q.get("unbound"),
+                (Boolean) q.get("memReclaim"), (Long) s.get("started"), (Long) s.get("completed"),
                 (Long) s.get("cpuTimeNanos"), (Long) s.get("cpuIntensive"), (Long) s.get("cmWakeups"),
                 (Long) s.get("repatriated"), (Long) s.get("maydays"), (Long) s.get("rescued"),
-                (Long) s.get("failed"), (Integer) a.get("Active"), (Integer) a.get("Inactive"));
+                (Long) s.get("failed"), (Integer) q.get("active"), (Integer) q.get("inactive"));
     }
 
     private static Map<Integer, Sample> byId(List<Sample> samples) {

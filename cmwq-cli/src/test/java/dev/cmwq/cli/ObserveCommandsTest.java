@@ -120,8 +120,9 @@ class ObserveCommandsTest {
         Map<String, Map<String, String>> q = byQueue(r.out().strip(), keys);
         assertThat(keys).startsWith("timestamp", "name", "unbound", "mem_reclaim", "started", "completed", "cpu_time",
                 "cpu_intensive", "cm_wakeup", "repatriated", "mayday", "rescued");
-        assertThat(q).doesNotContainKey("obs_hidden").containsKeys("obs_percpu", "obs_unbound", "obs_reclaim",
-                "obs_stuck", "events_highpri", "events_unbound");
+        assertThat(q).as("every queue, registered for JMX (SYSFS) or not, as wq_monitor.py shows every queue")
+                .containsKeys("obs_hidden", "obs_percpu", "obs_unbound", "obs_reclaim", "obs_stuck", "events_highpri",
+                        "events_unbound");
 
         Map<String, String> percpu = q.get("obs_percpu");
         long percpuItems = ObservedWorkload.PERCPU + ObservedWorkload.PERCPU_FAILING;
@@ -167,17 +168,18 @@ class ObserveCommandsTest {
         assertThat(lines[0]).startsWith("cmwq monitor: pid " + workload.pid() + ", ");
         assertThat(lines[1].strip().split(" +")).containsExactly(
                 "total", "+total", "infl", "CPUtime", "+CPUtime", "CPUitsv", "CMW/RPR", "+CMW", "mayday", "rescued");
-        assertThat(lines).hasSize(6);
-        String[] percpu = lines[2].split(" +");
+        assertThat(lines).hasSize(7);
+        assertThat(lines[2].split(" +")[0]).as("a queue not registered for JMX").isEqualTo("obs_hidden");
+        String[] percpu = lines[3].split(" +");
         assertThat(percpu).hasSize(11);
         assertThat(List.of(percpu[0], percpu[1], percpu[2], percpu[3], percpu[5], percpu[8], percpu[9], percpu[10]))
                 .as("name, total, +total, infl, +CPUtime, +CMW, mayday, rescued of a per-CPU queue without MEM_RECLAIM")
                 .containsExactly("obs_percpu", "103", "-", "0", "-", "-", "-", "-");
         assertThat(percpu[6]).as("CPUitsv of a per-CPU queue").matches("\\d+");
-        assertThat(lines[3].split(" +")).startsWith("obs_reclaim", "7", "-", "0").endsWith("0", "0");
-        assertThat(lines[4].split(" +")).startsWith("obs_stuck", "1", "-", "1");
-        assertThat(lines[4].split(" +")[6]).as("CPUitsv of an unbound queue").isEqualTo("-");
-        assertThat(lines[5].split(" +")[0]).isEqualTo("obs_unbound");
+        assertThat(lines[4].split(" +")).startsWith("obs_reclaim", "7", "-", "0").endsWith("0", "0");
+        assertThat(lines[5].split(" +")).startsWith("obs_stuck", "1", "-", "1");
+        assertThat(lines[5].split(" +")[6]).as("CPUitsv of an unbound queue").isEqualTo("-");
+        assertThat(lines[6].split(" +")[0]).isEqualTo("obs_unbound");
     }
 
     @Test
@@ -185,13 +187,15 @@ class ObserveCommandsTest {
         Result r = cmwq("dump", Long.toString(workload.pid()));
 
         assertThat(r.exitCode()).as("exit code; err: %s", r.err()).isZero();
-        assertThat(r.out()).startsWith("Showing busy workqueues and worker pools:\n")
+        assertThat(r.out()).startsWith("Showing all workqueues and worker pools:\n")
                 .containsPattern("workqueue obs_stuck: flags=0x20042\n"
                         + "  pwq \\d+: cpus=unbound nice=0 active=1/1\n"
                         + "    in-flight: kworker/u\\d+:\\d+:ObservedWorkload\\$Blocker for \\d+s\n"
                         + "    inactive: 3\\*ObservedWorkload\\$Tick\n")
                 .containsPattern("\npool \\d+: cpus=unbound nice=0 hung=\\d+s workers=\\d+")
-                .doesNotContain("obs_percpu").doesNotContain("obs_hidden");
+                .as("idle queues, registered or not, are listed as idle")
+                .containsPattern("\nworkqueue obs_percpu: flags=0x[0-9a-f]+\n  idle\n")
+                .contains("\nworkqueue obs_hidden: flags=0x0\n  idle\n");
     }
 
     @Test

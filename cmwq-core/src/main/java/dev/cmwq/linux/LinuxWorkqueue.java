@@ -333,7 +333,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from one of {@code wq}'s own items
      */
     public static void destroy_workqueue(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq").destroy();
+        Objects.requireNonNull(wq, "wq is null in destroy_workqueue(wq)").destroy();
     }
 
     /**
@@ -345,7 +345,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if {@code wq} is ordered or BH (the kernel warns and ignores it)
      */
     public static void workqueue_set_max_active(Workqueue wq, int max_active) {
-        Objects.requireNonNull(wq, "wq").setMaxActive(max_active);
+        Objects.requireNonNull(wq, "wq is null in workqueue_set_max_active(wq, max_active)").setMaxActive(max_active);
     }
 
     /**
@@ -358,7 +358,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if {@code wq} is per-CPU or ordered
      */
     public static void workqueue_set_min_active(Workqueue wq, int min_active) {
-        Objects.requireNonNull(wq, "wq").setMinActive(min_active);
+        Objects.requireNonNull(wq, "wq is null in workqueue_set_min_active(wq, min_active)").setMinActive(min_active);
     }
 
     // ---------------------------------------------------------------- queueing
@@ -387,8 +387,8 @@ public final class LinuxWorkqueue {
      */
     public static boolean queue_work_on(int cpu, Workqueue wq, Work work) {
         checkCpu(cpu);
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(wq, "wq is null in queue_work_on(cpu, wq, work)");
+        Objects.requireNonNull(work, "work is null in queue_work_on(cpu, wq, work)");
         return cpu == WORK_CPU_UNBOUND ? wq.queue(work) : wq.queueOn(cpu, work);
     }
 
@@ -590,8 +590,8 @@ public final class LinuxWorkqueue {
      *     is left as it was)
      */
     public static boolean enable_and_queue_work(Workqueue wq, Work work) {
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(wq, "wq is null in enable_and_queue_work(wq, work)");
+        Objects.requireNonNull(work, "work is null in enable_and_queue_work(wq, work)");
         if (!work.isDisabled()) {
             warnNotDisabled("enable_and_queue_work", work);
             queue_work(wq, work);
@@ -626,8 +626,8 @@ public final class LinuxWorkqueue {
      */
     public static boolean queue_delayed_work_on(int cpu, Workqueue wq, DelayedWork dwork, long delay) {
         checkCpu(cpu);
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(dwork, "dwork");
+        Objects.requireNonNull(wq, "wq is null in queue_delayed_work_on(cpu, wq, dwork, delay)");
+        Objects.requireNonNull(dwork, "dwork is null in queue_delayed_work_on(cpu, wq, dwork, delay)");
         return wq.queueDelayedOn(lane(cpu), dwork, jiffiesToDuration(delay));
     }
 
@@ -657,8 +657,8 @@ public final class LinuxWorkqueue {
      */
     public static boolean mod_delayed_work_on(int cpu, Workqueue wq, DelayedWork dwork, long delay) {
         checkCpu(cpu);
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(dwork, "dwork");
+        Objects.requireNonNull(wq, "wq is null in mod_delayed_work_on(cpu, wq, dwork, delay)");
+        Objects.requireNonNull(dwork, "dwork is null in mod_delayed_work_on(cpu, wq, dwork, delay)");
         return wq.modDelayedOn(lane(cpu), dwork, jiffiesToDuration(delay));
     }
 
@@ -695,7 +695,7 @@ public final class LinuxWorkqueue {
      *     from a BH work item, which must not sleep
      */
     public static boolean flush_work(Work work) {
-        return Objects.requireNonNull(work, "work").flushQueued();
+        return Objects.requireNonNull(work, "work is null in flush_work(work)").flushQueued();
     }
 
     /**
@@ -706,7 +706,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException as {@link #flush_work}
      */
     public static boolean flush_delayed_work(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").flush();
+        return Objects.requireNonNull(dwork, "dwork is null in flush_delayed_work(dwork)").flush();
     }
 
     /**
@@ -717,7 +717,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from one of {@code wq}'s own items
      */
     public static void flush_workqueue(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq").flush();
+        Objects.requireNonNull(wq, "wq is null in flush_workqueue(wq)").flush();
     }
 
     /**
@@ -758,7 +758,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from one of {@code wq}'s own items
      */
     public static void drain_workqueue(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq").drain();
+        Objects.requireNonNull(wq, "wq is null in drain_workqueue(wq)").drain();
     }
 
     // ---------------------------------------------------------------- cancel, disable, enable
@@ -770,7 +770,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code work} is null
      */
     public static boolean cancel_work(Work work) {
-        return Objects.requireNonNull(work, "work").cancel();
+        return Objects.requireNonNull(work, "work is null in cancel_work(work)").cancel();
     }
 
     /**
@@ -783,7 +783,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from the item itself
      */
     public static boolean cancel_work_sync(Work work) {
-        return Objects.requireNonNull(work, "work").cancelSync();
+        return Objects.requireNonNull(work, "work is null in cancel_work_sync(work)").cancelSync();
     }
 
     /**
@@ -793,7 +793,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code dwork} is null
      */
     public static boolean cancel_delayed_work(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").cancel();
+        return Objects.requireNonNull(dwork, "dwork is null in cancel_delayed_work(dwork)").cancel();
     }
 
     /**
@@ -804,7 +804,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from the item itself
      */
     public static boolean cancel_delayed_work_sync(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").cancelSync();
+        return Objects.requireNonNull(dwork, "dwork is null in cancel_delayed_work_sync(dwork)").cancelSync();
     }
 
     /**
@@ -816,7 +816,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if the count would pass 65535
      */
     public static boolean disable_work(Work work) {
-        return Objects.requireNonNull(work, "work").disable();
+        return Objects.requireNonNull(work, "work is null in disable_work(work)").disable();
     }
 
     /**
@@ -827,7 +827,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from the item itself, or the count would pass 65535
      */
     public static boolean disable_work_sync(Work work) {
-        return Objects.requireNonNull(work, "work").disableSync();
+        return Objects.requireNonNull(work, "work is null in disable_work_sync(work)").disableSync();
     }
 
     /**
@@ -839,7 +839,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code work} is null
      */
     public static boolean enable_work(Work work) {
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in enable_work(work)");
         try {
             return work.enable();
         } catch (IllegalStateException notDisabled) { // the engine's only refusal of enable()
@@ -855,7 +855,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code dwork} is null
      */
     public static boolean disable_delayed_work(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").disable();
+        return Objects.requireNonNull(dwork, "dwork is null in disable_delayed_work(dwork)").disable();
     }
 
     /**
@@ -866,7 +866,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from the item itself
      */
     public static boolean disable_delayed_work_sync(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").disableSync();
+        return Objects.requireNonNull(dwork, "dwork is null in disable_delayed_work_sync(dwork)").disableSync();
     }
 
     /**
@@ -876,7 +876,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code dwork} is null
      */
     public static boolean enable_delayed_work(DelayedWork dwork) {
-        return enable_work(Objects.requireNonNull(dwork, "dwork"));
+        return enable_work(Objects.requireNonNull(dwork, "dwork is null in enable_delayed_work(dwork)"));
     }
 
     // ---------------------------------------------------------------- introspection
@@ -888,7 +888,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code work} is null
      */
     public static boolean work_pending(Work work) {
-        return Objects.requireNonNull(work, "work").isPending();
+        return Objects.requireNonNull(work, "work is null in work_pending(work)").isPending();
     }
 
     /**
@@ -897,7 +897,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code dwork} is null
      */
     public static boolean delayed_work_pending(DelayedWork dwork) {
-        return Objects.requireNonNull(dwork, "dwork").isPending();
+        return Objects.requireNonNull(dwork, "dwork is null in delayed_work_pending(dwork)").isPending();
     }
 
     /**
@@ -908,7 +908,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code work} is null
      */
     public static int work_busy(Work work) {
-        return Objects.requireNonNull(work, "work").busy();
+        return Objects.requireNonNull(work, "work is null in work_busy(work)").busy();
     }
 
     /** The item the calling worker is running, or null if the caller is not running one. */
@@ -954,7 +954,7 @@ public final class LinuxWorkqueue {
      */
     public static boolean workqueue_congested(int cpu, Workqueue wq) {
         checkCpu(cpu);
-        Objects.requireNonNull(wq, "wq");
+        Objects.requireNonNull(wq, "wq is null in workqueue_congested(cpu, wq)");
         return wq.congested(cpu == WORK_CPU_UNBOUND ? raw_smp_processor_id() : cpu);
     }
 
@@ -1042,7 +1042,7 @@ public final class LinuxWorkqueue {
      * {@code Workqueues.dump()} for the text itself.
      */
     public static void show_all_workqueues() {
-        DEBUG_LOG.log(System.Logger.Level.INFO, Workqueues.dump());
+        System.getLogger("dev.cmwq").log(System.Logger.Level.INFO, Workqueues.dump());
     }
 
     /**
@@ -1053,10 +1053,8 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code wq} is null
      */
     public static void show_one_workqueue(Workqueue wq) {
-        DEBUG_LOG.log(System.Logger.Level.INFO, Workqueues.dump(Objects.requireNonNull(wq, "wq")));
+        System.getLogger("dev.cmwq").log(System.Logger.Level.INFO, Workqueues.dump(Objects.requireNonNull(wq, "wq is null in show_one_workqueue(wq)")));
     }
-
-    private static final System.Logger DEBUG_LOG = System.getLogger("dev.cmwq");
 
     // ---------------------------------------------------------------- helpers
 
@@ -1067,7 +1065,7 @@ public final class LinuxWorkqueue {
 
     /** Where the facade's warnings go: the log, with the caller's stack (a test seam). */
     static volatile java.util.function.Consumer<String> warnings =
-            msg -> DEBUG_LOG.log(System.Logger.Level.WARNING, msg, new Throwable("WARNING at"));
+            msg -> System.getLogger("dev.cmwq").log(System.Logger.Level.WARNING, msg, new Throwable("WARNING at"));
 
     /** The kernel's WARN for misuse it survives: logged with the caller's stack, nothing thrown. */
     private static void warn(String what) {

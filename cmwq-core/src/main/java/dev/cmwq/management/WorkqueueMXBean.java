@@ -16,7 +16,7 @@ public interface WorkqueueMXBean {
     /** The effective flags by name, e.g. {@code [UNBOUND, MEM_RECLAIM]}. */
     String[] getFlags();
 
-    /** The flags as the kernel's bits, with {@code __WQ_ORDERED} (1 << 17) for an ordered queue. */
+    /** The flags as the kernel's bits, with {@code __WQ_ORDERED} ({@code 1 << 17}) for an ordered queue. */
     int getFlagBits();
 
     /** Whether it is an ordered queue. */

@@ -24,6 +24,9 @@ public interface WorkqueuesMXBean {
     /** Workqueues alive, registered for management or not. */
     int getWorkqueueCount();
 
-    /** The dump of every busy queue and pool ({@link dev.cmwq.Workqueues#dump()}). */
+    /** Every workqueue alive, registered for management or not, sorted by name and id. */
+    java.util.List<WorkqueueSample> getWorkqueueSamples();
+
+    /** The dump of every queue and pool ({@link dev.cmwq.Workqueues#dump()}). */
     String dump();
 }

@@ -53,7 +53,6 @@ public abstract class Timer {
      */
     public static final long MAX_DELAY_NANOS = Long.MAX_VALUE >>> 1;
 
-    private static final System.Logger LOG = System.getLogger(Timer.class.getName());
     private static final VarHandle STATE;
     private static final VarHandle DEADLINE;
 
@@ -81,7 +80,7 @@ public abstract class Timer {
      * @throws NullPointerException if {@code base} is null
      */
     protected Timer(TimerBase base) {
-        this.base = Objects.requireNonNull(base, "base");
+        this.base = Objects.requireNonNull(base, "base is null in new Timer(base)");
     }
 
     /** Creates a wheel sentinel: never armed, linked to itself. */
@@ -222,7 +221,7 @@ public abstract class Timer {
         try {
             expired();
         } catch (Throwable e) {
-            LOG.log(System.Logger.Level.ERROR, "timer " + this + " threw from expired()", e);
+            System.getLogger(Timer.class.getName()).log(System.Logger.Level.ERROR, "timer " + this + " threw from expired()", e);
         }
     }
 

@@ -92,7 +92,7 @@ public final class TimerBase {
     private boolean running;           // T: inside runTimers (manual bases)
 
     private TimerBase(Ticker ticker, int threadState, long maxSleepNanos) {
-        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.ticker = Objects.requireNonNull(ticker, "ticker is null in TimerBase.create(ticker)");
         this.maxSleepNanos = maxSleepNanos;
         this.wheel = new TimerWheel(ticker.read());
         this.threadState = threadState;

@@ -224,6 +224,8 @@ class TimerTest {
         assertThat(base.runTimers(now + 5)).isEqualTo(2);
         assertThat(timer.fired).hasValue(1);
         assertThat(throwing.isArmed()).isFalse();
+        assertThat(dev.cmwq.LogCapture.messages()).singleElement().asString()
+                .startsWith("SEVERE: timer Timer[").endsWith("threw from expired()");
     }
 
     @Test

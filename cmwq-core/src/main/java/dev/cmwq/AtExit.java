@@ -1,0 +1,136 @@
+package dev.cmwq;
+
+import dev.cmwq.timer.TimerBase;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What happens to work left behind when the JVM exits. The kernel has no such moment (a reboot
+ * runs no work items either); a JVM exits when its last non-daemon thread ends, and cmwq's workers
+ * are daemons, so items still queued or armed are silently dropped. A shutdown hook (cmwq-exit,
+ * installed with the first queue) prints one line to standard error naming how many items were
+ * left on which queues, and, with {@code -Dcmwq.drainAtExitMs=N}, first runs them: each armed
+ * delayed item fires at once, then each queue is drained, for at most N milliseconds in all.
+ *
+ * <p>The line goes to {@code System.err}, not the logger: java.util.logging resets its handlers in
+ * its own shutdown hook, which may run first.
+ */
+final class AtExit {
+    /** {@code cmwq.drainAtExitMs} (default 0: off): how long the hook may spend running what is left. */
+    static final long DRAIN_MILLIS = Tunables.Setting.setting("cmwq.drainAtExitMs", 0, 0, 3_600_000);
+
+    static {
+        Thread hook = new Thread(AtExit::run, "cmwq-exit");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    private AtExit() {}
+
+    /** Installs the hook (once: this class's initialization does it). */
+    static void install() {}
+
+    private static void run() {
+        Map<Workqueue, Left> left = leftBehind();
+        if (left.isEmpty()) {
+            return;
+        }
+        PrintStream err = System.err;
+        if (DRAIN_MILLIS == 0) {
+            err.println("cmwq: the JVM exits with " + describe(left)
+                    + " not run (-Dcmwq.drainAtExitMs=N runs them first, for up to N ms)");
+            return;
+        }
+        err.println("cmwq: the JVM exits with " + describe(left) + "; running them (up to " + DRAIN_MILLIS + " ms)");
+        Thread drainer = new Thread(() -> drain(left), "cmwq-exit-drain");
+        drainer.setDaemon(true);
+        drainer.start();
+        try {
+            drainer.join(DRAIN_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Map<Workqueue, Left> still = leftBehind();
+        if (!still.isEmpty() || drainer.isAlive()) {
+            err.println("cmwq: after " + DRAIN_MILLIS + " ms, " + (still.isEmpty() ? "items are still running" : describe(still) + " still not run"));
+        }
+    }
+
+    /** Fires every armed item now, then drains each queue. */
+    private static void drain(Map<Workqueue, Left> left) {
+        for (Map.Entry<Workqueue, Left> e : left.entrySet()) {
+            for (DelayedWork d : e.getValue().armed) {
+                try {
+                    d.flush();
+                } catch (RuntimeException refused) {
+                    // destroyed meanwhile: nothing to run
+                }
+            }
+        }
+        for (Workqueue wq : left.keySet()) {
+            try {
+                wq.drain();
+            } catch (RuntimeException refused) {
+                // destroyed meanwhile
+            }
+        }
+    }
+
+    /** Queues with items waiting, running or armed, in creation order of the snapshot. */
+    static Map<Workqueue, Left> leftBehind() {
+        Map<Workqueue, Left> left = new LinkedHashMap<>();
+        List<Workqueue> queues = Workqueues.all();
+        Set<TimerBase> bases = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Workqueue wq : queues) {
+            int waiting = Dump.waitingOrRunning(wq);
+            if (waiting > 0) {
+                left.computeIfAbsent(wq, q -> new Left()).waiting = waiting;
+            }
+            bases.addAll(List.of(wq.timerBases()));
+        }
+        for (TimerBase base : bases) {
+            List<DelayedWork> armed = new ArrayList<>();
+            base.sweep(t -> {
+                DelayedWork d = DelayedWork.armedItemOf(t);
+                if (d != null) {
+                    armed.add(d);
+                }
+            });
+            for (DelayedWork d : armed) {
+                Workqueue wq = d.wq;
+                if (wq != null && !wq.isDestroyed()) {
+                    left.computeIfAbsent(wq, q -> new Left()).armed.add(d);
+                }
+            }
+        }
+        return left;
+    }
+
+    /** {@code 3 items (demo: 2 queued, 1 armed; events: 1 queued)}. */
+    static String describe(Map<Workqueue, Left> left) {
+        int total = 0;
+        StringBuilder per = new StringBuilder();
+        for (Map.Entry<Workqueue, Left> e : left.entrySet()) {
+            Left l = e.getValue();
+            total += l.waiting + l.armed.size();
+            per.append(per.isEmpty() ? "" : "; ").append(e.getKey().name()).append(": ");
+            if (l.waiting > 0) {
+                per.append(l.waiting).append(" queued or running");
+            }
+            if (!l.armed.isEmpty()) {
+                per.append(l.waiting > 0 ? ", " : "").append(l.armed.size()).append(" armed");
+            }
+        }
+        return total + (total == 1 ? " item" : " items") + " (" + per + ")";
+    }
+
+    /** What one queue left: items queued or running, and armed delayed items. */
+    static final class Left {
+        int waiting;
+        final List<DelayedWork> armed = new ArrayList<>();
+    }
+}

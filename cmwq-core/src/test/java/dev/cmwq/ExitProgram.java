@@ -1,0 +1,70 @@
+package dev.cmwq;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A program that leaves work behind when its main ends, run in a child JVM by {@link AtExitTest}.
+ * {@code leave}: an ordered queue with one item blocked for good and two behind it, and one delayed
+ * item armed for an hour. {@code finish}: the same, but the first item ends after 100 ms, so a drain
+ * at exit can run everything. {@code settings}: builds a queue and runs one item (bad settings are
+ * passed by the test).
+ */
+public final class ExitProgram {
+    private ExitProgram() {}
+
+    public static void main(String[] args) {
+        Workqueue wq = Workqueue.builder("exit-demo").ordered().build();
+        switch (args[0]) {
+            case "leave", "finish" -> {
+                boolean finish = args[0].equals("finish");
+                CountDownLatch started = new CountDownLatch(1);
+                wq.queue(new Work(() -> {
+                    started.countDown();
+                    if (finish) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                        System.out.println("ran first");
+                    } else {
+                        awaitForever(); // the JVM exits under it
+                    }
+                }));
+                wq.queue(new Work(() -> System.out.println("ran second")));
+                wq.queue(new Work(() -> System.out.println("ran third")));
+                wq.queueDelayed(new DelayedWork(() -> System.out.println("ran delayed")), Duration.ofHours(1));
+                await(started);
+                System.out.println("main ends");
+            }
+            case "settings" -> {
+                CountDownLatch ran = new CountDownLatch(1);
+                wq.queue(new Work(ran::countDown));
+                await(ran);
+                wq.close();
+                System.out.println("ran on " + Workqueues.lanes() + " lanes");
+            }
+            default -> throw new IllegalArgumentException("mode " + args[0]);
+        }
+    }
+
+    private static void awaitForever() {
+        CountDownLatch never = new CountDownLatch(1);
+        while (true) {
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                // cmwq clears interrupts between items, not during one: keep waiting
+            }
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("not started in 30 s");
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
