@@ -154,7 +154,8 @@ final class WorkerPool {
     boolean stallReported; // S
     int unboundRefs; // REGISTRY: workqueues using this unbound pool
 
-    private WorkerPool(int id, int lane, boolean highpri, boolean unbound) {
+    /** Registered pools come from {@link #percpu} and {@link #getUnbound}; model checks build their own. */
+    WorkerPool(int id, int lane, boolean highpri, boolean unbound) {
         this.id = id;
         this.lane = lane;
         this.highpri = highpri;
@@ -176,6 +177,16 @@ final class WorkerPool {
         b[p.id] = p;
         pools = b;
         return p;
+    }
+
+    /**
+     * A pool found by {@link #byId} like any other, for model checks that must not share a pool
+     * (or its lock) with the engine's threads; no queue uses it, and it starts no thread by itself.
+     */
+    static WorkerPool registerDetached() {
+        synchronized (REGISTRY) {
+            return register(-1, false, false);
+        }
     }
 
     /** The per-lane pool of {@code lane}; the lanes' pools are created on first use, no threads. */
@@ -433,7 +444,7 @@ final class WorkerPool {
         return true;
     }
 
-    private void enterIdle(Worker w) {
+    void enterIdle(Worker w) {
         w.setFlags(Worker.IDLE | Worker.PREP);
         w.lastActiveNanos = System.nanoTime();
         w.nextIdle = idleTop;

@@ -573,16 +573,10 @@ public final class Workqueue implements AutoCloseable {
         if (isChainedCaller()) {
             throw new IllegalStateException("destroy of " + this + " from its own item would wait forever");
         }
-        mutex.lock();
-        try {
-            if (destroying) {
-                return;
-            }
-            destroying = true;
-        } finally {
-            mutex.unlock();
+        java.util.List<DelayedWork> cancelled = refuseAndCancelTimers();
+        if (cancelled == null) {
+            return;
         }
-        java.util.List<DelayedWork> cancelled = cancelArmed();
         if (!cancelled.isEmpty()) {
             Workqueues.LOG.log(System.Logger.Level.WARNING, "workqueue " + name + ": destroy cancelled "
                     + cancelled.size() + " armed delayed item(s) " + cancelled
@@ -613,6 +607,23 @@ public final class Workqueue implements AutoCloseable {
         }
         Workqueues.unregister(this);
         destroyed = true;
+    }
+
+    /**
+     * destroy's first step: sets the destroying flag (arming refuses itself from now on), then
+     * cancels the items still armed for this queue. Returns them, or null if a destroy had begun.
+     */
+    java.util.List<DelayedWork> refuseAndCancelTimers() {
+        mutex.lock();
+        try {
+            if (destroying) {
+                return null;
+            }
+            destroying = true;
+        } finally {
+            mutex.unlock();
+        }
+        return cancelArmed();
     }
 
     /** Same as {@link #destroy()}. */
