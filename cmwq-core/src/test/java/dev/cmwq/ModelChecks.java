@@ -18,6 +18,8 @@ import org.jetbrains.kotlinx.lincheck.verifier.EpsilonVerifier;
  * each check has its own CI default).
  */
 public final class ModelChecks {
+    private static final long HANG_TIMEOUT_MILLIS = 120_000;
+
     private ModelChecks() {
     }
 
@@ -37,6 +39,10 @@ public final class ModelChecks {
         // (and running them one at a time would park the timer thread's operation for ever).
         ModelCheckingOptions options = new ModelCheckingOptions().iterations(0).invocationsPerIteration(invocations)
                 .verifier(EpsilonVerifier.class);
+        // Lincheck reports an interleaving as hung after this long; its default (10 s) is also
+        // what instrumenting a class the first time it is reached can take on a loaded machine.
+        // A real hang (a thread parked for ever) is found without waiting for it.
+        options.invocationTimeout$lincheck(HANG_TIMEOUT_MILLIS);
         scenarios.forEach(options::addCustomScenario);
         long start = System.nanoTime();
         new LinChecker(test, options).check();

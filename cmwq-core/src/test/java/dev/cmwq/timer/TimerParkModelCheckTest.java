@@ -3,6 +3,7 @@ package dev.cmwq.timer;
 import dev.cmwq.ModelChecks;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jetbrains.kotlinx.lincheck.annotations.Operation;
 import org.jetbrains.kotlinx.lincheck.annotations.Validate;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ public class TimerParkModelCheckTest {
 
     private final TimerBase base = TimerBase.driven(new FakeTicker(0));
     private final CountingTimer[] timers = {new CountingTimer(base), new CountingTimer(base)};
-    private volatile int armings;
+    private final AtomicInteger armings = new AtomicInteger(); // two arming threads
     private volatile int disarmed;
 
     static final class CountingTimer extends Timer {
@@ -52,7 +53,7 @@ public class TimerParkModelCheckTest {
     @Operation
     public void armDue(int t) {
         timers[t].arm(0);
-        armings++;
+        armings.incrementAndGet();
     }
 
     /** Arms timer {@code t} 50 ms ahead; never expires here (the clock stays at 0). */
@@ -82,7 +83,7 @@ public class TimerParkModelCheckTest {
 
     @Validate
     public void eachArmingEndsOnce() {
-        if (fired() + disarmed != armings) {
+        if (fired() + disarmed != armings.get()) {
             throw new IllegalStateException(armings + " armings, " + fired() + " expiries, " + disarmed
                     + " disarmed: " + base);
         }
