@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Timeout;
  */
 public class DelayedWorkDestroyModelCheckTest {
     private static final long HOUR = TimeUnit.HOURS.toNanos(1);
+    /** The sweep visits every bucket of the wheel (6 x 64 + overflow): a long loop, not a spin. */
+    private static final int WHEEL_BUCKETS = 1_000;
 
     private final Workqueue wq = Workqueue.builder("model-destroy").build();
     private final DelayedWork work = new DelayedWork(() -> {}, TimerBase.manual(() -> 0L));
@@ -101,6 +103,7 @@ public class DelayedWorkDestroyModelCheckTest {
         ModelChecks.run("delayed arming vs destroy", test, ModelChecks.invocations(1000), List.of(
                 ModelChecks.scenario(test, List.of(), List.of(List.of("arm"), List.of("destroy")), check),
                 // Re-arming an armed item (the debounce path) against the sweep.
-                ModelChecks.scenario(test, List.of("arm"), List.of(List.of("modify"), List.of("destroy")), check)));
+                ModelChecks.scenario(test, List.of("arm"), List.of(List.of("modify"), List.of("destroy")), check)),
+                WHEEL_BUCKETS);
     }
 }

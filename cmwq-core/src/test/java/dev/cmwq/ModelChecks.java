@@ -20,6 +20,9 @@ import org.jetbrains.kotlinx.lincheck.verifier.EpsilonVerifier;
 public final class ModelChecks {
     private static final long HANG_TIMEOUT_MILLIS = 120_000;
 
+    /** Lincheck's default (ManagedCTestConfiguration.DEFAULT_HANGING_DETECTION_THRESHOLD). */
+    private static final int DEFAULT_LOOP_LIMIT = 101;
+
     private ModelChecks() {
     }
 
@@ -34,6 +37,16 @@ public final class ModelChecks {
      * its time. Throws Lincheck's error (with the interleaving) on a failure.
      */
     public static void run(String name, Class<?> test, int invocations, List<ExecutionScenario> scenarios) {
+        run(name, test, invocations, scenarios, DEFAULT_LOOP_LIMIT);
+    }
+
+    /**
+     * As {@link #run(String, Class, int, List)}, for code with a bounded loop longer than the
+     * model checker's spin detection allows by default: {@code loopLimit} repetitions of one code
+     * location in one interleaving count as a hang.
+     */
+    public static void run(String name, Class<?> test, int invocations, List<ExecutionScenario> scenarios,
+            int loopLimit) {
         // The checks are the validation functions and the model checker's own hang detection; the
         // operations return nothing, so there is no sequential specification to compare with
         // (and running them one at a time would park the timer thread's operation for ever).
@@ -43,6 +56,7 @@ public final class ModelChecks {
         // what instrumenting a class the first time it is reached can take on a loaded machine.
         // A real hang (a thread parked for ever) is found without waiting for it.
         options.invocationTimeout$lincheck(HANG_TIMEOUT_MILLIS);
+        options.hangingDetectionThreshold(loopLimit);
         scenarios.forEach(options::addCustomScenario);
         long start = System.nanoTime();
         new LinChecker(test, options).check();

@@ -2,6 +2,7 @@ package dev.cmwq;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jetbrains.kotlinx.lincheck.annotations.Operation;
 import org.jetbrains.kotlinx.lincheck.annotations.Validate;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * word and the accounting (take the first item off the worklist, clearPendingKeepPool, retire its
  * active slot and flush color), all under the lock.
  *
- * <p>The check is the token rule of docs/reliability.md, section 1: every queue that took PENDING
+ * <p>Each new owner of PENDING (a queue that won it, a cancel's grab) checks that it holds the bit
+ * and that nobody else does. The check after each invocation is the token rule of docs/reliability.md, section 1: every queue that took PENDING
  * is consumed exactly once, by a run or by a cancel that returned true. After each invocation
  * ({@link #everyTokenIsConsumedOnce}) the worker runs what is left, and then the true queues
  * must equal the runs plus the true cancels, the item must be neither pending nor on a list, and
@@ -28,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * <p>The model checker assumes sequential consistency, so it cannot see what the full fence in
  * trySetPending orders (docs/reliability.md, section 7). What it does see is the second read after
  * the fence: answering "not pending" from it without the getAndBitwiseOr makes two owners, and
- * this test fails.
+ * this test fails; so does taking an owner in transit for idle in Work.tryGrabPending.
  */
 public class PendingModelCheckTest {
     private final WorkerPool pool = WorkerPool.registerDetached();
@@ -38,6 +40,9 @@ public class PendingModelCheckTest {
     private int queued; // queuer only
     private int stolen; // canceller only
     private int runs; // worker only
+    /** Holders of PENDING: a queuer from its win until the worker clears it, or a canceller. */
+    private final AtomicInteger owners = new AtomicInteger();
+    private volatile String violation;
 
     public PendingModelCheckTest() {
         worker.setContextClassLoader(null); // Lincheck's object-graph walk cannot read records
@@ -55,16 +60,30 @@ public class PendingModelCheckTest {
             return; // coalesced
         }
         queued++;
+        owned("queue");
         if (pool.push(pwq, work)) {
             pool.lock();
             pool.unlock();
         }
     }
 
+    /** Work.cancel, with the ownership checked between its grab and its release. */
     @Operation(nonParallelGroup = "canceller")
     public void cancel() {
-        if (work.cancel()) {
+        boolean steal = work.grabPending();
+        if (steal) {
+            owners.decrementAndGet(); // taken from the queued instance, whose token it consumes
             stolen++;
+        }
+        owned("cancel");
+        owners.decrementAndGet();
+        work.releasePending();
+    }
+
+    /** Called by a new owner of PENDING: it holds the bit, and nobody else does. */
+    private void owned(String who) {
+        if (owners.incrementAndGet() != 1 || !work.isPending()) {
+            violation = who + " took PENDING: " + owners.get() + " owners, state " + Long.toHexString(work.debugState());
         }
     }
 
@@ -88,6 +107,7 @@ public class PendingModelCheckTest {
         int color = Work.colorOf(w.stateVolatile());
         w.pwq = null;
         w.clearPendingKeepPool(pool.id);
+        owners.decrementAndGet();
         runs++;
         pwq.decNrActive(false);
         pwq.decNrInFlight(color);
@@ -96,6 +116,9 @@ public class PendingModelCheckTest {
 
     @Validate
     public void everyTokenIsConsumedOnce() {
+        if (violation != null) {
+            throw new IllegalStateException(violation);
+        }
         pool.lock(); // splices what the intake holds, as the running worker's relock would
         try {
             for (int i = 0; runFirst(); i++) {
@@ -128,6 +151,10 @@ public class PendingModelCheckTest {
                         List.of(List.of("queue"), List.of("cancel"), List.of("run")), check),
                 // A queued item: a second queue coalesces or takes PENDING again, against both.
                 ModelChecks.scenario(PendingModelCheckTest.class, List.of("queue"),
-                        List.of(List.of("queue", "queue"), List.of("cancel"), List.of("run")), check)));
+                        List.of(List.of("queue", "queue"), List.of("cancel"), List.of("run")), check),
+                // An item that has run (its state names the pool): a cancel against a queue in
+                // transit must wait for it, not take it for idle.
+                ModelChecks.scenario(PendingModelCheckTest.class, List.of("queue", "run"),
+                        List.of(List.of("queue"), List.of("cancel")), check)));
     }
 }
