@@ -106,8 +106,8 @@ public class PendingModelCheckTest {
         pool.worklist.remove(w);
         int color = Work.colorOf(w.stateVolatile());
         w.pwq = null;
+        owners.decrementAndGet(); // before the bit goes: a queue may take it at once
         w.clearPendingKeepPool(pool.id);
-        owners.decrementAndGet();
         runs++;
         pwq.decNrActive(false);
         pwq.decNrInFlight(color);
