@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Timeout;
  * and parks; an arming pushes, then reads the thread's state and unparks it if it is parked and
  * must wake earlier. The engine's own loop runs here, one turn at a time, on a model-checker
  * thread ({@link TimerBase#driven}, {@link TimerBase#passOnCallingThread}), with real
- * {@code LockSupport.park}: a lost wake-up leaves that thread parked for ever, which the model
- * checker reports as a hang.
+ * {@code LockSupport.park}.
  *
  * <p>Each scenario gives the timer thread an operation, {@link #runUntilEnded}, that turns the
  * loop until every arming of the scenario has ended (expired, or disarmed with true), as the real
@@ -25,8 +24,11 @@ import org.junit.jupiter.api.Timeout;
  * at 0), except the one a scenario arms in advance to make the thread sleep with a timeout.
  * {@link #eachArmingEndsOnce} then checks that each arming ended exactly once.
  *
- * <p>With the thread's re-read of the inbox before parking removed ({@code sleepUntilDue}), the
- * first scenario fails with a hang (see docs/reliability.md, section 2).
+ * <p>What it does not find: a lost wake-up. Lincheck's model checker lets {@code park} return
+ * spuriously (the JDK allows it), so the thread's next turn finds the arming anyway; with the
+ * re-read of the inbox before parking removed ({@code sleepUntilDue}) this test stays green. A
+ * deadlock or an arming that ends twice or never would fail it (docs/reliability.md, sections 2
+ * and 7).
  */
 public class TimerParkModelCheckTest {
     private static final long LATER = 50_000_000; // 50 ms: a sleep with a timeout
