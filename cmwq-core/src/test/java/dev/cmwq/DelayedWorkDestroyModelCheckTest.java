@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jetbrains.kotlinx.lincheck.annotations.Operation;
 import org.jetbrains.kotlinx.lincheck.annotations.Validate;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,16 +34,6 @@ public class DelayedWorkDestroyModelCheckTest {
     private int refused; // the arming thread
     private int cancelled = -1; // the destroying thread: -1 until it ran
     private boolean modified; // the arming thread
-
-    /** Lincheck walks the object graph, which reaches the pools' workers; see WorkStateLincheckTest. */
-    @BeforeAll
-    static void cutTheClassLoaderPath() {
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("kworker/")) {
-                t.setContextClassLoader(null);
-            }
-        }
-    }
 
     /** queue_delayed_work with a delay. */
     @Operation

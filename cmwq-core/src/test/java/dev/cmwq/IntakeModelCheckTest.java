@@ -142,7 +142,7 @@ public class IntakeModelCheckTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     public void theIntakeHandOffIsNeverLostUnderModelChecking() {
         String check = "noItemIsStranded";
-        ModelChecks.run("intake (push, splice, unlock's re-check)", IntakeModelCheckTest.class, ModelChecks.invocations(500), List.of(
+        ModelChecks.run("intake (push, splice, unlock's re-check)", IntakeModelCheckTest.class, ModelChecks.invocations(300), List.of(
                 // The Dekker handshake: a push against the running worker going idle.
                 ModelChecks.scenario(IntakeModelCheckTest.class, List.of(), List.of(List.of("queueA"), List.of("finishAndGoIdle")), check),
                 // Two producers' pushes against each other and against the splice: order and loss.

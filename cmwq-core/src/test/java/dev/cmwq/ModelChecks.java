@@ -3,7 +3,9 @@ package dev.cmwq;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.LinChecker;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
@@ -59,7 +61,12 @@ public final class ModelChecks {
         options.hangingDetectionThreshold(loopLimit);
         scenarios.forEach(options::addCustomScenario);
         long start = System.nanoTime();
-        new LinChecker(test, options).check();
+        Map<Thread, ClassLoader> loaders = cutTheClassLoaderPath();
+        try {
+            new LinChecker(test, options).check();
+        } finally {
+            loaders.forEach(Thread::setContextClassLoader);
+        }
         System.out.printf("[model-check] %s: %d scenarios x up to %d interleavings, clean in %.1f s%n",
                 name, scenarios.size(), invocations, (System.nanoTime() - start) / 1e9);
     }
@@ -76,6 +83,25 @@ public final class ModelChecks {
             threads.add(actors(test, thread));
         }
         return new ExecutionScenario(actors(test, init), threads, new ArrayList<>(), actor(test, validation));
+    }
+
+    /**
+     * Lincheck walks the object graph reachable from the test, static fields included, with
+     * {@code Unsafe.objectFieldOffset}, which refuses record fields. Through the pool registry and
+     * the timer base it reaches the engine's threads (workers of other tests, the sampler, the
+     * timer thread) and their context class loader, whose cache holds
+     * {@code SecureClassLoader$CodeSourceKey} records. The loaders are cleared for the check and
+     * put back after it (WorkStateLincheckTest does the same).
+     */
+    private static Map<Thread, ClassLoader> cutTheClassLoaderPath() {
+        Map<Thread, ClassLoader> loaders = new HashMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("kworker/") || t.getName().startsWith("cmwq-")) {
+                loaders.put(t, t.getContextClassLoader());
+                t.setContextClassLoader(null);
+            }
+        }
+        return loaders;
     }
 
     private static List<Actor> actors(Class<?> test, List<String> operations) {

@@ -144,7 +144,7 @@ public class PendingModelCheckTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     public void pendingHasOneOwnerUnderModelChecking() {
         String check = "everyTokenIsConsumedOnce";
-        ModelChecks.run("PENDING (trySetPending, grabPending)", PendingModelCheckTest.class, ModelChecks.invocations(500), List.of(
+        ModelChecks.run("PENDING (trySetPending, grabPending)", PendingModelCheckTest.class, ModelChecks.invocations(300), List.of(
                 // A queue against a cancel (steal from the intake or the list, or spin on the
                 // owner in transit) and the worker clearing PENDING.
                 ModelChecks.scenario(PendingModelCheckTest.class, List.of(),
