@@ -173,6 +173,11 @@ final class WorkerPool {
     boolean stallReported; // S
     int unboundRefs; // REGISTRY: workqueues using this unbound pool
 
+    /** Registered pools come from {@link #percpu}, {@link #bh} and {@link #getUnbound}; model checks build their own. */
+    WorkerPool(int id, int lane, boolean highpri, boolean unbound) {
+        this(id, lane, highpri, unbound, false);
+    }
+
     private WorkerPool(int id, int lane, boolean highpri, boolean unbound, boolean bh) {
         this.id = id;
         this.lane = lane;
@@ -202,6 +207,16 @@ final class WorkerPool {
         b[p.id] = p;
         pools = b;
         return p;
+    }
+
+    /**
+     * A pool found by {@link #byId} like any other, for model checks that must not share a pool
+     * (or its lock) with the engine's threads; no queue uses it, and it starts no thread by itself.
+     */
+    static WorkerPool registerDetached() {
+        synchronized (REGISTRY) {
+            return register(-1, false, false);
+        }
     }
 
     /** The per-lane pool of {@code lane}; the lanes' pools are created on first use, no threads. */
@@ -476,7 +491,7 @@ final class WorkerPool {
         return true;
     }
 
-    private void enterIdle(Worker w) {
+    void enterIdle(Worker w) {
         w.setFlags(Worker.IDLE | Worker.PREP);
         w.lastActiveNanos = System.nanoTime();
         w.nextIdle = idleTop;

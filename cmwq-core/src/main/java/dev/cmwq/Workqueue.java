@@ -708,28 +708,20 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (isChainedCaller()) {
             throw new IllegalStateException("destroy of " + this + " from its own item would wait forever");
         }
-        boolean first;
-        mutex.lock();
-        try {
-            first = !destroying;
-            destroying = true;
-        } finally {
-            mutex.unlock();
-        }
-        if (!first) {
+        java.util.List<DelayedWork> cancelled = refuseAndCancelTimers();
+        if (cancelled == null) {
             awaitDestroyed(); // a concurrent or earlier destroy: return when it has finished
             return;
         }
         try {
-            destroyFirst();
+            destroyFirst(cancelled);
         } finally {
             destroyDone.countDown();
         }
     }
 
-    /** The destroy that set the flag: cancel armed items, drain, kill the pwqs, drain again. */
-    private void destroyFirst() {
-        java.util.List<DelayedWork> cancelled = cancelArmed();
+    /** The destroy that set the flag: report the cancelled armed items, drain, kill the pwqs, drain again. */
+    private void destroyFirst(java.util.List<DelayedWork> cancelled) {
         if (!cancelled.isEmpty()) {
             Workqueues.log().log(System.Logger.Level.WARNING, "workqueue " + name + ": destroy cancelled "
                     + cancelled.size() + " armed delayed item(s) " + cancelled
@@ -793,6 +785,23 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (hook != null) {
             hook.run();
         }
+    }
+
+    /**
+     * destroy's first step: sets the destroying flag (arming refuses itself from now on), then
+     * cancels the items still armed for this queue. Returns them, or null if a destroy had begun.
+     */
+    java.util.List<DelayedWork> refuseAndCancelTimers() {
+        mutex.lock();
+        try {
+            if (destroying) {
+                return null;
+            }
+            destroying = true;
+        } finally {
+            mutex.unlock();
+        }
+        return cancelArmed();
     }
 
     /** Same as {@link #destroy()}. */

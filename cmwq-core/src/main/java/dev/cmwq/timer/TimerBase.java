@@ -324,13 +324,33 @@ public final class TimerBase {
     /** The timer thread: run what is due, then sleep until the next deadline or a kick. */
     private void loop() {
         while (threadStateVolatile() != STOPPED) {
-            long now = ticker.read();
-            runOnce(now);
-            long delay = wheel.nextDelay();
-            if (delay > 0) {
-                sleepUntilDue(now, delay);
-            }
+            pass();
         }
+    }
+
+    /** One turn of the timer thread's loop. */
+    private void pass() {
+        long now = ticker.read();
+        runOnce(now);
+        long delay = wheel.nextDelay();
+        if (delay > 0) {
+            sleepUntilDue(now, delay);
+        }
+    }
+
+    /**
+     * A threaded base whose timer thread is driven by the caller, one turn at a time, through
+     * {@link #passOnCallingThread}: model checks run the real sleep/wake handshake on threads of
+     * their own (TimerParkModelCheckTest).
+     */
+    static TimerBase driven(Ticker ticker) {
+        return new TimerBase(ticker, RUNNING, MAX_SLEEP_NANOS);
+    }
+
+    /** One turn of the loop of a {@link #driven} base, on the calling thread (always the same one). */
+    void passOnCallingThread() {
+        thread = Thread.currentThread();
+        pass();
     }
 
     private void sleepUntilDue(long now, long delay) {
