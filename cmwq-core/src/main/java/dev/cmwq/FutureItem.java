@@ -300,7 +300,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      */
     @Override
     public V get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        Objects.requireNonNull(unit, "unit");
+        Objects.requireNonNull(unit, "unit is null in FutureItem.get(timeout, unit)");
         int s = state;
         if (s <= COMPLETING && (s = awaitDone(true, unit.toNanos(timeout))) <= COMPLETING) {
             throw new TimeoutException("task " + this + " did not complete in " + timeout + " " + unit);

@@ -120,7 +120,7 @@ public class Work {
      * @throws NullPointerException if {@code fn} is null
      */
     public Work(WorkFunction fn) {
-        this.fn = new ItemFunction(Objects.requireNonNull(fn, "fn"), this);
+        this.fn = new ItemFunction(Objects.requireNonNull(fn, "fn is null in new Work(fn)"), this);
     }
 
     /**

@@ -344,7 +344,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     @Override
     public void execute(Runnable command) {
-        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(command, "command is null in Workqueue.execute(command)");
         try {
             queueInternal(-1, new Work(command));
         } catch (IllegalStateException refused) {

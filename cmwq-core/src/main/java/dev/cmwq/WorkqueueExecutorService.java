@@ -152,7 +152,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
      */
     @Override
     public void execute(Runnable command) {
-        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(command, "command is null in WorkqueueExecutorService.execute(command)");
         if (command instanceof FutureItem<?> f && f.service == this && f.claim()) {
             accept(f); // a future from newTaskFor (submit, invokeAll): it is its own item
             queueAccepted(f, f, 0);
@@ -176,19 +176,19 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     /** @throws NullPointerException if {@code task} is null */
     @Override
     public Future<?> submit(Runnable task) {
-        return super.submit(Objects.requireNonNull(task, "task"));
+        return super.submit(Objects.requireNonNull(task, "task is null in WorkqueueExecutorService.submit(task)"));
     }
 
     /** @throws NullPointerException if {@code task} is null */
     @Override
     public <T> Future<T> submit(Runnable task, T result) {
-        return super.submit(Objects.requireNonNull(task, "task"), result);
+        return super.submit(Objects.requireNonNull(task, "task is null in WorkqueueExecutorService.submit(task, result)"), result);
     }
 
     /** @throws NullPointerException if {@code task} is null */
     @Override
     public <T> Future<T> submit(Callable<T> task) {
-        return super.submit(Objects.requireNonNull(task, "task"));
+        return super.submit(Objects.requireNonNull(task, "task is null in WorkqueueExecutorService.submit(task)"));
     }
 
     /** @throws NullPointerException if {@code tasks} or any of them is null */
@@ -201,7 +201,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException {
-        return super.invokeAll(checkTasks(tasks, false), timeout, Objects.requireNonNull(unit, "unit"));
+        return super.invokeAll(checkTasks(tasks, false), timeout, Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAll(tasks, timeout, unit)"));
     }
 
     /**
@@ -220,11 +220,11 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException, ExecutionException, TimeoutException {
-        return super.invokeAny(checkTasks(tasks, true), timeout, Objects.requireNonNull(unit, "unit"));
+        return super.invokeAny(checkTasks(tasks, true), timeout, Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAny(tasks, timeout, unit)"));
     }
 
     private static <C extends Collection<?>> C checkTasks(C tasks, boolean nonEmpty) {
-        Objects.requireNonNull(tasks, "tasks");
+        Objects.requireNonNull(tasks, "tasks is null in WorkqueueExecutorService.invoke" + (nonEmpty ? "Any" : "All") + "(tasks)");
         int i = 0;
         for (Object t : tasks) {
             if (t == null) {
@@ -246,7 +246,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
      */
     @Override
     public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(command, "command is null in WorkqueueExecutorService.schedule(command, delay, unit)");
         return schedule(new FutureItem<>(this, command, false, null, triggerTime(delay, unit), 0L), delay, unit);
     }
 
@@ -258,7 +258,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
      */
     @Override
     public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
-        Objects.requireNonNull(callable, "callable");
+        Objects.requireNonNull(callable, "callable is null in WorkqueueExecutorService.schedule(callable, delay, unit)");
         return schedule(new FutureItem<V>(this, callable, true, null, triggerTime(delay, unit), 0L), delay, unit);
     }
 
@@ -289,10 +289,15 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         return schedulePeriodic(command, initialDelay, delay, unit, "delay", -1);
     }
 
+    private static String periodicCall(int sign) {
+        return "WorkqueueExecutorService." + (sign > 0 ? "scheduleAtFixedRate(command, initialDelay, period, unit)"
+                : "scheduleWithFixedDelay(command, initialDelay, delay, unit)");
+    }
+
     private ScheduledFuture<?> schedulePeriodic(Runnable command, long initialDelay, long period, TimeUnit unit,
             String what, int sign) {
-        Objects.requireNonNull(command, "command");
-        Objects.requireNonNull(unit, "unit");
+        Objects.requireNonNull(command, "command is null in " + periodicCall(sign));
+        Objects.requireNonNull(unit, "unit is null in " + periodicCall(sign));
         if (period <= 0) {
             throw new IllegalArgumentException(what + " " + period + " " + unit + " is not positive");
         }
@@ -316,7 +321,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
 
     /** The due time {@code delay} from now; zero or negative delays mean now. */
     private static long triggerTime(long delay, TimeUnit unit) {
-        Objects.requireNonNull(unit, "unit");
+        Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.schedule(task, delay, unit)");
         return triggerTime(System.nanoTime(), Math.max(0L, unit.toNanos(delay)));
     }
 
@@ -502,7 +507,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
      */
     @Override
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-        Objects.requireNonNull(unit, "unit");
+        Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.awaitTermination(timeout, unit)");
         try (BlockingSection ignored = Workqueues.enterBlocking()) {
             return terminated.await(timeout, unit);
         }

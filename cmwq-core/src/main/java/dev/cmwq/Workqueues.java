@@ -166,7 +166,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code desc} is null
      */
     public static void setWorkerDesc(String desc) {
-        Objects.requireNonNull(desc, "desc");
+        Objects.requireNonNull(desc, "desc is null in Workqueues.setWorkerDesc(desc)");
         Worker w = Worker.current();
         if (w != null && w.currentWork != null) {
             w.describe(desc);

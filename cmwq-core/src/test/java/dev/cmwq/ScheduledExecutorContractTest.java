@@ -258,11 +258,11 @@ class ScheduledExecutorContractTest extends ServiceFixture {
     void badArgumentsGetTheJdksExceptionsNamingTheValue(ServiceKind kind) {
         start(kind);
         Runnable r = () -> { };
-        assertThatThrownBy(() -> service.execute(null)).isInstanceOf(NullPointerException.class).hasMessage("command");
-        assertThatThrownBy(() -> service.submit((Runnable) null)).isInstanceOf(NullPointerException.class).hasMessage("task");
-        assertThatThrownBy(() -> service.submit((java.util.concurrent.Callable<?>) null)).isInstanceOf(NullPointerException.class).hasMessage("task");
-        assertThatThrownBy(() -> service.schedule((Runnable) null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class).hasMessage("command");
-        assertThatThrownBy(() -> service.schedule(() -> 1, 1, null)).isInstanceOf(NullPointerException.class).hasMessage("unit");
+        assertThatThrownBy(() -> service.execute(null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("command is null in ");
+        assertThatThrownBy(() -> service.submit((Runnable) null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("task is null in ");
+        assertThatThrownBy(() -> service.submit((java.util.concurrent.Callable<?>) null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("task is null in ");
+        assertThatThrownBy(() -> service.schedule((Runnable) null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("command is null in ");
+        assertThatThrownBy(() -> service.schedule(() -> 1, 1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
         assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, 0, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("period 0");
         assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, -3, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
@@ -270,7 +270,7 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         assertThatThrownBy(() -> service.scheduleWithFixedDelay(r, 1, -7, TimeUnit.MILLISECONDS)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("delay -7");
         assertThatThrownBy(() -> service.scheduleWithFixedDelay(null, 1, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
-                .hasMessage("command");
-        assertThatThrownBy(() -> service.awaitTermination(1, null)).isInstanceOf(NullPointerException.class).hasMessage("unit");
+                .hasMessage("command is null in WorkqueueExecutorService.scheduleWithFixedDelay(command, initialDelay, delay, unit)");
+        assertThatThrownBy(() -> service.awaitTermination(1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
     }
 }

@@ -232,7 +232,7 @@ public final class LinuxWorkqueue {
     }
 
     private static <T extends Work> T cast(Work work, Class<T> type, String kernelType) {
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(work, "work is null in to_" + kernelType + "(work)");
         if (!type.isInstance(work)) {
             throw new IllegalArgumentException(work + " is not a " + kernelType + " (" + type.getSimpleName() + ")");
         }
@@ -424,8 +424,8 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException as {@link #queue_work}
      */
     public static boolean queue_work_node(int node, Workqueue wq, Work work) {
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(wq, "wq is null in queue_work_node(node, wq, work)");
+        Objects.requireNonNull(work, "work is null in queue_work_node(node, wq, work)");
         if (!wq.isUnbound()) {
             warn("queue_work_node on " + wq + ", which is not unbound");
         }
@@ -442,8 +442,8 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException as {@link #queue_work}
      */
     public static boolean queue_rcu_work(Workqueue wq, RcuWork rwork) {
-        Objects.requireNonNull(wq, "wq");
-        Objects.requireNonNull(rwork, "rwork");
+        Objects.requireNonNull(wq, "wq is null in queue_rcu_work(wq, rwork)");
+        Objects.requireNonNull(rwork, "rwork is null in queue_rcu_work(wq, rwork)");
         if (rwork.isDisabled()) {
             warn("queue_rcu_work of " + rwork + ", which is disabled");
             return false;
@@ -461,7 +461,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException if called from a BH work item, which must not sleep
      */
     public static int schedule_on_each_cpu(WorkFunction func) {
-        Objects.requireNonNull(func, "func");
+        Objects.requireNonNull(func, "func is null in schedule_on_each_cpu(func)");
         checkMaySleep("schedule_on_each_cpu");
         Work[] works = new Work[num_possible_cpus()];
         for (int cpu = 0; cpu < works.length; cpu++) {
@@ -480,7 +480,7 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code func} is null
      */
     public static int schedule_on_each_cpu(Runnable func) {
-        Objects.requireNonNull(func, "func");
+        Objects.requireNonNull(func, "func is null in schedule_on_each_cpu(func)");
         return schedule_on_each_cpu(w -> func.run());
     }
 
@@ -515,7 +515,7 @@ public final class LinuxWorkqueue {
         if (cpu < 0 || cpu >= num_possible_cpus()) {
             throw new IllegalArgumentException("cpu " + cpu + " is outside 0.." + (num_possible_cpus() - 1));
         }
-        Objects.requireNonNull(fn, "fn");
+        Objects.requireNonNull(fn, "fn is null in work_on_cpu_key(cpu, fn, arg, key)");
         checkMaySleep("work_on_cpu");
         WorkForCpu<T> wfc = new WorkForCpu<>(fn, arg);
         schedule_work_on(cpu, wfc);
@@ -564,8 +564,8 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if an argument is null
      */
     public static int execute_in_process_context(WorkFunction fn, ExecuteWork ew) {
-        Objects.requireNonNull(fn, "fn");
-        Objects.requireNonNull(ew, "ew");
+        Objects.requireNonNull(fn, "fn is null in execute_in_process_context(fn, ew)");
+        Objects.requireNonNull(ew, "ew is null in execute_in_process_context(fn, ew)");
         Work work = new Work(fn);
         ew.work = work;
         if (!Workqueues.currentIsBh()) {
@@ -742,7 +742,7 @@ public final class LinuxWorkqueue {
      * @throws IllegalStateException as {@link #flush_work}
      */
     public static boolean flush_rcu_work(RcuWork rwork) {
-        Objects.requireNonNull(rwork, "rwork");
+        Objects.requireNonNull(rwork, "rwork is null in flush_rcu_work(rwork)");
         if (rwork.isPending()) {
             rwork.flushQueued();
             return true;
@@ -941,7 +941,7 @@ public final class LinuxWorkqueue {
      * @throws java.util.IllegalFormatException if {@code fmt} does not fit {@code args}
      */
     public static void set_worker_desc(String fmt, Object... args) {
-        Workqueues.setWorkerDesc(String.format(Objects.requireNonNull(fmt, "fmt"), args));
+        Workqueues.setWorkerDesc(String.format(Objects.requireNonNull(fmt, "fmt is null in set_worker_desc(fmt, args)"), args));
     }
 
     /**
