@@ -5,10 +5,8 @@ import dev.cmwq.WorkqueueExecutorService;
 import dev.cmwq.micrometer.WorkqueuesMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -18,17 +16,15 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.TaskDecorator;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.annotation.AsyncAnnotationBeanPostProcessor;
-import org.springframework.scheduling.config.TaskManagementConfigUtils;
 
 /**
  * Runs the application's tasks on cmwq: {@code applicationTaskExecutor} (also named
- * {@code taskExecutor}, which {@code @Async} looks for) and, with {@code @EnableScheduling},
- * {@code taskScheduler}, each over its own workqueue; the queues share cmwq's worker pools with
- * every other queue of the JVM. Ordered before Boot's own task auto-configurations, which then step
- * aside; it steps aside itself, as Boot's does, when the application defines an {@code Executor}
- * (or a {@code TaskScheduler} or {@code ScheduledExecutorService} for the scheduler). With
+ * {@code taskExecutor}, which {@code @Async} looks for) over its own workqueue, which shares cmwq's
+ * worker pools with every other queue of the JVM ({@link CmwqSchedulingAutoConfiguration} does the
+ * same for {@code taskScheduler}). Ordered before Boot's own task auto-configuration, which then
+ * steps aside; it steps aside itself, as Boot's does, when the application defines an
+ * {@code Executor}. With
  * Micrometer and cmwq-micrometer on the class path it registers {@link WorkqueuesMetrics}, which
  * Boot binds to its registries. Off with {@code cmwq.enabled=false}.
  */
@@ -56,19 +52,6 @@ public class CmwqAutoConfiguration {
                     properties.getAwaitTermination());
             decorator.ifUnique(executor::setTaskDecorator);
             return executor;
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnBean(name = TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME)
-    @ConditionalOnMissingBean({TaskScheduler.class, ScheduledExecutorService.class})
-    static class Scheduling {
-        @Bean
-        WorkqueueTaskScheduler taskScheduler(CmwqProperties properties, ObjectProvider<TaskDecorator> decorator) {
-            WorkqueueTaskScheduler scheduler = new WorkqueueTaskScheduler(service(properties.getScheduling()),
-                    properties.getAwaitTermination());
-            decorator.ifUnique(scheduler::setTaskDecorator);
-            return scheduler;
         }
     }
 

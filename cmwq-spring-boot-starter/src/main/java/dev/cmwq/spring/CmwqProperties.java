@@ -59,8 +59,11 @@ public class CmwqProperties {
     public static class Queue {
         /** The workqueue's name (shown in dumps, JMX and the meters' name tag). */
         private String name;
-        /** Workqueue flags, e.g. UNBOUND, HIGHPRI, CPU_INTENSIVE, MEM_RECLAIM, FREEZABLE. */
-        private Set<WorkqueueFlag> flags = EnumSet.noneOf(WorkqueueFlag.class);
+        /**
+         * Workqueue flags: UNBOUND, HIGHPRI, CPU_INTENSIVE, MEM_RECLAIM, FREEZABLE. UNBOUND by
+         * default: an application's tasks block and run long, what the kernel puts on unbound queues.
+         */
+        private Set<WorkqueueFlag> flags = EnumSet.of(WorkqueueFlag.UNBOUND);
         /** max_active (per lane for a per-lane queue); 0 for the engine's default. */
         private int maxActive;
         /** One task at a time, in queueing order (max_active 1, unbound). */
