@@ -21,7 +21,7 @@ import org.springframework.scheduling.annotation.Scheduled;
  * The sample app: the same application (200 {@code @Async} calls that block 20 ms, from one
  * thread, plus a {@code @Scheduled} task every 10 ms) with Boot's executors and with the starter's;
  * prints the JVM's peak and live thread counts for each. Run:
- * {@code java -cp <test classpath> dev.cmwq.spring.ThreadCensusApp [boot|cmwq]}, one mode per JVM
+ * {@code java -cp <test classpath> dev.cmwq.spring.ThreadCensusApp [boot|cmwq|cmwq8]}, one mode per JVM
  * (thread counts are per JVM).
  */
 public final class ThreadCensusApp {
@@ -57,7 +57,9 @@ public final class ThreadCensusApp {
                         CmwqSchedulingAutoConfiguration.class, TaskExecutionAutoConfiguration.class,
                         TaskSchedulingAutoConfiguration.class))
                 .withUserConfiguration(App.class)
-                .withPropertyValues("cmwq.enabled=" + mode.equals("cmwq"))
+                .withPropertyValues("cmwq.enabled=" + mode.startsWith("cmwq"),
+                        // cmwq8: max_active 8, the thread budget of Boot's default pool
+                        "cmwq.execution.max-active=" + (mode.equals("cmwq8") ? 8 : 0))
                 .run(ctx -> {
                     threads.resetPeakThreadCount();
                     Service s = ctx.getBean(Service.class);
