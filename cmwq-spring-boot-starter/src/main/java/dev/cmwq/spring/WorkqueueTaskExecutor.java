@@ -2,8 +2,6 @@ package dev.cmwq.spring;
 
 import dev.cmwq.WorkqueueExecutorService;
 import java.time.Duration;
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.concurrent.ConcurrentTaskExecutor;
 
 /**
@@ -12,7 +10,7 @@ import org.springframework.scheduling.concurrent.ConcurrentTaskExecutor;
  * A {@code TaskDecorator} applies to every task. Shut down gracefully in the context's lifecycle
  * (see {@link GracefulShutdown}).
  */
-public class WorkqueueTaskExecutor extends ConcurrentTaskExecutor implements SmartLifecycle, DisposableBean {
+public class WorkqueueTaskExecutor extends ConcurrentTaskExecutor implements GracefulLifecycle {
     private final GracefulShutdown shutdown;
 
     /** An executor over {@code service}, which it owns; close waits up to {@code await} for tasks. */
@@ -27,25 +25,7 @@ public class WorkqueueTaskExecutor extends ConcurrentTaskExecutor implements Sma
     }
 
     @Override
-    public void start() {}
-
-    @Override
-    public void stop() {
-        shutdown.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return shutdown.isRunning();
-    }
-
-    @Override
-    public int getPhase() {
-        return GracefulShutdown.PHASE;
-    }
-
-    @Override
-    public void destroy() {
-        shutdown.destroy();
+    public GracefulShutdown shutdown() {
+        return shutdown;
     }
 }

@@ -2,8 +2,6 @@ package dev.cmwq.spring;
 
 import dev.cmwq.WorkqueueExecutorService;
 import java.time.Duration;
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.concurrent.ConcurrentTaskScheduler;
 
 /**
@@ -12,7 +10,7 @@ import org.springframework.scheduling.concurrent.ConcurrentTaskScheduler;
  * registers as {@code taskScheduler}, so that {@code @Scheduled} runs on cmwq. Shut down gracefully
  * in the context's lifecycle (see {@link GracefulShutdown}); periodic tasks stop at once.
  */
-public class WorkqueueTaskScheduler extends ConcurrentTaskScheduler implements SmartLifecycle, DisposableBean {
+public class WorkqueueTaskScheduler extends ConcurrentTaskScheduler implements GracefulLifecycle {
     private final GracefulShutdown shutdown;
 
     /** A scheduler over {@code service}, which it owns; close waits up to {@code await} for tasks. */
@@ -27,25 +25,7 @@ public class WorkqueueTaskScheduler extends ConcurrentTaskScheduler implements S
     }
 
     @Override
-    public void start() {}
-
-    @Override
-    public void stop() {
-        shutdown.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return shutdown.isRunning();
-    }
-
-    @Override
-    public int getPhase() {
-        return GracefulShutdown.PHASE;
-    }
-
-    @Override
-    public void destroy() {
-        shutdown.destroy();
+    public GracefulShutdown shutdown() {
+        return shutdown;
     }
 }
