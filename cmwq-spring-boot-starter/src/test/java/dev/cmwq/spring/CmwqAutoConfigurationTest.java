@@ -187,17 +187,24 @@ class CmwqAutoConfigurationTest {
         });
     }
 
+    /** Calls the @Async long task and waits for it to start; records the context's beans. */
+    private static Record startLongTask(org.springframework.context.ApplicationContext ctx,
+            AtomicReference<Record> jobsRef, AtomicReference<WorkqueueTaskExecutor> executorRef)
+            throws InterruptedException {
+        Record jobs = ctx.getBean(Record.class);
+        jobsRef.set(jobs);
+        executorRef.set(ctx.getBean(WorkqueueTaskExecutor.class));
+        ctx.getBean(Jobs.class).longTask();
+        await(jobs.inFlightStarted, "the long task to start");
+        return jobs;
+    }
+
     @Test
     void closingTheContextWaitsForWorkInFlight() throws Exception {
         AtomicReference<Record> jobsRef = new AtomicReference<>();
         AtomicReference<WorkqueueTaskExecutor> executorRef = new AtomicReference<>();
         runner.withUserConfiguration(App.class).run(ctx -> {
-            Jobs proxy = ctx.getBean(Jobs.class);
-            Record jobs = ctx.getBean(Record.class);
-            jobsRef.set(jobs);
-            executorRef.set(ctx.getBean(WorkqueueTaskExecutor.class));
-            proxy.longTask();
-            await(jobs.inFlightStarted, "the long task to start");
+            Record jobs = startLongTask(ctx, jobsRef, executorRef);
             Thread closer = new Thread(((ConfigurableApplicationContext) ctx)::close);
             closer.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -218,14 +225,8 @@ class CmwqAutoConfigurationTest {
     void aTaskStillRunningAfterTheAwaitIsInterrupted() {
         AtomicReference<Record> jobsRef = new AtomicReference<>();
         AtomicReference<WorkqueueTaskExecutor> executorRef = new AtomicReference<>();
-        runner.withUserConfiguration(App.class).withPropertyValues("cmwq.await-termination=50ms").run(ctx -> {
-            Jobs proxy = ctx.getBean(Jobs.class);
-            Record jobs = ctx.getBean(Record.class);
-            jobsRef.set(jobs);
-            executorRef.set(ctx.getBean(WorkqueueTaskExecutor.class));
-            proxy.longTask();
-            await(jobs.inFlightStarted, "the long task to start");
-        });
+        runner.withUserConfiguration(App.class).withPropertyValues("cmwq.await-termination=50ms")
+                .run(ctx -> startLongTask(ctx, jobsRef, executorRef));
         assertThat(jobsRef.get().inFlightEnd.get()).isEqualTo("interrupted");
         assertThat(executorRef.get().getService().isTerminated()).isTrue();
     }
