@@ -25,6 +25,7 @@ public final class Pipelines {
                     .exceptionally(failure -> "failed: " + failure)
                     .join();
             out.println(result);
+            wq.flush(); // join returns as the last stage completes its future, before its item ends
             out.printf("items run on the queue: %d%n", wq.stats().completed());
             return result;
         }
