@@ -152,6 +152,20 @@ public class DelayedWork extends Work {
     }
 
     /** The destroy sweep, on the timer thread: cancels {@code t} if it is an item armed for {@code q}. */
+    /** Armed items of {@code q} (of every queue if null), counted on the timer thread. */
+    static int armedCount(Workqueue q) {
+        if (Thread.currentThread().getName().equals(TimerBase.THREAD_NAME)) {
+            throw new IllegalStateException("armed items cannot be counted from the timer thread, which counts them");
+        }
+        int[] n = new int[1];
+        TIMERS.sweep(t -> {
+            if (t instanceof Expiry e && t.isArmed() && (q == null || e.work.wq == q)) {
+                n[0]++;
+            }
+        });
+        return n[0];
+    }
+
     static void cancelIfArmedFor(Workqueue q, Timer t, java.util.List<DelayedWork> cancelled) {
         if (t instanceof Expiry e && e.work.wq == q && e.work.cancelArmedForDestroy()) {
             cancelled.add(e.work);

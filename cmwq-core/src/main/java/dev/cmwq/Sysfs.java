@@ -229,6 +229,16 @@ final class Sysfs {
         return s;
     }
 
+    /** An unregistered view of {@code wq} (Workqueues.managementView): its JMX id, or 0. */
+    static WorkqueueMXBean queueView(Workqueue wq) {
+        ObjectName name = QUEUES.get(wq);
+        return new QueueBean(wq, name == null ? 0 : Integer.parseInt(name.getKeyProperty("id")));
+    }
+
+    static WorkerPoolMXBean poolView(WorkerPool pool) {
+        return new PoolBean(pool);
+    }
+
     // ---------------------------------------------------------------- names
 
     /** {@code dev.cmwq:type=Workqueue,name=<name>,id=<id>}, the name quoted if it must be. */

@@ -15,7 +15,14 @@ final class Watchdog {
     /** The threshold in nanoseconds (0: disabled); a test seam. */
     static volatile long thresholdNanos = Tunables.WATCHDOG_THRESHOLD_NANOS;
 
+    /** Stalls reported; written by the sampler thread only, read by anyone. */
+    private static final java.util.concurrent.atomic.AtomicLong STALLS = new java.util.concurrent.atomic.AtomicLong();
+
     private Watchdog() {}
+
+    static long stalls() {
+        return STALLS.get();
+    }
 
     /** One check of a watched pool, under its lock, from the sampler. */
     static void check(WorkerPool p, long now) {
@@ -29,6 +36,7 @@ final class Watchdog {
             p.stallReported = false;
         } else if (!p.stallReported && now - p.stallSince >= threshold) {
             p.stallReported = true;
+            STALLS.incrementAndGet();
             Trace.stall(p, now - p.stallSince);
             sink.accept(report(p, now - p.stallSince));
         }

@@ -29,6 +29,7 @@ public final class Workqueues {
             });
     private static final boolean POWER_EFFICIENT = Boolean.getBoolean("cmwq.powerEfficient");
     private static volatile WorkFailureHandler failureHandler = Workqueues::logFailure;
+    private static final java.util.List<WorkqueueListener> LISTENERS = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Workqueues() {}
 
@@ -384,6 +385,104 @@ public final class Workqueues {
         return Sysfs.unregister(Objects.requireNonNull(wq, "wq is null in Workqueues.unregisterManagement(wq)"));
     }
 
+    // ---------------------------------------------------------------- census (for metrics binders)
+
+    /**
+     * Every workqueue not destroyed, system queues that were used included: a snapshot, in no
+     * particular order. A queue its owner dropped without destroying leaves once it is collected.
+     */
+    public static java.util.List<Workqueue> workqueues() {
+        return java.util.List.copyOf(all());
+    }
+
+    /**
+     * Adds a listener told of every queue created or destroyed from now on (see
+     * {@link WorkqueueListener} for the order of calls). To follow every queue, add the listener,
+     * then read {@link #workqueues()}. Adding a listener twice makes it told twice.
+     *
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public static void addListener(WorkqueueListener listener) {
+        LISTENERS.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Removes one registration of {@code listener}.
+     *
+     * @return true if it was registered
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public static boolean removeListener(WorkqueueListener listener) {
+        return LISTENERS.remove(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * A view of {@code wq} with the figures its MXBean shows, read on each call, whether or not
+     * the queue is registered for JMX ({@link #registerManagement}). Its {@code getId()} is the
+     * JMX id if registered, else 0.
+     *
+     * @throws NullPointerException if {@code wq} is null
+     */
+    public static dev.cmwq.management.WorkqueueMXBean managementView(Workqueue wq) {
+        Objects.requireNonNull(wq, "wq");
+        return Sysfs.queueView(wq);
+    }
+
+    /**
+     * Views of the worker pools that exist now (per lane and priority, and the shared unbound
+     * ones), each attribute read under its pool's lock on each call. A retired unbound pool's view
+     * keeps its last figures.
+     */
+    public static java.util.List<dev.cmwq.management.WorkerPoolMXBean> workerPools() {
+        java.util.List<dev.cmwq.management.WorkerPoolMXBean> views = new java.util.ArrayList<>();
+        for (WorkerPool p : WorkerPool.all()) {
+            if (p != null) {
+                views.add(Sysfs.poolView(p));
+            }
+        }
+        return views;
+    }
+
+    /**
+     * Views of the pools that serve {@code wq} (those of its pool workqueues), as in
+     * {@link #workerPools()}.
+     *
+     * @throws NullPointerException if {@code wq} is null
+     */
+    public static java.util.List<dev.cmwq.management.WorkerPoolMXBean> workerPools(Workqueue wq) {
+        Objects.requireNonNull(wq, "wq");
+        java.util.Set<WorkerPool> pools = new java.util.LinkedHashSet<>();
+        for (PoolWorkqueue pwq : wq.pwqs()) {
+            pools.add(pwq.pool);
+        }
+        return pools.stream().map(Sysfs::poolView).toList();
+    }
+
+    /** Stalls the watchdog reported since the JVM started (one per stall of a pool). */
+    public static long watchdogStalls() {
+        return Watchdog.stalls();
+    }
+
+    /**
+     * Delayed items armed on the timer wheel now. Counts on the timer thread and waits for it:
+     * O(armed timers), meant for a metrics scrape, not a hot path.
+     *
+     * @throws IllegalStateException if called from the timer thread itself
+     */
+    public static int armedItems() {
+        return DelayedWork.armedCount(null);
+    }
+
+    /**
+     * {@link #armedItems()} for the items of one queue.
+     *
+     * @throws NullPointerException if {@code wq} is null
+     * @throws IllegalStateException if called from the timer thread itself
+     */
+    public static int armedItems(Workqueue wq) {
+        return DelayedWork.armedCount(Objects.requireNonNull(wq, "wq"));
+    }
+
     // ---------------------------------------------------------------- failures
 
     /**
@@ -424,6 +523,7 @@ public final class Workqueues {
         if (wq.flags().contains(WorkqueueFlag.SYSFS)) {
             Sysfs.registerQuietly(wq);
         }
+        tell(wq, true);
         return wq;
     }
 
@@ -432,6 +532,21 @@ public final class Workqueues {
             QUEUES.remove(wq);
         }
         Sysfs.unregister(wq);
+        tell(wq, false);
+    }
+
+    private static void tell(Workqueue wq, boolean created) {
+        for (WorkqueueListener l : LISTENERS) {
+            try {
+                if (created) {
+                    l.created(wq);
+                } else {
+                    l.destroyed(wq);
+                }
+            } catch (RuntimeException | Error e) {
+                log().log(System.Logger.Level.WARNING, "workqueue listener " + l + " threw for " + wq, e);
+            }
+        }
     }
 
     /** A snapshot of every queue not destroyed (and not collected). */

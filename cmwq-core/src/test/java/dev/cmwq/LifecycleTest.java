@@ -193,6 +193,7 @@ class LifecycleTest {
         Watchdog.sink = reports::add;
         Watchdog.thresholdNanos = 30_000_000_000L;
         Workqueue wq = track(Workqueue.builder("stall").build());
+        long stallsBefore = Workqueues.watchdogStalls();
         Probe.Gate gate = new Probe.Gate(1);
         WorkerPool pool = Starvation.starve(wq, lane, gate, 3);
         try {
@@ -211,6 +212,7 @@ class LifecycleTest {
             long ticks = Sampler.ticks();
             Probe.awaitTrue(() -> Sampler.ticks() > ticks + 3, "three more sampler ticks");
             assertThat(reports).as("one report per stall").hasSize(1);
+            assertThat(Workqueues.watchdogStalls()).as("stalls counted").isEqualTo(stallsBefore + 1);
             String r = reports.get(0);
             assertThat(r).startsWith("BUG: workqueue lockup - pool ").contains("stuck for 31s!")
                     .contains("Probe$Gate").contains("Starvation").contains("pending:");

@@ -1,0 +1,20 @@
+package dev.cmwq;
+
+/**
+ * Told when a workqueue is created and when it is destroyed: what a metrics binder needs to follow
+ * queues it did not create. Register with {@link Workqueues#addListener}.
+ *
+ * <p>Both calls are made by the thread that creates or destroys the queue, after the registry
+ * changed ({@link Workqueues#workqueues()} already lists, or no longer lists, the queue) and outside
+ * every lock of the engine. Calls for one queue made by different threads are not ordered: a
+ * listener that also reads {@link Workqueues#workqueues()} may see {@code destroyed} before
+ * {@code created} for a queue destroyed as soon as it was built, and must not resurrect it. A
+ * listener that throws is logged and ignored; it must not block.
+ */
+public interface WorkqueueListener {
+    /** {@code wq} was built and started (system queues included, on their first use). */
+    default void created(Workqueue wq) {}
+
+    /** {@code wq} was destroyed (its items have run) and left the registry. */
+    default void destroyed(Workqueue wq) {}
+}

@@ -1,0 +1,203 @@
+package dev.cmwq.micrometer;
+
+import dev.cmwq.Workqueue;
+import dev.cmwq.WorkqueueStats;
+import dev.cmwq.Workqueues;
+import dev.cmwq.management.WorkerPoolMXBean;
+import dev.cmwq.management.WorkqueueMXBean;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.Objects;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Meters for one workqueue: Micrometer's executor meter names, so that dashboards built for
+ * {@code ExecutorServiceMetrics} work, and cmwq's own counters under {@code cmwq.*}. Every meter is
+ * tagged {@code name} (the queue's name, or the name given) plus the tags given.
+ *
+ * <table>
+ * <caption>Meters</caption>
+ * <tr><th>meter</th><th>type</th><th>read from</th></tr>
+ * <tr><td>{@code executor.completed}</td><td>function counter</td><td>{@link WorkqueueStats#completed()}</td></tr>
+ * <tr><td>{@code executor.active}</td><td>gauge</td><td>{@link WorkqueueStats#inFlight()}: items running</td></tr>
+ * <tr><td>{@code executor.queued}</td><td>gauge</td><td>items queued, not started: active not running, plus inactive (held back by max_active)</td></tr>
+ * <tr><td>{@code executor.pool.size}</td><td>gauge</td><td>live workers of the pools that serve the queue (shared with the other queues on them)</td></tr>
+ * <tr><td>{@code executor.pool.max}</td><td>gauge</td><td>max_active, times the lanes for a per-lane queue</td></tr>
+ * <tr><td>{@code cmwq.work.started}, {@code cmwq.work.failed}</td><td>function counters</td><td>items started; items whose function threw</td></tr>
+ * <tr><td>{@code cmwq.work.cpu.intensive}</td><td>function counter</td><td>items that ran past the CPU-intensive threshold</td></tr>
+ * <tr><td>{@code cmwq.work.cpu.time}</td><td>function counter, seconds</td><td>CPU time in work functions</td></tr>
+ * <tr><td>{@code cmwq.cm.wakeups}</td><td>function counter</td><td>concurrency-management wake-ups</td></tr>
+ * <tr><td>{@code cmwq.maydays}, {@code cmwq.rescued}</td><td>function counters</td><td>mayday requests; items the rescuer ran</td></tr>
+ * </table>
+ *
+ * <p>The meters read what the engine already counts ({@link Workqueue#stats()} and the queue's
+ * management view), at scrape time; nothing is added to the queueing path. One scrape reads the
+ * queue's counters once: the counters of a scrape come from one {@link WorkqueueStats} snapshot
+ * (each pwq read under its pool's lock), reused for 100 ms.
+ *
+ * <p>Meters hold the queue weakly (Micrometer's default): a queue that is collected reads NaN.
+ * {@link WorkqueuesMetrics} binds every queue and removes a destroyed queue's meters.
+ */
+public final class WorkqueueMetrics implements MeterBinder {
+    /** How long one stats snapshot serves the meters of a scrape. */
+    static final long SNAPSHOT_REUSE_NANOS = 100_000_000L;
+
+    private final Workqueue wq;
+    private final Tags tags;
+    private final List<Meter> bound = new ArrayList<>(); // guarded by this
+
+    /**
+     * Meters for {@code wq}, tagged {@code name=<wq.name()>} and {@code tags}.
+     *
+     * @throws NullPointerException if {@code wq} or {@code tags} is null
+     */
+    public WorkqueueMetrics(Workqueue wq, Iterable<Tag> tags) {
+        this(wq, Objects.requireNonNull(wq, "wq").name(), tags);
+    }
+
+    /**
+     * Meters for {@code wq}, tagged {@code name=<name>} and {@code tags}: a name of one's own where
+     * two queues share one.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public WorkqueueMetrics(Workqueue wq, String name, Iterable<Tag> tags) {
+        this.wq = Objects.requireNonNull(wq, "wq");
+        this.tags = Tags.of(Objects.requireNonNull(tags, "tags")).and("name", Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Binds {@code wq}'s meters to {@code registry}, tagged {@code name=<wq.name()>} and {@code tags}.
+     *
+     * @return the binder, whose {@link #remove} takes the meters away again
+     */
+    public static WorkqueueMetrics monitor(MeterRegistry registry, Workqueue wq, Iterable<Tag> tags) {
+        WorkqueueMetrics m = new WorkqueueMetrics(wq, tags);
+        m.bindTo(registry);
+        return m;
+    }
+
+    /** The queue these meters read. */
+    public Workqueue workqueue() {
+        return wq;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry");
+        List<Meter> meters = new ArrayList<>();
+        meters.add(counter(registry, "executor.completed", q -> stats(q).completed(), "tasks",
+                "The approximate total number of tasks that have completed execution"));
+        meters.add(gauge(registry, "executor.active", q -> stats(q).inFlight(), "threads",
+                "The approximate number of threads that are actively executing tasks"));
+        meters.add(gauge(registry, "executor.queued", WorkqueueMetrics::queued, "tasks",
+                "The approximate number of tasks that are queued for execution"));
+        meters.add(gauge(registry, "executor.pool.size", WorkqueueMetrics::poolSize, "threads",
+                "The current number of threads in the pool"));
+        meters.add(gauge(registry, "executor.pool.max", WorkqueueMetrics::poolMax, "threads",
+                "The maximum allowed number of threads in the pool"));
+        meters.add(counter(registry, "cmwq.work.started", q -> stats(q).started(), "items",
+                "Items that started running"));
+        meters.add(counter(registry, "cmwq.work.failed", q -> stats(q).failed(), "items",
+                "Items whose function threw"));
+        meters.add(counter(registry, "cmwq.work.cpu.intensive", q -> stats(q).cpuIntensive(), "items",
+                "Items that ran past the CPU-intensive threshold and left concurrency management"));
+        meters.add(counter(registry, "cmwq.work.cpu.time", q -> stats(q).cpuTimeNanos() / 1e9, "seconds",
+                "CPU time spent in work functions"));
+        meters.add(counter(registry, "cmwq.cm.wakeups", q -> stats(q).cmWakeups(), "wakeups",
+                "Concurrency-management wake-ups: another worker started because a running one slept"));
+        meters.add(counter(registry, "cmwq.maydays", q -> stats(q).maydays(), "requests",
+                "Mayday requests sent to the queue's rescuer"));
+        meters.add(counter(registry, "cmwq.rescued", q -> stats(q).rescued(), "items",
+                "Items run by the queue's rescuer"));
+        synchronized (this) {
+            bound.addAll(meters);
+        }
+    }
+
+    /** Removes from {@code registry} the meters this binder bound to it. */
+    public void remove(MeterRegistry registry) {
+        List<Meter> meters;
+        synchronized (this) {
+            meters = new ArrayList<>(bound);
+            bound.clear();
+        }
+        meters.forEach(registry::remove);
+    }
+
+    private FunctionCounter counter(MeterRegistry registry, String name, ToDoubleFunction<Workqueue> f,
+            String unit, String description) {
+        return FunctionCounter.builder(name, wq, f).tags(tags).baseUnit(unit).description(description)
+                .register(registry);
+    }
+
+    private Gauge gauge(MeterRegistry registry, String name, ToDoubleFunction<Workqueue> f, String unit,
+            String description) {
+        return Gauge.builder(name, wq, f).tags(tags).baseUnit(unit).description(description).register(registry);
+    }
+
+    @Override
+    public String toString() {
+        return "WorkqueueMetrics[" + tags + "]";
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /**
+     * One stats snapshot per queue serves a scrape's meters. Weak keys: the registry holds a queue
+     * weakly (Micrometer's default for a meter's state), and so does this.
+     */
+    private static final Map<Workqueue, Snapshot> SNAPSHOTS = new WeakHashMap<>(); // guarded by itself
+
+    private record Snapshot(WorkqueueStats stats, long at) {}
+
+    static WorkqueueStats stats(Workqueue q) {
+        long now = System.nanoTime();
+        synchronized (SNAPSHOTS) {
+            Snapshot s = SNAPSHOTS.get(q);
+            if (s != null && now - s.at() <= SNAPSHOT_REUSE_NANOS) {
+                return s.stats();
+            }
+        }
+        WorkqueueStats fresh = q.stats(); // outside the map's lock: it takes pool locks
+        synchronized (SNAPSHOTS) {
+            SNAPSHOTS.put(q, new Snapshot(fresh, now));
+        }
+        return fresh;
+    }
+
+    /** Drops the snapshots, so the next read is a new scrape (tests). */
+    static void forgetSnapshots() {
+        synchronized (SNAPSHOTS) {
+            SNAPSHOTS.clear();
+        }
+    }
+
+    /** Items queued and not started: active ones not running, plus inactive ones. */
+    static double queued(Workqueue q) {
+        WorkqueueMXBean view = Workqueues.managementView(q);
+        long running = q.stats().inFlight();
+        return Math.max(0, view.getActive() - running) + view.getInactive();
+    }
+
+    static double poolSize(Workqueue q) {
+        int workers = 0;
+        for (WorkerPoolMXBean p : Workqueues.workerPools(q)) {
+            workers += p.getWorkers();
+        }
+        return workers;
+    }
+
+    static double poolMax(Workqueue q) {
+        return q.isUnbound() ? q.maxActive() : (double) q.maxActive() * Workqueues.lanes();
+    }
+}

@@ -1,0 +1,169 @@
+package dev.cmwq.micrometer;
+
+import dev.cmwq.Workqueue;
+import dev.cmwq.WorkqueueListener;
+import dev.cmwq.Workqueues;
+import dev.cmwq.management.WorkerPoolMXBean;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/**
+ * Meters for every workqueue of the JVM, those created later included: each queue gets the meters
+ * of {@link WorkqueueMetrics}, and a destroyed queue's meters are removed. Plus meters for the
+ * engine as a whole:
+ *
+ * <table>
+ * <caption>Engine meters</caption>
+ * <tr><th>meter</th><th>type</th><th>read from</th></tr>
+ * <tr><td>{@code cmwq.workqueues}</td><td>gauge</td><td>queues not destroyed</td></tr>
+ * <tr><td>{@code cmwq.workers.live}</td><td>gauge</td><td>normal workers alive, all pools</td></tr>
+ * <tr><td>{@code cmwq.workers.idle}</td><td>gauge</td><td>idle workers, all pools</td></tr>
+ * <tr><td>{@code cmwq.pools}</td><td>gauge</td><td>worker pools</td></tr>
+ * <tr><td>{@code cmwq.watchdog.stalls}</td><td>function counter</td><td>pool stalls the watchdog reported</td></tr>
+ * <tr><td>{@code cmwq.timer.armed}</td><td>gauge</td><td>delayed items armed on the timing wheel (counted on the timer thread at each read)</td></tr>
+ * </table>
+ *
+ * <p>Queue names are not unique (the kernel's are not either: the system queues {@code events} and
+ * {@code events_unbound} come twice). The first live queue with a name is tagged with it; another
+ * live queue with the same name is tagged {@code <name>#2}, {@code #3}, ... in the order they were
+ * bound.
+ *
+ * <p>Binding it to a registry follows queues from then on, through a {@link WorkqueueListener}:
+ * call {@link #close()} to stop following (meters already bound stay until removed). One instance
+ * may be bound to several registries.
+ */
+public final class WorkqueuesMetrics implements MeterBinder, AutoCloseable {
+    private final Tags tags;
+    private final List<MeterRegistry> registries = new ArrayList<>(); // guarded by this
+    /** The binders of the queues bound, weakly: a queue collected without destroy just leaves. */
+    private final Map<Workqueue, WorkqueueMetrics> bound = new WeakHashMap<>(); // guarded by this
+    /** Queues destroyed since listening began: a late "created", or the listing, must not bind them. */
+    private final Set<Workqueue> gone = Collections.newSetFromMap(new WeakHashMap<>()); // guarded by this
+    private final Map<String, Integer> names = new HashMap<>(); // guarded by this: live queues per name
+    private final List<Meter> engineMeters = new ArrayList<>(); // guarded by this
+    private final WorkqueueListener listener = new WorkqueueListener() {
+        @Override
+        public void created(Workqueue wq) {
+            bind(wq);
+        }
+
+        @Override
+        public void destroyed(Workqueue wq) {
+            unbind(wq);
+        }
+    };
+    private boolean listening; // guarded by this
+
+    /** Meters for every queue, with no extra tags. */
+    public WorkqueuesMetrics() {
+        this(Tags.empty());
+    }
+
+    /**
+     * Meters for every queue, each tagged with {@code tags} too.
+     *
+     * @throws NullPointerException if {@code tags} is null
+     */
+    public WorkqueuesMetrics(Iterable<Tag> tags) {
+        this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry");
+        synchronized (this) {
+            registries.add(registry);
+            bindEngine(registry);
+            for (WorkqueueMetrics m : bound.values()) {
+                m.bindTo(registry);
+            }
+            if (!listening) {
+                listening = true;
+                Workqueues.addListener(listener); // before the listing: no queue falls between
+            }
+        }
+        for (Workqueue wq : Workqueues.workqueues()) {
+            bind(wq);
+        }
+    }
+
+    /** Stops following queues; meters bound stay (remove them from the registry to drop them). */
+    @Override
+    public void close() {
+        synchronized (this) {
+            listening = false;
+        }
+        Workqueues.removeListener(listener);
+    }
+
+    /** The queues whose meters are bound now (a snapshot). */
+    public synchronized List<Workqueue> workqueues() {
+        return new ArrayList<>(bound.keySet());
+    }
+
+    private synchronized void bind(Workqueue wq) {
+        if (bound.containsKey(wq) || gone.contains(wq) || wq.isDestroyed()) {
+            return;
+        }
+        int n = names.merge(wq.name(), 1, Integer::sum);
+        WorkqueueMetrics m = new WorkqueueMetrics(wq, n == 1 ? wq.name() : wq.name() + "#" + n, tags);
+        bound.put(wq, m);
+        for (MeterRegistry r : registries) {
+            m.bindTo(r);
+        }
+    }
+
+    private synchronized void unbind(Workqueue wq) {
+        gone.add(wq);
+        WorkqueueMetrics m = bound.remove(wq);
+        if (m == null) {
+            return;
+        }
+        names.computeIfPresent(wq.name(), (k, v) -> v == 1 ? null : v - 1);
+        for (MeterRegistry r : registries) {
+            m.remove(r);
+        }
+    }
+
+    private void bindEngine(MeterRegistry registry) {
+        engineMeters.add(Gauge.builder("cmwq.workqueues", () -> Workqueues.workqueues().size()).tags(tags)
+                .baseUnit("workqueues").description("Workqueues not destroyed").register(registry));
+        engineMeters.add(Gauge.builder("cmwq.workers.live", Workqueues::liveWorkers).tags(tags).baseUnit("threads")
+                .description("Normal workers alive in all worker pools").register(registry));
+        engineMeters.add(Gauge.builder("cmwq.workers.idle", WorkqueuesMetrics::idleWorkers).tags(tags)
+                .baseUnit("threads").description("Idle workers in all worker pools").register(registry));
+        engineMeters.add(Gauge.builder("cmwq.pools", () -> Workqueues.workerPools().size()).tags(tags)
+                .baseUnit("pools").description("Worker pools").register(registry));
+        engineMeters.add(FunctionCounter.builder("cmwq.watchdog.stalls", Workqueues.class,
+                c -> Workqueues.watchdogStalls()).tags(tags).baseUnit("stalls")
+                .description("Worker pool stalls the watchdog reported").register(registry));
+        engineMeters.add(Gauge.builder("cmwq.timer.armed", Workqueues::armedItems).tags(tags).baseUnit("items")
+                .description("Delayed items armed on the timing wheel").register(registry));
+    }
+
+    static int idleWorkers() {
+        int idle = 0;
+        for (WorkerPoolMXBean p : Workqueues.workerPools()) {
+            idle += p.getIdle();
+        }
+        return idle;
+    }
+
+    @Override
+    public String toString() {
+        return "WorkqueuesMetrics[" + tags + "]";
+    }
+}

@@ -1,0 +1,162 @@
+package dev.cmwq.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cmwq.BlockingSection;
+import dev.cmwq.DelayedWork;
+import dev.cmwq.Work;
+import dev.cmwq.Workqueue;
+import dev.cmwq.WorkqueueStats;
+import dev.cmwq.Workqueues;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The meters read what WorkqueueStats and the engine say, and follow queues as they come and go. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WorkqueueMetricsTest {
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private WorkqueuesMetrics all;
+
+    @AfterEach
+    void tearDown() {
+        if (all != null) {
+            all.close();
+        }
+        Workqueues.resetFailureHandler();
+    }
+
+    private double counter(String meter, String name) {
+        return registry.get(meter).tag("name", name).functionCounter().count();
+    }
+
+    private double gauge(String meter, String name) {
+        return registry.get(meter).tag("name", name).gauge().value();
+    }
+
+    private static void await(CountDownLatch latch) throws InterruptedException {
+        assertThat(latch.await(20, TimeUnit.SECONDS)).as("latch").isTrue();
+    }
+
+    @Test
+    void executorMetersMatchTheQueuesStats() throws Exception {
+        try (Workqueue wq = Workqueue.builder("mm-exec").unbound().maxActive(2).build()) {
+            WorkqueueMetrics.monitor(registry, wq, Tags.of("app", "t"));
+            CountDownLatch started = new CountDownLatch(2);
+            CountDownLatch release = new CountDownLatch(1);
+            Runnable blocker = () -> {
+                started.countDown();
+                try (BlockingSection b = Workqueues.enterBlocking()) {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            for (int i = 0; i < 5; i++) {
+                wq.execute(blocker);
+            }
+            await(started);
+            assertThat(gauge("executor.active", "mm-exec")).isEqualTo(2);
+            assertThat(gauge("executor.queued", "mm-exec")).as("held back by max_active 2").isEqualTo(3);
+            assertThat(gauge("executor.pool.max", "mm-exec")).isEqualTo(2);
+            assertThat(gauge("executor.pool.size", "mm-exec")).isGreaterThanOrEqualTo(2);
+            assertThat(registry.get("executor.active").tag("app", "t").gauge()).isNotNull();
+            release.countDown();
+            wq.flush();
+            WorkqueueMetrics.forgetSnapshots(); // a new scrape
+            WorkqueueStats s = wq.stats();
+            assertThat(counter("executor.completed", "mm-exec")).isEqualTo(s.completed()).isEqualTo(5);
+            assertThat(counter("cmwq.work.started", "mm-exec")).isEqualTo(s.started());
+            assertThat(gauge("executor.active", "mm-exec")).isZero();
+            assertThat(gauge("executor.queued", "mm-exec")).isZero();
+        }
+    }
+
+    @Test
+    void cmwqMetersMatchTheQueuesStats() throws Exception {
+        Workqueues.setFailureHandler((wq, work, failure) -> {});
+        try (Workqueue wq = Workqueue.builder("mm-own").unbound().memReclaim().build()) {
+            WorkqueueMetrics.monitor(registry, wq, Tags.empty());
+            for (int i = 0; i < 3; i++) {
+                wq.execute(() -> {
+                    throw new IllegalStateException("injected");
+                });
+            }
+            wq.flush();
+            WorkqueueMetrics.forgetSnapshots();
+            WorkqueueStats s = wq.stats();
+            assertThat(counter("cmwq.work.failed", "mm-own")).isEqualTo(s.failed()).isEqualTo(3);
+            assertThat(counter("cmwq.cm.wakeups", "mm-own")).isEqualTo(s.cmWakeups());
+            assertThat(counter("cmwq.work.cpu.intensive", "mm-own")).isEqualTo(s.cpuIntensive());
+            assertThat(counter("cmwq.maydays", "mm-own")).isEqualTo(s.maydays());
+            assertThat(counter("cmwq.rescued", "mm-own")).isEqualTo(s.rescued());
+            assertThat(counter("cmwq.work.cpu.time", "mm-own")).isEqualTo(s.cpuTimeNanos() / 1e9);
+            assertThat(gauge("executor.pool.max", "mm-own")).isEqualTo(wq.maxActive());
+        }
+        try (Workqueue perLane = Workqueue.builder("mm-lanes").maxActive(3).build()) {
+            WorkqueueMetrics.monitor(registry, perLane, Tags.empty());
+            assertThat(gauge("executor.pool.max", "mm-lanes")).isEqualTo(3.0 * Workqueues.lanes());
+        }
+    }
+
+    @Test
+    void everyQueueIsBoundThoseCreatedLaterIncludedAndDestroyedOnesLeave() {
+        Workqueue before = Workqueue.builder("mm-before").build();
+        all = new WorkqueuesMetrics(Tags.of("app", "all"));
+        all.bindTo(registry);
+        assertThat(registry.find("executor.completed").tag("name", "mm-before").functionCounter()).isNotNull();
+        Workqueue later = Workqueue.builder("mm-later").build();
+        assertThat(registry.find("executor.queued").tag("name", "mm-later").gauge()).isNotNull();
+        Workqueue twin = Workqueue.builder("mm-later").build();
+        assertThat(registry.find("executor.queued").tag("name", "mm-later#2").gauge()).isNotNull();
+        assertThat(all.workqueues()).contains(before, later, twin);
+
+        later.destroy();
+        before.destroy();
+
+        assertThat(registry.find("executor.completed").tag("name", "mm-before").meters()).isEmpty();
+        assertThat(registry.getMeters()).extracting(m -> m.getId().getTag("name"))
+                .doesNotContain("mm-before", "mm-later").contains("mm-later#2");
+        twin.destroy();
+        assertThat(all.workqueues()).doesNotContain(before, later, twin);
+        all.close();
+        Workqueue afterClose = Workqueue.builder("mm-after-close").build();
+        afterClose.destroy();
+        assertThat(registry.find("executor.completed").tag("name", "mm-after-close").meters()).isEmpty();
+    }
+
+    @Test
+    void engineMetersReadTheEngine() throws Exception {
+        all = new WorkqueuesMetrics();
+        all.bindTo(registry);
+        try (Workqueue wq = Workqueue.builder("mm-engine").build()) {
+            DelayedWork armed = new DelayedWork(() -> {});
+            double armedBefore = registry.get("cmwq.timer.armed").gauge().value();
+            wq.queueDelayed(armed, Duration.ofHours(1));
+            assertThat(registry.get("cmwq.timer.armed").gauge().value()).isEqualTo(armedBefore + 1);
+            armed.cancel();
+            CountDownLatch ran = new CountDownLatch(1);
+            wq.queue(new Work(ran::countDown));
+            await(ran);
+            int liveBefore = Workqueues.liveWorkers(); // a pool may add a spare worker between reads
+            double live = registry.get("cmwq.workers.live").gauge().value();
+            int liveAfter = Workqueues.liveWorkers();
+            assertThat(live).isPositive().isBetween((double) Math.min(liveBefore, liveAfter),
+                    (double) Math.max(liveBefore, liveAfter));
+            assertThat(registry.get("cmwq.workqueues").gauge().value()).isEqualTo(Workqueues.workqueues().size());
+            assertThat(registry.get("cmwq.pools").gauge().value()).isEqualTo(Workqueues.workerPools().size());
+            assertThat(registry.get("cmwq.workers.idle").gauge().value())
+                    .isBetween(0.0, (double) Workqueues.liveWorkers());
+            assertThat(registry.get("cmwq.watchdog.stalls").functionCounter().count())
+                    .isEqualTo(Workqueues.watchdogStalls());
+        }
+        assertThat(registry.getMeters()).extracting(Meter::getId).extracting(id -> id.getTag("name"))
+                .doesNotContain("mm-engine");
+    }
+}

@@ -1,0 +1,68 @@
+package dev.cmwq.spring;
+
+import dev.cmwq.Workqueue;
+import dev.cmwq.WorkqueueExecutorService;
+import dev.cmwq.micrometer.WorkqueuesMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.Executor;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.TaskDecorator;
+import org.springframework.scheduling.annotation.AsyncAnnotationBeanPostProcessor;
+
+/**
+ * Runs the application's tasks on cmwq: {@code applicationTaskExecutor} (also named
+ * {@code taskExecutor}, which {@code @Async} looks for) over its own workqueue, which shares cmwq's
+ * worker pools with every other queue of the JVM ({@link CmwqSchedulingAutoConfiguration} does the
+ * same for {@code taskScheduler}). Ordered before Boot's own task auto-configuration, which then
+ * steps aside; it steps aside itself, as Boot's does, when the application defines an
+ * {@code Executor}. With
+ * Micrometer and cmwq-micrometer on the class path it registers {@link WorkqueuesMetrics}, which
+ * Boot binds to its registries. Off with {@code cmwq.enabled=false}.
+ */
+@AutoConfiguration(before = {TaskExecutionAutoConfiguration.class, TaskSchedulingAutoConfiguration.class})
+@ConditionalOnBooleanProperty(name = "cmwq.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(CmwqProperties.class)
+public class CmwqAutoConfiguration {
+
+    /** Builds the service for one queue's settings. */
+    static WorkqueueExecutorService service(CmwqProperties.Queue q) {
+        Workqueue.Builder b = Workqueue.builder(q.getName()).flags(q.getFlags()).maxActive(q.getMaxActive());
+        if (q.isOrdered()) {
+            b.ordered();
+        }
+        return b.buildExecutorService();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingBean(Executor.class)
+    static class Execution {
+        @Bean(name = {TaskExecutionAutoConfiguration.APPLICATION_TASK_EXECUTOR_BEAN_NAME,
+                AsyncAnnotationBeanPostProcessor.DEFAULT_TASK_EXECUTOR_BEAN_NAME})
+        WorkqueueTaskExecutor applicationTaskExecutor(CmwqProperties properties, ObjectProvider<TaskDecorator> decorator) {
+            WorkqueueTaskExecutor executor = new WorkqueueTaskExecutor(service(properties.getExecution()),
+                    properties.getAwaitTermination());
+            decorator.ifUnique(executor::setTaskDecorator);
+            return executor;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({MeterRegistry.class, WorkqueuesMetrics.class})
+    @ConditionalOnBooleanProperty(name = "cmwq.metrics", matchIfMissing = true)
+    static class Metrics {
+        @Bean
+        @ConditionalOnMissingBean
+        WorkqueuesMetrics cmwqWorkqueuesMetrics() {
+            return new WorkqueuesMetrics();
+        }
+    }
+}

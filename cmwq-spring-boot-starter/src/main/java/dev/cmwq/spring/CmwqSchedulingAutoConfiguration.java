@@ -1,0 +1,35 @@
+package dev.cmwq.spring;
+
+import java.util.concurrent.ScheduledExecutorService;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.task.TaskDecorator;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.config.TaskManagementConfigUtils;
+
+/**
+ * With {@code @EnableScheduling}: {@code taskScheduler} over its own workqueue, delays and periods
+ * on cmwq's timing wheel, so that {@code @Scheduled} runs on cmwq. Ordered before Boot's task
+ * scheduling auto-configuration, which then steps aside; steps aside itself, as Boot's does, when
+ * the application defines a {@code TaskScheduler} or a {@code ScheduledExecutorService}.
+ */
+@AutoConfiguration(after = CmwqAutoConfiguration.class, before = TaskSchedulingAutoConfiguration.class)
+@ConditionalOnBooleanProperty(name = "cmwq.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(CmwqProperties.class)
+@ConditionalOnBean(name = TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME)
+@ConditionalOnMissingBean({TaskScheduler.class, ScheduledExecutorService.class})
+public class CmwqSchedulingAutoConfiguration {
+    @Bean
+    WorkqueueTaskScheduler taskScheduler(CmwqProperties properties, ObjectProvider<TaskDecorator> decorator) {
+        WorkqueueTaskScheduler scheduler = new WorkqueueTaskScheduler(
+                CmwqAutoConfiguration.service(properties.getScheduling()), properties.getAwaitTermination());
+        decorator.ifUnique(scheduler::setTaskDecorator);
+        return scheduler;
+    }
+}
