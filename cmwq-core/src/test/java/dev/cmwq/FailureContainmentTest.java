@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,15 +63,12 @@ class FailureContainmentTest {
 
     @Test
     void errorsAreContainedToo() {
-        wq.queue(new Work(() -> {
+        assertOneWorkerRanThemAllAndLives(() -> {
             throw new StackOverflowError("deep");
-        }));
-        wq.queue(new Work(() -> {
+        }, () -> {
             throw new AssertionError("assert");
-        }));
-        wq.flush();
+        });
         assertThat(failures).hasSize(2);
-        assertThat(workerOf(wq)).startsWith("kworker/u");
     }
 
     @Test
@@ -78,10 +76,51 @@ class FailureContainmentTest {
         Workqueues.setFailureHandler((q, w, t) -> {
             throw new IllegalStateException("handler");
         });
-        wq.queue(new Work(() -> {
+        assertOneWorkerRanThemAllAndLives(() -> {
             throw new RuntimeException("x");
-        }));
-        assertThat(workerOf(wq)).startsWith("kworker/u");
+        });
+    }
+
+    /**
+     * Runs {@code fns} between a first and a last item on one lane's worker, and asserts that one
+     * thread ran them all and is still a live worker of its pool: the worker that ran the failures
+     * survived them, which a replacement (a dead worker's successor runs the next item) would not
+     * pass. One worker is sure to run them all: the queue is per-cpu with max_active 1, so each
+     * item is activated by the previous one's end, on a worker that is running (no other is woken),
+     * and none waits on the pool's worklist for the sampler to see.
+     */
+    private void assertOneWorkerRanThemAllAndLives(Runnable... fns) {
+        Workqueue one = Workqueue.builder("failures-one-worker").maxActive(1).build();
+        try {
+            List<Thread> ranOn = new CopyOnWriteArrayList<>();
+            CountDownLatch release = new CountDownLatch(1);
+            one.queueOn(0, new Work(() -> {
+                ranOn.add(Thread.currentThread());
+                Probe.await(release, "the release"); // holds while the rest is queued behind it
+            }));
+            for (Runnable fn : fns) {
+                one.queueOn(0, new Work(() -> {
+                    ranOn.add(Thread.currentThread());
+                    fn.run();
+                }));
+            }
+            one.queueOn(0, new Work(() -> ranOn.add(Thread.currentThread())));
+            release.countDown();
+            one.flush();
+            Thread first = ranOn.getFirst();
+            assertThat(ranOn).as("every item, the failing ones and the one after, ran on the first's thread")
+                    .hasSize(fns.length + 2).containsOnly(first);
+            assertThat(first.isAlive()).isTrue();
+            WorkerPool pool = one.pwq(0).pool;
+            pool.lock();
+            try {
+                assertThat(pool.workers).as("still a worker of its pool").contains((Worker) first);
+            } finally {
+                pool.unlock();
+            }
+        } finally {
+            one.destroy();
+        }
     }
 
     private static String workerOf(Workqueue q) {

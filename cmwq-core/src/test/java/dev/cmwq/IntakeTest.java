@@ -41,10 +41,8 @@ class IntakeTest {
     private static void whileLockHeld(WorkerPool pool, Runnable producer) {
         pool.lock.lock();
         try {
-            Thread t = new Thread(producer, "intake-producer");
-            t.setDaemon(true);
-            t.start();
-            Probe.join(t); // fails after the bounded wait if queueing needed the lock
+            // fails after the bounded wait if queueing needed the lock, or with the producer's failure
+            Probe.CheckedThread.start("intake-producer", producer).joinAndRethrow();
         } finally {
             pool.lock.unlock(); // bare: leaves the intake as it is
         }
@@ -85,9 +83,7 @@ class IntakeTest {
         try {
             pool.lock();
             try {
-                Thread t = new Thread(() -> wq.queue(b), "intake-producer");
-                t.start();
-                Probe.join(t);
+                Probe.CheckedThread.start("intake-producer", () -> assertThat(wq.queue(b)).isTrue()).joinAndRethrow();
                 assertThat(pool.intakeIsEmpty()).as("pushed while the lock was held").isFalse();
             } finally {
                 pool.unlock();
@@ -126,7 +122,7 @@ class IntakeTest {
         Probe.Gate gate = new Probe.Gate(1);
         Workqueue wq = blockedOrderedQueue("intake-flush", gate, log);
         Work b = new Work(() -> log.add("B"));
-        whileLockHeld(wq.pwq(0).pool, () -> wq.queue(b));
+        whileLockHeld(wq.pwq(0).pool, () -> assertThat(wq.queue(b)).isTrue());
         CountDownLatch queueFlushed = new CountDownLatch(1);
         CountDownLatch itemFlushed = new CountDownLatch(1);
         AtomicReference<Boolean> waited = new AtomicReference<>();
@@ -245,6 +241,8 @@ class IntakeTest {
     void destroyRunsOrRefusesAnItemQueuedThroughTheIntake() {
         SplittableRandom rnd = new SplittableRandom(SEED);
         int rounds = ROUNDS / 4;
+        int accepted = 0;
+        int refused = 0;
         for (int round = 0; round < rounds; round++) {
             Workqueue wq = Workqueue.builder("intake-destroy-" + round).ordered().build();
             AtomicInteger runs = new AtomicInteger();
@@ -254,28 +252,44 @@ class IntakeTest {
             AtomicReference<String> outcome = new AtomicReference<>();
             int d1 = rnd.nextInt(30);
             int d2 = rnd.nextInt(30);
-            Thread q = new Thread(() -> {
+            CountDownLatch started = new CountDownLatch(1); // both racers spin from here: a thread's start is slow
+            Probe.CheckedThread q = Probe.CheckedThread.start("intake-producer", () -> {
+                started.countDown();
                 Probe.spinMicros(d1);
                 try {
                     outcome.set(wq.queue(w) ? "accepted" : "returned false");
-                } catch (IllegalStateException refused) {
+                } catch (IllegalStateException e) {
                     outcome.set("refused");
                 }
             });
-            q.start();
+            Probe.await(started, "the producer's start");
             Probe.spinMicros(d2);
             wq.destroy();
-            Probe.join(q);
+            q.joinAndRethrow();
             String where = "round " + round + " (replay: -Dcmwq.intake.seed=" + SEED + ")";
             switch (outcome.get()) {
-                case "accepted" -> assertThat(runs).as("accepted: ran before destroy returned; " + where).hasValue(1);
+                case "accepted" -> {
+                    accepted++;
+                    assertThat(runs).as("accepted: ran before destroy returned; " + where).hasValue(1);
+                }
                 case "refused" -> {
+                    refused++;
                     assertThat(runs).as("refused: never runs; " + where).hasValue(0);
                     assertThat(w.isPending()).as("refused: not pending; " + where).isFalse();
                 }
                 default -> throw new AssertionError("queue of an idle item " + outcome.get() + "; " + where);
             }
         }
+        assertBothPathsTaken("accepted", accepted, "refused", refused, rounds);
+    }
+
+    /**
+     * A randomized race proves something only about the paths it took: each of the two outcomes
+     * must have come up in at least a twentieth of the rounds.
+     */
+    static void assertBothPathsTaken(String a, int countA, String b, int countB, int rounds) {
+        String taken = a + " " + countA + ", " + b + " " + countB + " of " + rounds + " rounds (seed " + SEED + ")";
+        assertThat(Math.min(countA, countB)).as("each path taken: " + taken).isGreaterThanOrEqualTo(rounds / 20);
     }
 
     /**
@@ -290,6 +304,8 @@ class IntakeTest {
         Workqueue unbound = queues.track(Workqueue.builder("intake-idle-unbound").unbound().build());
         Workqueue ordered = queues.track(Workqueue.builder("intake-idle-ordered").ordered().build());
         Workqueue[] wqs = {percpu, unbound, ordered};
+        int whileTheFirstRan = 0;
+        int afterTheFirst = 0;
         for (int round = 0; round < ROUNDS; round++) {
             Workqueue wq = wqs[round % wqs.length];
             int busy = rnd.nextInt(20);
@@ -301,11 +317,18 @@ class IntakeTest {
                 first.countDown();
             }));
             Probe.spinMicros(delay);
+            boolean firstDone = first.getCount() == 0; // read before the queue: a lower bound of "after"
             assertThat(wq.queueOn(0, new Work(second::countDown))).isTrue();
+            if (firstDone) {
+                afterTheFirst++;
+            } else {
+                whileTheFirstRan++;
+            }
             String where = "round " + round + " on " + wq.name() + " (replay: -Dcmwq.intake.seed=" + SEED + ")";
             Probe.await(first, "the first item; " + where);
             Probe.await(second, "the item queued as the worker went idle; " + where);
         }
+        assertBothPathsTaken("queued while the first ran", whileTheFirstRan, "queued after it", afterTheFirst, ROUNDS);
     }
 
     @Test
@@ -315,18 +338,17 @@ class IntakeTest {
         int producers = 4;
         int perProducer = 20_000;
         AtomicInteger runs = new AtomicInteger();
-        Thread[] threads = new Thread[producers];
+        Probe.CheckedThread[] threads = new Probe.CheckedThread[producers];
         for (int p = 0; p < producers; p++) {
             Workqueue wq = (p & 1) == 0 ? percpu : unbound;
-            threads[p] = new Thread(() -> {
+            threads[p] = Probe.CheckedThread.start("intake-producer-" + p, () -> {
                 for (int i = 0; i < perProducer; i++) {
-                    assertThat(wq.queue(new Work(runs::incrementAndGet))).isTrue();
+                    assertThat(wq.queue(new Work(runs::incrementAndGet))).as("queue of a new item").isTrue();
                 }
             });
-            threads[p].start();
         }
-        for (Thread t : threads) {
-            Probe.join(t);
+        for (Probe.CheckedThread t : threads) {
+            t.joinAndRethrow();
         }
         percpu.flush();
         unbound.flush();

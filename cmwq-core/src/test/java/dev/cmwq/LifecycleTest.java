@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -111,13 +112,31 @@ class LifecycleTest {
         }
     }
 
+    private static boolean refusingWorkers(WorkerPool pool) {
+        pool.lock();
+        try {
+            return pool.failingSince != 0;
+        } finally {
+            pool.unlock();
+        }
+    }
+
     @Test
     void theWorkerBudgetStopsNewWorkersAndNoItemIsLost() {
         Workqueue wq = track(Workqueue.builder("budget").unbound().maxActive(64).build());
         int saved = Workqueues.maxWorkers();
         Probe.Gate gate = new Probe.Gate(1);
         try {
-            Workqueues.setMaxWorkers(Workqueues.liveWorkers() + 2);
+            int budget = Workqueues.liveWorkers() + 2;
+            Workqueues.setMaxWorkers(budget);
+            // Checked at every worker start of the run, not once: the live count each start sees.
+            AtomicInteger starts = new AtomicInteger();
+            AtomicInteger maxLive = new AtomicInteger();
+            WorkerPool.starter = t -> {
+                starts.incrementAndGet();
+                maxLive.accumulateAndGet(Workqueues.liveWorkers(), Math::max);
+                t.start();
+            };
             int n = 40;
             CountDownLatch done = new CountDownLatch(n);
             for (int i = 0; i < n; i++) {
@@ -127,7 +146,12 @@ class LifecycleTest {
                 }));
             }
             gate.awaitEntered("a first item");
-            assertThat(Workqueues.liveWorkers()).isLessThanOrEqualTo(Workqueues.maxWorkers());
+            // 40 blocked items want 40 workers: the budget lets two more start, then refuses one
+            Probe.awaitTrue(() -> wq.pwqs().stream().anyMatch(p -> refusingWorkers(p.pool)),
+                    "a worker refused by the budget");
+            assertThat(Workqueues.liveWorkers()).isLessThanOrEqualTo(budget);
+            assertThat(maxLive).as("live workers at any of the %d starts of the run", starts.get())
+                    .hasValueLessThanOrEqualTo(budget);
             Workqueues.setMaxWorkers(saved);
             gate.open();
             Probe.await(done, "every item, once the budget is raised");

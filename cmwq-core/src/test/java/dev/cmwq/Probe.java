@@ -67,6 +67,46 @@ public final class Probe {
     }
 
     /**
+     * A thread whose failure reaches the test: what its body throws (a failed assertion included)
+     * is kept, not printed, and {@link #joinAndRethrow} throws it on the test's thread.
+     */
+    public static final class CheckedThread extends Thread {
+        private final Runnable body;
+        private volatile Throwable failure;
+
+        public CheckedThread(String name, Runnable body) {
+            super(name);
+            this.body = body;
+            setDaemon(true);
+        }
+
+        /** Starts {@code body} on a new checked thread. */
+        public static CheckedThread start(String name, Runnable body) {
+            CheckedThread t = new CheckedThread(name, body);
+            t.start();
+            return t;
+        }
+
+        @Override
+        public void run() {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        /** Joins (boundedly), then fails the test with what the body threw, if it threw. */
+        public void joinAndRethrow() {
+            Probe.join(this);
+            Throwable t = failure;
+            if (t != null) {
+                throw new AssertionError(getName() + " failed: " + t, t);
+            }
+        }
+    }
+
+    /**
      * A gate: work functions block in pass() until open(). pass() announces the wait with the
      * blocking bracket (so the pool lets another worker start, as the kernel's scheduler hook
      * would); passUnannounced() blocks without telling cmwq.

@@ -41,75 +41,78 @@ class RescuerBatchTest {
     void theRescuerRunsABatchPerPwqInTurnAndAStarvedPoolCallsItAgainForLaterItems() {
         Workqueue plain = track(Workqueue.builder("batch-plain").build());
         Workqueue reclaim = track(Workqueue.builder("batch-reclaim").memReclaim().build());
+        int a = Probe.lane(4); // two different lanes whenever there are two
+        int b = Probe.lane(5);
         Work warm = new Work(() -> { });
-        plain.queueOn(5, warm);
-        warm.flush(); // lane 5 has workers before creation starts failing
+        plain.queueOn(b, warm);
+        warm.flush(); // lane b has workers before creation starts failing
         Probe.Gate gate4 = new Probe.Gate(1);
         Probe.Gate gate5 = new Probe.Gate(1);
         gates.add(gate4);
         gates.add(gate5);
-        Starvation.starve(plain, 4, gate4, 0);
-        Starvation.starve(plain, 5, gate5, 0, () -> { }); // creation already fails
+        Starvation.starve(plain, a, gate4, 0);
+        Starvation.starve(plain, b, gate5, 0, () -> { }); // creation already fails
 
         int perLane = Tunables.RESCUER_BATCH + 4;
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch hold = new CountDownLatch(1);
         CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch all = new CountDownLatch(2 * perLane);
-        reclaim.queueOn(4, new Work(() -> {
+        reclaim.queueOn(a, new Work(() -> {
             holding.countDown();
             Probe.await(hold, "the test to let the rescuer go on");
-            order.add(4);
+            order.add(a);
             all.countDown();
         }));
         for (int i = 1; i < perLane; i++) {
-            reclaim.queueOn(4, new Work(() -> {
-                order.add(4);
+            reclaim.queueOn(a, new Work(() -> {
+                order.add(a);
                 all.countDown();
             }));
         }
         for (int i = 0; i < perLane; i++) {
-            reclaim.queueOn(5, new Work(() -> {
-                order.add(5);
+            reclaim.queueOn(b, new Work(() -> {
+                order.add(b);
                 all.countDown();
             }));
         }
-        Probe.await(holding, "the rescuer on lane 4's first item");
-        PoolWorkqueue pwq4 = reclaim.pwq(4);
-        PoolWorkqueue pwq5 = reclaim.pwq(5);
-        Probe.awaitTrue(() -> maydays(pwq5) >= 1, "lane 5's mayday, while the rescuer is busy on lane 4");
+        Probe.await(holding, "the rescuer on lane a's first item");
+        PoolWorkqueue pwqA = reclaim.pwq(a);
+        PoolWorkqueue pwqB = reclaim.pwq(b);
+        Probe.awaitTrue(() -> maydays(pwqB) >= 1, "lane b's mayday, while the rescuer is busy on lane a");
         hold.countDown();
         Probe.await(all, "every item, through the rescuer");
 
         List<Integer> expected = new ArrayList<>();
-        expected.addAll(Collections.nCopies(Tunables.RESCUER_BATCH, 4));
-        expected.addAll(Collections.nCopies(Tunables.RESCUER_BATCH, 5));
-        expected.addAll(Collections.nCopies(perLane - Tunables.RESCUER_BATCH, 4));
-        expected.addAll(Collections.nCopies(perLane - Tunables.RESCUER_BATCH, 5));
+        expected.addAll(Collections.nCopies(Tunables.RESCUER_BATCH, a));
+        expected.addAll(Collections.nCopies(Tunables.RESCUER_BATCH, b));
+        expected.addAll(Collections.nCopies(perLane - Tunables.RESCUER_BATCH, a));
+        expected.addAll(Collections.nCopies(perLane - Tunables.RESCUER_BATCH, b));
         assertThat(order).as("a batch of one pwq, then the other's, in mayday order").isEqualTo(expected);
         assertThat(reclaim.stats().rescued()).isEqualTo(2L * perLane);
 
-        // The rescuer has finished lane 4's pwq; the pool, still starved, calls it again.
-        long before = maydays(pwq4);
+        // The rescuer has finished lane a's pwq; the pool, still starved, calls it again.
+        long before = maydays(pwqA);
         CountDownLatch later = new CountDownLatch(1);
-        reclaim.queueOn(4, new Work(later::countDown));
+        reclaim.queueOn(a, new Work(later::countDown));
         Probe.await(later, "an item queued after the rescuer finished, through a mayday re-sent");
-        assertThat(maydays(pwq4)).isEqualTo(before + 1);
+        assertThat(maydays(pwqA)).isEqualTo(before + 1);
     }
 
     @Test
     void aBhPoolKeepsOneWorkerEvenWhenItsItemBlocks() {
         Workqueue bh = track(Workqueue.builder("bh-one-worker").flags(WorkqueueFlag.BH).build());
+        int lane = Probe.lane(6);
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch blocking = new CountDownLatch(1);
         CountDownLatch secondRan = new CountDownLatch(1);
-        bh.queueOn(6, new Work(() -> {
+        bh.queueOn(lane, new Work(() -> {
             blocking.countDown();
             Probe.await(release, "the test"); // breaks the BH rule unannounced: the sampler sees it
         }));
         Probe.await(blocking, "the first BH item");
-        bh.queueOn(6, new Work(secondRan::countDown));
-        WorkerPool pool = bh.pwq(6).pool;
+        bh.queueOn(lane, new Work(secondRan::countDown));
+        WorkerPool pool = bh.pwq(lane).pool;
         assertThat(pool.bh).isTrue();
         Probe.awaitTrue(() -> {
             pool.lock();

@@ -8,15 +8,19 @@ import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import jdk.jfr.Configuration;
+import jdk.jfr.EventType;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -61,6 +65,17 @@ class TraceTest {
 
     /** Runs {@code body} inside a recording with {@code settings} and returns its cmwq events. */
     private List<RecordedEvent> record(Configuration settings, Runnable body) throws IOException {
+        List<RecordedEvent> events = new ArrayList<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(recordFile(settings.getSettings(), body))) {
+            if (e.getEventType().getName().startsWith("dev.cmwq.")) {
+                events.add(e);
+            }
+        }
+        return events;
+    }
+
+    /** Runs {@code body} inside a recording with {@code settings} and returns the file it wrote. */
+    private Path recordFile(Map<String, String> settings, Runnable body) throws IOException {
         Path file = dir.resolve("rec.jfr");
         awaitEventsRegistered();
         try (Recording r = new Recording(settings)) {
@@ -69,13 +84,7 @@ class TraceTest {
             r.stop();
             r.dump(file);
         }
-        List<RecordedEvent> events = new ArrayList<>();
-        for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
-            if (e.getEventType().getName().startsWith("dev.cmwq.")) {
-                events.add(e);
-            }
-        }
-        return events;
+        return file;
     }
 
     private static List<RecordedEvent> select(List<RecordedEvent> events, String type, Predicate<RecordedEvent> p) {
@@ -278,13 +287,46 @@ class TraceTest {
         try (InputStream in = Trace.class.getResourceAsStream("cmwq.jfc")) {
             jfc = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+        Set<String> names = new HashSet<>();
         for (Class<?> c : Trace.class.getDeclaredClasses()) {
             jdk.jfr.Name name = c.getAnnotation(jdk.jfr.Name.class);
             if (name != null) {
+                names.add(name.value());
                 assertThat(jfc).as("cmwq.jfc enables %s", name.value())
                         .contains("<event name=\"" + name.value() + "\">\n    <setting name=\"enabled\">true</setting>");
             }
         }
-        assertThat(Files.exists(dir)).isTrue();
+        assertThat(names).as("the events Trace declares").isNotEmpty();
+
+        // What a recording with the file wrote: JFR's own record of each event's active settings.
+        Workqueue wq = track(Workqueue.builder("trace-settings").build());
+        Map<String, String> settings = new HashMap<>(cmwqSettings().getSettings());
+        settings.put("jdk.ActiveSetting#enabled", "true"); // JFR's record of the settings, in the file
+        Path file = recordFile(settings, () -> {
+            wq.queue(new Work(() -> {}));
+            wq.flush();
+        });
+        Map<Long, String> cmwqTypes = new HashMap<>();
+        try (RecordingFile rf = new RecordingFile(file)) {
+            for (EventType t : rf.readEventTypes()) {
+                if (t.getName().startsWith("dev.cmwq.")) {
+                    cmwqTypes.put(t.getId(), t.getName());
+                }
+            }
+        }
+        List<RecordedEvent> all = RecordingFile.readAllEvents(file);
+        Set<String> enabled = new HashSet<>();
+        for (RecordedEvent e : all) {
+            if (e.getEventType().getName().equals("jdk.ActiveSetting") && e.getString("name").equals("enabled")
+                    && e.getString("value").equals("true") && cmwqTypes.containsKey(e.getLong("id"))) {
+                enabled.add(cmwqTypes.get(e.getLong("id")));
+            }
+        }
+        assertThat(enabled).as("cmwq events the recording ran enabled").isEqualTo(names);
+        assertThat(all).as("the item's execution, in the file")
+                .anySatisfy(e -> {
+                    assertThat(e.getEventType().getName()).isEqualTo("dev.cmwq.WorkExecuted");
+                    assertThat(e.getString("queue")).isEqualTo("trace-settings");
+                });
     }
 }
