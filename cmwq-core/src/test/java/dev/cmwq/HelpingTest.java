@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -22,28 +22,20 @@ import org.junit.jupiter.api.Timeout;
  * unannounced in a gate then holds its lane, which keeps the waited-for item on the worklist.
  */
 @Timeout(60)
+@ExtendWith(SamplerOff.class)
 class HelpingTest {
     private Workqueue wq;
     private Workqueue other;
 
-    @BeforeEach
-    void samplerOff() {
-        Sampler.detectBlocking = false;
-    }
-
     @AfterEach
     void tearDown() {
-        try {
-            if (other != null) {
-                other.thaw();
-                other.destroy();
-            }
-            if (wq != null) {
-                wq.thaw();
-                wq.destroy();
-            }
-        } finally {
-            Sampler.detectBlocking = Tunables.SAMPLER;
+        if (other != null) {
+            other.thaw();
+            other.destroy();
+        }
+        if (wq != null) {
+            wq.thaw();
+            wq.destroy();
         }
     }
 

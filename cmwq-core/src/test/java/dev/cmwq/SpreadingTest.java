@@ -10,8 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -21,23 +21,15 @@ import org.junit.jupiter.api.Timeout;
  * holds its lane exactly as a CPU-bound item does, which makes the placement deterministic.
  */
 @Timeout(60)
+@ExtendWith(SamplerOff.class)
 class SpreadingTest {
     private final int lanes = Workqueues.lanes();
     private Workqueue wq;
 
-    @BeforeEach
-    void samplerOff() {
-        Sampler.detectBlocking = false;
-    }
-
     @AfterEach
     void tearDown() {
-        try {
-            if (wq != null) {
-                wq.destroy();
-            }
-        } finally {
-            Sampler.detectBlocking = Tunables.SAMPLER;
+        if (wq != null) {
+            wq.destroy();
         }
     }
 

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -15,23 +15,15 @@ import org.junit.jupiter.api.Timeout;
  * unannounced in a gate holds its slot exactly as a CPU-bound item does.
  */
 @Timeout(60)
+@ExtendWith(SamplerOff.class)
 class UnboundConcurrencyTest {
     private final int lanes = Workqueues.lanes();
     private Workqueue wq;
 
-    @BeforeEach
-    void samplerOff() {
-        Sampler.detectBlocking = false;
-    }
-
     @AfterEach
     void tearDown() {
-        try {
-            if (wq != null) {
-                wq.destroy();
-            }
-        } finally {
-            Sampler.detectBlocking = Tunables.SAMPLER;
+        if (wq != null) {
+            wq.destroy();
         }
     }
 
