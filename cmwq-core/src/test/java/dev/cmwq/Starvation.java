@@ -27,9 +27,12 @@ final class Starvation {
     }
 
     /**
-     * Ends every pool's worker-creation failure streak. Its deadlines (next attempt, next mayday)
-     * were read from the sampler's clock: a fake clock that ran ahead would otherwise hold back the
-     * next test that starves the same pool (with few lanes, tests share pools) for as long.
+     * Ends every pool's worker-creation failure streak and forgets its watchdog stall. The streak's
+     * deadlines (next attempt, next mayday) were read from the sampler's clock: a fake clock that ran
+     * ahead would otherwise hold back the next test that starves the same pool (tests share pools)
+     * for as long. A stall left from an earlier starvation of the pool would let a watchdog test see
+     * "watched and stalled" before the sampler has looked with the test's clock; the first look then
+     * restarts the stall, and the report the test waits for never comes.
      */
     private static void endFailureStreaks() {
         for (int id = 0; WorkerPool.byId(id) != null; id++) {
@@ -37,6 +40,8 @@ final class Starvation {
             pool.lock();
             try {
                 pool.failingSince = 0;
+                pool.stallSince = 0;
+                pool.stallReported = false;
             } finally {
                 pool.unlock();
             }
