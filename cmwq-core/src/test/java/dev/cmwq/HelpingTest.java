@@ -181,10 +181,13 @@ class HelpingTest {
                     Probe.spinMicros(100);
                 });
             }
-            wq.queueOn(i % lanes, new Work(() -> {
+            int lane = i % lanes;
+            wq.queueOn(lane, new Work(() -> {
                 threads.add(Thread.currentThread());
                 for (Work s : subs) {
-                    wq.queue(s);
+                    // Pinned to the parent's lane: an unpinned sub may spread to another lane, where
+                    // the parent cannot help it (helping is per pool), and the test is about helping.
+                    wq.queueOn(lane, s);
                 }
                 for (Work s : subs) {
                     s.flush();
