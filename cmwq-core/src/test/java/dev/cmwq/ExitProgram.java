@@ -8,7 +8,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A program that leaves work behind when its main ends, run in a child JVM by {@link AtExitTest}.
  * {@code leave}: an ordered queue with one item blocked for good and two behind it, and one delayed
- * item armed for an hour. {@code finish}: the same, but the first item ends after 100 ms, so a drain
+ * item armed for an hour. {@code finish}: the same, but the first item ends 200 ms after the JVM starts exiting, so a drain
  * at exit can run everything. {@code settings}: builds a queue and runs one item (bad settings are
  * passed by the test).
  */
@@ -21,10 +21,15 @@ public final class ExitProgram {
             case "leave", "finish" -> {
                 boolean finish = args[0].equals("finish");
                 CountDownLatch started = new CountDownLatch(1);
+                CountDownLatch exiting = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(exiting::countDown));
                 wq.queue(new Work(() -> {
                     started.countDown();
                     if (finish) {
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                        // Ends only once the JVM is exiting (and 200 ms later), so the exit hook
+                        // always finds the two items behind it still queued, however slow the exit.
+                        await(exiting);
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
                         System.out.println("ran first");
                     } else {
                         awaitForever(); // the JVM exits under it
