@@ -25,7 +25,7 @@ final class WorkerPool {
      *   L: this pool's lock          I: immutable after publication
      *   V: accessed through its VarHandle (or volatile) only
      *   T: timer thread only         W: the workqueue's mutex
-     *   S: sampler thread only
+     *   S: sampler thread only       WP: written under the mutex and pwqLock, read under either
      *
      * Concurrency management. nrRunning counts workers that are running an item and are neither
      * PREP, CPU_INTENSIVE nor marked asleep; concurrency is its target: 1 for a per-lane pool, the

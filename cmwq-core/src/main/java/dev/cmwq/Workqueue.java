@@ -42,11 +42,15 @@ public final class Workqueue implements AutoCloseable, Executor {
      * Lazy pwqs. An idle lane costs a queue nothing: the array is allocated at the queue's first
      * item and each pwq at its lane's first item (pwq(lane)), so a queue that was never used holds
      * no pwq, no per-lane array, and has touched no pool (about 300 bytes at any lane count). The
-     * queue path reads a slot with an acquire load. Creation (createPwq) takes the mutex, and so
-     * does every queue-wide change of the pwqs: advancing the flush color, setMaxActive, freezing,
-     * and destroy's kill. So a pwq is created either before such a change (which then finds it in
-     * pwqs(), read under the same mutex) or after it (and copies the color, max_active, frozen and
-     * dead state it left). Readers that do not change pwqs (drain's emptiness check, stats, the dump,
+     * queue path reads a slot with an acquire load. Creation (createPwq) takes pwqLock, and so
+     * does every queue-wide change of the pwqs (inside the mutex): advancing the flush color,
+     * setMaxActive, freezing, and destroy's kill. So a pwq is created either before such a change
+     * (which then finds it in pwqs(), read under the same lock) or after it (and copies the color,
+     * max_active, frozen and dead state it left). Creation must not take the mutex itself:
+     * enableAndQueue and modDelayed hold the mutex while grabPending spins for an item whose
+     * PENDING holder is in transit, and that holder may be queueing the item onto this queue, so
+     * it would wait for the spinner forever. Nothing waits while holding pwqLock (it is held only
+     * across pool locks), so the holder always gets through. Readers that do not change pwqs (drain's emptiness check, stats, the dump,
      * JMX, congested, freezeBusy) look at the pwqs that exist; one created meanwhile is empty when
      * they look, or was created by an item of the queue that they wait for anyway.
      *
@@ -88,7 +92,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     private volatile PoolWorkqueue[] pwqs; // V
     /** Destroy has killed the pwqs: a pwq created from now on is born dead. */
-    private boolean pwqsDead; // W
+    private boolean pwqsDead; // WP
     private final WorkerPool unboundPool; // I: null for per-CPU queues
     private final Rescuer rescuer; // I: MEM_RECLAIM queues only
     /** Drops the unbound pool reference once: at destroy, or when the queue is collected. */
@@ -97,9 +101,11 @@ public final class Workqueue implements AutoCloseable, Executor {
     private final boolean system; // I: a system queue, which cannot be destroyed
 
     private final ReentrantLock mutex = new ReentrantLock(); // the kernel's wq->mutex
-    private int maxActive; // W
+    /** Guards pwq creation and the state a new pwq copies; taken inside the mutex, never waited under. */
+    private final ReentrantLock pwqLock = new ReentrantLock();
+    private int maxActive; // WP
     private int minActive; // W
-    private int workColor; // W
+    private int workColor; // WP
     private final ReentrantLock flushLock = new ReentrantLock(); // serialises flushers
     private final AtomicInteger pwqsToFlush = new AtomicInteger(); // flushLock for set()
     private volatile Thread flusher; // flushLock for writes
@@ -118,8 +124,8 @@ public final class Workqueue implements AutoCloseable, Executor {
     private volatile boolean destroyed; // V
     /** Opened when the first destroy() has finished; later and concurrent calls wait on it. */
     private final java.util.concurrent.CountDownLatch destroyDone = new java.util.concurrent.CountDownLatch(1);
-    private boolean userFrozen; // W
-    private boolean systemFrozen; // W
+    private boolean userFrozen; // WP
+    private boolean systemFrozen; // WP
 
     private Workqueue(Builder b, EnumSet<WorkqueueFlag> effective) {
         this.name = b.name;
@@ -604,6 +610,7 @@ public final class Workqueue implements AutoCloseable, Executor {
     /** Advances the flush color on every pwq (flushLock held); whether any has items to wait for. */
     private boolean startFlush() {
         mutex.lock();
+        pwqLock.lock();
         try {
             int color = workColor;
             int next = (color + 1) % Work.NR_COLORS;
@@ -624,6 +631,7 @@ public final class Workqueue implements AutoCloseable, Executor {
             workColor = next;
             return pwqsToFlush.decrementAndGet() != 0;
         } finally {
+            pwqLock.unlock();
             mutex.unlock();
         }
     }
@@ -744,9 +752,10 @@ public final class Workqueue implements AutoCloseable, Executor {
         destroyed = true;
     }
 
-    /** Marks every pwq dead, and those created later too (under the mutex, as createPwq). */
+    /** Marks every pwq dead, and those created later too (under pwqLock, as createPwq). */
     private void killPwqs() {
         mutex.lock();
+        pwqLock.lock();
         try {
             pwqsDead = true;
             for (PoolWorkqueue pwq : pwqs()) {
@@ -758,6 +767,7 @@ public final class Workqueue implements AutoCloseable, Executor {
                 }
             }
         } finally {
+            pwqLock.unlock();
             mutex.unlock();
         }
     }
@@ -828,6 +838,7 @@ public final class Workqueue implements AutoCloseable, Executor {
                     + " is fixed");
         }
         mutex.lock();
+        pwqLock.lock();
         try {
             maxActive = max;
             if (minActive > max) {
@@ -842,6 +853,7 @@ public final class Workqueue implements AutoCloseable, Executor {
                 }
             }
         } finally {
+            pwqLock.unlock();
             mutex.unlock();
         }
     }
@@ -910,10 +922,12 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     public void freeze() {
         mutex.lock();
+        pwqLock.lock();
         try {
             userFrozen = true;
             applyFrozen();
         } finally {
+            pwqLock.unlock();
             mutex.unlock();
         }
     }
@@ -921,10 +935,12 @@ public final class Workqueue implements AutoCloseable, Executor {
     /** Ends a {@link #freeze()}: starts what waited (unless the system freeze still holds it). */
     public void thaw() {
         mutex.lock();
+        pwqLock.lock();
         try {
             userFrozen = false;
             applyFrozen();
         } finally {
+            pwqLock.unlock();
             mutex.unlock();
         }
     }
@@ -942,10 +958,12 @@ public final class Workqueue implements AutoCloseable, Executor {
     /** The system freeze of a FREEZABLE queue ({@code freeze_workqueues_begin}/{@code thaw_workqueues}). */
     void setSystemFrozen(boolean f) {
         mutex.lock();
+        pwqLock.lock();
         try {
             systemFrozen = f;
             applyFrozen();
         } finally {
+            pwqLock.unlock();
             mutex.unlock();
         }
     }
@@ -998,12 +1016,13 @@ public final class Workqueue implements AutoCloseable, Executor {
     }
 
     /**
-     * Creates the pwq of {@code slot} under the mutex, which every queue-wide change of the pwqs
+     * Creates the pwq of {@code slot} under pwqLock, which every queue-wide change of the pwqs
      * holds (flush colors, max_active, freezing, destroy's kill): the new pwq starts in the state
-     * those left, and an operation that runs afterwards finds it in pwqs().
+     * those left, and an operation that runs afterwards finds it in pwqs(). Not under the mutex:
+     * see the class comment (a grabPending spinner may hold it).
      */
     private PoolWorkqueue createPwq(int slot) {
-        mutex.lock();
+        pwqLock.lock();
         try {
             PoolWorkqueue[] a = pwqs;
             if (a == null) {
@@ -1020,13 +1039,13 @@ public final class Workqueue implements AutoCloseable, Executor {
             }
             return pwq;
         } finally {
-            mutex.unlock();
+            pwqLock.unlock();
         }
     }
 
     /**
-     * The pwqs that exist, in lane order: for queue-wide operations and introspection. Under the
-     * mutex the list is complete; without it, a pwq created meanwhile may be missing.
+     * The pwqs that exist, in lane order: for queue-wide operations and introspection. Under
+     * pwqLock the list is complete; without it, a pwq created meanwhile may be missing.
      */
     java.util.List<PoolWorkqueue> pwqs() {
         PoolWorkqueue[] a = pwqs;

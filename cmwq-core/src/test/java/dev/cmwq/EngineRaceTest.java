@@ -105,6 +105,41 @@ class EngineRaceTest {
         assertThat(work.isPending()).isFalse();
     }
 
+    /**
+     * modDelayed's slow path holds the queue's mutex while grabPending waits for an item whose
+     * PENDING holder is in transit. Here the holder is a queue() on a lane whose pwq does not exist
+     * yet: if creating the pwq took the mutex (as it once did), the holder would wait for the
+     * spinner and the spinner for the holder, forever. Fails (times out) with creation under the
+     * mutex; the seam makes the interleaving certain rather than one in a million.
+     */
+    @Test
+    @Timeout(30)
+    void aQueueingThatCreatesAPwqIsNotStuckBehindAModDelayedSpinningOnItsItem() {
+        Workqueue wq = track(Workqueue.builder("race-create").build());
+        wq.freeze(); // the queuer's item stays queued, so modDelayed always finds it pending
+        CountDownLatch ran = new CountDownLatch(1);
+        DelayedWork work = new DelayedWork(ran::countDown);
+        AtomicReference<Thread> queuer = new AtomicReference<>();
+        Workqueue.afterAcceptCheck = () -> {
+            Workqueue.afterAcceptCheck = null;
+            // The item is idle: the queuer takes PENDING and goes to create lane 1's pwq.
+            Thread t = new Thread(() -> wq.queueOn(1, work), "queuer");
+            queuer.set(t);
+            t.start();
+            Probe.awaitTrue(() -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TERMINATED,
+                    "the queuer done, or parked creating the pwq");
+        };
+        // The slow path (the item is idle, so the lock-free re-arm fails): modify's grabPending
+        // finds the queuer's PENDING, in transit until its queueing completes, or its item queued.
+        assertThat(wq.modDelayedOn(0, work, Duration.ofHours(1))).as("the queuer's item was pending").isTrue();
+        Probe.join(queuer.get());
+        assertThat(work.isArmed()).as("modDelayed re-armed it").isTrue();
+        assertThat(work.cancelSync()).isTrue();
+        wq.thaw();
+        wq.flush();
+        assertThat(ran.getCount()).as("the stolen, then cancelled item never ran").isEqualTo(1);
+    }
+
     @Test
     @Timeout(60)
     void anErrorInARescueIsContainedTheItemIsAccountedForAndTheRescuerGoesOn() {
