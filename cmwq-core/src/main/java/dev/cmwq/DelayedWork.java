@@ -32,7 +32,9 @@ public class DelayedWork extends Work {
      * destroying flag, then sweeps the timer wheel on the timer thread (TimerBase.sweep) and cancels
      * the queue's armed items; an arming re-checks the flag after it armed, and cancels itself if
      * the destroy began meanwhile (whichever disarm wins releases PENDING). So arming, re-arming
-     * and cancelling take no lock. Lane -1 means the arming thread's lane, recorded at arming.
+     * and cancelling take no lock. Lane -1 (unpinned) is kept as it is, so the expiry places the item
+     * as an unpinned queue() would (spreading); with spreading off, the arming thread's lane is
+     * recorded instead, as the kernel's timer fires on the arming CPU.
      */
 
     /** The timer base of all delayed work: one thread, {@code cmwq-timer}, started on first use. */
@@ -142,7 +144,10 @@ public class DelayedWork extends Work {
     /** Arms the timer; the caller owns PENDING. Rejected (PENDING released) on a destroyed queue. */
     private void armOwned(Workqueue q, int onLane, long delayNanos) {
         wq = q;
-        lane = onLane < 0 ? Lanes.current() : onLane;
+        // Unpinned: the lane is chosen when the timer fires, and spreads like any unpinned item
+        // (the arming thread's lane says nothing about where lanes have room by then). With
+        // -Dcmwq.spread=false, the kernel's: the arming CPU's, where its timer would fire.
+        lane = onLane >= 0 || Tunables.SPREAD ? onLane : Lanes.current();
         q.usesTimers(timers);
         timer.arm(Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS)));
         if (q.isDestroying() && timer.disarm()) {

@@ -83,6 +83,38 @@ class SpreadingTest {
     }
 
     @Test
+    void unpinnedDelayedItemsArmedByOneThreadSpreadWhenTheyFire() {
+        wq = Workqueue.builder("spread-delayed").build();
+        Probe.Gate gate = new Probe.Gate(lanes);
+        AtomicIntegerArray inside = new AtomicIntegerArray(lanes);
+        AtomicInteger maxPerLane = new AtomicInteger();
+        Set<Integer> used = ConcurrentHashMap.newKeySet();
+        List<DelayedWork> items = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < lanes; i++) {
+            DelayedWork d = new DelayedWork(() -> {
+                int lane = Worker.current().pool.lane;
+                used.add(lane);
+                maxPerLane.accumulateAndGet(inside.incrementAndGet(lane), Math::max);
+                gate.passUnannounced(); // holds the lane as a CPU-bound item would
+                inside.decrementAndGet(lane);
+            });
+            items.add(d);
+            assertThat(wq.queueDelayed(d, java.time.Duration.ofMillis(20))).isTrue();
+        }
+        // Recording the arming thread's lane (the kernel's placement) would run one item at a time.
+        try {
+            gate.awaitEntered("one fired item running on every lane");
+        } finally {
+            gate.open();
+        }
+        wq.flush();
+
+        assertThat(used).hasSize(lanes);
+        assertThat(maxPerLane.get()).isEqualTo(1);
+        assertThat(items).noneMatch(Work::isPending);
+    }
+
+    @Test
     void queueOnStaysOnItsLaneWhileOtherLanesAreIdle() {
         wq = Workqueue.builder("spread-pinned").build();
         Probe.Gate gate = new Probe.Gate(1);
