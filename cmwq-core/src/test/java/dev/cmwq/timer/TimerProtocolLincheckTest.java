@@ -1,6 +1,7 @@
 package dev.cmwq.timer;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.LinChecker;
 import org.jetbrains.kotlinx.lincheck.annotations.Operation;
@@ -11,6 +12,7 @@ import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
 import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
 import org.jetbrains.kotlinx.lincheck.strategy.stress.StressOptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Lincheck on the timer's arm/disarm/expire protocol: the state word of {@link Timer} (ARMED,
@@ -162,6 +164,10 @@ public class TimerProtocolLincheckTest {
         }
     }
 
+    // Model checking explores thousands of instrumented interleavings: half a minute on an idle
+    // 2-core machine, several minutes when it is loaded. The same bound as the other model checks;
+    // a real hang is found by Lincheck's own detection long before it.
+    @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @Test
     public void armDisarmAndExpiryAreLinearizableUnderModelChecking() {
         new LinChecker(TimerProtocolLincheckTest.class, new ModelCheckingOptions()
@@ -183,6 +189,10 @@ public class TimerProtocolLincheckTest {
      * {@code SEQUENCE_UNIT = 0} this test fails (in each of three runs, within 5,000 invocations;
      * the bad interleaving needs four context switches). TimerTest forces the same race by hand.
      */
+    // Model checking explores thousands of instrumented interleavings: half a minute on an idle
+    // 2-core machine, several minutes when it is loaded. The same bound as the other model checks;
+    // a real hang is found by Lincheck's own detection long before it.
+    @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @Test
     public void aTwiceReplacedArmingIsNotExpiredByAStaleExaminationUnderModelChecking() throws NoSuchMethodException {
         Actor disarm = actor("disarm", 0);
