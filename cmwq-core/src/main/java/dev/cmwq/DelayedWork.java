@@ -139,12 +139,35 @@ public class DelayedWork extends Work {
         return true;
     }
 
+    /**
+     * As {@link #arm}, at a deadline on {@link Ticker#system()}'s clock (the executor views' tasks,
+     * which compute it anyway, so the clock is read once per schedule). Only for items on the
+     * system timer base.
+     */
+    final boolean armAt(Workqueue q, int onLane, long deadline) {
+        assert timers == TIMERS : "armAt on a base with another ticker";
+        long s = trySetPending();
+        if (isPending(s)) {
+            return false;
+        }
+        if (disableCountOf(s) != 0) {
+            updateQueued(PENDING, 0);
+            return false;
+        }
+        armOwnedAt(q, onLane, deadline);
+        return true;
+    }
+
     /** Arms the timer; the caller owns PENDING. Rejected (PENDING released) on a destroyed queue. */
     private void armOwned(Workqueue q, int onLane, long delayNanos) {
+        armOwnedAt(q, onLane, Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS)));
+    }
+
+    private void armOwnedAt(Workqueue q, int onLane, long deadline) {
         wq = q;
         lane = onLane < 0 ? Lanes.current() : onLane;
         q.usesTimers(timers);
-        timer.arm(Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS)));
+        timer.arm(deadline);
         if (q.isDestroying() && timer.disarm()) {
             releasePending(); // the destroy's sweep may have run before this arming: undo it
             throw q.refusal(this);

@@ -307,7 +307,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     }
 
     private <V> FutureItem<V> schedule(FutureItem<V> f, long delay, TimeUnit unit) {
-        f.claim();
+        f.claimUnpublished();
         accept(f);
         if (f.isPeriodic()) {
             periodic.add(f);
@@ -349,7 +349,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     private void queueAccepted(Work item, Object task, long delayNanos) {
         try {
             if (item instanceof FutureItem<?> f) {
-                f.armOrQueue(wq, delayNanos);
+                f.armOrQueue(wq, delayNanos, f.time()); // time: the clock read when the task was made
             } else {
                 wq.queueInternal(-1, item);
             }
