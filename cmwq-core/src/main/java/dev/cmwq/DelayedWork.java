@@ -127,25 +127,20 @@ public class DelayedWork extends Work {
 
     /** queue_delayed_work with a non-zero delay: arms the timer if this call takes PENDING. */
     boolean arm(Workqueue q, int onLane, long delayNanos) {
-        long s = trySetPending();
-        if (isPending(s)) {
-            return false;
-        }
-        if (disableCountOf(s) != 0) {
-            updateQueued(PENDING, 0);
-            return false;
-        }
-        armOwned(q, onLane, delayNanos);
-        return true;
+        return armAt(q, onLane, deadlineAfter(delayNanos));
+    }
+
+    /** The deadline {@code delayNanos} from now on the timer base's ticker, saturating. */
+    private long deadlineAfter(long delayNanos) {
+        return Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS));
     }
 
     /**
-     * As {@link #arm}, at a deadline on {@link Ticker#system()}'s clock (the executor views' tasks,
-     * which compute it anyway, so the clock is read once per schedule). Only for items on the
-     * system timer base.
+     * As {@link #arm}, at a deadline on this item's timer base's ticker (the executor views'
+     * tasks, on {@link #TIMERS}, whose ticker is {@code System.nanoTime()}, pass the due time
+     * they computed anyway, so a schedule reads the clock once).
      */
     final boolean armAt(Workqueue q, int onLane, long deadline) {
-        assert timers == TIMERS : "armAt on a base with another ticker";
         long s = trySetPending();
         if (isPending(s)) {
             return false;
@@ -160,10 +155,11 @@ public class DelayedWork extends Work {
 
     /** Arms the timer; the caller owns PENDING. Rejected (PENDING released) on a destroyed queue. */
     private void armOwned(Workqueue q, int onLane, long delayNanos) {
-        armOwnedAt(q, onLane, Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS)));
+        armOwnedAt(q, onLane, deadlineAfter(delayNanos));
     }
 
-    private void armOwnedAt(Workqueue q, int onLane, long deadline) {
+    /** Arms the timer for {@code deadline} (on the base's ticker); the caller owns PENDING. */
+    final void armOwnedAt(Workqueue q, int onLane, long deadline) {
         wq = q;
         lane = onLane < 0 ? Lanes.current() : onLane;
         q.usesTimers(timers);

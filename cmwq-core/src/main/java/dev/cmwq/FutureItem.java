@@ -204,6 +204,15 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         }
     }
 
+    /** {@link #armOrQueue} for a caller that already owns PENDING (a fresh future). */
+    void armOrQueueOwned(Workqueue wq, long delayNanos, long due) {
+        if (delayNanos <= 0) {
+            wq.enqueue(-1, this);
+        } else {
+            armOwnedAt(wq, -1, due);
+        }
+    }
+
     /** Interrupts the task if it is running now (shutdownNow, cancel(true)). */
     void interruptIfRunning() {
         Runners.interrupt(RUNNER, this);

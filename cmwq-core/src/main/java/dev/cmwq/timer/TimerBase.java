@@ -15,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@value #THREAD_NAME}, started by the first {@link Timer#arm}. The thread sleeps until the next
  * deadline (at most {@link #MAX_SLEEP_NANOS} while any timer is armed, so that disarmed timers
  * are unlinked and become collectable promptly), is woken early only when an arming needs an
- * earlier wake-up, and parks without a timeout when nothing is armed. Its sleeps are measured in
+ * earlier wake-up or when requests pile up in its inbox (at every 8,192nd), and parks
+ * without a timeout when nothing is armed. Its sleeps are measured in
  * real time, so its ticker must advance at the rate of {@link System#nanoTime()}.
  *
  * <p>A base made by {@link #manual} has no thread: its owner drives it with {@link #runTimers}
@@ -52,7 +53,9 @@ public final class TimerBase {
      * a second's worth (160 MB of futures) alive, and every young collection copied it along the
      * inbox chain (seconds of GC per second in TimerBenchmark.armCancel). So every
      * INBOX_WAKE-th push also wakes a sleeping thread, which drains and unlinks what is there:
-     * at most about INBOX_WAKE requests wait for a sleeping thread. `pushes` is a plain counter
+     * at most about INBOX_WAKE requests (8192: about 1.3 MB of futures) wait for a sleeping
+     * thread. Not smaller: each such wake-up is a context switch on a busy machine (1024 put
+     * LockSupport.unpark at a tenth of the schedule+cancel loop's samples on two loaded cores). `pushes` is a plain counter
      * beside the inbox head (the same cache line, already written by the push's CAS); a lost
      * increment only delays a wake-up, which is never needed for correctness.
      *
@@ -69,7 +72,7 @@ public final class TimerBase {
      * Every this many pushes onto the inbox, a sleeping timer thread is woken to drain it, so
      * that timers armed and disarmed while it sleeps do not pile up (a power of two).
      */
-    static final int INBOX_WAKE = 1024;
+    static final int INBOX_WAKE = 8192;
 
     /** The longest the timer thread sleeps while any timer is armed: 1 s. */
     public static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
