@@ -54,7 +54,8 @@ public final class TimerBase {
      * inbox chain (seconds of GC per second in TimerBenchmark.armCancel). So every
      * INBOX_WAKE-th push also wakes a sleeping thread, which drains and unlinks what is there:
      * at most about INBOX_WAKE requests (8192: about 1.3 MB of futures) wait for a sleeping
-     * thread. Not smaller: each such wake-up is a context switch on a busy machine (1024 put
+     * thread. Only bases with their own thread count (manual and driven bases are drained by
+     * their owner, and the model checks of the protocol then see exactly its accesses). Not smaller: each such wake-up is a context switch on a busy machine (1024 put
      * LockSupport.unpark at a tenth of the schedule+cancel loop's samples on two loaded cores). `pushes` is a plain counter
      * beside the inbox head (the same cache line, already written by the push's CAS); a lost
      * increment only delays a wake-up, which is never needed for correctness.
@@ -104,6 +105,7 @@ public final class TimerBase {
     private final TimerWheel wheel;    // T
     private Timer inbox;               // V
     private int pushes;                // racy: pushes onto the inbox, a wake-up hint only
+    private final boolean countsPushes; // I: a base with its own thread (not manual or driven)
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks =
             new java.util.concurrent.ConcurrentLinkedQueue<>(); // sweeps waiting for the thread
     private int threadState;           // V
@@ -114,6 +116,7 @@ public final class TimerBase {
     private TimerBase(Ticker ticker, int threadState, long maxSleepNanos) {
         this.ticker = Objects.requireNonNull(ticker, "ticker is null in TimerBase.create(ticker)");
         this.maxSleepNanos = maxSleepNanos;
+        this.countsPushes = threadState == NEW;
         this.wheel = new TimerWheel(ticker.read());
         this.threadState = threadState;
     }
@@ -291,10 +294,12 @@ public final class TimerBase {
             head = inboxVolatile();
             timer.nextRequest = head;
         } while (!casInbox(head, timer));
-        int n = pushes + 1;
-        pushes = n;
-        if ((n & (INBOX_WAKE - 1)) == 0) {
-            wakeToDrain();
+        if (countsPushes) {
+            int n = pushes + 1;
+            pushes = n;
+            if ((n & (INBOX_WAKE - 1)) == 0) {
+                wakeToDrain();
+            }
         }
     }
 
