@@ -114,7 +114,7 @@ class TimerBaseTest {
     /**
      * Schedule-then-cancel while the thread sleeps far ahead: the disarmed timers must not pile up
      * in the inbox (each stays reachable there until the thread drains it). Without the wake-up
-     * every INBOX_WAKE pushes, all 10,000 would wait for the sleep cap, here two hours.
+     * every INBOX_WAKE pushes, all 10 x INBOX_WAKE would wait for the sleep cap, here two hours.
      */
     @Test
     void armThenDisarmWhileTheThreadSleepsKeepsTheInboxShort() {
