@@ -515,6 +515,49 @@ class Report:
             self.goal("7. many queues, heap", "<= 1024 B per idle queue", "%s B" % fmt(e["heapBytesPerQueue"]),
                       e["heapBytesPerQueue"] <= 1024)
 
+    def many_executors(self):
+        self.p("## 15. Many executors: the thread census")
+        self.p()
+        e = self.s("many-executors", "cmwq") or self.s("many-executors", "fixed")
+        prm = (e or {}).get("params", {})
+        self.p("%s components, each with its own `ExecutorService`, as a service that adopted a library per concern "
+               "has them: `Executors.newFixedThreadPool(4)` per component against one per-CPU "
+               "`WorkqueueExecutorService` per component (all on cmwq's shared workers). Each component gets %s "
+               "tasks, alternately about 200 us of CPU and an unannounced 2 ms sleep, from one producer thread per "
+               "lane; %s rounds. Threads are counted above the JVM's baseline: the peak, and those still alive "
+               "once the load is over and the executors are still open (the idle threads a service keeps). "
+               "Makespan: median of the rounds. Goals (issue 12): at most 2 x lanes + 4 idle threads; makespan "
+               "within 1.1x the fixed pools'." % (fmt_int(prm.get("components", 200)), fmt_int(prm.get("tasks", 20)),
+                                                    fmt_int(prm.get("rounds", 3))))
+        self.p()
+        rows, chart_rows = [], []
+        for impl in ["cmwq", "fixed"]:
+            e = self.s("many-executors", impl)
+            if e is None or "error" in e:
+                continue
+            label = "cmwq services" if impl == "cmwq" else "fixed(4) pools"
+            rows.append([("**%s**" if is_cmwq(impl) else "%s") % label, fmt_int(e["peakThreads"]),
+                         fmt_int(e["threadsStarted"]), fmt_int(e["idleThreadsAfter"]), fmt(e["makespanMs"]),
+                         ", ".join(fmt(x) for x in e["makespanMsPerRound"])])
+            chart_rows.append((label, [e["peakThreads"], e["idleThreadsAfter"]], is_cmwq(impl)))
+        self.table(["contender", "peak threads", "threads started", "idle threads after", "makespan ms (median)",
+                    "makespan ms per round"], rows)
+        cmwq, fixed = self.s("many-executors", "cmwq"), self.s("many-executors", "fixed")
+        limit = None
+        if cmwq and "error" not in cmwq:
+            limit = 2 * cmwq.get("lanes", 1) + 4
+        self.chart("many-executors.svg", hbar("Thread census, %s executors" % fmt_int(prm.get("components", 200)),
+                                              chart_rows, ["peak threads", "idle threads after the load"],
+                                              "threads (log scale), lower is better", log=True, goal=limit,
+                                              goal_label=None if limit is None else "goal %d idle" % limit))
+        if limit is not None:
+            self.goal("15. many executors, idle threads", "<= 2 x lanes + 4 = %d" % limit,
+                      fmt_int(cmwq["idleThreadsAfter"]), cmwq["idleThreadsAfter"] <= limit)
+            if fixed and "error" not in fixed:
+                r = ratio(cmwq["makespanMs"], fixed["makespanMs"])
+                self.goal("15. many executors, makespan", "<= 1.1x fixed(4) pools'", fmt_ratio(r),
+                          None if r is None else r <= 1.1)
+
     def starvation(self):
         impls = ["cmwq-lanes", "fixed", "cached", "fjp", "virtual"]
         self.p("## 8. Starvation")
@@ -1040,7 +1083,7 @@ class Report:
         body_start = len(self.md)
         for section in (self.handoff, self.allocation, self.wakeup, self.coalesce, self.ordered, self.blocking,
                         self.many_queues, self.starvation, self.timers, self.sampler, self.fanout, self.idle_heap,
-                        self.handoff_one_jvm, self.cold_start):
+                        self.handoff_one_jvm, self.cold_start, self.many_executors):
             try:
                 section()
             except Exception as e:  # a missing or failed part must not hide the others
@@ -1057,7 +1100,7 @@ class Report:
         self.p("```sh")
         self.p("bench/run-quick    # every benchmark, short runs, ~12 min on 2 cores; rewrites this page")
         self.p("bench/run-full     # more forks, iterations, samples and trials, ~45 min; rewrites this page")
-        self.p("bench/run-smoke    # CI: every benchmark once, very briefly (< 2 min); writes to cmwq-bench/target")
+        self.p("bench/run-smoke    # CI: every benchmark once, very briefly (about 95 short JVMs: 16 min at load 36-55 on 2 cores); writes to cmwq-bench/target")
         self.p("java -jar cmwq-bench/target/cmwq-bench.jar -h   # JMH's own command line, after a build")
         self.p("```")
         self.p()

@@ -129,6 +129,20 @@ public class DelayedWork extends Work {
 
     /** queue_delayed_work with a non-zero delay: arms the timer if this call takes PENDING. */
     boolean arm(Workqueue q, int onLane, long delayNanos) {
+        return armAt(q, onLane, deadlineAfter(delayNanos));
+    }
+
+    /** The deadline {@code delayNanos} from now on the timer base's ticker, saturating. */
+    private long deadlineAfter(long delayNanos) {
+        return Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS));
+    }
+
+    /**
+     * As {@link #arm}, at a deadline on this item's timer base's ticker (the executor views'
+     * tasks, on {@link #TIMERS}, whose ticker is {@code System.nanoTime()}, pass the due time
+     * they computed anyway, so a schedule reads the clock once).
+     */
+    final boolean armAt(Workqueue q, int onLane, long deadline) {
         long s = trySetPending();
         if (isPending(s)) {
             return false;
@@ -137,19 +151,24 @@ public class DelayedWork extends Work {
             updateQueued(PENDING, 0);
             return false;
         }
-        armOwned(q, onLane, delayNanos);
+        armOwnedAt(q, onLane, deadline);
         return true;
     }
 
     /** Arms the timer; the caller owns PENDING. Rejected (PENDING released) on a destroyed queue. */
     private void armOwned(Workqueue q, int onLane, long delayNanos) {
+        armOwnedAt(q, onLane, deadlineAfter(delayNanos));
+    }
+
+    /** Arms the timer for {@code deadline} (on the base's ticker); the caller owns PENDING. */
+    final void armOwnedAt(Workqueue q, int onLane, long deadline) {
         wq = q;
         // Unpinned: the lane is chosen when the timer fires, and spreads like any unpinned item
         // (the arming thread's lane says nothing about where lanes have room by then). With
         // -Dcmwq.spread=false, the kernel's: the arming CPU's, where its timer would fire.
         lane = onLane >= 0 || Tunables.SPREAD ? onLane : Lanes.current();
         q.usesTimers(timers);
-        timer.arm(Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS)));
+        timer.arm(deadline);
         if (q.isDestroying() && timer.disarm()) {
             releasePending(); // the destroy's sweep may have run before this arming: undo it
             throw q.refusal(this);

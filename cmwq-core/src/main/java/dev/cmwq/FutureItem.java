@@ -96,6 +96,16 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         return BOOKING.compareAndSet(this, 0, ACCEPTED);
     }
 
+    /** {@link #claim()} for a future no other thread has seen yet (schedule*): a plain write. */
+    void claimUnpublished() {
+        BOOKING.set(this, ACCEPTED);
+    }
+
+    /** The due time of the next run, a {@code System.nanoTime()}. */
+    long time() {
+        return time;
+    }
+
     /** Ends the task's life in its service: counted once, and only if it was accepted. */
     void retire() {
         int b;
@@ -167,7 +177,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         long next = period > 0 ? time + period : WorkqueueExecutorService.triggerTime(now, -period);
         time = next;
         try {
-            armOrQueue(service.workqueue(), next - now);
+            armOrQueue(service.workqueue(), next - now, next);
         } catch (IllegalStateException refused) {
             cancel(false); // the owned queue was destroyed behind the service's back
             return false;
@@ -181,12 +191,25 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         return true;
     }
 
-    /** Queues at once (delay {@code <= 0}) or arms the timer; the caller owns the next run. */
-    void armOrQueue(Workqueue wq, long delayNanos) {
+    /**
+     * Queues at once (delay {@code <= 0}) or arms the timer for {@code due} (a
+     * {@code System.nanoTime()}, {@code delayNanos} from when the caller read the clock); the
+     * caller owns the next run.
+     */
+    void armOrQueue(Workqueue wq, long delayNanos, long due) {
         if (delayNanos <= 0) {
             wq.queueInternal(-1, this);
         } else {
-            arm(wq, -1, Math.min(delayNanos, Timer.MAX_DELAY_NANOS));
+            armAt(wq, -1, due);
+        }
+    }
+
+    /** {@link #armOrQueue} for a caller that already owns PENDING (a fresh future). */
+    void armOrQueueOwned(Workqueue wq, long delayNanos, long due) {
+        if (delayNanos <= 0) {
+            wq.enqueue(-1, this);
+        } else {
+            armOwnedAt(wq, -1, due);
         }
     }
 

@@ -197,6 +197,15 @@ public class Work {
         return (long) STATE.getAndBitwiseOr(this, PENDING);
     }
 
+    /**
+     * Takes PENDING of an item no other thread can see yet (a task the executor views just made):
+     * a plain write instead of {@link #trySetPending}'s RMW. Whatever publishes the item (the
+     * intake's CAS, a pool lock, the timer's arming CAS) publishes the bit with it.
+     */
+    final void setPendingUnpublished() {
+        STATE.set(this, PENDING);
+    }
+
     static boolean isPending(long s) {
         return (s & PENDING) != 0;
     }

@@ -351,8 +351,10 @@ public final class Workqueue implements AutoCloseable, Executor {
     @Override
     public void execute(Runnable command) {
         Objects.requireNonNull(command, "command is null in Workqueue.execute(command)");
+        Work work = new Work(command);
+        work.setPendingUnpublished(); // nobody else has seen it: no RMW
         try {
-            queueInternal(-1, new Work(command));
+            enqueue(-1, work);
         } catch (IllegalStateException refused) {
             throw new RejectedExecutionException(refused.getMessage(), refused);
         }

@@ -155,12 +155,13 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         Objects.requireNonNull(command, "command is null in WorkqueueExecutorService.execute(command)");
         if (command instanceof FutureItem<?> f && f.service == this && f.claim()) {
             accept(f); // a future from newTaskFor (submit, invokeAll): it is its own item
-            queueAccepted(f, f, 0);
+            queueAccepted(f, f, 0, false);
             return;
         }
         RunnableItem item = new RunnableItem(command, this);
+        item.setPendingUnpublished();
         accept(command);
-        queueAccepted(item, command, 0);
+        queueAccepted(item, command, 0, true);
     }
 
     @Override
@@ -307,12 +308,13 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     }
 
     private <V> FutureItem<V> schedule(FutureItem<V> f, long delay, TimeUnit unit) {
-        f.claim();
+        f.claimUnpublished();
+        f.setPendingUnpublished();
         accept(f);
         if (f.isPeriodic()) {
             periodic.add(f);
         }
-        queueAccepted(f, f, Math.max(0L, unit.toNanos(delay)));
+        queueAccepted(f, f, Math.max(0L, unit.toNanos(delay)), true);
         if (f.isPeriodic() && !isRunning()) {
             f.cancel(false); // a shutdown that came after accept may have missed it in the set
         }
@@ -342,14 +344,22 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     }
 
     /**
-     * Queues (or arms) an accepted task's item. If the queue refuses (destroyed behind the
+     * Queues (or arms) an accepted task's item ({@code owned}: the caller took its PENDING when
+     * it made it, see Work.setPendingUnpublished). If the queue refuses (destroyed behind the
      * service's back) or a shutdownNow began meanwhile (it may have walked the lists before the
      * item reached one), the submitter takes the item back and refuses the task itself.
      */
-    private void queueAccepted(Work item, Object task, long delayNanos) {
+    private void queueAccepted(Work item, Object task, long delayNanos, boolean owned) {
         try {
             if (item instanceof FutureItem<?> f) {
-                f.armOrQueue(wq, delayNanos);
+                long due = f.time(); // the clock read when the task was made
+                if (owned) {
+                    f.armOrQueueOwned(wq, delayNanos, due);
+                } else {
+                    f.armOrQueue(wq, delayNanos, due);
+                }
+            } else if (owned) {
+                wq.enqueue(-1, item);
             } else {
                 wq.queueInternal(-1, item);
             }

@@ -15,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@value #THREAD_NAME}, started by the first {@link Timer#arm}. The thread sleeps until the next
  * deadline (at most {@link #MAX_SLEEP_NANOS} while any timer is armed, so that disarmed timers
  * are unlinked and become collectable promptly), is woken early only when an arming needs an
- * earlier wake-up, and parks without a timeout when nothing is armed. Its sleeps are measured in
+ * earlier wake-up or when requests pile up in its inbox (at every 8,192nd), and parks
+ * without a timeout when nothing is armed. Its sleeps are measured in
  * real time, so its ticker must advance at the rate of {@link System#nanoTime()}.
  *
  * <p>A base made by {@link #manual} has no thread: its owner drives it with {@link #runTimers}
@@ -46,6 +47,19 @@ public final class TimerBase {
      * A producer whose arming coalesced onto a timer still being pushed by another thread is
      * covered by that pusher: it checks the timer's state after its push, which is after ours.
      *
+     * Bounded inbox. A timer armed and disarmed before the thread looks (schedule then cancel)
+     * stays in the inbox, reachable, until the thread drains it, and the thread does not wake
+     * for a disarm or a far deadline: at a million schedule+cancel pairs a second that kept up to
+     * a second's worth (160 MB of futures) alive, and every young collection copied it along the
+     * inbox chain (seconds of GC per second in TimerBenchmark.armCancel). So every
+     * INBOX_WAKE-th push also wakes a sleeping thread, which drains and unlinks what is there:
+     * at most about INBOX_WAKE requests (8192: about 1.3 MB of futures) wait for a sleeping
+     * thread. Only bases with their own thread count (manual and driven bases are drained by
+     * their owner, and the model checks of the protocol then see exactly its accesses). Not smaller: each such wake-up is a context switch on a busy machine (1024 put
+     * LockSupport.unpark at a tenth of the schedule+cancel loop's samples on two loaded cores). `pushes` is a plain counter
+     * beside the inbox head (the same cache line, already written by the push's CAS); a lost
+     * increment only delays a wake-up, which is never needed for correctness.
+     *
      * Differences from the kernel: one base and one thread for the whole JVM instead of one per
      * CPU; requests travel through the inbox instead of taking the base's spinlock; a disarm does
      * not wait for the timer thread to unlink the timer (the QUEUED bit and the arming sequence
@@ -54,6 +68,12 @@ public final class TimerBase {
 
     /** The name of the timer thread. */
     public static final String THREAD_NAME = "cmwq-timer";
+
+    /**
+     * Every this many pushes onto the inbox, a sleeping timer thread is woken to drain it, so
+     * that timers armed and disarmed while it sleeps do not pile up (a power of two).
+     */
+    static final int INBOX_WAKE = 8192;
 
     /** The longest the timer thread sleeps while any timer is armed: 1 s. */
     public static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -84,6 +104,8 @@ public final class TimerBase {
     private final long maxSleepNanos;  // I
     private final TimerWheel wheel;    // T
     private Timer inbox;               // V
+    private int pushes;                // racy: pushes onto the inbox, a wake-up hint only
+    private final boolean countsPushes; // I: a base with its own thread (not manual or driven)
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks =
             new java.util.concurrent.ConcurrentLinkedQueue<>(); // sweeps waiting for the thread
     private int threadState;           // V
@@ -94,6 +116,7 @@ public final class TimerBase {
     private TimerBase(Ticker ticker, int threadState, long maxSleepNanos) {
         this.ticker = Objects.requireNonNull(ticker, "ticker is null in TimerBase.create(ticker)");
         this.maxSleepNanos = maxSleepNanos;
+        this.countsPushes = threadState == NEW;
         this.wheel = new TimerWheel(ticker.read());
         this.threadState = threadState;
     }
@@ -271,6 +294,21 @@ public final class TimerBase {
             head = inboxVolatile();
             timer.nextRequest = head;
         } while (!casInbox(head, timer));
+        if (countsPushes) {
+            int n = pushes + 1;
+            pushes = n;
+            if ((n & (INBOX_WAKE - 1)) == 0) {
+                wakeToDrain();
+            }
+        }
+    }
+
+    /** Wakes a sleeping thread so that it drains a long inbox (see "Bounded inbox"). */
+    private void wakeToDrain() {
+        int s = threadStateVolatile();
+        if (s == PARKED || s == PARKED_UNTIL) {
+            wake(s);
+        }
     }
 
     /**

@@ -110,6 +110,30 @@ class TimerBaseTest {
         assertThat(base.thread()).isSameAs(thread);
     }
 
+
+    /**
+     * Schedule-then-cancel while the thread sleeps far ahead: the disarmed timers must not pile up
+     * in the inbox (each stays reachable there until the thread drains it). Without the wake-up
+     * every INBOX_WAKE pushes, all 10 x INBOX_WAKE would wait for the sleep cap, here two hours.
+     */
+    @Test
+    void armThenDisarmWhileTheThreadSleepsKeepsTheInboxShort() {
+        base = TimerBase.create(Ticker.system(), HOURS.toNanos(2));
+        LatchTimer far = new LatchTimer(base);
+        far.arm(deadlineIn(HOURS.toMillis(1)));
+        Thread thread = base.thread();
+        awaitTrue("sleep until the far deadline", () -> thread.getState() == Thread.State.TIMED_WAITING);
+
+        int pairs = 10 * TimerBase.INBOX_WAKE;
+        for (int i = 0; i < pairs; i++) {
+            LatchTimer t = new LatchTimer(base);
+            t.arm(deadlineIn(HOURS.toMillis(1)));
+            assertThat(t.disarm()).isTrue();
+        }
+        awaitTrue("the thread drained all but the last pushes",
+                () -> base.inboxLength() < TimerBase.INBOX_WAKE && thread.getState() == Thread.State.TIMED_WAITING);
+        assertThat(far.disarm()).isTrue();
+    }
     @Test
     void exceptionFromExpiredDoesNotKillTheThread() throws InterruptedException {
         CountDownLatch threw = new CountDownLatch(1);
