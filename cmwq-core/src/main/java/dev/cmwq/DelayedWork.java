@@ -175,7 +175,6 @@ public class DelayedWork extends Work {
         }
     }
 
-    /** The destroy sweep, on the timer thread: cancels {@code t} if it is an item armed for {@code q}. */
     /** Armed items of {@code q} (of every queue if null), counted on the timer thread. */
     static int armedCount(Workqueue q) {
         if (Thread.currentThread().getName().equals(TimerBase.THREAD_NAME)) {
@@ -190,6 +189,7 @@ public class DelayedWork extends Work {
         return n[0];
     }
 
+    /** The destroy sweep, on the timer thread: cancels {@code t} if it is an item armed for {@code q}. */
     static void cancelIfArmedFor(Workqueue q, Timer t, java.util.List<DelayedWork> cancelled) {
         if (t instanceof Expiry e && e.work.wq == q && e.work.cancelArmedForDestroy()) {
             cancelled.add(e.work);
