@@ -120,6 +120,8 @@ final class WorkerPool {
     static volatile Runnable afterItem;
     /** Starts a new worker thread; a test seam for thread-creation failures. */
     static volatile Consumer<Thread> starter = Thread::start;
+    /** Whether managed pools limit their spares ({@code -Dcmwq.limitSpares}; see mayCreateSpare); a test seam. */
+    static volatile boolean limitSpares = Tunables.LIMIT_SPARES;
 
     final int id; // I
     final int lane; // I: -1 for unbound pools
@@ -170,6 +172,10 @@ final class WorkerPool {
     long sampledProgress; // S
     long stallProgress; // S
     long stallSince; // S
+    /** When the sampler last saw the pool progress (or began watching it), for the spare escape; 0 if unwatched. */
+    long progressAt; // S
+    /** Workers created by the spare escape (beyond the spare limit, the pool stuck). */
+    int spareEscapes; // L
     boolean stallReported; // S
     int unboundRefs; // REGISTRY: workqueues using this unbound pool
 
@@ -525,7 +531,7 @@ final class WorkerPool {
         while ((w.flags & Worker.DIE) == 0) {
             leaveIdle(w);
             if (needMoreWorker()) {
-                if (!mayStartWorking()) {
+                if (!mayStartWorking() && mayCreateSpare()) {
                     manageWorkers();
                 }
                 if (!worklist.isEmpty()) {
@@ -1001,6 +1007,48 @@ final class WorkerPool {
         } finally {
             unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- spare policy (L)
+
+    /**
+     * Whether this pool may create a worker now (cmwq's own policy; the kernel creates one whenever
+     * the last idle worker leaves idle, so every blocked worker with work behind it gets a
+     * replacement). A CPU is real and would idle; a JVM worker is a platform thread (a stack, a
+     * kernel task, scheduler time), and a blocking mix from one producer then keeps one thread per
+     * sleeping item. So a managed pool's spares (workers beyond one per running slot, counted with
+     * the idle ones) grow freely only to {@link Tunables#BASE_SPARES_PER_LANE} per slot, then one
+     * more for every {@link Tunables#SPARE_BACKLOG} items waiting on the worklist (a short queue is
+     * served by the workers that exist as their items come back; a long one needs more), up to
+     * {@link Tunables#MAX_SPARES_PER_LANE} per slot. Beyond that only the escape creates
+     * ({@link #spareOverdue}). The first worker, unmanaged and BH pools are not limited, nor is any
+     * pool with {@code -Dcmwq.limitSpares=false}.
+     */
+    boolean mayCreateSpare() {
+        if (!limitSpares || !managed || nrWorkers == 0) {
+            return true;
+        }
+        int spares = nrWorkers - concurrency;
+        if (spares < Tunables.BASE_SPARES_PER_LANE * concurrency) {
+            return true;
+        }
+        if (spares >= Tunables.MAX_SPARES_PER_LANE * concurrency) {
+            return false;
+        }
+        int beyondBase = spares - Tunables.BASE_SPARES_PER_LANE * concurrency + 1;
+        return worklist.hasAtLeast((int) Math.min(Integer.MAX_VALUE, (long) beyondBase * Tunables.SPARE_BACKLOG));
+    }
+
+    /**
+     * The escape that keeps the kernel's forward-progress guarantee under the spare limit (S, under
+     * the lock): a pool that needs a worker, has none idle and may not create one gets one anyway
+     * once it has gone {@link Tunables#SPARE_ESCAPE_NANOS} without taking an item: every worker is
+     * blocked, possibly on items that wait behind them. The new worker takes an item (progress), so
+     * a pool that stays stuck grows by one worker per period, no faster; the budget
+     * (cmwq.maxWorkers), the failure streak and the rescuers apply as to any creation.
+     */
+    boolean spareOverdue(long now) {
+        return progressAt != 0 && now - progressAt >= Tunables.SPARE_ESCAPE_NANOS;
     }
 
     // ---------------------------------------------------------------- blocking bracket
