@@ -54,6 +54,14 @@ final class WorkerPool {
      * worker that failed goes on running items itself. Idle workers beyond the kernel's ratio
      * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs, oldest first.
      *
+     * Spare limit (cmwq's own; -Dcmwq.limitSpares=false gives the kernel's rule). The kernel
+     * replaces every blocked worker that leaves work waiting; on the JVM that is a platform thread
+     * per sleeping item. A managed pool creates a worker (manager role, sampler) only while
+     * mayCreateSpare allows: spares beyond one per slot grow freely to a base, then with the
+     * worklist's length, up to a maximum. Idle workers are always woken first. At the limit the
+     * escape (spareOverdue, checked by the sampler) adds one worker per cmwq.spareEscapeMs while the
+     * pool takes no item, so items that wait for items queued behind them still complete.
+     *
      * BH pools (per lane, normal and high priority) stand in for softirq context: mayStartWorking
      * is always true there, so their one worker never creates a spare and runs the lane's BH items
      * one at a time in queueing order; waits from a BH item throw (Worker.checkMaySleep).
