@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class Demo {
     private static final int INDENT = 4;
     /** Longer than the default idle timeout (5 s), so that the census after it is the lasting one. */
-    private static final int IDLE_WAIT_SECONDS = 6;
+    static final int IDLE_WAIT_SECONDS = 6;
 
     private final Pace pace; // I
     private final PrintWriter out; // I
@@ -149,12 +149,24 @@ final class Demo {
         return f;
     }
 
-    private static void sleepSecond() {
-        try {
-            TimeUnit.SECONDS.sleep(1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * Prints {@code what}, then idles {@link #IDLE_WAIT_SECONDS} seconds, counting them on the same
+     * line (no silent stretch over a second, no escape codes).
+     */
+    static void idle(PrintWriter out, String what) {
+        out.print(what);
+        for (int s = 1; s <= IDLE_WAIT_SECONDS; s++) {
+            out.print(" " + s);
+            out.flush();
+            try {
+                TimeUnit.SECONDS.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        out.println();
+        out.flush();
     }
 
     private static String stackOf(Thread t) {
@@ -205,13 +217,7 @@ final class Demo {
             // The live count just after the scenes includes the workers created for items that
             // blocked, which retire after the idle timeout; the legacy threads never did. The
             // lasting cost is the count after the timeout: each pool keeps 2 idle workers.
-            out.printf(Locale.ROOT, "%sidle %d s, so that the workers created for blocked items retire:", pad, IDLE_WAIT_SECONDS);
-            for (int s = 1; s <= IDLE_WAIT_SECONDS; s++) {
-                out.print(" " + s);
-                out.flush();
-                sleepSecond();
-            }
-            out.println();
+            idle(out, pad + "idle " + IDLE_WAIT_SECONDS + " s, so that the workers created for blocked items retire:");
             int pools = ThreadCensus.byPool().size();
             out.printf(Locale.ROOT, "%scmwq after %d s idle: %d kworker threads (%d pools, each keeps 2 idle workers); legacy: %d.%n",
                     pad, IDLE_WAIT_SECONDS, ThreadCensus.workers().size(), pools, legacy);
