@@ -28,18 +28,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread census of both runs (ThreadMXBean) and checks that the work done is the same and that the
  * cmwq run needed at most {@link #WIN_NUM}/{@link #WIN_DEN} of the threads.
  *
- * <p>Why not less: the HTTP calls block (an unannounced sleep) and the client's pool is unbounded in
- * both designs, so each design needs about one thread per call in flight; cmwq saves the threads
- * that the other pools hold whether or not they have work (8 + 2 + 2 + the scheduler's), and at
- * the normal pace the census after a few idle seconds shows the rest of the win: cmwq's workers
- * retire after 5 s idle, the cached pool's after 60 s and the fixed pools' never. The worker
- * pool's conversion keeps its bound (at most 8 tasks at once, as max_active per lane): without it a
- * per-CPU service lets every blocked task start another, and at the normal pace the 16 blocking
- * tasks then took 15 workers where the fixed pool used its 8 (39 threads started against 50).
- * Measured on 2 lanes: with --quick (5 ms calls) the win holds (13 to 16 threads started against
- * 26 to 31); at the normal pace (48 calls of 20 ms) the HTTP fan-out dominates and the counts during
- * the load miss it (34 against 43), which the scene reports as FAIL rather than hide; the count
- * after 6 idle seconds (0 against 43) holds at both.
+ * <p>Where the win comes from: the HTTP calls block (an unannounced sleep) and the client's pool is
+ * unbounded in both designs. The cached pool starts a thread per call in flight; cmwq replaces a
+ * blocked worker only up to its spare limit, which grows with the backlog (the engine's
+ * WorkerPool.mayCreateSpare), so the calls share a few workers. cmwq also saves the threads that
+ * the other pools hold whether or not they have work (8 + 2 + 2 + the scheduler's), and at the
+ * normal pace the census after a few idle seconds shows the rest: cmwq's workers retire after 5 s
+ * idle, the cached pool's after 60 s and the fixed pools' never. The worker pool's conversion
+ * keeps its bound (at most 8 tasks at once, as max_active per lane). Measured on 2 lanes at the
+ * normal pace (48 calls of 20 ms): 12 threads started against 36; before the spare limit, when
+ * every blocked worker got a replacement, the HTTP fan-out dominated and the counts during the
+ * load missed (34 against 43).
  */
 final class JavaService implements Scenario {
     /** The win the census must show: cmwq's counts at most WIN_NUM/WIN_DEN of the JDK pools'. */
@@ -203,9 +202,9 @@ final class JavaService implements Scenario {
         f.note("cmwq's services own no threads: their tasks run on the kworkers every queue shares, created");
         f.note("when a task blocks and retired after 5 s idle (each pool keeps 2). Counts are of all JVM");
         f.note("threads (ThreadMXBean), so the kworkers alive at the start are reused, not counted as started.");
-        f.note("The HTTP calls block without announcing it and the client's pool is unbounded in both designs,");
-        f.note("so each needs about one thread per call in flight: the longer the calls (20 ms at the normal");
-        f.note("pace, 5 ms with --quick), the more that part dominates the counts during the load.");
+        f.note("The HTTP calls block without announcing it: the cached pool starts a thread per call in flight,");
+        f.note("cmwq replaces a blocked worker only up to a spare limit that grows with the backlog, so the");
+        f.note("calls share a few workers and wait their turn (-Dcmwq.limitSpares=false: the kernel's rule).");
         Tally a = tallies.get(0);
         Tally b = tallies.get(1);
         f.check(a.equals(b), "the same work was done: " + a + (a.equals(b) ? "" : " against " + b));
