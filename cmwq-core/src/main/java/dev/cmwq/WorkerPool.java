@@ -1044,7 +1044,21 @@ final class WorkerPool {
             return false;
         }
         int beyondBase = spares - Tunables.BASE_SPARES_PER_LANE * concurrency + 1;
-        return worklist.hasAtLeast((int) Math.min(Integer.MAX_VALUE, (long) beyondBase * Tunables.SPARE_BACKLOG));
+        return hasBacklog((int) Math.min(Integer.MAX_VALUE, (long) beyondBase * Tunables.SPARE_BACKLOG));
+    }
+
+    /**
+     * Whether at least {@code n} items wait: on the worklist, or behind the first waiting item's
+     * max_active (its pwq's inactive list). A queue with a small max_active keeps its worklist short
+     * however long its backlog is; counting only the worklist would hold it below its max_active.
+     */
+    private boolean hasBacklog(int n) {
+        if (worklist.hasAtLeast(n)) {
+            return true;
+        }
+        Work first = worklist.first();
+        PoolWorkqueue pwq = first == null ? null : first.pwq;
+        return pwq != null && pwq.inactive.hasAtLeast(n);
     }
 
     /**

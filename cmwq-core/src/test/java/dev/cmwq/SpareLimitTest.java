@@ -67,6 +67,30 @@ class SpareLimitTest {
 
     @Test
     @Timeout(120)
+    void aLongBacklogBehindMaxActiveLetsTheQueueReachItsMaxActiveWithoutTheEscape() {
+        int lane = Probe.lane(6);
+        WorkerPool pool = trimmed(lane);
+        int escapesBefore = escapes(pool);
+        int maxActive = 8;
+        int n = 100; // the worklist holds at most 8; the rest wait inactive, behind max_active
+        CountDownLatch eight = new CountDownLatch(maxActive);
+        CountDownLatch done = new CountDownLatch(n);
+        wq = Workqueue.builder("spares-max-active").maxActive(maxActive).build();
+        for (int i = 0; i < n; i++) {
+            wq.queueOn(lane, new Work(() -> {
+                eight.countDown();
+                try (BlockingSection b = Workqueues.enterBlocking()) {
+                    Probe.await(eight, maxActive + " items blocked at once");
+                }
+                done.countDown();
+            }));
+        }
+        Probe.await(done, n + " items");
+        assertThat(escapes(pool) - escapesBefore).as("workers created by the escape").isZero();
+    }
+
+    @Test
+    @Timeout(120)
     void itemsBlockedOnEachOtherBeyondTheLimitAllCompleteAnnounced() {
         rendezvous(Probe.lane(3), true);
     }
