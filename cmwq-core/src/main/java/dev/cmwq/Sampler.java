@@ -39,13 +39,13 @@ final class Sampler implements Runnable {
      * (WorkerPool.mayCreateSpare) or the pool has taken no item for cmwq.spareEscapeMs (the escape
      * that keeps forward progress under the limit; progressAt is when the sampler last saw an item
      * taken); one that cannot create retries after the cool-down and sends maydays (10 ms into the
-     * streak, then every 100 ms); the watchdog checks progress. Reading a thread's state is a field read; the CPU clock is a system call made only
-     * for running workers of watched pools.
+     * streak, then every 100 ms); the watchdog checks progress. Reading a thread's state is a
+     * field read; the CPU clock is a system call made only for running workers of watched pools.
      *
      * The tick starts at MIN_INTERVAL when something changed (and stays there for HOT_NANOS after
-     * the last blocked worker found) and doubles up to MAX_INTERVAL while nothing does, so the reaction to a worker that blocks is at most MAX_INTERVAL plus a tick,
-     * and a long backlog behind a steady worker costs a few thousand cheap looks per second.
-     * The queueing path pays only for the watch() call when a backlog starts.
+     * the last blocked worker found) and doubles up to MAX_INTERVAL while nothing does, so the
+     * reaction to a worker that blocks is at most MAX_INTERVAL plus a tick, and a long backlog
+     * behind a steady worker costs a few thousand cheap looks per second. The queueing path pays only for the watch() call when a backlog starts.
      */
 
     static final long MIN_INTERVAL_NANOS = 50_000;

@@ -59,9 +59,10 @@ final class Tunables {
     /** {@code cmwq.spareBacklog} (default 8): waiting items each spare beyond the base needs. */
     static final int SPARE_BACKLOG = (int) Setting.setting("cmwq.spareBacklog", 8, 1, 1_000_000);
     /**
-     * {@code cmwq.spareEscapeMs} (default 10, the kernel's MAYDAY_INITIAL_TIMEOUT): how long a pool at its spare limit may go without
-     * progress, all its workers blocked and items waiting, before it gets one more worker anyway
-     * (then one per period while it stays stuck): forward progress, as the kernel guarantees it.
+     * {@code cmwq.spareEscapeMs} (default 10, the kernel's MAYDAY_INITIAL_TIMEOUT): how long a pool
+     * at its spare limit may go without progress, all its workers blocked and items waiting, before
+     * it gets one more worker anyway (then one per period while it stays stuck): forward progress,
+     * as the kernel guarantees it.
      */
     static final long SPARE_ESCAPE_NANOS =
             TimeUnit.MILLISECONDS.toNanos(Setting.setting("cmwq.spareEscapeMs", 10, 0, 60_000));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -197,18 +198,18 @@ class SpareLimitTest {
     }
 
     private static int workers(WorkerPool pool) {
-        pool.lock();
-        try {
-            return pool.nrWorkers;
-        } finally {
-            pool.unlock();
-        }
+        return locked(pool, () -> pool.nrWorkers);
     }
 
     private static int escapes(WorkerPool pool) {
+        return locked(pool, () -> pool.spareEscapes);
+    }
+
+    /** A count of {@code pool}, read under its lock. */
+    private static int locked(WorkerPool pool, IntSupplier count) {
         pool.lock();
         try {
-            return pool.spareEscapes;
+            return count.getAsInt();
         } finally {
             pool.unlock();
         }
