@@ -442,7 +442,7 @@ class Report:
                "`queueOn(i % lanes, work)`. Makespan (ms), peak live platform threads above the JVM's baseline "
                "(ThreadMXBean), threads started, and context switches summed over the process's threads "
                "(`/proc/self/task/*/status`). Medians of the trials; ratio = cmwq makespan / peer makespan (lower "
-               "is better for cmwq). Goals: announced within 1.1x of the best peer, unannounced within 1.5x, peak "
+               "is better for cmwq). Goals: announced within 1.1x of the best peer, unannounced within 1.3x, peak "
                "platform threads at most half the cached pool's.")
         self.p()
         for announced in (True, False):
@@ -471,7 +471,7 @@ class Report:
             if base and "error" not in base and peers:
                 best = min(peers, key=lambda e: e["makespanMs"])
                 r = ratio(base["makespanMs"], best["makespanMs"])
-                limit = 1.1 if announced else 1.5
+                limit = 1.1 if announced else 1.3
                 self.goal("6. blocking mix, %s" % label, "makespan <= %.1fx best peer" % limit,
                           "%s of %s (%s ms vs %s ms)" % (fmt_ratio(r), name(best["impl"]), fmt(base["makespanMs"]),
                                                          fmt(best["makespanMs"])), r <= limit)

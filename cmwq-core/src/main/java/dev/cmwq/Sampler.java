@@ -35,19 +35,23 @@ final class Sampler implements Runnable {
      *     (wq_worker_running); its item's end clears the mark too.
      *   - a counted worker whose item has used more CPU than cmwq.cpuIntensiveThresholdMs since it
      *     started (or last woke) is flagged CPU_INTENSIVE (wq_worker_tick); per-lane pools only.
-     * Then, for every pool: a pool that needs a worker and cannot create one retries after the
-     * cool-down and sends maydays (10 ms into the streak, then every 100 ms); the watchdog checks
-     * progress. Reading a thread's state is a field read; the CPU clock is a system call made only
-     * for running workers of watched pools.
+     * Then, for every pool: a pool that needs a worker creates one if the spare limit allows
+     * (WorkerPool.mayCreateSpare) or the pool has taken no item for cmwq.spareEscapeMs (the escape
+     * that keeps forward progress under the limit; progressAt is when the sampler last saw an item
+     * taken); one that cannot create retries after the cool-down and sends maydays (10 ms into the
+     * streak, then every 100 ms); the watchdog checks progress. Reading a thread's state is a
+     * field read; the CPU clock is a system call made only for running workers of watched pools.
      *
-     * The tick starts at MIN_INTERVAL when something changed and doubles up to MAX_INTERVAL while
-     * nothing does, so the reaction to a worker that blocks is at most MAX_INTERVAL plus a tick,
-     * and a long backlog behind a steady worker costs a few thousand cheap looks per second.
-     * The queueing path pays only for the watch() call when a backlog starts.
+     * The tick starts at MIN_INTERVAL when something changed (and stays there for HOT_NANOS after
+     * the last blocked worker found) and doubles up to MAX_INTERVAL while nothing does, so the
+     * reaction to a worker that blocks is at most MAX_INTERVAL plus a tick, and a long backlog
+     * behind a steady worker costs a few thousand cheap looks per second. The queueing path pays only for the watch() call when a backlog starts.
      */
 
     static final long MIN_INTERVAL_NANOS = 50_000;
     static final long MAX_INTERVAL_NANOS = 500_000;
+    /** How long the tick stays shortest after the last blocked worker it found. */
+    static final long HOT_NANOS = 2_000_000;
     private static final int DROP = 0;
     private static final int STEADY = 1;
     private static final int CHANGED = 2;
@@ -60,8 +64,11 @@ final class Sampler implements Runnable {
     static volatile LongSupplier clock = System::nanoTime;
     private static volatile Thread thread; // V: started on the first watch
     private static volatile long ticks; // V: written by the sampler thread only
+    private long blockSeenAt; // S: when a tick last marked a blocked worker, or 0
 
     private final ArrayList<WorkerPool> active = new ArrayList<>(); // S
+    /** A look marked a blocked worker (set by markBlocked, cleared by each tick). */
+    private static boolean sawBlock; // S
 
     private Sampler() {}
 
@@ -117,6 +124,7 @@ final class Sampler implements Runnable {
                 continue;
             }
             boolean changed = false;
+            sawBlock = false;
             long now = now();
             for (int i = active.size() - 1; i >= 0; i--) {
                 int r;
@@ -133,9 +141,25 @@ final class Sampler implements Runnable {
                 }
             }
             ticks++;
-            interval = changed ? MIN_INTERVAL_NANOS : Math.min(interval * 2, MAX_INTERVAL_NANOS);
+            if (sawBlock) {
+                blockSeenAt = now;
+            }
+            interval = nextInterval(interval, changed, now);
             LockSupport.parkNanos(this, interval);
         }
+    }
+
+    /**
+     * The wait before the next tick: the shortest after a change; while workers were found blocked
+     * within the last {@link #HOT_NANOS}, the shortest too (a blocking mix blocks again soon, and
+     * every tick of lag is a lane idling with items waiting: at the doubling interval a worker that
+     * blocks 200 us into its item was found 100 to 200 us late); otherwise doubling to the longest.
+     */
+    private long nextInterval(long interval, boolean changed, long now) {
+        if (changed || (blockSeenAt != 0 && now - blockSeenAt < HOT_NANOS)) {
+            return MIN_INTERVAL_NANOS;
+        }
+        return Math.min(interval * 2, MAX_INTERVAL_NANOS);
     }
 
     /** One look at one pool, under its lock. */
@@ -145,10 +169,14 @@ final class Sampler implements Runnable {
             if (p.worklist.isEmpty()) {
                 p.watched = false;
                 p.stallSince = 0;
+                p.progressAt = 0;
                 return DROP;
             }
             boolean progressed = p.progress != p.sampledProgress;
             p.sampledProgress = p.progress;
+            if (progressed || p.progressAt == 0) {
+                p.progressAt = now;
+            }
             boolean changed = p.managed && detectBlocking && sampleWorkers(p, progressed);
             if (p.needToCreateWorker() || p.nrWorkers == 0) {
                 changed |= starving(p, now);
@@ -162,8 +190,14 @@ final class Sampler implements Runnable {
     }
 
     private static boolean starving(WorkerPool p, long now) {
-        if (!p.managerActive && (p.failingSince == 0 || now - p.nextCreateAttempt >= 0) && p.createWorker()) {
-            return true;
+        if (!p.managerActive && (p.failingSince == 0 || now - p.nextCreateAttempt >= 0)) {
+            boolean allowed = p.mayCreateSpare();
+            if ((allowed || p.spareOverdue(now)) && p.createWorker()) {
+                if (!allowed) {
+                    p.spareEscapes++;
+                }
+                return true;
+            }
         }
         if (p.failingSince != 0 && now - p.nextMayday >= 0) {
             p.sendMaydays();
@@ -228,6 +262,7 @@ final class Sampler implements Runnable {
     }
 
     private static boolean markBlocked(WorkerPool p, Worker w) {
+        sawBlock = true;
         if (w.markSleeping(Worker.SLEEP_SAMPLED) && p.kick() && w.currentPwq != null) {
             w.currentPwq.stats[PoolWorkqueue.STAT_CM_WAKEUP]++;
         }

@@ -44,6 +44,28 @@ final class Tunables {
      * waiter's own pool and not started runs it inline (WorkerPool.help); false always parks.
      */
     static final boolean HELP = Setting.setting("cmwq.help", true);
+    /**
+     * {@code cmwq.limitSpares} (default true): a managed pool replaces its blocked workers freely
+     * only up to {@link #BASE_SPARES_PER_LANE} spares per running slot, then one more per
+     * {@link #SPARE_BACKLOG} waiting items up to {@link #MAX_SPARES_PER_LANE}, and beyond that only
+     * when it has made no progress for {@link #SPARE_ESCAPE_NANOS} (WorkerPool.mayCreateSpare);
+     * false gives the kernel's rule, a new worker whenever a blocked one leaves work waiting.
+     */
+    static final boolean LIMIT_SPARES = Setting.setting("cmwq.limitSpares", true);
+    /** {@code cmwq.baseSparesPerLane} (default 2): spares per running slot created without a backlog. */
+    static final int BASE_SPARES_PER_LANE = (int) Setting.setting("cmwq.baseSparesPerLane", 2, 0, 1_000);
+    /** {@code cmwq.maxSparesPerLane} (default 20): the spares per running slot the backlog may grow to. */
+    static final int MAX_SPARES_PER_LANE = (int) Setting.setting("cmwq.maxSparesPerLane", 20, 0, 100_000);
+    /** {@code cmwq.spareBacklog} (default 8): waiting items each spare beyond the base needs. */
+    static final int SPARE_BACKLOG = (int) Setting.setting("cmwq.spareBacklog", 8, 1, 1_000_000);
+    /**
+     * {@code cmwq.spareEscapeMs} (default 10, the kernel's MAYDAY_INITIAL_TIMEOUT): how long a pool
+     * at its spare limit may go without progress, all its workers blocked and items waiting, before
+     * it gets one more worker anyway (then one per period while it stays stuck): forward progress,
+     * as the kernel guarantees it.
+     */
+    static final long SPARE_ESCAPE_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(Setting.setting("cmwq.spareEscapeMs", 10, 0, 60_000));
     /** Whether queueing may use the pools' lock-free intake (WorkerPool); off only to compare. */
     static final boolean INTAKE = Setting.setting("cmwq.intake", true);
     /** The default of {@code cmwq.maxWorkers}: generous, far above what concurrency management needs. */

@@ -107,6 +107,17 @@ final class WorkList {
         }
     }
 
+    /** Whether the list holds at least {@code n} nodes; walks at most {@code n} of them. */
+    boolean hasAtLeast(int n) {
+        Work w = head;
+        for (int i = 0; i < n; i++, w = w.next) {
+            if (w == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     int size() {
         int n = 0;
         for (Work w = head; w != null; w = w.next) {

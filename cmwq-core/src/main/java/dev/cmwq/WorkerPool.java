@@ -54,6 +54,14 @@ final class WorkerPool {
      * worker that failed goes on running items itself. Idle workers beyond the kernel's ratio
      * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs, oldest first.
      *
+     * Spare limit (cmwq's own; -Dcmwq.limitSpares=false gives the kernel's rule). The kernel
+     * replaces every blocked worker that leaves work waiting; on the JVM that is a platform thread
+     * per sleeping item. A managed pool creates a worker (manager role, sampler) only while
+     * mayCreateSpare allows: spares beyond one per slot grow freely to a base, then with the
+     * worklist's length, up to a maximum. Idle workers are always woken first. At the limit the
+     * escape (spareOverdue, checked by the sampler) adds one worker per cmwq.spareEscapeMs while the
+     * pool takes no item, so items that wait for items queued behind them still complete.
+     *
      * BH pools (per lane, normal and high priority) stand in for softirq context: mayStartWorking
      * is always true there, so their one worker never creates a spare and runs the lane's BH items
      * one at a time in queueing order; waits from a BH item throw (Worker.checkMaySleep).
@@ -120,6 +128,8 @@ final class WorkerPool {
     static volatile Runnable afterItem;
     /** Starts a new worker thread; a test seam for thread-creation failures. */
     static volatile Consumer<Thread> starter = Thread::start;
+    /** Whether managed pools limit their spares ({@code -Dcmwq.limitSpares}; see mayCreateSpare); a test seam. */
+    static volatile boolean limitSpares = Tunables.LIMIT_SPARES;
 
     final int id; // I
     final int lane; // I: -1 for unbound pools
@@ -170,6 +180,10 @@ final class WorkerPool {
     long sampledProgress; // S
     long stallProgress; // S
     long stallSince; // S
+    /** When the sampler last saw the pool progress (or began watching it), for the spare escape; 0 if unwatched. */
+    long progressAt; // S
+    /** Workers created by the spare escape (beyond the spare limit, the pool stuck). */
+    int spareEscapes; // L
     boolean stallReported; // S
     int unboundRefs; // REGISTRY: workqueues using this unbound pool
 
@@ -525,7 +539,7 @@ final class WorkerPool {
         while ((w.flags & Worker.DIE) == 0) {
             leaveIdle(w);
             if (needMoreWorker()) {
-                if (!mayStartWorking()) {
+                if (!mayStartWorking() && mayCreateSpare()) {
                     manageWorkers();
                 }
                 if (!worklist.isEmpty()) {
@@ -1001,6 +1015,62 @@ final class WorkerPool {
         } finally {
             unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- spare policy (L)
+
+    /**
+     * Whether this pool may create a worker now (cmwq's own policy; the kernel creates one whenever
+     * the last idle worker leaves idle, so every blocked worker with work behind it gets a
+     * replacement). A CPU is real and would idle; a JVM worker is a platform thread (a stack, a
+     * kernel task, scheduler time), and a blocking mix from one producer then keeps one thread per
+     * sleeping item. So a managed pool's spares (workers beyond one per running slot, counted with
+     * the idle ones) grow freely only to {@link Tunables#BASE_SPARES_PER_LANE} per slot, then one
+     * more for every {@link Tunables#SPARE_BACKLOG} items waiting on the worklist (a short queue is
+     * served by the workers that exist as their items come back; a long one needs more), up to
+     * {@link Tunables#MAX_SPARES_PER_LANE} per slot. Beyond that only the escape creates
+     * ({@link #spareOverdue}). The first worker, unmanaged and BH pools are not limited, nor is any
+     * pool with {@code -Dcmwq.limitSpares=false}.
+     */
+    boolean mayCreateSpare() {
+        if (!limitSpares || !managed || nrWorkers == 0) {
+            return true;
+        }
+        int spares = nrWorkers - concurrency;
+        if (spares < Tunables.BASE_SPARES_PER_LANE * concurrency) {
+            return true;
+        }
+        if (spares >= Tunables.MAX_SPARES_PER_LANE * concurrency) {
+            return false;
+        }
+        int beyondBase = spares - Tunables.BASE_SPARES_PER_LANE * concurrency + 1;
+        return hasBacklog((int) Math.min(Integer.MAX_VALUE, (long) beyondBase * Tunables.SPARE_BACKLOG));
+    }
+
+    /**
+     * Whether at least {@code n} items wait: on the worklist, or behind the first waiting item's
+     * max_active (its pwq's inactive list). A queue with a small max_active keeps its worklist short
+     * however long its backlog is; counting only the worklist would hold it below its max_active.
+     */
+    private boolean hasBacklog(int n) {
+        if (worklist.hasAtLeast(n)) {
+            return true;
+        }
+        Work first = worklist.first();
+        PoolWorkqueue pwq = first == null ? null : first.pwq;
+        return pwq != null && pwq.inactive.hasAtLeast(n);
+    }
+
+    /**
+     * The escape that keeps the kernel's forward-progress guarantee under the spare limit (S, under
+     * the lock): a pool that needs a worker, has none idle and may not create one gets one anyway
+     * once it has gone {@link Tunables#SPARE_ESCAPE_NANOS} without taking an item: every worker is
+     * blocked, possibly on items that wait behind them. The new worker takes an item (progress), so
+     * a pool that stays stuck grows by one worker per period, no faster; the budget
+     * (cmwq.maxWorkers), the failure streak and the rescuers apply as to any creation.
+     */
+    boolean spareOverdue(long now) {
+        return progressAt != 0 && now - progressAt >= Tunables.SPARE_ESCAPE_NANOS;
     }
 
     // ---------------------------------------------------------------- blocking bracket

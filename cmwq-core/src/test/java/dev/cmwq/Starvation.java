@@ -18,6 +18,7 @@ final class Starvation {
     /** Puts back every engine test seam the starvation, watchdog and trace tests change. */
     static void restoreEngineSeams() {
         WorkerPool.starter = Thread::start;
+        WorkerPool.limitSpares = Tunables.LIMIT_SPARES;
         Workqueue.beforePush = null;
         Workqueue.afterDestroyDrain = null;
         Sampler.clock = System::nanoTime;
@@ -61,6 +62,9 @@ final class Starvation {
         wq.queueOn(lane, warmUp);
         warmUp.flush(); // the pool has workers now
         WorkerPool pool = wq.pwq(lane).pool;
+        // Creation must be tried (and fail) at once: a pool at its spare limit would try only
+        // through the escape, after the sampler's (here often frozen) clock shows it stuck.
+        WorkerPool.limitSpares = false;
         noMoreWorkers.run();
         int workers;
         pool.lock();

@@ -196,7 +196,8 @@ class WorkQueueingTest {
         long before = kworkers();
         Workqueue q = Workqueue.builder("lazy").unbound().highPriority().build();
         try {
-            assertThat(kworkers()).isEqualTo(before);
+            // At most: idle workers left by earlier tests may be culled meanwhile, never started.
+            assertThat(kworkers()).isLessThanOrEqualTo(before);
         } finally {
             q.destroy();
         }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
                     + " run as small simulations, written with the kernel's API. For each one the demo"
                     + " prints which thread ran what and checks the guarantee the conversion relies on"
                     + " (PASS/FAIL). It ends with the worker threads cmwq used against the legacy"
-                    + " one-thread-per-queue design.%n"
+                    + " one-thread-per-queue design. A last scene runs a small Java service's load twice, on"
+                    + " its libraries' own JDK pools and on cmwq services, and compares the thread census.%n"
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every guarantee held", "1:a guarantee failed", "2:usage error"})

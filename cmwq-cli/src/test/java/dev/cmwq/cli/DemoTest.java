@@ -62,7 +62,7 @@ class DemoTest {
         assertThat(r.exitCode()).as("exit code; output:%n%s%s", r.out(), r.err()).isZero();
         Map<String, List<String>> verdicts = verdicts(r.out());
         assertThat(verdicts.keySet()).containsExactly(
-                "asus-laptop", "dwc_eth_qos", "radeon", "caif_hsi", "binder", "octeon", "ttm");
+                "asus-laptop", "dwc_eth_qos", "radeon", "caif_hsi", "binder", "octeon", "ttm", "java-service");
         verdicts.forEach((driver, lines) -> {
             assertThat(lines).as("verdicts of %s", driver).isNotEmpty();
             for (String line : lines) {
@@ -71,7 +71,25 @@ class DemoTest {
             }
         });
         assertThat(r.out()).contains("legacy total, on ").contains("kworker threads alive now");
+        assertThat(verdicts.get("java-service")).hasSize(4).anyMatch(v -> v.startsWith("PASS  the same work was done"))
+                .anyMatch(v -> v.startsWith("PASS  threads started: "));
+        assertThat(r.out()).doesNotContain("\u001b");
         assertThat(r.out()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void javaSceneFailsWhenItsCmwqSideRunsOnTheJdkPools() {
+        StringWriter out = new StringWriter();
+        PrintWriter w = new PrintWriter(out, true);
+        JavaService jdkTwice = new JavaService(w, JavaService.JDK, JavaService.JDK);
+        int code = new Demo(Pace.QUICK, w, List.of(), List.of(jdkTwice)).run();
+
+        assertThat(code).as("output:%n%s", out).isEqualTo(Main.EXIT_FAILED);
+        List<String> v = verdicts(out.toString()).get("java-service");
+        assertThat(v).as("output:%n%s", out).hasSize(4);
+        assertThat(v.get(0)).startsWith("PASS  the same work was done");
+        assertThat(v.subList(1, 4)).allMatch(line -> line.startsWith("FAIL  "));
     }
 
     @Test
