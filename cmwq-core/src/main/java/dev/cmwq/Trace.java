@@ -183,7 +183,7 @@ final class Trace {
     // ---------------------------------------------------------------- helpers
 
     private static String function(Work work) {
-        return work.fn == null ? work.getClass().getSimpleName() : Recorder.FUNCTION_NAMES.get(work.functionClass());
+        return work.functionName();
     }
 
     /** The item's identity (the kernel traces its address), to match its events. */
@@ -208,13 +208,6 @@ final class Trace {
         private static final Mayday MAYDAY = new Mayday();
         private static final Rescued RESCUED = new Rescued();
         private static final WatchdogStall STALL = new WatchdogStall();
-        /** Function names, computed once per function class. */
-        static final ClassValue<String> FUNCTION_NAMES = new ClassValue<>() {
-            @Override
-            protected String computeValue(Class<?> type) {
-                return Workqueues.describe(type);
-            }
-        };
 
         private Recorder() {}
 

@@ -613,10 +613,30 @@ public final class Workqueues {
         return describe(fn.getClass());
     }
 
-    /** {@link #describe(Runnable)} for a function's class. */
+    /** {@link #describe(Runnable)} for a function's class; computed once per class, on first need. */
     static String describe(Class<?> fnClass) {
-        String s = fnClass.getName();
-        int lambda = s.indexOf("$$Lambda");
-        return lambda >= 0 ? s.substring(s.lastIndexOf('.', lambda) + 1, lambda) + "::lambda" : s.substring(s.lastIndexOf('.') + 1);
+        return FunctionNames.NAMES.get(fnClass);
+    }
+
+    /** Function names by class: only dumps, traces and reports load this. */
+    private static final class FunctionNames extends ClassValue<String> {
+        static final FunctionNames NAMES = new FunctionNames();
+
+        /**
+         * The class without its package; a lambda's or method reference's hidden class by the
+         * class that wrote it ({@code Outer$Inner$$Lambda/0x...} is {@code Outer$Inner::lambda}; its
+         * nest host would be only the top-level class).
+         */
+        @Override
+        protected String computeValue(Class<?> type) {
+            String name = type.getName();
+            int lambda = name.indexOf("$$Lambda");
+            return lambda >= 0 && type.isHidden()
+                    ? withoutPackage(name.substring(0, lambda)) + "::lambda" : withoutPackage(name);
+        }
+
+        private static String withoutPackage(String name) {
+            return name.substring(name.lastIndexOf('.') + 1);
+        }
     }
 }

@@ -129,6 +129,21 @@ class TraceTest {
     }
 
     @Test
+    void eventsNameANamedItemByItsNameAndALambdaByTheClassThatWroteIt() throws Exception {
+        Workqueue wq = track(Workqueue.builder("trace-names").ordered().build());
+        List<RecordedEvent> events = record(cmwqSettings(), () -> {
+            wq.queue(new Work("settle-invoices", () -> {}));
+            wq.queue(new DelayedWork("debounce-save", w -> {}));
+            wq.queue(new Work(DumpTest.Inner.lambda()));
+            wq.flush();
+        });
+        assertThat(select(events, "WorkQueued", onQueue("trace-names")).stream().map(e -> e.getString("function")))
+                .containsExactly("settle-invoices", "debounce-save", "DumpTest$Inner::lambda");
+        assertThat(select(events, "WorkExecuted", onQueue("trace-names")).stream().map(e -> e.getString("function")))
+                .containsExactly("settle-invoices", "debounce-save", "DumpTest$Inner::lambda");
+    }
+
+    @Test
     void itemsBeyondMaxActiveAreQueuedInactiveAndLaterActivated() throws Exception {
         Workqueue wq = track(Workqueue.builder("trace-ordered").ordered().build());
         Probe.Gate gate = new Probe.Gate(1);
