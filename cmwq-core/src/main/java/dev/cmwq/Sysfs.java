@@ -89,6 +89,7 @@ final class Sysfs {
 
     /** Every queue alive, as {@code cmwq monitor} shows them. */
     static List<WorkqueueSample> samples() {
+        Workqueues.ensureSystemQueues();
         List<WorkqueueSample> samples = new ArrayList<>();
         for (Workqueue wq : Workqueues.all()) {
             QueueState st = QueueState.of(wq);
@@ -169,6 +170,7 @@ final class Sysfs {
     }
 
     private static void startServer() {
+        Workqueues.ensureSystemQueues(); // before the class lock: their creation may register them
         try {
             synchronized (Sysfs.class) {
                 server();

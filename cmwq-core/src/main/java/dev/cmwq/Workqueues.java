@@ -11,8 +11,9 @@ import java.util.function.BooleanSupplier;
  * The system workqueues and the calls that are not about one queue or item: the caller's context
  * ({@link #currentWork()}, {@link #currentLane()}), the blocking bracket, and the failure handler.
  *
- * <p>The system queues carry the kernel's names and flags. Each is created at its first use (the
- * kernel creates them all at boot), and creating one starts no thread.
+ * <p>The system queues carry the kernel's names and flags. Each is created at its first use, and
+ * all of them as soon as anything observes the engine (the dump, {@link #workqueues()}, JMX), as
+ * the kernel has them from boot; creating one starts no thread.
  */
 public final class Workqueues {
     /**
@@ -120,6 +121,22 @@ public final class Workqueues {
     private static final class BhHighpri {
         static final Workqueue Q = Workqueue.builder("events_bh_highpri")
                 .flags(WorkqueueFlag.BH, WorkqueueFlag.HIGHPRI).system().build();
+    }
+
+    private static volatile boolean allSystemQueues; // V: every holder below initialized
+
+    /**
+     * Creates the system queues not created yet, so that whoever observes the engine (the dump,
+     * the census, JMX and {@code cmwq monitor}) sees all of them, as the kernel has them from boot,
+     * while a JVM's first queueing creates only its own. Call it holding no lock: a queue's
+     * creation may register it for JMX.
+     */
+    static void ensureSystemQueues() {
+        if (!allSystemQueues) {
+            Workqueue[] created = {Wq.Q, Percpu.Q, Highpri.Q, Long_.Q, Unbound.Q, Dfl.Q, Freezable.Q,
+                PowerEfficient.Q, FreezablePowerEfficient.Q, DflLong.Q, Bh.Q, BhHighpri.Q}; // reading each creates it
+            allSystemQueues = created.length == 12;
+        }
     }
 
     /** {@code system_wq} ("events"): short per-CPU items. */
@@ -397,6 +414,7 @@ public final class Workqueues {
      * atomic snapshot. Does not block on running items.
      */
     public static String dump() {
+        ensureSystemQueues();
         return Dump.all();
     }
 
@@ -436,10 +454,11 @@ public final class Workqueues {
     // ---------------------------------------------------------------- census (for metrics binders)
 
     /**
-     * Every workqueue not destroyed, system queues that were used included: a snapshot, in no
+     * Every workqueue not destroyed, the system queues included: a snapshot, in no
      * particular order. A queue its owner dropped without destroying leaves once it is collected.
      */
     public static java.util.List<Workqueue> workqueues() {
+        ensureSystemQueues();
         return java.util.List.copyOf(all());
     }
 
