@@ -25,8 +25,19 @@ final class AtExit {
     static final long DRAIN_MILLIS = Tunables.Setting.setting("cmwq.drainAtExitMs", 0, 0, 3_600_000);
 
     static {
-        Thread hook = new Thread(AtExit::run, "cmwq-exit");
-        Runtime.getRuntime().addShutdownHook(hook);
+        Runtime.getRuntime().addShutdownHook(new Hook());
+    }
+
+    /** The hook's thread (a class, not a method reference: no lambda bootstrap at first use). */
+    private static final class Hook extends Thread {
+        Hook() {
+            super("cmwq-exit");
+        }
+
+        @Override
+        public void run() {
+            AtExit.run();
+        }
     }
 
     private AtExit() {}

@@ -66,6 +66,32 @@ public class DelayedWork extends Work {
         this.timer = new Expiry(this, TIMERS);
     }
 
+    /**
+     * Creates an idle, enabled delayed work item that runs {@code fn}, named {@code name} for
+     * dumps, JFR events and reports (see {@link Work#Work(String, Runnable)}).
+     *
+     * @throws NullPointerException if {@code name} or {@code fn} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public DelayedWork(String name, Runnable fn) {
+        super(name, fn);
+        this.timers = TIMERS;
+        this.timer = new Expiry(this, TIMERS);
+    }
+
+    /**
+     * Creates an idle, enabled delayed work item whose function receives the item itself, named
+     * {@code name} (see {@link Work#Work(String, Runnable)}).
+     *
+     * @throws NullPointerException if {@code name} or {@code fn} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public DelayedWork(String name, WorkFunction fn) {
+        super(name, fn);
+        this.timers = TIMERS;
+        this.timer = new Expiry(this, TIMERS);
+    }
+
     /** An item that is its own function (a Runnable subclass: the executor views' tasks). */
     DelayedWork() {
         this.timers = TIMERS;

@@ -62,7 +62,7 @@ final class Dump {
 
     /** The flags as the kernel prints them: its bit values, with __WQ_ORDERED for ordered queues. */
     static int flagBits(Workqueue wq) {
-        return WorkqueueFlag.bitsOf(wq.flags()) | (wq.isOrdered() ? WQ_ORDERED_BIT : 0);
+        return wq.flagBits() | (wq.isOrdered() ? WQ_ORDERED_BIT : 0);
     }
 
     private static StringBuilder header(StringBuilder b, Workqueue wq) {

@@ -13,10 +13,16 @@ final class Lanes {
     private static final int COUNT = readCount();
     private static final AtomicInteger NEXT = new AtomicInteger();
     /** Per thread: {home lane, spreading cursor}; the cursor starts one lane past home. */
-    private static final ThreadLocal<int[]> HOME = ThreadLocal.withInitial(() -> {
-        int home = Math.floorMod(NEXT.getAndIncrement(), COUNT);
-        return new int[] {home, home + 1 == COUNT ? 0 : home + 1};
-    });
+    private static final ThreadLocal<int[]> HOME = new Home();
+
+    /** A subclass rather than withInitial(lambda): no lambda bootstrap on the first queueing. */
+    private static final class Home extends ThreadLocal<int[]> {
+        @Override
+        protected int[] initialValue() {
+            int home = Math.floorMod(NEXT.getAndIncrement(), COUNT);
+            return new int[] {home, home + 1 == COUNT ? 0 : home + 1};
+        }
+    }
 
     private Lanes() {}
 

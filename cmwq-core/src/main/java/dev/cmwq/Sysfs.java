@@ -32,8 +32,9 @@ final class Sysfs {
      * The platform MBean server costs a few hundred milliseconds to start, so nothing here starts it
      * on a caller's or a worker's path: a pool's first worker (Worker.run, before it takes the pool
      * lock) puts the pool on PENDING_POOLS and, if the server is not up yet, starts the one-shot
-     * thread cmwq-jmx, which starts it and registers what waits; the system queues wait in PENDING
-     * until the server is up. Once it is, a registration costs a fraction of a millisecond and is
+     * thread cmwq-jmx, which starts it and registers what waits; the system queues that exist are
+     * registered when the server comes up (Workqueues.jmxStarted tells later ones to register
+     * themselves, so the first use of a system queue does not load this class). Once it is, a registration costs a fraction of a millisecond and is
      * done by the thread that asks. SYSFS queues and registerManagement() register at once, in the
      * caller, starting the server if need be: they asked for it.
      *
@@ -50,7 +51,6 @@ final class Sysfs {
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
     /** Queue ids, weakly: a collected queue's entry goes with it. Guarded by itself. */
     private static final Map<Workqueue, Integer> IDS = new java.util.WeakHashMap<>();
-    private static final List<Workqueue> PENDING = new ArrayList<>(); // class lock
     private static final Queue<WorkerPool> PENDING_POOLS = new ConcurrentLinkedQueue<>();
     private static volatile MBeanServer server; // V, written under the class lock: null until started
     private static final AtomicBoolean REGISTRAR_STARTED = new AtomicBoolean(); // cmwq-jmx, started once
@@ -73,7 +73,6 @@ final class Sysfs {
         if (!Workqueues.all().contains(wq)) {
             throw new IllegalStateException("cannot register " + wq + " for management: it is destroyed");
         }
-        PENDING.remove(wq);
         int id = idOf(wq);
         name = queueName(wq.name(), id);
         server().registerMBean(new QueueBean(wq, id), name);
@@ -90,6 +89,7 @@ final class Sysfs {
 
     /** Every queue alive, as {@code cmwq monitor} shows them. */
     static List<WorkqueueSample> samples() {
+        Workqueues.ensureSystemQueues();
         List<WorkqueueSample> samples = new ArrayList<>();
         for (Workqueue wq : Workqueues.all()) {
             QueueState st = QueueState.of(wq);
@@ -100,20 +100,17 @@ final class Sysfs {
         return samples;
     }
 
-    /** Registers the system queues once JMX is in use, at once if it is already. */
-    static synchronized void registerWhenStarted(Workqueue... system) {
-        for (Workqueue wq : system) {
-            if (server == null) {
-                PENDING.add(wq);
-            } else {
-                registerQuietly(wq);
-            }
+    /** {@link #register} for Workqueues.registerManagement: a JMX failure as IllegalStateException. */
+    static String registerOrThrow(Workqueue wq) {
+        try {
+            return register(wq).getCanonicalName();
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot register " + wq + " for management: " + e, e);
         }
     }
 
     /** Unregisters {@code wq} (destroy, or on demand). Returns whether it was registered. */
     static synchronized boolean unregister(Workqueue wq) {
-        PENDING.remove(wq);
         ObjectName name = QUEUES.remove(wq);
         if (name == null) {
             return false;
@@ -173,6 +170,7 @@ final class Sysfs {
     }
 
     private static void startServer() {
+        Workqueues.ensureSystemQueues(); // before the class lock: their creation may register them
         try {
             synchronized (Sysfs.class) {
                 server();
@@ -221,9 +219,12 @@ final class Sysfs {
                 s.registerMBean(new RootBean(), root);
             }
             server = s;
-            List<Workqueue> pending = new ArrayList<>(PENDING);
-            PENDING.clear();
-            pending.forEach(Sysfs::registerQuietly);
+            Workqueues.jmxStarted = true; // then read the registry: see the field
+            for (Workqueue wq : Workqueues.all()) {
+                if (wq.isSystem() && !QUEUES.containsKey(wq)) {
+                    registerQuietly(wq);
+                }
+            }
             registerPendingPools();
         }
         return s;

@@ -34,11 +34,13 @@ final class Trace {
      * are recorded.
      *
      * Registration off the caller's path. Loading the first event class in a JVM starts JFR's
-     * machinery (150 ms or more), and the first queue in a JVM must not pay it. Only the nested
-     * Recorder touches the event classes; the first point reached starts the one-shot thread
-     * cmwq-jfr, which loads Recorder (registering the events) and then sets `ready`. Until then
-     * every point is a volatile read that returns: events of the first few hundred milliseconds of
-     * a JVM that records from its start are not recorded.
+     * machinery (150 ms or more), and the first queue in a JVM must not pay it, nor the thread
+     * start. Only the nested Recorder touches the event classes; the first item to start running
+     * (executeStart, on a worker: never the queueing caller) starts the one-shot thread cmwq-jfr,
+     * which loads Recorder (registering the events) and then sets `ready`. Until then every point
+     * is a volatile read that returns: events of the first few hundred milliseconds of a JVM that
+     * records from its start are not recorded. This class's initializer does nothing, so the
+     * caller that reaches the first point loads one small class.
      *
      * Differences from the kernel: workqueue_activate_work also fires when an item goes straight
      * to the worklist; here WorkQueued says so with inactive=false, and WorkActivated fires only for
@@ -52,30 +54,43 @@ final class Trace {
      * sees it turn true.
      */
     private static volatile boolean ready;
-
-    static {
-        Thread t = new Thread(Trace::register, "cmwq-jfr");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /** Function names, computed once per function class. */
-    private static final ClassValue<String> FUNCTION_NAMES = new ClassValue<>() {
-        @Override
-        protected String computeValue(Class<?> type) {
-            return Workqueues.describe(type);
-        }
-    };
+    /** Whether cmwq-jfr was started (set once, under the class lock). */
+    private static volatile boolean registering;
 
     private Trace() {}
 
-    /** Registers the event classes (loading Recorder does it), then opens the points. */
-    private static void register() {
-        try {
-            Recorder.init();
-            ready = true;
-        } catch (Throwable t) { // a runtime without JFR: the points stay closed
-            Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: JFR events unavailable", t);
+    /**
+     * Starts cmwq-jfr, once: the first item to run calls it from its worker; tests call it before
+     * they wait for {@link #ready()}.
+     */
+    static void startRegistration() {
+        if (!registering) {
+            startRegistrar();
+        }
+    }
+
+    private static synchronized void startRegistrar() {
+        if (!registering) {
+            registering = true;
+            new Registrar().start();
+        }
+    }
+
+    /** The one-shot thread cmwq-jfr: registers the event classes (loading Recorder does it), then opens the points. */
+    private static final class Registrar extends Thread {
+        Registrar() {
+            super("cmwq-jfr");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                Recorder.init();
+                ready = true;
+            } catch (Throwable t) { // a runtime without JFR: the points stay closed
+                Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: JFR events unavailable", t);
+            }
         }
     }
 
@@ -109,7 +124,11 @@ final class Trace {
 
     /** workqueue_execute_start: returns the started event, or null when it is not recorded. */
     static WorkExecuted executeStart(PoolWorkqueue pwq, Work work) {
-        return ready ? Recorder.executeStart(pwq, work) : null;
+        if (ready) {
+            return Recorder.executeStart(pwq, work);
+        }
+        startRegistration();
+        return null;
     }
 
     /** workqueue_execute_end: commits what {@link #executeStart} returned, if anything. */
@@ -164,7 +183,7 @@ final class Trace {
     // ---------------------------------------------------------------- helpers
 
     private static String function(Work work) {
-        return work.fn == null ? work.getClass().getSimpleName() : FUNCTION_NAMES.get(work.functionClass());
+        return work.functionName();
     }
 
     /** The item's identity (the kernel traces its address), to match its events. */
@@ -189,7 +208,6 @@ final class Trace {
         private static final Mayday MAYDAY = new Mayday();
         private static final Rescued RESCUED = new Rescued();
         private static final WatchdogStall STALL = new WatchdogStall();
-
 
         private Recorder() {}
 

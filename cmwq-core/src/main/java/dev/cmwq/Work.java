@@ -92,6 +92,8 @@ public class Work {
     }
 
     final Runnable fn; // I
+    /** The name given at creation, or null: dumps, traces and reports show it instead of the function's. */
+    private final String name; // I
     private volatile long state; // V
     Work prev; // L (pool of the list that holds it)
     Work next; // L
@@ -111,6 +113,21 @@ public class Work {
      */
     public Work(Runnable fn) {
         this.fn = Objects.requireNonNull(fn, "fn is null in new Work(fn)");
+        this.name = null;
+    }
+
+    /**
+     * Creates an idle, enabled work item that runs {@code fn}, named {@code name}: dumps
+     * ({@link Workqueues#dump()}), JFR events, the watchdog, CPU-hog warnings and
+     * {@link #toString()} show the name instead of the function's class (which, for a lambda, says
+     * only where it was written). The name is kept as given; naming costs nothing when queueing.
+     *
+     * @throws NullPointerException if {@code name} or {@code fn} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Work(String name, Runnable fn) {
+        this.name = checkName(name, "new Work(name, fn)");
+        this.fn = Objects.requireNonNull(fn, "fn is null in new Work(name, fn)");
     }
 
     /**
@@ -121,6 +138,28 @@ public class Work {
      */
     public Work(WorkFunction fn) {
         this.fn = new ItemFunction(Objects.requireNonNull(fn, "fn is null in new Work(fn)"), this);
+        this.name = null;
+    }
+
+    /**
+     * Creates an idle, enabled work item whose function receives the item itself, named
+     * {@code name} (see {@link #Work(String, Runnable)}).
+     *
+     * @throws NullPointerException if {@code name} or {@code fn} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Work(String name, WorkFunction fn) {
+        this.name = checkName(name, "new Work(name, fn)");
+        this.fn = new ItemFunction(Objects.requireNonNull(fn, "fn is null in new Work(name, fn)"), this);
+    }
+
+    /** Returns {@code name} if it is a usable item name; {@code where} names the call in the message. */
+    static String checkName(String name, String where) {
+        Objects.requireNonNull(name, "name is null in " + where);
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("work item name \"" + name + "\" is blank in " + where);
+        }
+        return name;
     }
 
     /**
@@ -129,6 +168,7 @@ public class Work {
      */
     Work() {
         this.fn = this instanceof Runnable self ? self : null;
+        this.name = null;
     }
 
     /**
@@ -565,8 +605,23 @@ public class Work {
                 + (disableCountOf(s) != 0 ? ", disabled=" + disableCountOf(s) : "") + "]";
     }
 
-    /** A short name of the function, as the kernel's {@code %ps} prints it. */
+    /**
+     * The item's name as dumps, JFR events and reports show it: the name given at creation, else a
+     * short name of its function, as the kernel's {@code %ps} prints a function: the class without
+     * its package ({@code Poller}, {@code Outer$Inner}), and for a lambda or method reference the
+     * class that wrote it ({@code Outer::lambda}; the JVM does not say which lambda of that class,
+     * so name items whose lambdas must be told apart). Computed on each call; cheap, but not meant
+     * for a hot path.
+     */
+    public final String name() {
+        return functionName();
+    }
+
+    /** {@link #name()}: overridden by the executor views' tasks, which name their task. */
     String functionName() {
+        if (name != null) {
+            return name;
+        }
         return fn == null ? getClass().getSimpleName() : Workqueues.describe(functionClass());
     }
 

@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -79,7 +78,8 @@ public final class Workqueue implements AutoCloseable, Executor {
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(PoolWorkqueue[].class);
 
     private final String name; // I
-    private final Set<WorkqueueFlag> flags; // I
+    /** The effective flags' kernel bits; flags() makes the set (an EnumSet costs its first use a reflective call). */
+    private final int flagBits; // I
     private final boolean ordered; // I
     final boolean unbound; // I
     final boolean cpuIntensive; // I
@@ -127,22 +127,30 @@ public final class Workqueue implements AutoCloseable, Executor {
     private boolean userFrozen; // WP
     private boolean systemFrozen; // WP
 
-    private Workqueue(Builder b, EnumSet<WorkqueueFlag> effective) {
+    private Workqueue(Builder b, int effective) {
         this.name = b.name;
-        this.flags = Collections.unmodifiableSet(effective);
+        this.flagBits = effective;
         this.ordered = b.ordered;
-        this.unbound = effective.contains(WorkqueueFlag.UNBOUND);
-        this.cpuIntensive = !unbound && effective.contains(WorkqueueFlag.CPU_INTENSIVE);
+        this.unbound = hasFlag(WorkqueueFlag.UNBOUND);
+        this.cpuIntensive = !unbound && hasFlag(WorkqueueFlag.CPU_INTENSIVE);
         this.maxActive = b.maxActive == 0 ? DEFAULT_ACTIVE : b.maxActive;
         this.minActive = unbound && !ordered ? Math.min(maxActive, b.minActive) : maxActive;
-        this.highpri = effective.contains(WorkqueueFlag.HIGHPRI);
-        this.bh = effective.contains(WorkqueueFlag.BH);
+        this.highpri = hasFlag(WorkqueueFlag.HIGHPRI);
+        this.bh = hasFlag(WorkqueueFlag.BH);
         this.unboundPool = unbound ? WorkerPool.getUnbound(highpri) : null;
         WorkerPool held = unboundPool;
-        this.poolRef = held == null ? null : Workqueues.CLEANER.register(this, () -> WorkerPool.putUnbound(held));
-        this.freezable = effective.contains(WorkqueueFlag.FREEZABLE);
+        this.poolRef = held == null ? null : Workqueues.cleaner().register(this, new PutUnbound(held));
+        this.freezable = hasFlag(WorkqueueFlag.FREEZABLE);
         this.system = b.system;
-        this.rescuer = effective.contains(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
+        this.rescuer = hasFlag(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
+    }
+
+    /** Gives back a collected queue's reference to its unbound pool (a class: no lambda bootstrap at first use). */
+    private record PutUnbound(WorkerPool held) implements Runnable {
+        @Override
+        public void run() {
+            WorkerPool.putUnbound(held);
+        }
     }
 
     /** Starts the rescuer; called once the queue is fully built. */
@@ -162,6 +170,11 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     // ---------------------------------------------------------------- properties
 
+    /** Whether this is one of the system queues (Workqueues'), which destroy() refuses. */
+    boolean isSystem() {
+        return system;
+    }
+
     /** The queue's name. */
     public String name() {
         return name;
@@ -169,7 +182,17 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     /** The queue's effective flags (POWER_EFFICIENT resolved), unmodifiable. */
     public Set<WorkqueueFlag> flags() {
-        return flags;
+        return Collections.unmodifiableSet(WorkqueueFlag.fromBits(flagBits));
+    }
+
+    /** Whether the queue's effective flags include {@code f}. */
+    boolean hasFlag(WorkqueueFlag f) {
+        return (flagBits & f.bit()) != 0;
+    }
+
+    /** The effective flags' kernel bits ({@link WorkqueueFlag#bit()} OR-ed). */
+    int flagBits() {
+        return flagBits;
     }
 
     /** Whether this is an ordered queue: strict FIFO, one item at a time. */
@@ -1066,7 +1089,7 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     @Override
     public String toString() {
-        return "workqueue " + name + " flags=" + flags + (ordered ? " ordered" : "");
+        return "workqueue " + name + " flags=" + flags() + (ordered ? " ordered" : "");
     }
 
     /**
@@ -1075,7 +1098,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     public static final class Builder {
         private final String name;
-        private final EnumSet<WorkqueueFlag> flags = EnumSet.noneOf(WorkqueueFlag.class);
+        private int flags; // kernel bits: no EnumSet on the path of a JVM's first queue
         private int maxActive;
         private int minActive = DEFAULT_MIN_ACTIVE;
         private boolean ordered;
@@ -1092,7 +1115,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         /** Adds flags. */
         public Builder flags(WorkqueueFlag... more) {
             for (WorkqueueFlag f : Objects.requireNonNull(more, "flags is null in Workqueue.Builder.flags(flags)")) {
-                flags.add(Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element"));
+                flags |= Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element").bit();
             }
             return this;
         }
@@ -1100,7 +1123,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         /** Adds flags. */
         public Builder flags(Set<WorkqueueFlag> more) {
             for (WorkqueueFlag f : Objects.requireNonNull(more, "flags is null in Workqueue.Builder.flags(flags)")) {
-                flags.add(Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element"));
+                flags |= Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element").bit();
             }
             return this;
         }
@@ -1177,27 +1200,27 @@ public final class Workqueue implements AutoCloseable, Executor {
          * @throws IllegalArgumentException if an ordered queue is given a max_active other than 0 or 1
          */
         public Workqueue build() {
-            EnumSet<WorkqueueFlag> effective = EnumSet.copyOf(flags.isEmpty()
-                    ? EnumSet.noneOf(WorkqueueFlag.class) : flags);
-            if (effective.contains(WorkqueueFlag.BH)) {
+            final int bh = WorkqueueFlag.BH.bit();
+            final int unbound = WorkqueueFlag.UNBOUND.bit();
+            final int percpu = WorkqueueFlag.PERCPU.bit();
+            int effective = flags;
+            if ((effective & bh) != 0) {
                 checkBh(effective);
             }
-            if (effective.contains(WorkqueueFlag.POWER_EFFICIENT) && Workqueues.powerEfficient()) {
-                effective.add(WorkqueueFlag.UNBOUND);
-                effective.remove(WorkqueueFlag.PERCPU);
+            if ((effective & WorkqueueFlag.POWER_EFFICIENT.bit()) != 0 && Workqueues.powerEfficient()) {
+                effective = (effective | unbound) & ~percpu;
             }
-            if (effective.contains(WorkqueueFlag.UNBOUND) && effective.contains(WorkqueueFlag.PERCPU)) {
+            if ((effective & unbound) != 0 && (effective & percpu) != 0) {
                 // The kernel (7.2) warns and keeps UNBOUND.
                 Workqueues.log().log(System.Logger.Level.WARNING,
                         "workqueue " + name + " is both WQ_PERCPU and WQ_UNBOUND; using WQ_UNBOUND");
-                effective.remove(WorkqueueFlag.PERCPU);
+                effective &= ~percpu;
             }
             if (ordered) {
                 if (maxActive > 1) {
                     throw new IllegalArgumentException("ordered workqueue " + name + " cannot have max_active " + maxActive);
                 }
-                effective.add(WorkqueueFlag.UNBOUND);
-                effective.remove(WorkqueueFlag.PERCPU);
+                effective = (effective | unbound) & ~percpu;
                 maxActive = 1;
             }
             return Workqueues.register(new Workqueue(this, effective));
@@ -1207,12 +1230,12 @@ public final class Workqueue implements AutoCloseable, Executor {
          * The kernel's BH rules (__WQ_BH_ALLOWS of 7.2): only HIGHPRI and PERCPU may accompany BH, a
          * BH queue is neither ordered nor power-efficient, and its max_active is not set (0).
          */
-        private void checkBh(EnumSet<WorkqueueFlag> effective) {
-            EnumSet<WorkqueueFlag> other = EnumSet.copyOf(effective);
-            other.removeAll(EnumSet.of(WorkqueueFlag.BH, WorkqueueFlag.HIGHPRI, WorkqueueFlag.PERCPU));
-            if (!other.isEmpty() || ordered) {
+        private void checkBh(int effective) {
+            int other = effective & ~(WorkqueueFlag.BH.bit() | WorkqueueFlag.HIGHPRI.bit() | WorkqueueFlag.PERCPU.bit());
+            if (other != 0 || ordered) {
                 throw new IllegalArgumentException("BH workqueue " + name + " cannot be "
-                        + (ordered ? "ordered" : "combined with " + other) + ": only HIGHPRI and PERCPU go with BH");
+                        + (ordered ? "ordered" : "combined with " + WorkqueueFlag.fromBits(other))
+                        + ": only HIGHPRI and PERCPU go with BH");
             }
             if (maxActive != 0) {
                 throw new IllegalArgumentException("BH workqueue " + name + " cannot have max_active " + maxActive

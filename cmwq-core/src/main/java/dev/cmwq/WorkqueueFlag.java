@@ -45,7 +45,16 @@ public enum WorkqueueFlag {
     }
 
     /** Every bit that names a flag; any other bit is unknown. */
-    static final int KNOWN_BITS = bitsOf(EnumSet.allOf(WorkqueueFlag.class));
+    static final int KNOWN_BITS = knownBits();
+
+    /** From values(), not EnumSet.allOf: an EnumSet's first use reflects on values() (milliseconds at first use). */
+    private static int knownBits() {
+        int bits = 0;
+        for (WorkqueueFlag f : values()) {
+            bits |= f.bit;
+        }
+        return bits;
+    }
 
     /**
      * The bits of {@code flags}, OR-ed.

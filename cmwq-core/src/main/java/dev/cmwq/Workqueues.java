@@ -11,7 +11,9 @@ import java.util.function.BooleanSupplier;
  * The system workqueues and the calls that are not about one queue or item: the caller's context
  * ({@link #currentWork()}, {@link #currentLane()}), the blocking bracket, and the failure handler.
  *
- * <p>The system queues carry the kernel's names and flags. Creating them starts no thread.
+ * <p>The system queues carry the kernel's names and flags. Each is created at its first use, and
+ * all of them as soon as anything observes the engine (the dump, {@link #workqueues()}, JMX), as
+ * the kernel has them from boot; creating one starts no thread.
  */
 public final class Workqueues {
     /**
@@ -20,15 +22,16 @@ public final class Workqueues {
      */
     private static final Set<Workqueue> QUEUES = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
     private static final Object REGISTRY = new Object();
-    /** Releases what a collected queue held (its unbound pool reference). */
-    static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create(
-            r -> {
-                Thread t = new Thread(r, "cmwq-cleaner");
-                t.setDaemon(true);
-                return t;
-            });
     private static final boolean POWER_EFFICIENT = Boolean.getBoolean("cmwq.powerEfficient");
-    private static volatile WorkFailureHandler failureHandler = Workqueues::logFailure;
+    /** The default failure handler; a named class, as a lambda here would cost the first use a bootstrap. */
+    private static final WorkFailureHandler LOG_FAILURE = new LogFailure();
+    private static volatile WorkFailureHandler failureHandler = LOG_FAILURE;
+    /**
+     * Set by Sysfs when it starts JMX, before it registers the system queues that exist: a system
+     * queue created later registers itself (and Sysfs is not loaded before, so the first use of a
+     * system queue does not pay for it). Either side sees the other through the REGISTRY lock.
+     */
+    static volatile boolean jmxStarted;
     private static final java.util.List<WorkqueueListener> LISTENERS = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Workqueues() {}
@@ -42,91 +45,158 @@ public final class Workqueues {
         static final System.Logger LOGGER = System.getLogger("dev.cmwq");
     }
 
-    /** Holder: the system queues are created on first use of any of them. */
-    private static final class System_ {
-        static final Workqueue WQ = Workqueue.builder("events").system().build();
-        static final Workqueue PERCPU = Workqueue.builder("events").flags(WorkqueueFlag.PERCPU).system().build();
-        static final Workqueue HIGHPRI = Workqueue.builder("events_highpri").highPriority().system().build();
-        static final Workqueue LONG = Workqueue.builder("events_long").system().build();
-        static final Workqueue UNBOUND = Workqueue.builder("events_unbound").unbound()
-                .maxActive(Workqueue.MAX_ACTIVE).system().build();
-        static final Workqueue DFL = Workqueue.builder("events_unbound").unbound()
-                .maxActive(Workqueue.MAX_ACTIVE).system().build();
-        static final Workqueue FREEZABLE = Workqueue.builder("events_freezable").freezable().system().build();
-        static final Workqueue POWER_EFFICIENT = Workqueue.builder("events_power_efficient")
-                .flags(WorkqueueFlag.POWER_EFFICIENT).system().build();
-        static final Workqueue FREEZABLE_POWER_EFFICIENT = Workqueue.builder("events_freezable_pwr_efficient")
-                .flags(WorkqueueFlag.FREEZABLE, WorkqueueFlag.POWER_EFFICIENT).system().build();
-        static final Workqueue DFL_LONG = Workqueue.builder("events_dfl_long").unbound()
-                .maxActive(Workqueue.MAX_ACTIVE).system().build();
-        static final Workqueue BH = Workqueue.builder("events_bh").flags(WorkqueueFlag.BH).system().build();
-        static final Workqueue BH_HIGHPRI = Workqueue.builder("events_bh_highpri")
-                .flags(WorkqueueFlag.BH, WorkqueueFlag.HIGHPRI).system().build();
+    /**
+     * Releases what a collected queue held (its unbound pool reference): created with the first
+     * unbound queue, so that a JVM using only per-CPU queues never starts cmwq-cleaner.
+     */
+    static java.lang.ref.Cleaner cleaner() {
+        return Cleaning.CLEANER;
+    }
 
-        static {
-            Sysfs.registerWhenStarted(WQ, PERCPU, HIGHPRI, LONG, UNBOUND, DFL, FREEZABLE, POWER_EFFICIENT,
-                    FREEZABLE_POWER_EFFICIENT, DFL_LONG, BH, BH_HIGHPRI);
+    private static final class Cleaning implements java.util.concurrent.ThreadFactory {
+        static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create(new Cleaning());
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "cmwq-cleaner");
+            t.setDaemon(true);
+            return t;
+        }
+    }
+
+    /*
+     * The system queues: one holder each, so that the first use of one creates that queue alone
+     * (the kernel creates them all at boot; here the first caller would pay for twelve).
+     */
+
+    private static final class Wq {
+        static final Workqueue Q = Workqueue.builder("events").system().build();
+    }
+
+    private static final class Percpu {
+        static final Workqueue Q = Workqueue.builder("events").flags(WorkqueueFlag.PERCPU).system().build();
+    }
+
+    private static final class Highpri {
+        static final Workqueue Q = Workqueue.builder("events_highpri").highPriority().system().build();
+    }
+
+    private static final class Long_ {
+        static final Workqueue Q = Workqueue.builder("events_long").system().build();
+    }
+
+    private static final class Unbound {
+        static final Workqueue Q = Workqueue.builder("events_unbound").unbound()
+                .maxActive(Workqueue.MAX_ACTIVE).system().build();
+    }
+
+    private static final class Dfl {
+        static final Workqueue Q = Workqueue.builder("events_unbound").unbound()
+                .maxActive(Workqueue.MAX_ACTIVE).system().build();
+    }
+
+    private static final class Freezable {
+        static final Workqueue Q = Workqueue.builder("events_freezable").freezable().system().build();
+    }
+
+    private static final class PowerEfficient {
+        static final Workqueue Q = Workqueue.builder("events_power_efficient")
+                .flags(WorkqueueFlag.POWER_EFFICIENT).system().build();
+    }
+
+    private static final class FreezablePowerEfficient {
+        static final Workqueue Q = Workqueue.builder("events_freezable_pwr_efficient")
+                .flags(WorkqueueFlag.FREEZABLE, WorkqueueFlag.POWER_EFFICIENT).system().build();
+    }
+
+    private static final class DflLong {
+        static final Workqueue Q = Workqueue.builder("events_dfl_long").unbound()
+                .maxActive(Workqueue.MAX_ACTIVE).system().build();
+    }
+
+    private static final class Bh {
+        static final Workqueue Q = Workqueue.builder("events_bh").flags(WorkqueueFlag.BH).system().build();
+    }
+
+    private static final class BhHighpri {
+        static final Workqueue Q = Workqueue.builder("events_bh_highpri")
+                .flags(WorkqueueFlag.BH, WorkqueueFlag.HIGHPRI).system().build();
+    }
+
+    private static volatile boolean allSystemQueues; // V: every holder below initialized
+
+    /**
+     * Creates the system queues not created yet, so that whoever observes the engine (the dump,
+     * the census, JMX and {@code cmwq monitor}) sees all of them, as the kernel has them from boot,
+     * while a JVM's first queueing creates only its own. Call it holding no lock: a queue's
+     * creation may register it for JMX.
+     */
+    static void ensureSystemQueues() {
+        if (!allSystemQueues) {
+            Workqueue[] created = {Wq.Q, Percpu.Q, Highpri.Q, Long_.Q, Unbound.Q, Dfl.Q, Freezable.Q,
+                PowerEfficient.Q, FreezablePowerEfficient.Q, DflLong.Q, Bh.Q, BhHighpri.Q}; // reading each creates it
+            allSystemQueues = created.length == 12;
         }
     }
 
     /** {@code system_wq} ("events"): short per-CPU items. */
     public static Workqueue system() {
-        return System_.WQ;
+        return Wq.Q;
     }
 
     /** {@code system_percpu_wq} ("events", WQ_PERCPU): the explicit name for {@link #system()}'s role. */
     public static Workqueue systemPercpu() {
-        return System_.PERCPU;
+        return Percpu.Q;
     }
 
     /** {@code system_highpri_wq} ("events_highpri"). */
     public static Workqueue systemHighpri() {
-        return System_.HIGHPRI;
+        return Highpri.Q;
     }
 
     /** {@code system_long_wq} ("events_long"): items that may run long. */
     public static Workqueue systemLong() {
-        return System_.LONG;
+        return Long_.Q;
     }
 
     /** {@code system_unbound_wq} ("events_unbound", WQ_UNBOUND, max_active 2048). */
     public static Workqueue systemUnbound() {
-        return System_.UNBOUND;
+        return Unbound.Q;
     }
 
     /** {@code system_dfl_wq} ("events_unbound", WQ_UNBOUND, max_active 2048). */
     public static Workqueue systemDfl() {
-        return System_.DFL;
+        return Dfl.Q;
     }
 
     /** {@code system_freezable_wq} ("events_freezable", WQ_FREEZABLE). */
     public static Workqueue systemFreezable() {
-        return System_.FREEZABLE;
+        return Freezable.Q;
     }
 
     /** {@code system_power_efficient_wq} ("events_power_efficient", WQ_POWER_EFFICIENT). */
     public static Workqueue systemPowerEfficient() {
-        return System_.POWER_EFFICIENT;
+        return PowerEfficient.Q;
     }
 
     /** {@code system_freezable_power_efficient_wq} ("events_freezable_pwr_efficient"). */
     public static Workqueue systemFreezablePowerEfficient() {
-        return System_.FREEZABLE_POWER_EFFICIENT;
+        return FreezablePowerEfficient.Q;
     }
 
     /** {@code system_dfl_long_wq} ("events_dfl_long", WQ_UNBOUND, max_active 2048; kernel 7.1): long items. */
     public static Workqueue systemDflLong() {
-        return System_.DFL_LONG;
+        return DflLong.Q;
     }
 
     /** {@code system_bh_wq} ("events_bh", {@link WorkqueueFlag#BH}): per-lane items that must not sleep. */
     public static Workqueue systemBh() {
-        return System_.BH;
+        return Bh.Q;
     }
 
     /** {@code system_bh_highpri_wq} ("events_bh_highpri", BH and HIGHPRI). */
     public static Workqueue systemBhHighpri() {
-        return System_.BH_HIGHPRI;
+        return BhHighpri.Q;
     }
 
     // ---------------------------------------------------------------- context
@@ -344,6 +414,7 @@ public final class Workqueues {
      * atomic snapshot. Does not block on running items.
      */
     public static String dump() {
+        ensureSystemQueues();
         return Dump.all();
     }
 
@@ -367,12 +438,7 @@ public final class Workqueues {
      *     the registration
      */
     public static String registerManagement(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq is null in Workqueues.registerManagement(wq)");
-        try {
-            return Sysfs.register(wq).getCanonicalName();
-        } catch (javax.management.JMException e) {
-            throw new IllegalStateException("cannot register " + wq + " for management: " + e, e);
-        }
+        return Sysfs.registerOrThrow(Objects.requireNonNull(wq, "wq is null in Workqueues.registerManagement(wq)"));
     }
 
     /**
@@ -388,10 +454,11 @@ public final class Workqueues {
     // ---------------------------------------------------------------- census (for metrics binders)
 
     /**
-     * Every workqueue not destroyed, system queues that were used included: a snapshot, in no
+     * Every workqueue not destroyed, the system queues included: a snapshot, in no
      * particular order. A queue its owner dropped without destroying leaves once it is collected.
      */
     public static java.util.List<Workqueue> workqueues() {
+        ensureSystemQueues();
         return java.util.List.copyOf(all());
     }
 
@@ -496,7 +563,7 @@ public final class Workqueues {
 
     /** Restores the default handler, which logs at ERROR. */
     public static void resetFailureHandler() {
-        failureHandler = Workqueues::logFailure;
+        failureHandler = LOG_FAILURE;
     }
 
     static void reportFailure(Workqueue wq, Work work, Throwable failure) {
@@ -507,8 +574,12 @@ public final class Workqueues {
         }
     }
 
-    private static void logFailure(Workqueue wq, Work work, Throwable failure) {
-        log().log(System.Logger.Level.ERROR, "workqueue " + wq.name() + ": " + work + " threw", failure);
+    /** The default handler: logs at ERROR. */
+    private static final class LogFailure implements WorkFailureHandler {
+        @Override
+        public void failed(Workqueue wq, Work work, Throwable failure) {
+            log().log(System.Logger.Level.ERROR, "workqueue " + wq.name() + ": " + work + " threw", failure);
+        }
     }
 
     // ---------------------------------------------------------------- registry
@@ -520,7 +591,7 @@ public final class Workqueues {
             QUEUES.add(wq);
             wq.start(freezing && wq.freezable);
         }
-        if (wq.flags().contains(WorkqueueFlag.SYSFS)) {
+        if (wq.hasFlag(WorkqueueFlag.SYSFS) || (wq.isSystem() && jmxStarted)) {
             Sysfs.registerQuietly(wq);
         }
         tell(wq, true);
@@ -561,10 +632,30 @@ public final class Workqueues {
         return describe(fn.getClass());
     }
 
-    /** {@link #describe(Runnable)} for a function's class. */
+    /** {@link #describe(Runnable)} for a function's class; computed once per class, on first need. */
     static String describe(Class<?> fnClass) {
-        String s = fnClass.getName();
-        int lambda = s.indexOf("$$Lambda");
-        return lambda >= 0 ? s.substring(s.lastIndexOf('.', lambda) + 1, lambda) + "::lambda" : s.substring(s.lastIndexOf('.') + 1);
+        return FunctionNames.NAMES.get(fnClass);
+    }
+
+    /** Function names by class: only dumps, traces and reports load this. */
+    private static final class FunctionNames extends ClassValue<String> {
+        static final FunctionNames NAMES = new FunctionNames();
+
+        /**
+         * The class without its package; a lambda's or method reference's hidden class by the
+         * class that wrote it ({@code Outer$Inner$$Lambda/0x...} is {@code Outer$Inner::lambda}; its
+         * nest host would be only the top-level class).
+         */
+        @Override
+        protected String computeValue(Class<?> type) {
+            String name = type.getName();
+            int lambda = name.indexOf("$$Lambda");
+            return lambda >= 0 && type.isHidden()
+                    ? withoutPackage(name.substring(0, lambda)) + "::lambda" : withoutPackage(name);
+        }
+
+        private static String withoutPackage(String name) {
+            return name.substring(name.lastIndexOf('.') + 1);
+        }
     }
 }

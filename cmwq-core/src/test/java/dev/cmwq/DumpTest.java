@@ -1,6 +1,7 @@
 package dev.cmwq;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -103,5 +104,47 @@ class DumpTest {
                 + "  pwq \\d+: cpus=unbound nice=0 active=0/1024 FROZEN\n"
                 + "    inactive: 100\\*DumpTest\\$Tick\n");
         wq.thaw();
+    }
+
+    /** Lambdas written in a nested class: their dump name is that class's. */
+    static final class Inner {
+        static Runnable lambda() {
+            return () -> {};
+        }
+    }
+
+    @Test
+    void namedItemsShowTheirNamesAndLambdasTheClassThatWroteThem() {
+        Workqueue wq = track(Workqueue.builder("dump-names").ordered().build());
+        Probe.Gate gate = new Probe.Gate(1);
+        Work blocker = new Work("fetch-prices", w -> gate.pass());
+        wq.queue(blocker);
+        gate.awaitEntered("the blocker");
+        Runnable same = () -> {};
+        wq.queue(new Work("refresh-cache", same));
+        wq.queue(new Work("refresh-cache", same));
+        wq.queue(new DelayedWork("debounce-save", same));
+        wq.queue(new Work(Inner.lambda()));
+        wq.queue(new Work(same));
+        wq.queue(new Work(this::toString));
+        try {
+            assertThat(Workqueues.dump(wq)).matches("workqueue dump-names: flags=0x20002\n"
+                    + "  pwq \\d+: cpus=unbound nice=0 active=1/1\n"
+                    + "    in-flight: kworker/u\\d+:\\d+:fetch-prices for \\d+s\n"
+                    + "    inactive: 2\\*refresh-cache, debounce-save, DumpTest\\$Inner::lambda, 2\\*DumpTest::lambda\n");
+            assertThat(blocker.name()).isEqualTo("fetch-prices");
+            assertThat(blocker.toString()).contains("[fetch-prices");
+            assertThat(new Work(same).name()).isEqualTo("DumpTest::lambda");
+            assertThat(new Work(new Tick()).name()).isEqualTo("DumpTest$Tick");
+            assertThatThrownBy(() -> new Work((String) null, same)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("name is null in new Work(name, fn)");
+            assertThatThrownBy(() -> new DelayedWork(" ", same)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("work item name \" \" is blank in new Work(name, fn)");
+            assertThatThrownBy(() -> new Work("x", (Runnable) null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("fn is null in new Work(name, fn)");
+        } finally {
+            gate.open();
+        }
+        wq.flush();
     }
 }

@@ -84,8 +84,18 @@ class ManagementTest {
 
     @Test
     void theSystemQueuesAreRegisteredAndTheTwoNamedEventsHaveDistinctIds() throws Exception {
+        // Each system queue is created at its first use; those made before JMX starts register
+        // when it starts, those made after register at creation (unless an earlier test made them).
         Workqueues.system();
+        Workqueues.systemHighpri();
+        Workqueues.systemLong();
+        Workqueues.systemUnbound();
         track(Workqueue.builder("mx-start").flags(WorkqueueFlag.SYSFS).build()); // JMX in use now
+        Workqueues.systemPercpu();
+        Workqueues.systemFreezable();
+        Workqueues.systemPowerEfficient();
+        Workqueues.systemFreezablePowerEfficient();
+        Workqueues.systemDfl();
 
         Set<ObjectName> events = named("events");
         assertThat(events).hasSize(2);

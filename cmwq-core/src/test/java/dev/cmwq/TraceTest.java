@@ -56,6 +56,7 @@ class TraceTest {
 
     /** The events register on cmwq-jfr, off the first caller's path; a recording waits for them. */
     private static void awaitEventsRegistered() {
+        Trace.startRegistration(); // normally the first item to run starts it
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         while (!Trace.ready()) {
             assertThat(System.nanoTime() - deadline).as("JFR events registered within 30 s").isNegative();
@@ -125,6 +126,21 @@ class TraceTest {
         assertThat(executed).filteredOn(e -> e.getBoolean("failed")).hasSize(1);
         assertThat(executed.stream().map(e -> e.getString("work")))
                 .containsExactlyInAnyOrderElementsOf(queued.stream().map(e -> e.getString("work")).toList());
+    }
+
+    @Test
+    void eventsNameANamedItemByItsNameAndALambdaByTheClassThatWroteIt() throws Exception {
+        Workqueue wq = track(Workqueue.builder("trace-names").ordered().build());
+        List<RecordedEvent> events = record(cmwqSettings(), () -> {
+            wq.queue(new Work("settle-invoices", () -> {}));
+            wq.queue(new DelayedWork("debounce-save", w -> {}));
+            wq.queue(new Work(DumpTest.Inner.lambda()));
+            wq.flush();
+        });
+        assertThat(select(events, "WorkQueued", onQueue("trace-names")).stream().map(e -> e.getString("function")))
+                .containsExactly("settle-invoices", "debounce-save", "DumpTest$Inner::lambda");
+        assertThat(select(events, "WorkExecuted", onQueue("trace-names")).stream().map(e -> e.getString("function")))
+                .containsExactly("settle-invoices", "debounce-save", "DumpTest$Inner::lambda");
     }
 
     @Test
