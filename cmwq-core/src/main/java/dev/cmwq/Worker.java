@@ -247,7 +247,9 @@ class Worker extends Thread {
                     return false;
                 }
                 LockSupport.parkNanos(p, left);
-                Thread.interrupted(); // an interrupt is not a wake-up; items start uninterrupted
+                if (isInterrupted()) {
+                    Thread.interrupted(); // an interrupt is not a wake-up; items start uninterrupted
+                }
             }
             return true;
         } finally {
