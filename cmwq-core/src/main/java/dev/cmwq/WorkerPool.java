@@ -749,12 +749,16 @@ final class WorkerPool {
      * </ul>
      */
     boolean intakeWillBeSeen(PoolWorkqueue pwq) {
-        // Fields that change rarely first: a pwq's nrActive changes with every item.
+        // Fields that change rarely first: a pwq's nrActive changes with every item. The counts are
+        // combined into one sign test: each fact follows the pool's phase (busy, idle, between
+        // bursts), and C2 prunes a branch never taken in the phase it profiled, then traps on it
+        // in the next (bench/findings.md, finding 16).
         if ((boolean) WATCHED.getVolatile(this)) {
-            if ((int) NR_RUNNING.getVolatile(this) >= concurrency) {
-                return true;
-            }
-            if ((int) NR_IDLE.getVolatile(this) == 0 && (int) NR_WORKERS.getVolatile(this) > 0) {
+            int running = (int) NR_RUNNING.getVolatile(this);
+            int idle = (int) NR_IDLE.getVolatile(this);
+            int workers = (int) NR_WORKERS.getVolatile(this);
+            // Negative if running >= concurrency, or if no worker is idle and there is one.
+            if (((concurrency - 1 - running) | ((idle - 1) & -workers)) < 0) {
                 return true;
             }
         }
