@@ -918,7 +918,7 @@ final class WorkerPool {
     boolean help(Worker w, Work work) {
         lock();
         try {
-            if (!mayHelp(w, work)) {
+            if (!mayHelp(w, this, work)) {
                 return false;
             }
             progress++;
@@ -931,17 +931,93 @@ final class WorkerPool {
     }
 
     /**
-     * Whether {@code w} may run {@code work} inline (L). The item must be active (so max_active
+     * Helping across lanes: {@code work} waits on {@code from}, another lane's pool, where
+     * spreading placed it (Workqueue.unpinnedLane), and has not started. {@code w}, a worker of
+     * this pool, takes it over onto its queue's pwq of this lane and runs it inline, as {@link
+     * #help} does on its own pool; without this, the waiter would park and this lane would start
+     * another worker. Holding this pool's lock it only tries {@code from}'s (a brief spin, then
+     * gives up and waits as usual), so two lanes helping each other cannot deadlock. Returns
+     * whether it ran the item.
+     */
+    boolean helpFrom(WorkerPool from, Worker w, Work work) {
+        if (lane < 0 || from.lane < 0 || bh || from.bh || from.highpri != highpri) {
+            return false;
+        }
+        lock();
+        try {
+            if (!from.tryLockBriefly()) {
+                return false;
+            }
+            try {
+                if (!from.mayHelp(w, this, work) || !adopt(from, work)) {
+                    return false;
+                }
+            } finally {
+                from.unlock();
+            }
+            progress++;
+            runInline(w, work);
+            return true;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** lock() if the lock is free now or within a brief spin; false if not. */
+    private boolean tryLockBriefly() {
+        for (int i = 0; !lock.tryLock(); i++) {
+            if (i == LOCK_SPINS) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        if (intake.head != null) {
+            splice();
+        }
+        return true;
+    }
+
+    /**
+     * Moves {@code work}, active on {@code from}'s worklist, to its queue's pwq of this lane, as
+     * though it had been queued here; under both pools' locks. It moves only where nothing could
+     * tell the difference: that pwq exists (creating one here could deadlock with a flush, which
+     * takes pwqLock and then pool locks), is alive, not frozen, has no inactive item (which would
+     * have gone first) and is below max_active (the item takes a slot here and frees its slot
+     * there, activating that pwq's next item); the queue is not draining or being destroyed; and
+     * the item's flush color is the current color of both pwqs, so no flush waits for it yet (a
+     * flush that starts later advances both under these locks, and counts it here).
+     */
+    private boolean adopt(WorkerPool from, Work work) {
+        PoolWorkqueue src = work.pwq;
+        PoolWorkqueue dst = src.wq.existingPwq(lane);
+        int color = Work.colorOf(work.stateVolatile());
+        if (dst == null || dst.pool != this || dst.dead || src.wq.closing() || color != src.workColor
+                || color != dst.workColor || !dst.inactive.isEmpty() || !dst.tryIncActive()) {
+            return false;
+        }
+        from.progress++;
+        from.worklist.remove(work);
+        src.decNrActive(true);
+        dst.nrInFlight[color]++;
+        src.decNrInFlight(color);
+        work.pwq = dst;
+        work.setQueuedOwned(Work.POOL_MASK, Work.poolBits(id));
+        return true;
+    }
+
+    /**
+     * Whether {@code w}, a worker of {@code helper} (this pool, or another lane's: see {@link
+     * #helpFrom}), may run {@code work} inline (L). The item must be active (so max_active
      * already counts it, and an inactive item keeps its place in the pwq's order: an ordered
      * queue's next item is never taken early), on this pool's worklist (not in the intake, not
      * handed to a worker), not running anywhere (non-reentrancy), not linked to another waiter's
-     * barrier, and its pwq not frozen. The helper is a normal worker of this pool running an
+     * barrier, and its pwq not frozen. The helper is a normal worker of {@code helper} running an
      * item, not already helping and not inside a blocking bracket (its item's run must end with
      * the bracket depth it began with).
      */
-    private boolean mayHelp(Worker w, Work work) {
+    private boolean mayHelp(Worker w, WorkerPool helper, Work work) {
         long s = work.stateVolatile();
-        return w.pool == this && (w.flags & Worker.RESCUER) == 0 && w.currentWork != null && w.helping == null
+        return w.pool == helper && (w.flags & Worker.RESCUER) == 0 && w.currentWork != null && w.helping == null
                 && w.blockingDepth == 0 && !(work instanceof Work.Barrier) && work.list == worklist
                 && work.runner == null && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED)) == Work.PWQ
                 && Work.poolIdOf(s) == id && !work.pwq.frozen;
