@@ -935,25 +935,26 @@ final class WorkerPool {
      * spreading placed it (Workqueue.unpinnedLane), and has not started. {@code w}, a worker of
      * this pool, takes it over onto its queue's pwq of this lane and runs it inline, as {@link
      * #help} does on its own pool; without this, the waiter would park and this lane would start
-     * another worker. Holding this pool's lock it only tries {@code from}'s (a brief spin, then
-     * gives up and waits as usual), so two lanes helping each other cannot deadlock. Returns
-     * whether it ran the item.
+     * another worker. It holds both pools' locks while it moves the item, taken in pool id order:
+     * nowhere else does the engine hold two pool locks, so two lanes taking items from each other
+     * cannot deadlock. Returns whether it ran the item.
      */
     boolean helpFrom(WorkerPool from, Worker w, Work work) {
         if (lane < 0 || from.lane < 0 || bh || from.bh || from.highpri != highpri) {
             return false;
         }
-        lock();
+        WorkerPool first = id < from.id ? this : from;
+        first.lock();
+        (first == this ? from : this).lock();
+        boolean adopted;
         try {
-            if (!from.tryLockBriefly()) {
+            adopted = from.mayHelp(w, this, work) && adopt(from, work);
+        } finally {
+            from.unlock();
+        }
+        try {
+            if (!adopted) {
                 return false;
-            }
-            try {
-                if (!from.mayHelp(w, this, work) || !adopt(from, work)) {
-                    return false;
-                }
-            } finally {
-                from.unlock();
             }
             progress++;
             runInline(w, work);
@@ -961,20 +962,6 @@ final class WorkerPool {
         } finally {
             unlock();
         }
-    }
-
-    /** lock() if the lock is free now or within a brief spin; false if not. */
-    private boolean tryLockBriefly() {
-        for (int i = 0; !lock.tryLock(); i++) {
-            if (i == LOCK_SPINS) {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-        if (intake.head != null) {
-            splice();
-        }
-        return true;
     }
 
     /**
