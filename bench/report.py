@@ -73,6 +73,12 @@ def ratio(a, b):
     return a / b
 
 
+def item_threads(e):
+    """A starvation trial's threads that ran parents and sub-items: median / max over the trials."""
+    counts = [t["itemThreads"] for t in e.get("trials", []) if "itemThreads" in t]
+    return "%s / %s" % (fmt(statistics.median(counts)), fmt(max(counts))) if counts else "n/a"
+
+
 def fmt_int(v):
     return "n/a" if v is None else "{:,}".format(int(v))
 
@@ -565,8 +571,12 @@ class Report:
         self.p("500 parent items queued up front over the lanes; each queues 4 sub-items (about 50 us of CPU each) "
                "on the same queue or executor and waits for them: cmwq with `sub.flush()` (a cmwq wait: another "
                "worker takes over), peers with `Future.get()`. A fixed pool of n = lanes threads deadlocks once its n "
-               "threads all wait; the trial is cut at the timeout. Ratio = cmwq makespan / peer (lower is better "
-               "for cmwq). Goal: completes, within 1.2x the cached pool's time.")
+               "threads all wait; the trial is cut at the timeout. cmwq queues the sub-items unpinned (spreading may "
+               "place them on any lane; a waiter takes over one that has not started, on its own lane or another). "
+               "Peak threads are the JVM's, above its baseline (compiler and GC threads included); threads that ran "
+               "items count only the pool's. Ratio = cmwq makespan / peer (lower is better for cmwq). Goals: completes, "
+               "within 1.2x the cached pool's time; issue 10: peak threads at most 2 x lanes + 4 and within 1.2x "
+               "ForkJoinPool(n)'s makespan.")
         self.p()
         rows, chart_rows = [], []
         base = self.s("starvation", "cmwq-lanes")
@@ -582,12 +592,22 @@ class Report:
                 outcome = "completed"
                 ms = e["makespanMs"]
             rows.append([("**%s**" if is_cmwq(impl) else "%s") % name(impl), outcome, fmt(ms),
-                         fmt(e["peakThreads"]), fmt(e["threadsStarted"]),
+                         fmt(e["peakThreads"]), fmt(e["threadsStarted"]), item_threads(e),
                          fmt_ratio(ratio(base and not base.get("timedOut") and base["makespanMs"], ms))])
             chart_rows.append((name(impl) + (" (deadlock)" if ms is None else ""), [ms], is_cmwq(impl)))
-        self.table(["contender", "outcome", "makespan ms", "peak threads", "threads started", "ratio"], rows)
+        self.table(["contender", "outcome", "makespan ms", "peak threads", "threads started",
+                    "threads that ran items (median / max)", "ratio"], rows)
         self.chart("starvation.svg", hbar("Starvation: items waiting for their sub-items", chart_rows, ["makespan ms"],
                                           "makespan ms, lower is better"))
+        fjp = self.s("starvation", "fjp")
+        if base and "error" not in base and fjp and "error" not in fjp:
+            done = not base.get("timedOut")
+            r = ratio(base["makespanMs"], fjp["makespanMs"]) if done else None
+            bound = 2 * base["lanes"] + 4
+            self.goal("8. starvation (issue 10)", "completes, peak threads <= 2 x lanes + 4 (%d), <= 1.2x ForkJoinPool(n)" % bound,
+                      ("completes, %s peak threads (%s ran items), %s of ForkJoinPool(n)"
+                       % (fmt(base["peakThreads"]), item_threads(base), fmt_ratio(r))) if done else "did not complete",
+                      done and r is not None and r <= 1.2 and base["peakThreads"] <= bound)
         cached = self.s("starvation", "cached")
         if base and "error" not in base and cached and "error" not in cached:
             done = not base.get("timedOut")

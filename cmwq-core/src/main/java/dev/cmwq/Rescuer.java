@@ -37,7 +37,9 @@ final class Rescuer extends Worker {
                 return;
             } else {
                 LockSupport.park(this);
-                Thread.interrupted();
+                if (isInterrupted()) {
+                    Thread.interrupted();
+                }
             }
         }
     }

@@ -553,14 +553,17 @@ public class Work {
         }
     }
 
-    /** Runs this item inline if the calling worker may help it (see WorkerPool.help). */
+    /**
+     * Runs this item inline if the calling worker may help it: on its own pool (WorkerPool.help),
+     * or taken over from another lane's pool where spreading put it (WorkerPool.helpFrom).
+     */
     private boolean helpInline() {
         Worker self = Worker.current();
-        if (self == null) {
+        if (self == null || self.pool == null) {
             return false;
         }
         WorkerPool pool = WorkerPool.byId(poolIdOf(state));
-        return pool != null && pool == self.pool && pool.help(self, this);
+        return pool != null && (pool == self.pool ? pool.help(self, this) : self.pool.helpFrom(pool, self, this));
     }
 
     /** Waits for an instance running now (after the caller made sure none can start). */

@@ -141,16 +141,21 @@ class Worker extends Thread {
         setName(baseName);
     }
 
-    /** Whether this worker counts in its pool's nr_running right now. */
+    /**
+     * Whether this worker counts in its pool's nr_running right now. One test, and the callers
+     * below combine theirs with non-short-circuit operators: whether a worker counts follows the
+     * workload's phase, so a branch per fact is one C2 prunes in one phase and traps on in the next
+     * (bench/findings.md, finding 16).
+     */
     boolean counted() {
-        return (flags & NOT_RUNNING) == 0 && sleepMarks == 0;
+        return ((flags & NOT_RUNNING) | sleepMarks) == 0;
     }
 
     /** Adds sleep marks, adjusting nr_running (wq_worker_sleeping). Returns whether it stopped counting. */
     boolean markSleeping(int mark) {
         boolean before = counted();
         sleepMarks |= mark;
-        if (before && !counted()) {
+        if (before & !counted()) {
             pool.nrRunning--;
             return true;
         }
@@ -161,7 +166,7 @@ class Worker extends Thread {
     void clearSleeping(int mark) {
         boolean before = counted();
         sleepMarks &= ~mark;
-        if (!before && counted()) {
+        if (!before & counted()) {
             pool.nrRunning++;
         }
     }
@@ -170,7 +175,7 @@ class Worker extends Thread {
     void setFlags(int f) {
         boolean before = counted();
         flags |= f;
-        if (before && !counted()) {
+        if (before & !counted()) {
             pool.nrRunning--;
         }
     }
@@ -179,7 +184,7 @@ class Worker extends Thread {
     void clrFlags(int f) {
         boolean before = counted();
         flags &= ~f;
-        if (!before && counted()) {
+        if (!before & counted()) {
             pool.nrRunning++;
         }
     }
@@ -247,7 +252,9 @@ class Worker extends Thread {
                     return false;
                 }
                 LockSupport.parkNanos(p, left);
-                Thread.interrupted(); // an interrupt is not a wake-up; items start uninterrupted
+                if (isInterrupted()) {
+                    Thread.interrupted(); // an interrupt is not a wake-up; items start uninterrupted
+                }
             }
             return true;
         } finally {

@@ -659,7 +659,11 @@ final class WorkerPool {
         long end = System.nanoTime();
         long wall = end - start;
         w.clock = end;
-        Thread.interrupted(); // interrupts are cleared between items
+        if (w.isInterrupted()) {
+            // Cleared between items. Tested first through the worker's own type: once any virtual
+            // thread exists, Thread.interrupted() is a virtual call C2 no longer inlines (finding 16).
+            Thread.interrupted();
+        }
         if (w.desc != null) {
             w.clearDesc();
         }
@@ -759,12 +763,17 @@ final class WorkerPool {
      * </ul>
      */
     boolean intakeWillBeSeen(PoolWorkqueue pwq) {
-        // Fields that change rarely first: a pwq's nrActive changes with every item.
+        // Fields that change rarely first: a pwq's nrActive changes with every item. The counts are
+        // combined into one sign test: each fact follows the pool's phase (busy, idle, between
+        // bursts), and C2 prunes a branch never taken in the phase it profiled, then traps on it
+        // in the next (bench/findings.md, finding 16). The producer's path has more such branches,
+        // so the number of traps per JVM did not drop (finding 17); each traps once.
         if ((boolean) WATCHED.getVolatile(this)) {
-            if ((int) NR_RUNNING.getVolatile(this) >= concurrency) {
-                return true;
-            }
-            if ((int) NR_IDLE.getVolatile(this) == 0 && (int) NR_WORKERS.getVolatile(this) > 0) {
+            int running = (int) NR_RUNNING.getVolatile(this);
+            int idle = (int) NR_IDLE.getVolatile(this);
+            int workers = (int) NR_WORKERS.getVolatile(this);
+            // Negative if running >= concurrency, or if no worker is idle and there is one.
+            if (((concurrency - 1 - running) | ((idle - 1) & -workers)) < 0) {
                 return true;
             }
         }
@@ -924,7 +933,7 @@ final class WorkerPool {
     boolean help(Worker w, Work work) {
         lock();
         try {
-            if (!mayHelp(w, work)) {
+            if (!mayHelp(w, this, work)) {
                 return false;
             }
             progress++;
@@ -937,17 +946,80 @@ final class WorkerPool {
     }
 
     /**
-     * Whether {@code w} may run {@code work} inline (L). The item must be active (so max_active
+     * Helping across lanes: {@code work} waits on {@code from}, another lane's pool, where
+     * spreading placed it (Workqueue.unpinnedLane), and has not started. {@code w}, a worker of
+     * this pool, takes it over onto its queue's pwq of this lane and runs it inline, as {@link
+     * #help} does on its own pool; without this, the waiter would park and this lane would start
+     * another worker. It holds both pools' locks while it moves the item, taken in pool id order:
+     * nowhere else does the engine hold two pool locks, so two lanes taking items from each other
+     * cannot deadlock. Returns whether it ran the item.
+     */
+    boolean helpFrom(WorkerPool from, Worker w, Work work) {
+        if (lane < 0 || from.lane < 0 || bh || from.bh || from.highpri != highpri) {
+            return false;
+        }
+        WorkerPool first = id < from.id ? this : from;
+        first.lock();
+        (first == this ? from : this).lock();
+        boolean adopted;
+        try {
+            adopted = from.mayHelp(w, this, work) && adopt(from, work);
+        } finally {
+            from.unlock();
+        }
+        try {
+            if (!adopted) {
+                return false;
+            }
+            progress++;
+            runInline(w, work);
+            return true;
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Moves {@code work}, active on {@code from}'s worklist, to its queue's pwq of this lane, as
+     * though it had been queued here; under both pools' locks. It moves only where nothing could
+     * tell the difference: that pwq exists (creating one here could deadlock with a flush, which
+     * takes pwqLock and then pool locks), is alive, not frozen, has no inactive item (which would
+     * have gone first) and is below max_active (the item takes a slot here and frees its slot
+     * there, activating that pwq's next item); the queue is not draining or being destroyed; and
+     * the item's flush color is the current color of both pwqs, so no flush waits for it yet (a
+     * flush that starts later advances both under these locks, and counts it here).
+     */
+    private boolean adopt(WorkerPool from, Work work) {
+        PoolWorkqueue src = work.pwq;
+        PoolWorkqueue dst = src.wq.existingPwq(lane);
+        int color = Work.colorOf(work.stateVolatile());
+        if (dst == null || dst.pool != this || dst.dead || src.wq.closing() || color != src.workColor
+                || color != dst.workColor || !dst.inactive.isEmpty() || !dst.tryIncActive()) {
+            return false;
+        }
+        from.progress++;
+        from.worklist.remove(work);
+        src.decNrActive(true);
+        dst.nrInFlight[color]++;
+        src.decNrInFlight(color);
+        work.pwq = dst;
+        work.setQueuedOwned(Work.POOL_MASK, Work.poolBits(id));
+        return true;
+    }
+
+    /**
+     * Whether {@code w}, a worker of {@code helper} (this pool, or another lane's: see {@link
+     * #helpFrom}), may run {@code work} inline (L). The item must be active (so max_active
      * already counts it, and an inactive item keeps its place in the pwq's order: an ordered
      * queue's next item is never taken early), on this pool's worklist (not in the intake, not
      * handed to a worker), not running anywhere (non-reentrancy), not linked to another waiter's
-     * barrier, and its pwq not frozen. The helper is a normal worker of this pool running an
+     * barrier, and its pwq not frozen. The helper is a normal worker of {@code helper} running an
      * item, not already helping and not inside a blocking bracket (its item's run must end with
      * the bracket depth it began with).
      */
-    private boolean mayHelp(Worker w, Work work) {
+    private boolean mayHelp(Worker w, WorkerPool helper, Work work) {
         long s = work.stateVolatile();
-        return w.pool == this && (w.flags & Worker.RESCUER) == 0 && w.currentWork != null && w.helping == null
+        return w.pool == helper && (w.flags & Worker.RESCUER) == 0 && w.currentWork != null && w.helping == null
                 && w.blockingDepth == 0 && !(work instanceof Work.Barrier) && work.list == worklist
                 && work.runner == null && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED)) == Work.PWQ
                 && Work.poolIdOf(s) == id && !work.pwq.frozen;

@@ -577,7 +577,7 @@ public final class Workqueue implements AutoCloseable, Executor {
     }
 
     /** Draining or being destroyed: only the queue's own items may queue. */
-    private boolean closing() {
+    boolean closing() {
         return destroying || drainers.get() > 0;
     }
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Waiting helps (issue 10, section 3): an item that waits for an item that is active on its own
- * pool and has not started runs it inline, and where ordering, max_active, freezing or
+ * pool, or on another lane's pool where spreading sent it, and has not started runs it inline, and where ordering, max_active, freezing or
  * non-reentrancy forbid that, it waits as before. The sampler is off: an item that waits
  * unannounced in a gate then holds its lane, which keeps the waited-for item on the worklist.
  */
@@ -26,9 +26,14 @@ import org.junit.jupiter.api.Timeout;
 class HelpingTest {
     private Workqueue wq;
     private Workqueue other;
+    private Workqueue busy;
 
     @AfterEach
     void tearDown() {
+        Workqueue.beforePush = null;
+        if (busy != null) {
+            busy.destroy();
+        }
         if (other != null) {
             other.thaw();
             other.destroy();
@@ -167,7 +172,66 @@ class HelpingTest {
     }
 
     @Test
+    void anUnpinnedSubItemSpreadToAnotherLaneIsTakenOverAndRunInline() {
+        wq = Workqueue.builder("help-across").build();
+        other = Workqueue.builder("help-across-subs").build(); // its items go through the intake (beforePush)
+        busy = Workqueue.builder("help-across-busy").build();
+        Work prime = new Work(() -> { });
+        other.queueOn(0, prime); // the sub's queue has a pwq on the waiter's lane, as a parent's own queue has
+        prime.flush();
+        int lanes = Workqueues.lanes();
+        Probe.Gate holders = new Probe.Gate(lanes - 1);
+        AtomicReference<Thread> ranT = new AtomicReference<>();
+        Work t = new Work(() -> ranT.set(Thread.currentThread()));
+        AtomicReference<Thread> ranX = new AtomicReference<>();
+        AtomicInteger placed = new AtomicInteger(-1);
+        CountDownLatch xDone = new CountDownLatch(1);
+        wq.queueOn(0, new Work(() -> {
+            Thread self = Thread.currentThread();
+            ranX.set(self);
+            // Once spreading has chosen T's lane (an idle one: lane 0 has X running), every other
+            // lane gets an item that holds it, so T waits on its lane's worklist, not started.
+            Workqueue.beforePush = () -> {
+                if (Thread.currentThread() != self) {
+                    return;
+                }
+                Workqueue.beforePush = null;
+                for (int lane = 1; lane < lanes; lane++) {
+                    busy.queueOn(lane, new Work(holders::passUnannounced));
+                }
+                holders.awaitEntered("an item holding every other lane");
+            };
+            other.queue(t); // unpinned
+            placed.set(WorkerPool.byId(Work.poolIdOf(t.debugState())).lane);
+            t.flush();
+            xDone.countDown();
+        }));
+        Probe.awaitTrue(() -> ranT.get() != null || isParked(ranX.get()), "X to run T or wait for it");
+        holders.open();
+        Probe.await(xDone, "X's flush of T");
+        assertThat(placed.get()).as("the lane spreading gave T").isNotZero();
+        assertThat(ranT.get()).as("the thread that ran T").isSameAs(ranX.get());
+    }
+
+    @Test
     void theStarvationPatternCompletesOnFewThreads() {
+        assertThat(starvationPatternThreads(true)).as("threads that ran parents and sub-items")
+                .isLessThanOrEqualTo(2 * Workqueues.lanes() + 4);
+    }
+
+    @Test
+    void theStarvationPatternWithUnpinnedSubItemsCompletesOnFewThreads() {
+        assertThat(starvationPatternThreads(false)).as("threads that ran parents and sub-items")
+                .isLessThanOrEqualTo(2 * Workqueues.lanes() + 4);
+    }
+
+    /**
+     * 8 parents per lane, each queueing 4 CPU-bound sub-items (pinned to its lane, or unpinned, so
+     * that spreading may send them to another lane) and flushing them. Returns how many threads ran
+     * parents and sub-items. Without helping, every parent that waits makes another worker of its
+     * lane start.
+     */
+    private int starvationPatternThreads(boolean pinned) {
         wq = Workqueue.builder("help-starvation").build();
         int lanes = Workqueues.lanes();
         int parents = 8 * lanes;
@@ -185,9 +249,11 @@ class HelpingTest {
             wq.queueOn(lane, new Work(() -> {
                 threads.add(Thread.currentThread());
                 for (Work s : subs) {
-                    // Pinned to the parent's lane: an unpinned sub may spread to another lane, where
-                    // the parent cannot help it (helping is per pool), and the test is about helping.
-                    wq.queueOn(lane, s);
+                    if (pinned) {
+                        wq.queueOn(lane, s);
+                    } else {
+                        wq.queue(s); // a sub spread to another lane is taken over there (helpFrom)
+                    }
                 }
                 for (Work s : subs) {
                     s.flush();
@@ -196,8 +262,7 @@ class HelpingTest {
             }));
         }
         Probe.await(done, "every parent");
-        // Without helping every parent that waits makes another worker of its lane start.
-        assertThat(threads.size()).as("threads that ran parents and sub-items").isLessThanOrEqualTo(2 * lanes + 4);
+        return threads.size();
     }
 
     /** Whether {@code t} is parked in a flush, on its barrier (not in a gate or on a lock). */

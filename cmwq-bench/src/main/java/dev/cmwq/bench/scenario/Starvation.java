@@ -9,6 +9,8 @@ import dev.cmwq.bench.Spin;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -20,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  * for them. cmwq waits with {@code sub.flush()}, a cmwq wait that lets another worker of the lane
  * take over; peers wait on {@code Future.get()}. A fixed pool of n = lanes threads deadlocks as soon
  * as n parents wait at once: the trial is cut after {@code timeoutMs} and reported as a deadlock.
+ * Besides the JVM's peak thread count, a trial reports {@code itemThreads}: the distinct threads
+ * that ran parents and sub-items (the JVM-wide peak also counts compiler, GC and cmwq's own
+ * threads). cmwq's sub-items are queued unpinned, so spreading may place them on any lane.
  */
 final class Starvation {
     private Starvation() {}
@@ -32,12 +37,18 @@ final class Starvation {
         int warmup = p.intValue("warmup", 1);
         long timeoutMs = p.longValue("timeoutMs", 5_000);
         Completion done = new Completion();
-        Runnable sub = () -> Spin.spin(subRounds);
+        Set<Thread> ran = ConcurrentHashMap.newKeySet();
+        Runnable sub = () -> {
+            ran.add(Thread.currentThread());
+            Spin.spin(subRounds);
+        };
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int t = 0; t < warmup + trials; t++) {
+            ran.clear();
             Map<String, Object> r = impl.startsWith("cmwq")
-                    ? cmwqTrial(parents, subs, sub, done, timeoutMs)
-                    : peerTrial(impl, parents, subs, sub, done, timeoutMs);
+                    ? cmwqTrial(parents, subs, sub, ran, done, timeoutMs)
+                    : peerTrial(impl, parents, subs, sub, ran, done, timeoutMs);
+            r.put("itemThreads", ran.size());
             if (t >= warmup || Boolean.TRUE.equals(r.get("timedOut"))) {
                 runs.add(r);
             }
@@ -48,7 +59,8 @@ final class Starvation {
         return Trials.summary(runs);
     }
 
-    private static Map<String, Object> cmwqTrial(int parents, int subs, Runnable sub, Completion done, long timeoutMs) {
+    private static Map<String, Object> cmwqTrial(int parents, int subs, Runnable sub, Set<Thread> ran, Completion done,
+            long timeoutMs) {
         Workqueue wq = Workqueues.system();
         int lanes = Workqueues.lanes();
         Work[] parentWorks = new Work[parents];
@@ -58,6 +70,7 @@ final class Starvation {
                 mine[k] = new Work(sub);
             }
             parentWorks[i] = new Work(() -> {
+                ran.add(Thread.currentThread());
                 for (Work w : mine) {
                     wq.queue(w);
                 }
@@ -78,11 +91,12 @@ final class Starvation {
         return r;
     }
 
-    private static Map<String, Object> peerTrial(String impl, int parents, int subs, Runnable sub,
+    private static Map<String, Object> peerTrial(String impl, int parents, int subs, Runnable sub, Set<Thread> ran,
             Completion done, long timeoutMs) {
         ExecutorService e = Dispatch.peerExecutor(impl);
         done.arm(parents);
         Runnable parent = () -> {
+            ran.add(Thread.currentThread());
             @SuppressWarnings("unchecked")
             Future<?>[] fs = new Future<?>[subs];
             for (int k = 0; k < subs; k++) {
