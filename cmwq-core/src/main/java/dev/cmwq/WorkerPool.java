@@ -126,8 +126,11 @@ final class WorkerPool {
     static final AtomicInteger LIVE_WORKERS = new AtomicInteger();
     /** Runs after each work function, outside the lock; a test seam for a worker dying there. */
     static volatile Runnable afterItem;
-    /** Starts a new worker thread; a test seam for thread-creation failures. */
-    static volatile Consumer<Thread> starter = Thread::start;
+    /**
+     * Starts a new worker thread instead of {@code Thread.start} when set; a test seam for
+     * thread-creation failures. Null by default, so the first use creates no lambda.
+     */
+    static volatile Consumer<Thread> starter;
     /** Whether managed pools limit their spares ({@code -Dcmwq.limitSpares}; see mayCreateSpare); a test seam. */
     static volatile boolean limitSpares = Tunables.LIMIT_SPARES;
 
@@ -451,7 +454,12 @@ final class WorkerPool {
         int wid = nextWorkerId++;
         Worker w = new Worker(this, wid, workerName(wid));
         try {
-            starter.accept(w);
+            Consumer<Thread> seam = starter;
+            if (seam == null) {
+                w.start();
+            } else {
+                seam.accept(w);
+            }
         } catch (Throwable t) { // OutOfMemoryError: unable to create native thread, and the like
             LIVE_WORKERS.decrementAndGet();
             nextWorkerId--;

@@ -17,7 +17,7 @@ final class Starvation {
 
     /** Puts back every engine test seam the starvation, watchdog and trace tests change. */
     static void restoreEngineSeams() {
-        WorkerPool.starter = Thread::start;
+        WorkerPool.starter = null;
         WorkerPool.limitSpares = Tunables.LIMIT_SPARES;
         Workqueue.beforePush = null;
         Workqueue.afterDestroyDrain = null;
