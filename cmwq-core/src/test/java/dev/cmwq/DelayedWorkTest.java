@@ -312,7 +312,6 @@ class DelayedWorkTest {
         // Every pending period (a true queue/queueDelayed, a false modDelayed) ends exactly once:
         // in a run, or in a cancel that returned true.
         assertThat(runs.get() + trueCancels.get() + lastCancelled).isEqualTo(trueQueues.get());
-        System.out.println("PATHSD " + paths);
         paths.assertEachAtLeast(threads.length * calls / 4 / 40, "queueDelayed true", "queueDelayed false",
                 "modDelayed lock-free re-arm", "modDelayed slow path, pending", "modDelayed slow path, idle",
                 "cancel true", "cancel false", "queue true", "queue false", "calls begun while another thread was in one");

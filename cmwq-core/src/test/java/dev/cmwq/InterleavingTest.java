@@ -187,7 +187,6 @@ class InterleavingTest {
             }
             assertThat(w.isDisabled()).isFalse();
         }
-        System.out.println("PATHS1 " + paths);
         // A queue refused because cancelSync had the item disabled comes up in about 1 round of 300:
         // too rare to require here; the forced interleaving above takes that path every time.
         paths.assertEachAtLeast(ROUNDS / 50, "queue took the item", "cancelSync stole the queued instance",
@@ -223,7 +222,6 @@ class InterleavingTest {
                 default -> throw new AssertionError("queue of an idle item " + outcome.get() + "; " + where);
             }
         }
-        System.out.println("PATHS2 " + paths);
         paths.assertEachAtLeast(ROUNDS / 20, "accepted", "refused");
     }
 
@@ -260,7 +258,6 @@ class InterleavingTest {
             assertThat(runs.get()).as("no run after cancelSync returned; " + where).isEqualTo(after);
             assertThat(w.isDisabled()).as(where).isFalse();
         }
-        System.out.println("PATHS3 " + paths);
         paths.assertEachAtLeast(ROUNDS / 20, "cancelSync stole the requeued instance", "cancelSync caught the item running");
     }
 
