@@ -1,5 +1,6 @@
 package dev.cmwq;
 
+import dev.cmwq.management.BusyWorker;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -83,6 +84,41 @@ final class Dump {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * The workers running {@code wq}'s items now, its rescuer included, pwq by pwq under the pool's
+     * lock. A worker's label is read from its thread name, which the worker sets while it runs the
+     * item and restores before it takes the lock again: under the lock, the name is the current
+     * item's.
+     */
+    static List<BusyWorker> busyWorkers(Workqueue wq) {
+        List<BusyWorker> busy = new ArrayList<>();
+        long now = System.nanoTime();
+        for (PoolWorkqueue pwq : wq.pwqs()) {
+            pwq.pool.lock();
+            try {
+                for (Worker w : pwq.pool.workers) {
+                    if (w.currentPwq == pwq) {
+                        busy.add(busyWorker(w, false, now));
+                    }
+                }
+                Rescuer r = wq.rescuer();
+                if (r != null && r.pool == pwq.pool && r.currentPwq == pwq) {
+                    busy.add(busyWorker(r, true, now));
+                }
+            } finally {
+                pwq.pool.unlock();
+            }
+        }
+        return busy;
+    }
+
+    /** One busy worker, under its pool's lock. */
+    private static BusyWorker busyWorker(Worker w, boolean rescuer, long now) {
+        String name = w.getName();
+        String desc = name.startsWith(w.baseName + "+") ? name.substring(w.baseName.length() + 1) : "";
+        return new BusyWorker(w.baseName, rescuer, w.currentWork.functionName(), desc, Math.max(0, now - w.currentStartNanos));
     }
 
     /** Items of {@code wq} waiting (pending or inactive) or running, counted pwq by pwq under the pool's lock. */

@@ -94,7 +94,7 @@ final class Sysfs {
         for (Workqueue wq : Workqueues.all()) {
             QueueState st = QueueState.of(wq);
             samples.add(new WorkqueueSample(wq.name(), idOf(wq), wq.isUnbound(),
-                    wq.rescuer() != null, wq.stats(), st.active(), st.inactive()));
+                    wq.rescuer() != null, wq.stats(), st.active(), st.inactive(), Dump.busyWorkers(wq)));
         }
         samples.sort(java.util.Comparator.comparing(WorkqueueSample::name).thenComparingInt(WorkqueueSample::id));
         return samples;

@@ -34,6 +34,7 @@ class DelayedWorkTest {
 
     @AfterEach
     void tearDown() {
+        Workqueue.afterAcceptCheck = null;
         queues.forEach(Workqueue::destroy);
     }
 
@@ -229,6 +230,14 @@ class DelayedWorkTest {
         assertThat(late.isPending()).isFalse();
     }
 
+    /**
+     * Three threads queue, arm, re-arm and cancel one item at random. Each call's path is counted:
+     * modDelayed's lock-free re-arm of an armed item, its slow path under the mutex (told apart by
+     * the {@link Workqueue#afterAcceptCheck} seam, which only that path runs here) for a pending
+     * item and for an idle one, each other call's true and false results, and calls begun while
+     * another thread was inside one (the race is a race); each must come up in at least a fortieth
+     * of a kind of call's share of the calls.
+     */
     @Test
     void reArmRacesEndEveryPendingPeriodExactlyOnce() {
         AtomicInteger inside = new AtomicInteger();
@@ -243,41 +252,58 @@ class DelayedWorkTest {
         });
         AtomicInteger trueQueues = new AtomicInteger();
         AtomicInteger trueCancels = new AtomicInteger();
+        PathCounts paths = new PathCounts("seeds 0, 1, 2 of java.util.Random, one per thread");
+        ThreadLocal<boolean[]> slowPath = ThreadLocal.withInitial(() -> new boolean[1]);
+        Workqueue.afterAcceptCheck = () -> slowPath.get()[0] = true;
         Thread[] threads = new Thread[3];
+        int calls = 3000;
+        AtomicInteger inCall = new AtomicInteger();
+        CountDownLatch go = new CountDownLatch(1); // a thread's start is slow: without this they barely overlap
         for (int t = 0; t < threads.length; t++) {
             int id = t;
             threads[t] = new Thread(() -> {
                 java.util.Random r = new java.util.Random(id);
-                for (int i = 0; i < 3000; i++) {
+                Probe.await(go, "the start of the race");
+                for (int i = 0; i < calls; i++) {
+                    paths.took(inCall.getAndIncrement() > 0, "calls begun while another thread was in one", "calls begun alone");
                     switch (r.nextInt(4)) {
                         case 0 -> {
-                            if (wq.queueDelayed(w, Duration.ofNanos(r.nextInt(200_000)))) {
+                            if (paths.took(wq.queueDelayed(w, Duration.ofNanos(r.nextInt(200_000))),
+                                    "queueDelayed true", "queueDelayed false")) {
                                 trueQueues.incrementAndGet();
                             }
                         }
                         case 1 -> {
-                            if (!wq.modDelayed(w, Duration.ofNanos(r.nextInt(200_000)))) {
+                            boolean[] slow = slowPath.get();
+                            slow[0] = false;
+                            boolean wasPending = wq.modDelayed(w, Duration.ofNanos(r.nextInt(200_000)));
+                            paths.took(!slow[0] ? "modDelayed lock-free re-arm"
+                                    : wasPending ? "modDelayed slow path, pending" : "modDelayed slow path, idle");
+                            if (!wasPending) {
                                 trueQueues.incrementAndGet(); // was idle: a new pending period
                             }
                         }
                         case 2 -> {
-                            if (w.cancel()) {
+                            if (paths.took(w.cancel(), "cancel true", "cancel false")) {
                                 trueCancels.incrementAndGet();
                             }
                         }
                         default -> {
-                            if (wq.queue(w)) {
+                            if (paths.took(wq.queue(w), "queue true", "queue false")) {
                                 trueQueues.incrementAndGet();
                             }
                         }
                     }
+                    inCall.decrementAndGet();
                 }
             });
             threads[t].start();
         }
+        go.countDown();
         for (Thread t : threads) {
             Probe.join(t);
         }
+        Workqueue.afterAcceptCheck = null;
         int lastCancelled = w.cancelSync() ? 1 : 0;
         wq.flush();
         assertThat(w.isPending()).isFalse();
@@ -286,6 +312,9 @@ class DelayedWorkTest {
         // Every pending period (a true queue/queueDelayed, a false modDelayed) ends exactly once:
         // in a run, or in a cancel that returned true.
         assertThat(runs.get() + trueCancels.get() + lastCancelled).isEqualTo(trueQueues.get());
+        paths.assertEachAtLeast(threads.length * calls / 4 / 40, "queueDelayed true", "queueDelayed false",
+                "modDelayed lock-free re-arm", "modDelayed slow path, pending", "modDelayed slow path, idle",
+                "cancel true", "cancel false", "queue true", "queue false", "calls begun while another thread was in one");
     }
 
     @Test

@@ -43,7 +43,7 @@ class EngineRaceTest {
      * held in {@code hold} keeps the drain going until the test opens it.
      */
     private static AtomicReference<Thread> drainAtAcceptCheck(Workqueue wq, Probe.Gate hold) {
-        wq.queueOn(3, new Work(hold::pass));
+        wq.queueOn(Probe.lane(3), new Work(hold::pass));
         Probe.await(hold.entered, "the item that keeps the drain going");
         AtomicReference<Thread> drainer = new AtomicReference<>();
         Workqueue.afterAcceptCheck = () -> {
@@ -147,8 +147,9 @@ class EngineRaceTest {
         Workqueue reclaim = track(Workqueue.builder("rescue-err-reclaim").memReclaim().build());
         Workqueues.setFailureHandler((q, w, t) -> failures.add(t));
         Probe.Gate gate = new Probe.Gate(1);
+        int lane = Probe.lane(5);
         try {
-            Starvation.starve(plain, 5, gate, 2);
+            Starvation.starve(plain, lane, gate, 2);
             AtomicBoolean once = new AtomicBoolean();
             WorkerPool.afterItem = () -> {
                 if (Thread.currentThread() instanceof Rescuer && once.compareAndSet(false, true)) {
@@ -158,8 +159,8 @@ class EngineRaceTest {
             CountDownLatch victimRan = new CountDownLatch(1);
             CountDownLatch behindRan = new CountDownLatch(1);
             Work victim = new Work(victimRan::countDown);
-            reclaim.queueOn(5, victim);
-            reclaim.queueOn(5, new Work(behindRan::countDown));
+            reclaim.queueOn(lane, victim);
+            reclaim.queueOn(lane, new Work(behindRan::countDown));
             Probe.await(victimRan, "the first item, run by the rescuer");
             reclaim.flush(); // returns only if the failed rescue finished the victim's accounting
             Probe.await(behindRan, "the item behind it, rescued after the Error");
@@ -169,7 +170,7 @@ class EngineRaceTest {
             assertThat(reclaim.stats().inFlight()).isZero();
             assertThat(reclaim.stats().failed()).isEqualTo(1);
             CountDownLatch third = new CountDownLatch(1);
-            reclaim.queueOn(5, new Work(third::countDown));
+            reclaim.queueOn(lane, new Work(third::countDown));
             Probe.await(third, "a later item, rescued by the same rescuer");
             reclaim.drain();
         } finally {
@@ -224,7 +225,7 @@ class EngineRaceTest {
             second.pass();
             secondDone.set(true);
         });
-        wq.queueOn(2, y);
+        wq.queueOn(Probe.lane(2), y); // not lane 1
         Probe.await(second.entered, "the second item running");
         AtomicBoolean bSawFirst = new AtomicBoolean();
         AtomicBoolean bSawSecond = new AtomicBoolean();

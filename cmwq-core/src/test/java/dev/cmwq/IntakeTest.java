@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -306,14 +308,21 @@ class IntakeTest {
         Workqueue[] wqs = {percpu, unbound, ordered};
         int whileTheFirstRan = 0;
         int afterTheFirst = 0;
+        // The window the second queue is drawn from: twice the last round's time from the first
+        // queue to the first item's end (at least 25 us), so the draw straddles the moment the
+        // worker goes idle however slow a loaded machine makes that moment.
+        long windowMicros = 25;
         for (int round = 0; round < ROUNDS; round++) {
             Workqueue wq = wqs[round % wqs.length];
             int busy = rnd.nextInt(20);
-            int delay = rnd.nextInt(25);
+            int delay = rnd.nextInt((int) windowMicros);
             CountDownLatch first = new CountDownLatch(1);
             CountDownLatch second = new CountDownLatch(1);
+            AtomicLong firstEnd = new AtomicLong();
+            long queued = System.nanoTime();
             wq.queueOn(0, new Work(() -> {
                 Probe.spinMicros(busy);
+                firstEnd.set(System.nanoTime());
                 first.countDown();
             }));
             Probe.spinMicros(delay);
@@ -327,6 +336,7 @@ class IntakeTest {
             String where = "round " + round + " on " + wq.name() + " (replay: -Dcmwq.intake.seed=" + SEED + ")";
             Probe.await(first, "the first item; " + where);
             Probe.await(second, "the item queued as the worker went idle; " + where);
+            windowMicros = Math.clamp(2 * TimeUnit.NANOSECONDS.toMicros(firstEnd.get() - queued), 25, 5_000);
         }
         assertBothPathsTaken("queued while the first ran", whileTheFirstRan, "queued after it", afterTheFirst, ROUNDS);
     }

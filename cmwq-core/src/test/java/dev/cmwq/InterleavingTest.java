@@ -19,7 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * docs/reliability.md), so each race is here twice: once forced into its interesting
  * interleaving with latches and gates, and once as a bounded loop of rounds whose threads start
  * together after a random spin. The loop's assertions are necessary conditions under every
- * interleaving, ordered by one clock read before and after each call.
+ * interleaving, ordered by one clock read before and after each call. Each loop counts the paths
+ * its rounds took ({@link PathCounts}) and fails if one it relies on came up too rarely.
  *
  * <p>{@code -Dcmwq.interleaving.seed=N} replays a loop's choices (printed on failure);
  * {@code -Dcmwq.interleaving.rounds=N} changes the number of rounds (default 1000).
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class InterleavingTest {
     private static final long SEED = Long.getLong("cmwq.interleaving.seed", System.nanoTime());
     private static final int ROUNDS = Integer.getInteger("cmwq.interleaving.rounds", 1000);
+    private static final String REPLAY = "-Dcmwq.interleaving.seed=" + SEED;
 
     @RegisterExtension
     final QueueTracker queues = new QueueTracker();
@@ -147,6 +149,7 @@ class InterleavingTest {
     void queueFlushAndCancelSyncRacingOnAnOrderedQueueKeepTheirPromises() {
         Workqueue wq = queues.track(Workqueue.builder("il-race-ordered").ordered().build());
         SplittableRandom rnd = new SplittableRandom(SEED);
+        PathCounts paths = new PathCounts(REPLAY);
         for (int round = 0; round < ROUNDS; round++) {
             AtomicLong runStart = new AtomicLong(-1);
             AtomicLong runEnd = new AtomicLong(-1);
@@ -170,20 +173,31 @@ class InterleavingTest {
                     + ", cancelSync " + c + ", run [" + runStart + "," + runEnd + "]";
             assertThat(runs.get() + (c.result ? 1 : 0)).as("each true queue has one consumer; " + where)
                     .isEqualTo(q.result ? 1 : 0);
+            paths.took(q.result, "queue took the item", "queue refused (cancelSync had it disabled)");
+            paths.took(c.result, "cancelSync stole the queued instance", "cancelSync found none queued");
+            paths.took(runs.get() == 1, "the item ran", "the item did not run");
             if (q.result && q.end < c.start) {
+                paths.took("cancelSync after the queue");
                 assertThat(c.after).as("cancelSync after the queue leaves the item idle; " + where)
                         .isEqualTo("pending=false running=false");
             }
             if (q.result && q.end < f.start && !c.result && runs.get() == 1) {
+                paths.took("flush after the queue, of an instance that ran");
                 assertThat(runEnd.get()).as("flush returns after the instance queued before it; " + where).isLessThan(f.end);
             }
             assertThat(w.isDisabled()).isFalse();
         }
+        // A queue refused because cancelSync had the item disabled comes up in about 1 round of 300:
+        // too rare to require here; the forced interleaving above takes that path every time.
+        paths.assertEachAtLeast(ROUNDS / 50, "queue took the item", "cancelSync stole the queued instance",
+                "cancelSync found none queued", "the item ran", "the item did not run", "cancelSync after the queue",
+                "flush after the queue, of an instance that ran");
     }
 
     @Test
     void aDestroyRacingAQueueFromOutsideEitherRunsTheItemOrRefusesIt() {
         SplittableRandom rnd = new SplittableRandom(SEED + 1);
+        PathCounts paths = new PathCounts(REPLAY);
         for (int round = 0; round < ROUNDS; round++) {
             Workqueue.Builder b = Workqueue.builder("il-race-destroy-" + round);
             Workqueue wq = (round & 1) == 0 ? b.build() : b.unbound().build();
@@ -198,6 +212,7 @@ class InterleavingTest {
                 }
             }, wq::destroy);
             String where = "round " + round + " (replay: -Dcmwq.interleaving.seed=" + SEED + ")";
+            paths.took(outcome.get());
             switch (outcome.get()) {
                 case "accepted" -> assertThat(runs).as("accepted: destroy drained it; " + where).hasValue(1);
                 case "refused" -> {
@@ -207,6 +222,7 @@ class InterleavingTest {
                 default -> throw new AssertionError("queue of an idle item " + outcome.get() + "; " + where);
             }
         }
+        paths.assertEachAtLeast(ROUNDS / 20, "accepted", "refused");
     }
 
     @Test
@@ -216,6 +232,7 @@ class InterleavingTest {
             queues.track(Workqueue.builder("il-race-requeue").build()),
             queues.track(Workqueue.builder("il-race-requeue-unbound").unbound().build()),
             queues.track(Workqueue.builder("il-race-requeue-ordered").ordered().build())};
+        PathCounts paths = new PathCounts(REPLAY);
         for (int round = 0; round < ROUNDS; round++) {
             Workqueue wq = wqs[round % wqs.length];
             AtomicInteger runs = new AtomicInteger();
@@ -232,7 +249,7 @@ class InterleavingTest {
             wq.queue(w);
             Probe.await(ran, "the item's first run");
             Probe.spinMicros(rnd.nextInt(50));
-            w.cancelSync();
+            paths.took(w.cancelSync(), "cancelSync stole the requeued instance", "cancelSync caught the item running");
             String where = "round " + round + " on " + wq.name() + " (replay: -Dcmwq.interleaving.seed=" + SEED + ")";
             int after = runs.get();
             assertThat(w.isPending()).as(where).isFalse();
@@ -241,6 +258,7 @@ class InterleavingTest {
             assertThat(runs.get()).as("no run after cancelSync returned; " + where).isEqualTo(after);
             assertThat(w.isDisabled()).as(where).isFalse();
         }
+        paths.assertEachAtLeast(ROUNDS / 20, "cancelSync stole the requeued instance", "cancelSync caught the item running");
     }
 
     // ------------------------------------------------------------------ helpers

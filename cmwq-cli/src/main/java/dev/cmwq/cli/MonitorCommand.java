@@ -37,7 +37,9 @@ import picocli.CommandLine.Spec;
                     + " (items started), infl (running now), CPUtime (s), CPUitsv (CPU-intensive violations;"
                     + " '-' for unbound queues), CMW/RPR (concurrency-management wake-ups; repatriations for"
                     + " unbound queues), mayday and rescued ('-' without MEM_RECLAIM). Per-interval columns:"
-                    + " +total, +CPUtime, +CMW. A name shown twice gets #<id>.%n"
+                    + " +total, +CPUtime, +CMW. A name shown twice gets #<id>. Below the table, each busy worker:"
+                    + " its queue, its thread, how long its item has run, the item and the label the item gave"
+                    + " it (set_worker_desc).%n"
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the connection was lost", "2:usage error", "3:no such process",
@@ -70,10 +72,10 @@ final class MonitorCommand implements Callable<Integer> {
     @Option(names = {"-n", "--count"}, paramLabel = "N", description = "Stop after N samples (default: until interrupted).")
     int count;
 
-    /** One queue's counters at one time. */
+    /** One queue's counters at one time, and the workers running its items. */
     record Sample(String name, int id, boolean unbound, boolean memReclaim, long started, long completed,
             long cpuTimeNanos, long cpuIntensive, long cmWakeups, long repatriated, long maydays, long rescued,
-            long failed, int active, int inactive) {
+            long failed, int active, int inactive, List<Busy> busy) {
 
         long inFlight() {
             return started - completed;
@@ -182,6 +184,9 @@ final class MonitorCommand implements Callable<Integer> {
         return false;
     }
 
+    /** A worker running one of a queue's items: a BusyWorker, with its set_worker_desc label ("" if none). */
+    record Busy(String worker, boolean rescuer, String item, String desc, long runningNanos) {}
+
     /** A sample from one WorkqueueSample. */
     private static Sample read(CompositeData q) {
         CompositeData s = (CompositeData) q.get("stats");
@@ -189,7 +194,19 @@ final class MonitorCommand implements Callable<Integer> {
                 (Boolean) q.get("memReclaim"), (Long) s.get("started"), (Long) s.get("completed"),
                 (Long) s.get("cpuTimeNanos"), (Long) s.get("cpuIntensive"), (Long) s.get("cmWakeups"),
                 (Long) s.get("repatriated"), (Long) s.get("maydays"), (Long) s.get("rescued"),
-                (Long) s.get("failed"), (Integer) q.get("active"), (Integer) q.get("inactive"));
+                (Long) s.get("failed"), (Integer) q.get("active"), (Integer) q.get("inactive"), busy(q));
+    }
+
+    /** The busy workers of a sample; none from a cmwq too old to report them. */
+    private static List<Busy> busy(CompositeData q) {
+        List<Busy> busy = new ArrayList<>();
+        if (q.getCompositeType().containsKey("busyWorkers")) {
+            for (CompositeData w : (CompositeData[]) q.get("busyWorkers")) {
+                busy.add(new Busy((String) w.get("worker"), (Boolean) w.get("rescuer"), (String) w.get("item"),
+                        (String) w.get("desc"), (Long) w.get("runningNanos")));
+            }
+        }
+        return busy;
     }
 
     private static Map<Integer, Sample> byId(List<Sample> samples) {
@@ -229,6 +246,39 @@ final class MonitorCommand implements Callable<Integer> {
                     s.memReclaim() ? Long.toString(s.maydays()) : "-",
                     s.memReclaim() ? Long.toString(s.rescued()) : "-");
         }
+        printBusy(out, samples, shown, width);
+    }
+
+    /**
+     * The busy workers, one a line under the table: queue, worker ("(rescuer)" for a rescuer), how
+     * long the item has run, the item, and its set_worker_desc label.
+     */
+    private static void printBusy(PrintWriter out, List<Sample> samples, List<String> shown, int width) {
+        int workerWidth = 16;
+        int itemWidth = 24;
+        for (Sample s : samples) {
+            for (Busy b : s.busy()) {
+                workerWidth = Math.max(workerWidth, workerName(b).length());
+                itemWidth = Math.max(itemWidth, b.item().length());
+            }
+        }
+        String row = "%-" + width + "s %-" + workerWidth + "s %7s  %-" + itemWidth + "s  %s%n";
+        boolean header = false;
+        for (int i = 0; i < samples.size(); i++) {
+            for (Busy b : samples.get(i).busy()) {
+                if (!header) {
+                    out.printf(Locale.ROOT, "%nbusy workers%n");
+                    out.printf(Locale.ROOT, row, "", "worker", "for", "item", "desc");
+                    header = true;
+                }
+                out.printf(Locale.ROOT, row, shown.get(i), workerName(b),
+                        String.format(Locale.ROOT, "%.1fs", b.runningNanos() / 1e9), b.item(), b.desc().isEmpty() ? "-" : b.desc());
+            }
+        }
+    }
+
+    private static String workerName(Busy b) {
+        return b.rescuer() ? b.worker() + "(rescuer)" : b.worker();
     }
 
     private static String trim(double d) {
@@ -241,7 +291,9 @@ final class MonitorCommand implements Callable<Integer> {
      * One object per queue with wq_monitor.py's keys (timestamp, name, unbound, mem_reclaim,
      * started, completed, cpu_time in microseconds as the kernel counts it, cpu_intensive,
      * cm_wakeup, repatriated, mayday, rescued), then cmwq's (id, failed, in_flight, active,
-     * inactive) and, from the second sample on, "interval": the seconds and the counters' growth.
+     * inactive), from the second sample on "interval": the seconds and the counters' growth, and
+     * last "busy_workers": each worker running one of its items (worker, rescuer, item, desc: its
+     * set_worker_desc label or "", running_ms).
      */
     private static void printJson(PrintWriter out, List<Sample> samples, Map<Integer, Sample> previous, double seconds) {
         double now = System.currentTimeMillis() / 1000.0;
@@ -263,8 +315,23 @@ final class MonitorCommand implements Callable<Integer> {
                 counters(b, s, p);
                 b.append(", \"failed\": ").append(s.failed() - p.failed()).append('}');
             }
+            busyJson(b, s.busy());
             out.println(b.append('}'));
         }
+    }
+
+    private static void busyJson(StringBuilder b, List<Busy> busy) {
+        b.append(", \"busy_workers\": [");
+        String sep = "";
+        for (Busy w : busy) {
+            b.append(sep).append("{\"worker\": ").append(quote(w.worker()));
+            b.append(", \"rescuer\": ").append(w.rescuer());
+            b.append(", \"item\": ").append(quote(w.item()));
+            b.append(", \"desc\": ").append(quote(w.desc()));
+            b.append(", \"running_ms\": ").append(TimeUnit.NANOSECONDS.toMillis(w.runningNanos())).append('}');
+            sep = ", ";
+        }
+        b.append(']');
     }
 
     /** The wq_monitor counters of {@code s}, less those of {@code p} if it is given. */

@@ -139,10 +139,32 @@ class ObserveCommandsTest {
                 .containsEntry("in_flight", "1").containsEntry("active", "1")
                 .containsEntry("inactive", Integer.toString(ObservedWorkload.STUCK_INACTIVE))
                 .containsEntry("unbound", "true");
+        assertThat(busyWorkers(r.out(), "obs_stuck")).as("the worker running the blocker, with its set_worker_desc label")
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .matches("\\{\"worker\": \"kworker/u\\d+:\\d+\", \"rescuer\": false, \"item\": \"ObservedWorkload\\$Blocker\", "
+                        + "\"desc\": \"" + ObservedWorkload.BLOCKER_DESC + "\", \"running_ms\": \\d+}");
+        assertThat(busyWorkers(r.out(), "obs_percpu")).as("an idle queue").isEmpty();
         List<String> eventsStarted = q.entrySet().stream().filter(e -> e.getKey().startsWith("events#"))
                 .map(e -> e.getValue().get("started")).sorted().toList();
         assertThat(eventsStarted).as("system_wq and system_percpu_wq, both named events")
                 .containsExactly("0", Integer.toString(ObservedWorkload.SYSTEM));
+    }
+
+    /** The objects of {@code queue}'s "busy_workers" array in the JSON lines {@code out}. */
+    private static List<String> busyWorkers(String out, String queue) {
+        for (String line : out.split("\\R")) {
+            if (line.contains("\"name\": \"" + queue + "\"")) {
+                Matcher m = Pattern.compile("\"busy_workers\": \\[(.*)]}$").matcher(line);
+                assertThat(m.find()).as("busy_workers last in %s", line).isTrue();
+                List<String> objects = new ArrayList<>();
+                Matcher o = Pattern.compile("\\{[^}]*}").matcher(m.group(1));
+                while (o.find()) {
+                    objects.add(o.group());
+                }
+                return objects;
+            }
+        }
+        throw new AssertionError("no line for " + queue + " in " + out);
     }
 
     @Test
@@ -168,7 +190,7 @@ class ObserveCommandsTest {
         assertThat(lines[0]).startsWith("cmwq monitor: pid " + workload.pid() + ", ");
         assertThat(lines[1].strip().split(" +")).containsExactly(
                 "total", "+total", "infl", "CPUtime", "+CPUtime", "CPUitsv", "CMW/RPR", "+CMW", "mayday", "rescued");
-        assertThat(lines).hasSize(7);
+        assertThat(lines).hasSize(11);
         assertThat(lines[2].split(" +")[0]).as("a queue not registered for JMX").isEqualTo("obs_hidden");
         String[] percpu = lines[3].split(" +");
         assertThat(percpu).hasSize(11);
@@ -180,6 +202,13 @@ class ObserveCommandsTest {
         assertThat(lines[5].split(" +")).startsWith("obs_stuck", "1", "-", "1");
         assertThat(lines[5].split(" +")[6]).as("CPUitsv of an unbound queue").isEqualTo("-");
         assertThat(lines[6].split(" +")[0]).isEqualTo("obs_unbound");
+        assertThat(lines[7]).isEmpty();
+        assertThat(lines[8]).isEqualTo("busy workers");
+        assertThat(lines[9].strip().split(" +")).containsExactly("worker", "for", "item", "desc");
+        assertThat(lines[10].split(" +")).as("the held queue's worker, its item and its set_worker_desc label")
+                .satisfies(f -> assertThat(f[0]).isEqualTo("obs_stuck"), f -> assertThat(f[1]).matches("kworker/u\\d+:\\d+"),
+                        f -> assertThat(f[2]).matches("\\d+\\.\\ds"), f -> assertThat(f[3]).isEqualTo("ObservedWorkload$Blocker"))
+                .endsWith(ObservedWorkload.BLOCKER_DESC.split(" "));
     }
 
     @Test
@@ -190,7 +219,7 @@ class ObserveCommandsTest {
         assertThat(r.out()).startsWith("Showing all workqueues and worker pools:\n")
                 .containsPattern("workqueue obs_stuck: flags=0x20042\n"
                         + "  pwq \\d+: cpus=unbound nice=0 active=1/1\n"
-                        + "    in-flight: kworker/u\\d+:\\d+:ObservedWorkload\\$Blocker for \\d+s\n"
+                        + "    in-flight: kworker/u\\d+:\\d+\\+" + ObservedWorkload.BLOCKER_DESC + ":ObservedWorkload\\$Blocker for \\d+s\n"
                         + "    inactive: 3\\*ObservedWorkload\\$Tick\n")
                 .containsPattern("\npool \\d+: cpus=unbound nice=0 hung=\\d+s workers=\\d+")
                 .as("idle queues, registered or not, are listed as idle")

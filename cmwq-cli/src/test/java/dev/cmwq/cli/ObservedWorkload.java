@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The JVM that {@link ObserveCommandsTest} watches: a known set of queues that have run known
- * numbers of items, and one ordered queue held busy (1 in flight, 3 inactive). Prints READY, then
+ * numbers of items, and one ordered queue held busy (1 in flight, labelled with set_worker_desc, 3
+ * inactive). Prints READY, then
  * waits for a line (or the end) on standard input, releases the held queue and exits. With the
  * argument {@code live} it keeps obs_percpu and obs_unbound busy until then (items that sleep and
  * items that compute), for the examples in docs/observability.md.
@@ -29,13 +30,17 @@ public final class ObservedWorkload {
 
     private ObservedWorkload() {}
 
-    /** The item that holds obs_stuck busy. */
+    /** The set_worker_desc label of the worker that runs the Blocker. */
+    static final String BLOCKER_DESC = "holding obs_stuck";
+
+    /** The item that holds obs_stuck busy; it labels its worker (set_worker_desc) first. */
     static final class Blocker implements Runnable {
         final CountDownLatch started = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
 
         @Override
         public void run() {
+            Workqueues.setWorkerDesc(BLOCKER_DESC);
             started.countDown();
             try {
                 release.await(10, TimeUnit.MINUTES);

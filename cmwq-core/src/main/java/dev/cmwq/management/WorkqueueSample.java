@@ -14,6 +14,7 @@ import dev.cmwq.WorkqueueStats;
  * @param stats its counters
  * @param active items counted against max_active now
  * @param inactive items waiting for max_active (or a thaw)
+ * @param busyWorkers the workers running its items now, each with its set_worker_desc label
  */
 public record WorkqueueSample(String name, int id, boolean unbound, boolean memReclaim, WorkqueueStats stats,
-        int active, int inactive) {}
+        int active, int inactive, java.util.List<BusyWorker> busyWorkers) {}

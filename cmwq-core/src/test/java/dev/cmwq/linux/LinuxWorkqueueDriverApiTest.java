@@ -117,11 +117,12 @@ class LinuxWorkqueueDriverApiTest {
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger maxInside = new AtomicInteger();
         AtomicBoolean allBh = new AtomicBoolean(true);
+        int cpu = dev.cmwq.Probe.lane(5);
         for (int i = 0; i < 200; i++) {
             int n = i;
-            queue_work_on(5, bh, new Work(() -> {
+            queue_work_on(cpu, bh, new Work(() -> {
                 maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
-                allBh.compareAndSet(true, Workqueues.currentIsBh() && raw_smp_processor_id() == 5);
+                allBh.compareAndSet(true, Workqueues.currentIsBh() && raw_smp_processor_id() == cpu);
                 threads.add(Thread.currentThread().getName());
                 order.add(n);
                 dev.cmwq.Probe.spinMicros(20);
@@ -131,15 +132,15 @@ class LinuxWorkqueueDriverApiTest {
         flush_workqueue(bh);
         assertThat(order).hasSize(200).isSorted();
         assertThat(maxInside).hasValue(1);
-        assertThat(allBh).as("every item saw BH context on cpu 5").isTrue();
-        assertThat(threads).singleElement().asString().startsWith("kworker/5:bh");
+        assertThat(allBh).as("every item saw BH context on its cpu").isTrue();
+        assertThat(threads).singleElement().asString().startsWith("kworker/" + cpu + ":bh");
         assertThat(Workqueues.currentIsBh()).isFalse();
     }
 
     @Test
     void aBhItemRunsBesideACpuBoundNormalItemOfItsCpu() {
         Workqueue normal = keep(alloc_workqueue("bh-beside", WQ_PERCPU, 0));
-        assertThat(Probe.slotGivenUpBeside(normal, system_bh_highpri_wq, 4))
+        assertThat(Probe.slotGivenUpBeside(normal, system_bh_highpri_wq, dev.cmwq.Probe.lane(4)))
                 .as("the BH item ran as a softirq would, preempting the CPU-bound item").isZero();
     }
 
@@ -195,8 +196,8 @@ class LinuxWorkqueueDriverApiTest {
             }
             targetDone.set(true);
         });
-        queue_work_on(2, system_bh_wq, target);
-        Probe.await(targetRunning, "the BH item on cpu 2");
+        queue_work_on(dev.cmwq.Probe.lane(2), system_bh_wq, target);
+        Probe.await(targetRunning, "the BH item on its cpu");
         AtomicReference<Thread> canceller = new AtomicReference<>();
         AtomicReference<Object> outcome = new AtomicReference<>();
         Work cancelling = new Work(() -> {
@@ -208,7 +209,7 @@ class LinuxWorkqueueDriverApiTest {
                 outcome.set(t);
             }
         });
-        queue_work_on(3, system_bh_wq, cancelling);
+        queue_work_on(dev.cmwq.Probe.lane(3), system_bh_wq, cancelling); // another cpu
         Probe.awaitTrue(() -> canceller.get() != null && busyWaiting(canceller.get()),
                 "the canceller to busy-wait for the running BH item");
         release.set(true);

@@ -24,7 +24,7 @@ final class PowerEfficientProbe {
         try {
             AtomicReference<String> thread = new AtomicReference<>();
             Work w = new Work(() -> thread.set(Thread.currentThread().getName()));
-            queue_work_on(2, pe, w);
+            queue_work_on(dev.cmwq.Probe.lane(2), pe, w);
             flush_work(w);
             String name = thread.get();
             String where = name.startsWith("kworker/u") ? "kworker/u" : name.substring(0, name.indexOf(':') + 1);

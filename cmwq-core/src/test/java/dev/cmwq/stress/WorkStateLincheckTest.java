@@ -13,6 +13,7 @@ import org.jetbrains.kotlinx.lincheck.strategy.stress.StressOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
@@ -176,7 +177,14 @@ public class WorkStateLincheckTest {
                 .sequentialSpecification(IdleItem.Spec.class));
     }
 
+    /**
+     * 250,000 invocations of real engine calls: about 35 s on an idle 2-core machine, over the
+     * default 120 s timeout at a load average of 30. It gets the model checks' 10 minutes; a
+     * Lincheck run abandoned by a timeout leaves its agent installed, and every later Lincheck test
+     * of the JVM then fails in LincheckJavaAgent.install.
+     */
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     public void queueCancelDisableEnableAreLinearizableUnderStress() {
         cancelPrevious = true;
         check(WorkStateLincheckTest.class, new StressOptions()
