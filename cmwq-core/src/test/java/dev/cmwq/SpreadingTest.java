@@ -33,29 +33,46 @@ class SpreadingTest {
         }
     }
 
+    /**
+     * Items that each hold their lane in a gate (unannounced, as a CPU-bound item would) until
+     * every lane has one, recording the lanes used and the most running at once on one lane.
+     */
+    private final class LaneHolders {
+        final Probe.Gate gate = new Probe.Gate(lanes);
+        final AtomicIntegerArray inside = new AtomicIntegerArray(lanes);
+        final AtomicInteger maxPerLane = new AtomicInteger();
+        final Set<Integer> used = ConcurrentHashMap.newKeySet();
+
+        void run() {
+            int lane = Worker.current().pool.lane;
+            used.add(lane);
+            maxPerLane.accumulateAndGet(inside.incrementAndGet(lane), Math::max);
+            gate.passUnannounced();
+            inside.decrementAndGet(lane);
+        }
+
+        /** Waits for one item running on every lane, then lets them all go and flushes. */
+        void assertEveryLaneHeldOnce(String what) {
+            try {
+                gate.awaitEntered(what);
+            } finally {
+                gate.open();
+            }
+            wq.flush();
+            assertThat(used).hasSize(lanes);
+            assertThat(maxPerLane.get()).isEqualTo(1);
+        }
+    }
+
     @Test
     void oneProducerFanningOutLaneHoldingItemsGetsEveryLaneAtOnce() {
         wq = Workqueue.builder("spread-fanout").build();
-        Probe.Gate gate = new Probe.Gate(lanes);
-        AtomicIntegerArray inside = new AtomicIntegerArray(lanes);
-        AtomicInteger maxPerLane = new AtomicInteger();
-        Set<Integer> used = ConcurrentHashMap.newKeySet();
+        LaneHolders items = new LaneHolders();
         for (int i = 0; i < lanes; i++) {
-            wq.queue(new Work(() -> {
-                int lane = Worker.current().pool.lane;
-                used.add(lane);
-                maxPerLane.accumulateAndGet(inside.incrementAndGet(lane), Math::max);
-                gate.passUnannounced(); // holds the lane as a CPU-bound item would
-                inside.decrementAndGet(lane);
-            }));
+            wq.queue(new Work(items::run));
         }
         // Kernel placement would run one item on the producer's lane and keep the rest behind it.
-        gate.awaitEntered("one item running on every lane");
-        gate.open();
-        wq.flush();
-
-        assertThat(used).hasSize(lanes);
-        assertThat(maxPerLane.get()).isEqualTo(1);
+        items.assertEveryLaneHeldOnce("one item running on every lane");
     }
 
     @Test
@@ -85,32 +102,15 @@ class SpreadingTest {
     @Test
     void unpinnedDelayedItemsArmedByOneThreadSpreadWhenTheyFire() {
         wq = Workqueue.builder("spread-delayed").build();
-        Probe.Gate gate = new Probe.Gate(lanes);
-        AtomicIntegerArray inside = new AtomicIntegerArray(lanes);
-        AtomicInteger maxPerLane = new AtomicInteger();
-        Set<Integer> used = ConcurrentHashMap.newKeySet();
+        LaneHolders holders = new LaneHolders();
         List<DelayedWork> items = new CopyOnWriteArrayList<>();
         for (int i = 0; i < lanes; i++) {
-            DelayedWork d = new DelayedWork(() -> {
-                int lane = Worker.current().pool.lane;
-                used.add(lane);
-                maxPerLane.accumulateAndGet(inside.incrementAndGet(lane), Math::max);
-                gate.passUnannounced(); // holds the lane as a CPU-bound item would
-                inside.decrementAndGet(lane);
-            });
+            DelayedWork d = new DelayedWork(holders::run);
             items.add(d);
             assertThat(wq.queueDelayed(d, java.time.Duration.ofMillis(20))).isTrue();
         }
         // Recording the arming thread's lane (the kernel's placement) would run one item at a time.
-        try {
-            gate.awaitEntered("one fired item running on every lane");
-        } finally {
-            gate.open();
-        }
-        wq.flush();
-
-        assertThat(used).hasSize(lanes);
-        assertThat(maxPerLane.get()).isEqualTo(1);
+        holders.assertEveryLaneHeldOnce("one fired item running on every lane");
         assertThat(items).noneMatch(Work::isPending);
     }
 
