@@ -70,13 +70,15 @@ class RescuerBatchTest {
                 all.countDown();
             }));
         }
+        // Lane b's items only once the rescuer is on lane a's first item: queued together, both
+        // pools' maydays could be raised in one look of the sampler, in either order.
+        Probe.await(holding, "the rescuer on lane a's first item");
         for (int i = 0; i < perLane; i++) {
             reclaim.queueOn(b, new Work(() -> {
                 order.add(b);
                 all.countDown();
             }));
         }
-        Probe.await(holding, "the rescuer on lane a's first item");
         PoolWorkqueue pwqA = reclaim.pwq(a);
         PoolWorkqueue pwqB = reclaim.pwq(b);
         Probe.awaitTrue(() -> maydays(pwqB) >= 1, "lane b's mayday, while the rescuer is busy on lane a");
