@@ -199,32 +199,13 @@ class IntakeTest {
             gate.pass();
             runs.incrementAndGet();
         });
-        CountDownLatch drained = new CountDownLatch(1);
-        CountDownLatch queued = new CountDownLatch(1);
         AtomicInteger runsWhenDestroyReturned = new AtomicInteger(-1);
-        Thread producer = Thread.currentThread();
-        Thread destroyer = new Thread(() -> {
+        DestroyRace race = new DestroyRace(() -> {
             wq.destroy();
             runsWhenDestroyReturned.set(runs.get());
-        }, "destroyer");
-        Workqueue.afterDestroyDrain = () -> {
-            drained.countDown();
-            Probe.await(queued, "the producer's queue");
-        };
-        Workqueue.beforePush = () -> {
-            if (Thread.currentThread() == producer) {
-                Workqueue.beforePush = null;
-                destroyer.start();
-                Probe.await(drained, "destroy's drain");
-            }
-        };
-        boolean accepted;
-        try {
-            accepted = wq.queue(w);
-        } finally {
-            Workqueue.beforePush = null;
-            queued.countDown();
-        }
+        });
+        Thread destroyer = race.destroyer;
+        boolean accepted = race.queue(() -> wq.queue(w));
         try {
             assertThat(accepted).as("spliced before its pwq died: accepted").isTrue();
             gate.awaitEntered("the accepted item");

@@ -225,28 +225,9 @@ class LazyLanesTest {
                 chained.set(refused);
             }
         });
-        CountDownLatch drained = new CountDownLatch(1);
-        CountDownLatch queued = new CountDownLatch(1);
-        Thread producer = Thread.currentThread();
-        Thread destroyer = new Thread(wq::destroy, "destroyer");
-        Workqueue.afterDestroyDrain = () -> {
-            drained.countDown();
-            Probe.await(queued, "the producer's queue");
-        };
-        Workqueue.beforePush = () -> {
-            if (Thread.currentThread() == producer) {
-                Workqueue.beforePush = null;
-                destroyer.start();
-                Probe.await(drained, "destroy's drain");
-            }
-        };
-        boolean accepted;
-        try {
-            accepted = wq.queueOn(home, late);
-        } finally {
-            queued.countDown();
-        }
-        Probe.join(destroyer);
+        DestroyRace race = new DestroyRace(wq::destroy);
+        boolean accepted = race.queue(() -> wq.queueOn(home, late));
+        Probe.join(race.destroyer);
         assertThat(accepted).as("spliced before its pwq died: accepted").isTrue();
         assertThat(chained.get()).isInstanceOf(IllegalStateException.class);
         assertThat(((IllegalStateException) chained.get())).hasMessageContaining("destroyed");
