@@ -21,15 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
  * load no JFR, JMX, logging, regex or stream class and no string-concatenation or lambda
  * bootstrap of cmwq's own (each of these cost the first use milliseconds to hundreds of
  * milliseconds), and at most {@link #MAX_CALLER_CLASSES} classes in all (65 today; the engine of
- * 2026-12-05 loaded 112). The CPU time of the caller's thread is bounded too, at 250 ms: it
- * ignores the time other processes take from it, and it is 20-60 ms today on this machine under a
- * load average of 25 (4-5 ms with an AOT cache), against 150-400 ms when JFR registered on the
- * caller's path. And the first delayed item runs no sooner than its delay.
+ * 2026-12-05 loaded 112). No time is asserted: the caller's CPU time is a benchmark figure
+ * (docs/benchmarks.md, cold start, with its peer in the same run), printed here with
+ * {@code -Dcmwq.test.firstUse.print=true}. And the first delayed item runs no sooner than its delay.
  */
 @Timeout(120)
 class FirstUseTest {
     static final int MAX_CALLER_CLASSES = 90;
-    static final long MAX_CALLER_CPU_MS = 250;
 
     @TempDir
     Path dir;
@@ -60,11 +58,10 @@ class FirstUseTest {
                         || c.startsWith("java.util.stream.") || c.contains("StringConcat")
                         || c.startsWith("dev.cmwq.Trace$Recorder") || c.startsWith("dev.cmwq.Sysfs"))
                 .filteredOn(c -> c.startsWith("dev.cmwq.") && c.contains("$$Lambda"))
-                .as("cmwq lambdas spun on the caller's path (WorkerPool.starter is the one left)")
-                .hasSizeLessThanOrEqualTo(1);
+                .as("cmwq lambdas spun on the caller's path")
+                .isEmpty();
         assertThat(loaded).as("classes the caller's thread loaded during its first queue()")
                 .hasSizeLessThanOrEqualTo(MAX_CALLER_CLASSES);
-        assertThat(callerCpuMs).as("CPU ms of the caller's first queue()").isLessThan(MAX_CALLER_CPU_MS);
         assertThat(armedToRunNanos).as("the first delayed item waits its 200 ms")
                 .isGreaterThanOrEqualTo(FirstUseProgram.DELAY_NANOS);
     }
