@@ -366,6 +366,23 @@ final class WorkerPool {
     }
 
     /**
+     * Spares on demand (cmwq's own; the kernel keeps an idle worker ready instead): {@link #kick},
+     * and if no idle worker was there to wake while the pool needs one (needToCreateWorker: items
+     * wait and fewer workers run than its concurrency), the caller takes the manager role and
+     * creates one, within the spare limit (mayCreateSpare). Called where the kernel's ready spare
+     * would have been woken: an item starts with more waiting (processOneWork), a worker blocks
+     * (workerSleeping) or dies (workerDied), an item arrives or is activated. Returns whether a
+     * worker was woken or created; if not, the caller has the pool watched, so that the sampler
+     * retries (after a failed creation's cool-down, sending maydays) or lets the spare escape in.
+     */
+    boolean kickOrCreate() {
+        if (kick()) {
+            return true;
+        }
+        return needToCreateWorker() && mayCreateSpare() && manageWorkers();
+    }
+
+    /**
      * Takes the lock (splicing the intake), spinning briefly first: critical sections are a few
      * dozen nanoseconds and the holder is usually running on another core, so parking (and the
      * unpark it costs the holder) would take far longer than the wait.
@@ -499,18 +516,20 @@ final class WorkerPool {
         return "kworker/" + lane + ":" + wid + (highpri ? "H" : "");
     }
 
-    /** manage_workers: becomes the manager and creates a worker. False if another is managing. */
+    /**
+     * manage_workers: becomes the manager and creates a worker. Returns whether it created one
+     * (false if another is managing, or creation failed: see createWorker).
+     */
     private boolean manageWorkers() {
         if (managerActive) {
             return false;
         }
         managerActive = true;
         try {
-            createWorker();
+            return createWorker();
         } finally {
             managerActive = false;
         }
-        return true;
     }
 
     void enterIdle(Worker w) {
@@ -547,7 +566,10 @@ final class WorkerPool {
         while ((w.flags & Worker.DIE) == 0) {
             leaveIdle(w);
             if (needMoreWorker()) {
-                if (!mayStartWorking() && mayCreateSpare()) {
+                if (!managed && !mayStartWorking()) {
+                    // The kernel's ready spare, kept only where workers are not counted (the
+                    // kernel's unbound pools): every waiting item gets a worker there. Managed
+                    // pools create a worker when one is needed (kickOrCreate).
                     manageWorkers();
                 }
                 if (!worklist.isEmpty()) {
@@ -643,7 +665,7 @@ final class WorkerPool {
         if (pwq.wq.cpuIntensive) {
             w.setFlags(Worker.CPU_INTENSIVE);
         }
-        if (!kick() && !worklist.isEmpty()) {
+        if (!kickOrCreate() && !worklist.isEmpty()) {
             watch(); // items wait behind this one: the sampler follows the pool
         }
         work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
@@ -855,7 +877,7 @@ final class WorkerPool {
         if (pwq.inactive.isEmpty() && pwq.tryIncActive()) {
             work.setQueuedOwned(clear, set);
             worklist.addLast(work);
-            if (!kick()) {
+            if (!kickOrCreate()) {
                 watch();
             }
         } else {
@@ -880,7 +902,9 @@ final class WorkerPool {
                 // Its barriers go to the worklist, so that flushers still get woken.
                 pwq.inactive.moveLinked(work, worklist);
                 worklist.remove(work);
-                kick();
+                if (!kickOrCreate() && !worklist.isEmpty()) {
+                    watch();
+                }
             } else {
                 work.list.remove(work);
                 pwq.decNrActive(true);
@@ -1081,7 +1105,7 @@ final class WorkerPool {
             w.helped.remove(x);
             worklist.addFirst(x);
         }
-        if (!kick()) {
+        if (!kickOrCreate()) {
             watch();
         }
     }
@@ -1159,7 +1183,7 @@ final class WorkerPool {
     void workerSleeping(Worker w) {
         lock();
         try {
-            if (w.markSleeping(Worker.SLEEP_ANNOUNCED) && kick() && w.currentPwq != null) {
+            if (w.markSleeping(Worker.SLEEP_ANNOUNCED) && kickOrCreate() && w.currentPwq != null) {
                 w.currentPwq.stats[PoolWorkqueue.STAT_CM_WAKEUP]++;
             }
             if (!worklist.isEmpty()) {
@@ -1243,7 +1267,7 @@ final class WorkerPool {
             nrWorkers--;
             LIVE_WORKERS.decrementAndGet();
         }
-        if (!kick() && !worklist.isEmpty()) {
+        if (!kickOrCreate() && !worklist.isEmpty()) {
             watch();
         }
     }
