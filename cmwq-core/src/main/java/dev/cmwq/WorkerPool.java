@@ -44,15 +44,25 @@ final class WorkerPool {
      * workers of pools whose items wait (watched pools) and marks SLEEP_SAMPLED on a worker it finds
      * blocked, until it runs again or its item ends.
      *
-     * Manager role and worker lifecycle. A worker leaving idle when no other idle worker is left
-     * creates one before it starts working (mayStartWorking), so a spare is ready when it blocks.
+     * Manager role and worker lifecycle: spares on demand. The kernel's worker leaving idle when no
+     * other idle worker is left creates one before it starts working (mayStartWorking), so a spare
+     * is ready to wake when it blocks; cmwq keeps that only in unmanaged pools (there every waiting
+     * item gets a worker). A managed pool keeps no spare: where the kernel would wake its ready one,
+     * kickOrCreate wakes an idle worker or, if none is idle and needToCreateWorker holds (items
+     * wait, fewer run than concurrency), takes the manager role and creates one, within the spare
+     * limit: when an item starts with more waiting (processOneWork), a worker announces a block
+     * (workerSleeping) or dies (workerDied), an item is queued, activated or handed back, a rescue
+     * ends; the sampler's look that finds a worker blocked creates in the same look (starving). Any
+     * of them that can neither wake nor create leaves the pool watched, so the sampler retries.
      * The first worker is created by the first kick, so creating pools and queues starts no thread.
      * Creation can fail (the worker budget, or OutOfMemoryError from Thread.start): the pool then
      * enters a failure streak, retries no sooner than CREATE_COOLDOWN, and is watched; the sampler
      * retries and, 10 ms into the streak and every 100 ms after, sends maydays to the rescuers of
      * the queues whose items wait. Unlike the kernel's manager, which loops until it succeeds, the
      * worker that failed goes on running items itself. Idle workers beyond the kernel's ratio
-     * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs, oldest first.
+     * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs (5 s, not the
+     * kernel's 5 minutes: a worker is a platform thread), oldest first, by the idle workers' own
+     * timed waits, in every kind of pool.
      *
      * Spare limit (cmwq's own; -Dcmwq.limitSpares=false gives the kernel's rule). The kernel
      * replaces every blocked worker that leaves work waiting; on the JVM that is a platform thread
