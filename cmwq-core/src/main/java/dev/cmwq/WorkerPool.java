@@ -798,7 +798,9 @@ final class WorkerPool {
      *       and if one blocks unannounced the sampler's look takes the lock; insert() would not
      *       have woken anyone either;
      *   <li>no worker is idle (and there is one) and the pool is watched: all are busy and each
-     *       takes the lock before it goes idle; insert() could not have woken one;
+     *       takes the lock before it goes idle; insert() could not have woken one. It could have
+     *       created one (kickOrCreate) if they all block; the sampler's next look, which takes
+     *       the lock, splices the item and creates that worker (starving), up to a tick later;
      *   <li>the newest idle worker is already woken: it takes the lock on its way out of idle.
      * </ul>
      */
