@@ -46,7 +46,7 @@ final class PoolWorkqueue {
             MAX_ACTIVE = l.findVarHandle(PoolWorkqueue.class, "maxActive", int.class);
             FROZEN = l.findVarHandle(PoolWorkqueue.class, "frozen", boolean.class);
         } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 

@@ -119,7 +119,7 @@ final class WorkerPool {
             WATCHED = l.findVarHandle(WorkerPool.class, "watched", boolean.class);
             IDLE_TOP = l.findVarHandle(WorkerPool.class, "idleTop", Worker.class);
         } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 
@@ -942,13 +942,13 @@ final class WorkerPool {
                 checkFlushDependency(work);
                 long linked = s & Work.LINKED;
                 barrier.updateQueued(0, linked);
-                work.list.addAfter(work, barrier);
+                barrier.linkAfter(work); // not addAfter(work, barrier) here: the verifier would load Barrier on the first queue's path
                 work.updateQueued(0, Work.LINKED);
                 return true;
             }
             Worker runner = work.runner;
             if (runner != null && runner.pool == this) {
-                runner.scheduledFor(work).addFirst(barrier);
+                barrier.linkFirst(runner.scheduledFor(work));
                 return true;
             }
             return false;
@@ -1102,7 +1102,7 @@ final class WorkerPool {
     private void returnHelped(Worker w) {
         Work x;
         while ((x = w.helped.first()) instanceof Work.Barrier b) {
-            w.helped.remove(b);
+            w.helped.remove(x); // x, not b: passing a Barrier as a Work makes the verifier load Barrier on the first queue's path
             unlock();
             try {
                 b.complete();
@@ -1237,9 +1237,11 @@ final class WorkerPool {
 
     /**
      * One step of a rescue: the rescuer takes the first item of {@code pwq} on the worklist and
-     * runs it (the 7.0 one-at-a-time behaviour). Returns false when none is left.
+     * runs it (the 7.0 one-at-a-time behaviour). Returns false when none is left. {@code r} is the
+     * Rescuer, typed Worker: passing a Rescuer to processScheduled would make the verifier load
+     * Rescuer on the path of a JVM's first queue.
      */
-    boolean rescueOne(Rescuer r, PoolWorkqueue pwq) {
+    boolean rescueOne(Worker r, PoolWorkqueue pwq) {
         Work item = worklist.first();
         while (item != null && (item.pwq != pwq || item instanceof Work.Barrier)) {
             item = item.next;
