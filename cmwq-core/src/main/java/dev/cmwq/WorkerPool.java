@@ -62,6 +62,10 @@ final class WorkerPool {
      * escape (spareOverdue, checked by the sampler) adds one worker per cmwq.spareEscapeMs while the
      * pool takes no item, so items that wait for items queued behind them still complete.
      *
+     * Stealing (cmwq's own; the "stealing" section below). Items queued without a lane on a
+     * per-CPU queue (UNPINNED) go on the caller's lane, as in the kernel; a free lane's worker
+     * takes half of a busy lane's waiting ones, under both pools' locks in id order.
+     *
      * BH pools (per lane, normal and high priority) stand in for softirq context: mayStartWorking
      * is always true there, so their one worker never creates a spare and runs the lane's BH items
      * one at a time in queueing order; waits from a BH item throw (Worker.checkMaySleep).
@@ -1138,19 +1142,20 @@ final class WorkerPool {
      * another is idle, the idle lane takes some of it. Two halves:
      *
      *   requestThief(busy), called by a producer after it queued an unpinned item on a busy lane,
-     *   and by a worker starting an item with others waiting behind it: probes a few lanes for one
-     *   whose pool runs nothing, waits for nothing and has a sleeping worker (or none yet), and
+     *   and by a worker starting an item with others waiting behind it: probes the lanes (up to
+     *   STEAL_PROBES, from the caller's cursor) for one whose pool runs nothing, waits for nothing and has a sleeping worker (or none yet), and
      *   wakes (or creates) that worker as a thief, at most one at a time per busy pool
      *   (thiefComing, cleared when the thief leaves idle).
      *
      *   steal(w), called by every worker of a free lane before it goes idle: tries the pool it was
-     *   woken for, then a few others, and moves half of the movable items it finds at the head
+     *   woken for, then the other lanes (up to STEAL_PROBES), and moves half of the movable items it finds at the head
      *   of that pool's worklist (at least one) to its own, under both pools' locks taken in id
      *   order. Each item moves as adopt() moves a helped one: its accounting follows it, and it
      *   moves only where nothing could tell the difference (max_active, flush colors, freezing,
      *   draining: see adopt and mayMove). The thief then runs them as its own lane's items, and
-     *   looks again before it sleeps, so a backlog drains over every free lane while a busy
-     *   lane's worker keeps its own items. Lanes with work of their own never steal: one item
+     *   looks again before it sleeps; a thief that left items behind asks for another thief for
+     *   that pool (Worker.stealAgain) once it runs, so a backlog drains over every free lane in a
+     *   few rounds while a busy lane's worker keeps its own items. Lanes with work of their own never steal: one item
      *   runs per lane, as before.
      */
 
@@ -1226,8 +1231,9 @@ final class WorkerPool {
         WorkerPool hint = w.stealHint;
         w.stealHint = null;
         int n = Lanes.count();
-        if (n == 1 || lane < 0 || bh || !Tunables.SPREAD || (w.flags & (Worker.DIE | Worker.RESCUER)) != 0) {
-            return false;
+        if (n == 1 || lane < 0 || bh || !Tunables.SPREAD || (w.flags & (Worker.DIE | Worker.RESCUER)) != 0
+                || nrRunning != 0 || !worklist.isEmpty()) {
+            return false; // only a free lane steals (a spare of a busy lane goes idle)
         }
         if (hint != null && hint != this && stealFrom(w, hint)) {
             return true;
@@ -1266,7 +1272,7 @@ final class WorkerPool {
             Workqueue missing;
             try {
                 if (nrRunning != 0 || !worklist.isEmpty()) {
-                    return !worklist.isEmpty(); // items of its own came meanwhile: no theft
+                    return nrRunning == 0; // items of its own came meanwhile (to run if free): no theft
                 }
                 missing = takeFrom(victim);
                 if (!worklist.isEmpty()) {
