@@ -98,8 +98,8 @@ final class PoolWorkqueue {
         w.setQueuedOwned(Work.INACTIVE, 0);
         inactive.moveLinked(w, pool.worklist);
         Trace.activated(this, w);
-        if (kick) {
-            pool.kick();
+        if (kick && !pool.kickOrCreate()) {
+            pool.watch(); // every worker is busy: the sampler follows the pool (and its spare escape)
         }
         return true;
     }

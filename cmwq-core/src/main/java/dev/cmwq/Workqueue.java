@@ -139,7 +139,9 @@ public final class Workqueue implements AutoCloseable, Executor {
         this.bh = hasFlag(WorkqueueFlag.BH);
         this.unboundPool = unbound ? WorkerPool.getUnbound(highpri) : null;
         WorkerPool held = unboundPool;
-        this.poolRef = held == null ? null : Workqueues.cleaner().register(this, new PutUnbound(held));
+        // A system queue lives as long as the JVM (Workqueues holds it, destroy() refuses it): it
+        // never gives its pool back, so it registers nothing and starts no cmwq-cleaner.
+        this.poolRef = held == null || b.system ? null : Workqueues.cleaner().register(this, new PutUnbound(held));
         this.freezable = hasFlag(WorkqueueFlag.FREEZABLE);
         this.system = b.system;
         this.rescuer = hasFlag(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
@@ -173,6 +175,11 @@ public final class Workqueue implements AutoCloseable, Executor {
     /** Whether this is one of the system queues (Workqueues'), which destroy() refuses. */
     boolean isSystem() {
         return system;
+    }
+
+    /** Whether a collection of this queue gives its unbound pool back (registered with the Cleaner; for tests). */
+    boolean cleanerRegistered() {
+        return poolRef != null;
     }
 
     /** The queue's name. */
