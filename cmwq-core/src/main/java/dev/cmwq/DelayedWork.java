@@ -194,9 +194,9 @@ public class DelayedWork extends Work {
     /** Arms the timer for {@code deadline} (on the base's ticker); the caller owns PENDING. */
     final void armOwnedAt(Workqueue q, int onLane, long deadline) {
         wq = q;
-        // Unpinned: the lane is chosen when the timer fires, and spreads like any unpinned item
-        // (the arming thread's lane says nothing about where lanes have room by then). With
-        // -Dcmwq.spread=false, the kernel's: the arming CPU's, where its timer would fire.
+        // Unpinned: queued when the timer fires as any item queued without a lane (an idle lane
+        // may take it: the arming thread's lane says nothing about where lanes are free by then).
+        // With -Dcmwq.spread=false, the kernel's: the arming CPU's, where its timer would fire.
         lane = onLane >= 0 || Tunables.SPREAD ? onLane : Lanes.current();
         q.usesTimers(timers);
         timer.arm(deadline);

@@ -28,9 +28,9 @@ final class Tunables {
     /** {@code cmwq.sampler} (default true): detect blocking nobody announced. */
     static final boolean SAMPLER = Setting.setting("cmwq.sampler", true);
     /**
-     * {@code cmwq.spread} (default true): an item queued without a lane on a per-CPU queue goes to
-     * a lane with room, not always the caller's (Workqueue.spreadLane); false keeps the kernel's
-     * placement (the caller's lane), to compare.
+     * {@code cmwq.spread} (default true): an item queued without a lane on a per-CPU queue may be
+     * taken by an idle lane (WorkerPool's stealing) instead of waiting for the caller's lane; false
+     * keeps the kernel's placement (it runs on the caller's lane), to compare.
      */
     static final boolean SPREAD = Setting.setting("cmwq.spread", true);
     /**

@@ -38,6 +38,8 @@ public class Work {
      *   bit  3      LINKED    a flush barrier follows and moves with it
      *   bits 4-7    COLOR     the flush color it was queued with (Workqueue.flush)
      *   bits 8-23   DISABLE   the disable count (kept in every state, not only off-queue)
+     *   bit  24     UNPINNED  queued without a lane on a per-CPU queue: an idle lane may take it
+     *                         (WorkerPool's stealing); queue_work_on's items never have it
      *   bits 32-62  POOL      id + 1 of the pool it was last queued on or ran on (0: none)
      *
      * The kernel keeps a pwq pointer in the word while queued; Java cannot, so the pwq is a separate
@@ -71,8 +73,10 @@ public class Work {
     static final int MAX_DISABLE = 0xFFFF;
     static final int POOL_SHIFT = 32;
     static final long POOL_MASK = 0x7FFF_FFFFL << POOL_SHIFT;
+    /** Queued without a lane on a per-CPU queue: another lane's worker may take it (stealing). */
+    static final long UNPINNED = 1L << 24;
     /** Bits that describe a queued instance; all cleared when the item starts or is released. */
-    static final long QUEUED_BITS = PENDING | INACTIVE | PWQ | LINKED | COLOR_MASK;
+    static final long QUEUED_BITS = PENDING | INACTIVE | PWQ | LINKED | COLOR_MASK | UNPINNED;
 
     /** {@link #busy()} bit: the item is pending. Same value as the kernel's WORK_BUSY_PENDING. */
     public static final int BUSY_PENDING = 1;

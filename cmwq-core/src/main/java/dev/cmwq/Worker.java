@@ -23,6 +23,8 @@ class Worker extends Thread {
     static final int IDLE = 1 << 4;
     /** A rescuer: attaches to pools in distress, never counted in nr_running. */
     static final int RESCUER = 1 << 5;
+    /** Woken from idle to steal from {@link #stealHint}'s pool; cleared when it leaves idle. */
+    static final int THIEF = 1 << 6;
 
     /** sleepMarks bit: inside a cmwq wait or the blocking bracket (announced). */
     static final int SLEEP_ANNOUNCED = 1;
@@ -73,8 +75,15 @@ class Worker extends Thread {
     /** nanoTime at the end of the last item (or the start of the batch); this thread only. */
     long clock;
     long lastActiveNanos; // L
-    /** Lanes.nextSpread's cursor for items this worker queues without a lane; this thread only. */
+    /**
+     * Lanes.nextSpread's cursor: where this worker starts probing lanes for a thief or a victim
+     * (WorkerPool's stealing); this thread only.
+     */
     int spreadCursor;
+    /** The busy pool this worker was woken to steal from (set under its own pool's lock), or null. */
+    WorkerPool stealHint; // L
+    /** A pool this worker stole from that still had items to take: it asks for another thief; this thread only. */
+    WorkerPool stealAgain;
     /** CPU accounting, touched only by this thread: the CPU clock at its last read. */
     long lastCpuRead;
     /** Wall time of the short items run since that read. */

@@ -72,6 +72,10 @@ final class WorkerPool {
      * escape (spareOverdue, checked by the sampler) adds one worker per cmwq.spareEscapeMs while the
      * pool takes no item, so items that wait for items queued behind them still complete.
      *
+     * Stealing (cmwq's own; the "stealing" section below). Items queued without a lane on a
+     * per-CPU queue (UNPINNED) go on the caller's lane, as in the kernel; a free lane's worker
+     * takes half of a busy lane's waiting ones, under both pools' locks in id order.
+     *
      * BH pools (per lane, normal and high priority) stand in for softirq context: mayStartWorking
      * is always true there, so their one worker never creates a spare and runs the lane's BH items
      * one at a time in queueing order; waits from a BH item throw (Worker.checkMaySleep).
@@ -108,6 +112,7 @@ final class WorkerPool {
     private static final VarHandle NR_WORKERS;
     private static final VarHandle WATCHED;
     private static final VarHandle IDLE_TOP;
+    private static final VarHandle THIEF_COMING;
 
     static {
         try {
@@ -118,6 +123,7 @@ final class WorkerPool {
             NR_WORKERS = l.findVarHandle(WorkerPool.class, "nrWorkers", int.class);
             WATCHED = l.findVarHandle(WorkerPool.class, "watched", boolean.class);
             IDLE_TOP = l.findVarHandle(WorkerPool.class, "idleTop", Worker.class);
+            THIEF_COMING = l.findVarHandle(WorkerPool.class, "thiefComing", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
@@ -199,6 +205,10 @@ final class WorkerPool {
     int spareEscapes; // L
     boolean stallReported; // S
     int unboundRefs; // REGISTRY: workqueues using this unbound pool
+    /** A worker of another lane has been woken to steal from this pool and has not left idle yet. */
+    private boolean thiefComing; // V: through THIEF_COMING
+    /** Items this pool's workers took from other lanes' pools (stealing). */
+    long stolen; // L
 
     /** Registered pools come from {@link #percpu}, {@link #bh} and {@link #getUnbound}; model checks build their own. */
     WorkerPool(int id, int lane, boolean highpri, boolean unbound) {
@@ -569,6 +579,10 @@ final class WorkerPool {
         w.flags &= ~Worker.IDLE;
         w.woken = false;
         nrIdle--;
+        if ((w.flags & Worker.THIEF) != 0) {
+            w.flags &= ~Worker.THIEF;
+            THIEF_COMING.setRelease(w.stealHint, false); // it is on its way: another may be asked
+        }
     }
 
     /** worker_thread: the loop of every worker, entered and left with the lock held. */
@@ -585,6 +599,9 @@ final class WorkerPool {
                 if (!worklist.isEmpty()) {
                     runBatch(w);
                 }
+            }
+            if (steal(w)) {
+                continue;
             }
             enterIdle(w);
             while (!w.idleWait(Tunables.IDLE_TIMEOUT_NANOS) && (w.flags & Worker.DIE) == 0) {
@@ -675,7 +692,8 @@ final class WorkerPool {
         if (pwq.wq.cpuIntensive) {
             w.setFlags(Worker.CPU_INTENSIVE);
         }
-        if (!kickOrCreate() && !worklist.isEmpty()) {
+        boolean backlog = !kickOrCreate() && !worklist.isEmpty();
+        if (backlog) {
             watch(); // items wait behind this one: the sampler follows the pool
         }
         work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
@@ -684,6 +702,14 @@ final class WorkerPool {
         long start = w.clock; // the previous item's end, or the batch's start: one clock read per item
         w.currentStartNanos = start;
         unlock();
+        if (backlog && lane >= 0) {
+            requestThief(this); // items wait behind this one: an idle lane may take some
+        }
+        WorkerPool robbed = w.stealAgain;
+        if (robbed != null) {
+            w.stealAgain = null;
+            requestThief(robbed); // this worker's theft left items there: another lane may take some
+        }
         Trace.WorkExecuted traced = Trace.executeStart(pwq, work);
         Throwable failure = null;
         try {
@@ -774,10 +800,10 @@ final class WorkerPool {
      * Returns whether the caller must take the lock itself because nobody else is sure to (the
      * lock's splice then inserts it, waking a worker as insert() does).
      */
-    boolean push(PoolWorkqueue pwq, Work work) {
+    boolean push(PoolWorkqueue pwq, Work work, long unpinned) {
         work.pwq = pwq;
         // The pool id goes in first, so that a cancel or flush finds this pool (and splices it).
-        work.setQueuedOwned(Work.POOL_MASK, Work.poolBits(id));
+        work.setQueuedOwned(Work.POOL_MASK | Work.UNPINNED, Work.poolBits(id) | unpinned);
         Intake in = intake;
         Work h;
         do {
@@ -827,13 +853,17 @@ final class WorkerPool {
     }
 
     /**
-     * Whether an item queued here now would start at once on a lane of its own: no worker counts
-     * as running and nothing waits (worklist and intake empty). Read without the lock, as a
-     * placement hint for unpinned items (Workqueue.spreadLane): a wrong answer only places an
-     * item on a busier lane, it never breaks a guarantee.
+     * Whether this lane's pool could lend a worker to a busy lane now: no worker counts as running,
+     * nothing waits (worklist and intake empty), and an idle worker sleeps (or there is none yet,
+     * and the first may be created). Read without the lock: a hint that {@link #wakeThief}
+     * checks again under it.
      */
-    boolean hasRoom() {
-        return (int) NR_RUNNING.getVolatile(this) == 0 && intake.head == null && worklist.isEmptyOpaque();
+    private boolean idleForTheft() {
+        if ((int) NR_RUNNING.getVolatile(this) != 0 || intake.head != null || !worklist.isEmptyOpaque()) {
+            return false;
+        }
+        Worker top = (Worker) IDLE_TOP.getVolatile(this);
+        return top != null ? !top.woken : (int) NR_WORKERS.getVolatile(this) == 0;
     }
 
     /** Whether nothing waits in the intake (for tests). */
@@ -990,13 +1020,14 @@ final class WorkerPool {
     }
 
     /**
-     * Helping across lanes: {@code work} waits on {@code from}, another lane's pool, where
-     * spreading placed it (Workqueue.unpinnedLane), and has not started. {@code w}, a worker of
-     * this pool, takes it over onto its queue's pwq of this lane and runs it inline, as {@link
-     * #help} does on its own pool; without this, the waiter would park and this lane would start
-     * another worker. It holds both pools' locks while it moves the item, taken in pool id order:
-     * nowhere else does the engine hold two pool locks, so two lanes taking items from each other
-     * cannot deadlock. Returns whether it ran the item.
+     * Helping across lanes: {@code work}, queued without a lane (UNPINNED), waits on {@code from},
+     * another lane's pool (a thief took it there, or it was queued from that lane), and has not
+     * started. {@code w}, a worker of this pool, takes it over onto its queue's pwq of this lane
+     * and runs it inline, as {@link #help} does on its own pool; without this, the waiter would
+     * park and this lane would start another worker. It holds both pools' locks while it moves the
+     * item, taken in pool id order (as stealing does: nowhere else does the engine hold two pool
+     * locks), so two lanes taking items from each other cannot deadlock. Returns whether it ran
+     * the item.
      */
     boolean helpFrom(WorkerPool from, Worker w, Work work) {
         if (lane < 0 || from.lane < 0 || bh || from.bh || from.highpri != highpri) {
@@ -1053,20 +1084,36 @@ final class WorkerPool {
 
     /**
      * Whether {@code w}, a worker of {@code helper} (this pool, or another lane's: see {@link
-     * #helpFrom}), may run {@code work} inline (L). The item must be active (so max_active
-     * already counts it, and an inactive item keeps its place in the pwq's order: an ordered
-     * queue's next item is never taken early), on this pool's worklist (not in the intake, not
-     * handed to a worker), not running anywhere (non-reentrancy), not linked to another waiter's
-     * barrier, and its pwq not frozen. The helper is a normal worker of {@code helper} running an
-     * item, not already helping and not inside a blocking bracket (its item's run must end with
+     * #helpFrom}), may run {@code work} inline (L): the item may be taken ({@link #mayTake}; from
+     * another lane, {@link #mayMove}), and the helper is a normal worker of {@code helper} running
+     * an item, not already helping and not inside a blocking bracket (its item's run must end with
      * the bracket depth it began with).
      */
     private boolean mayHelp(Worker w, WorkerPool helper, Work work) {
-        long s = work.stateVolatile();
         return w.pool == helper && (w.flags & Worker.RESCUER) == 0 && w.currentWork != null && w.helping == null
-                && w.blockingDepth == 0 && !(work instanceof Work.Barrier) && work.list == worklist
-                && work.runner == null && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED)) == Work.PWQ
-                && Work.poolIdOf(s) == id && !work.pwq.frozen;
+                && w.blockingDepth == 0 && (helper == this ? mayTake(work) : mayMove(work));
+    }
+
+    /**
+     * Whether {@code work} may be taken off this pool's worklist out of turn (L): it is active (so
+     * max_active already counts it, and an inactive item keeps its place in the pwq's order: an
+     * ordered queue's next item is never taken early), on the worklist (not in the intake, not
+     * handed to a worker), not running anywhere (non-reentrancy), not linked to a waiter's barrier,
+     * not a barrier itself, and its pwq is not frozen.
+     */
+    private boolean mayTake(Work work) {
+        long s = work.stateVolatile();
+        return !(work instanceof Work.Barrier) && work.list == worklist && work.runner == null
+                && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED)) == Work.PWQ && Work.poolIdOf(s) == id
+                && !work.pwq.frozen;
+    }
+
+    /**
+     * Whether {@code work} may also leave this lane (L): it may be taken, and it was queued without
+     * a lane (UNPINNED). An item queued with queue_work_on never moves.
+     */
+    private boolean mayMove(Work work) {
+        return (work.stateVolatile() & Work.UNPINNED) != 0 && mayTake(work);
     }
 
     /** Runs {@code work} on {@code w} inside the item it is running, then restores that item's state (L). */
@@ -1120,6 +1167,202 @@ final class WorkerPool {
         if (!kickOrCreate()) {
             watch();
         }
+    }
+
+
+    // ---------------------------------------------------------------- stealing
+
+    /*
+     * Stealing (cmwq's own; see docs/architecture.md, "Lanes are not CPUs"). An unpinned item is
+     * queued where the kernel would queue it, on the caller's lane; when that lane is busy and
+     * another is idle, the idle lane takes some of it. Two halves:
+     *
+     *   requestThief(busy), called by a producer after it queued an unpinned item on a busy lane,
+     *   and by a worker starting an item with others waiting behind it: probes the lanes (up to
+     *   STEAL_PROBES, from the caller's cursor) for one whose pool runs nothing, waits for nothing and has a sleeping worker (or none yet), and
+     *   wakes (or creates) that worker as a thief, at most one at a time per busy pool
+     *   (thiefComing, cleared when the thief leaves idle).
+     *
+     *   steal(w), called by every worker of a free lane before it goes idle: tries the pool it was
+     *   woken for, then the other lanes (up to STEAL_PROBES), and moves half of the movable items it finds at the head
+     *   of that pool's worklist (at least one) to its own, under both pools' locks taken in id
+     *   order. Each item moves as adopt() moves a helped one: its accounting follows it, and it
+     *   moves only where nothing could tell the difference (max_active, flush colors, freezing,
+     *   draining: see adopt and mayMove). The thief then runs them as its own lane's items, and
+     *   looks again before it sleeps; a thief that left items behind asks for another thief for
+     *   that pool (Worker.stealAgain) once it runs, so a backlog drains over every free lane in a
+     *   few rounds while a busy lane's worker keeps its own items. Lanes with work of their own never steal: one item
+     *   runs per lane, as before.
+     */
+
+    /** Lanes probed for a sleeping thief, or by a free lane for a victim before its worker sleeps. */
+    private static final int STEAL_PROBES = 64;
+    /** Items looked at, from the head of a victim's worklist, in one theft. */
+    private static final int STEAL_SCAN = 64;
+
+    /**
+     * Asks an idle lane to take some of {@code busy}'s waiting unpinned items: wakes one idle
+     * worker of a free lane (or creates its first), unless one is already on its way. Cheap when
+     * nothing needs doing: two volatile reads. Lock-free; takes the chosen pool's lock.
+     */
+    static void requestThief(WorkerPool busy) {
+        int n = Lanes.count();
+        if (n == 1 || busy.bh || busy.lane < 0 || !Tunables.SPREAD
+                || (int) NR_RUNNING.getVolatile(busy) < busy.concurrency
+                || (boolean) THIEF_COMING.getVolatile(busy)) {
+            return;
+        }
+        int l = Lanes.nextSpread();
+        for (int i = Math.min(n, STEAL_PROBES); i > 0; i--) {
+            if (l != busy.lane) {
+                WorkerPool p = percpu(l, busy.highpri);
+                if (p.idleForTheft() && p.wakeThief(busy)) {
+                    return;
+                }
+            }
+            l = l + 1 == n ? 0 : l + 1;
+        }
+    }
+
+    /**
+     * Wakes this free lane's newest idle worker (or creates the pool's first) as a thief for
+     * {@code busy}. Returns whether a thief is on its way (this one or another's).
+     */
+    private boolean wakeThief(WorkerPool busy) {
+        lock();
+        try {
+            if (nrRunning != 0 || !worklist.isEmpty()) {
+                return false; // busy with its own items meanwhile
+            }
+            Worker w = idleTop;
+            if (w != null ? w.woken : nrWorkers != 0 || managerActive) {
+                return false; // woken for something else, or its workers are all blocked
+            }
+            if (!THIEF_COMING.compareAndSet(busy, false, true)) {
+                return true;
+            }
+            if (w == null) {
+                if (!createWorker()) {
+                    THIEF_COMING.setRelease(busy, false);
+                    return false;
+                }
+                w = idleTop;
+            } else {
+                w.wake();
+            }
+            w.flags |= Worker.THIEF;
+            w.stealHint = busy;
+            return true;
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * A worker of a free lane about to go idle looks for unpinned items waiting on busy lanes and
+     * takes some (under the lock, which it may release and take again). Returns whether it has
+     * items to run now.
+     */
+    private boolean steal(Worker w) {
+        WorkerPool hint = w.stealHint;
+        w.stealHint = null;
+        int n = Lanes.count();
+        if (n == 1 || lane < 0 || bh || !Tunables.SPREAD || (w.flags & (Worker.DIE | Worker.RESCUER)) != 0
+                || nrRunning != 0 || !worklist.isEmpty()) {
+            return false; // only a free lane steals (a spare of a busy lane goes idle)
+        }
+        if (hint != null && hint != this && stealFrom(w, hint)) {
+            return true;
+        }
+        int l = Lanes.nextSpread();
+        for (int i = Math.min(n, STEAL_PROBES); i > 0; i--) {
+            if (l != lane) {
+                WorkerPool v = percpu(l, highpri);
+                if (v != hint && v.hasStealable() && stealFrom(w, v)) {
+                    return true;
+                }
+            }
+            l = l + 1 == n ? 0 : l + 1;
+        }
+        return false;
+    }
+
+    /** Whether items wait here behind a running worker: worth a thief's look. A lock-free hint. */
+    private boolean hasStealable() {
+        return (int) NR_RUNNING.getVolatile(this) >= concurrency && !worklist.isEmptyOpaque();
+    }
+
+    /**
+     * Moves up to half of the movable items at the head of {@code victim}'s worklist (at least
+     * one) to this pool's, for {@code w} to run. Called and returns with this pool's lock held;
+     * takes both locks in id order. A queue with no pwq on this lane yet gets one (with no pool
+     * lock held: creating a pwq takes the queue's pwqLock, which a flush holds while it takes pool
+     * locks) and the theft is tried once more. Returns whether this pool has items to run.
+     */
+    private boolean stealFrom(Worker w, WorkerPool victim) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            unlock();
+            WorkerPool first = id < victim.id ? this : victim;
+            first.lock();
+            (first == this ? victim : this).lock();
+            Workqueue missing;
+            try {
+                if (nrRunning != 0 || !worklist.isEmpty()) {
+                    return nrRunning == 0; // items of its own came meanwhile (to run if free): no theft
+                }
+                missing = takeFrom(victim);
+                if (!worklist.isEmpty()) {
+                    if (victim.hasStealable()) {
+                        w.stealAgain = victim; // asked for once this worker runs (no lock held)
+                    }
+                    return true;
+                }
+            } finally {
+                victim.unlock();
+            }
+            if (missing == null) {
+                return false;
+            }
+            unlock();
+            try {
+                missing.pwq(lane);
+            } finally {
+                lock();
+            }
+        }
+        return !worklist.isEmpty();
+    }
+
+    /**
+     * The theft itself, under both locks: moves half of the first {@link #STEAL_SCAN} items of
+     * {@code victim}'s worklist that may move (rounded up) to this pool's worklist. Returns a
+     * queue whose item could not move only because it has no pwq on this lane yet, or null.
+     */
+    private Workqueue takeFrom(WorkerPool victim) {
+        int movable = 0;
+        int seen = 0;
+        for (Work x = victim.worklist.first(); x != null && seen < STEAL_SCAN; x = x.next, seen++) {
+            if (victim.mayMove(x)) {
+                movable++;
+            }
+        }
+        int take = (movable + 1) / 2;
+        Workqueue missing = null;
+        Work x = victim.worklist.first();
+        for (seen = 0; x != null && seen < STEAL_SCAN && take > 0; seen++) {
+            Work next = x.next;
+            if (victim.mayMove(x)) {
+                if (adopt(victim, x)) {
+                    worklist.addLast(x);
+                    stolen++;
+                    take--;
+                } else if (x.pwq.wq.existingPwq(lane) == null) {
+                    missing = x.pwq.wq;
+                }
+            }
+            x = next;
+        }
+        return missing;
     }
 
     /** Whether {@code work} is running on a worker of this pool. A hint. */

@@ -433,7 +433,11 @@ public final class Workqueue implements AutoCloseable, Executor {
      * which decides refusals under the pool lock.
      */
     void enqueue(int lane, Work work) {
-        PoolWorkqueue pwq = pwq(unbound || lane >= 0 ? lane : unpinnedLane());
+        // The kernel's placement: the given lane, else the caller's. An item queued without a lane
+        // on a per-CPU queue is marked UNPINNED: an idle lane may take it (WorkerPool's stealing).
+        int at = unbound || lane >= 0 ? lane : Lanes.current();
+        long unpinned = lane < 0 && !unbound && !bh && Tunables.SPREAD ? Work.UNPINNED : 0;
+        PoolWorkqueue pwq = pwq(at);
         WorkerPool pool = pwq.pool;
         WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
         if (last != null && last != pool && !ordered) {
@@ -444,64 +448,24 @@ public final class Workqueue implements AutoCloseable, Executor {
             // still ran elsewhere, and the runner's pwq is guarded by the runner's pool lock.
             PoolWorkqueue running = runner == null || runner.pool != last ? null : runner.pwqFor(work);
             if (running != null && running.wq == this) {
-                insertLocked(last, running, work, lane); // still running there: queue behind it
+                insertLocked(last, running, work, lane, unpinned); // still running there: queue behind it
                 return;
             }
             last.unlock();
         }
         if (WorkerPool.INTAKE_ENABLED && !closing() && !isChainedCaller()) {
-            enqueueLockFree(pool, pwq, work, lane);
+            enqueueLockFree(pool, pwq, work, lane, unpinned);
         } else {
             pool.lock();
-            insertLocked(pool, pwq, work, lane);
+            insertLocked(pool, pwq, work, lane, unpinned);
         }
-    }
-
-    /** Lanes {@link #unpinnedLane} looks at besides the caller's, when the caller's has no room. */
-    private static final int SPREAD_PROBES = 4;
-
-    /**
-     * The lane for an item queued without one (queue, queue_work, schedule_work). The kernel uses
-     * the caller's CPU, which keeps per-CPU data warm; a lane is logical (no thread is pinned, no
-     * data is per lane), so keeping an item on the caller's lane buys nothing, and a producer that
-     * fans items out would run them one at a time. So: the caller's lane if it has room (no worker
-     * running, nothing waiting); else the first of a few lanes with room, starting at the caller's
-     * spreading cursor; else, for a thread outside the lanes, the cursor's lane, so that a burst
-     * bigger than the lanes is dealt out over them in turn, and for a per-lane worker its own lane
-     * (the kernel's choice): an item that queues sub-items and waits for them then finds them on
-     * its own pool, where it can run them inline (WorkerPool.help) instead of parking.
-     * {@code -Dcmwq.spread=false} keeps the kernel's placement.
-     */
-    private int unpinnedLane() {
-        int home = Lanes.current();
-        int n = Lanes.count();
-        // BH items stay on the queueing lane, as the kernel's stay on the raising CPU's softirq.
-        if (bh || !Tunables.SPREAD || n == 1 || laneHasRoom(home)) {
-            return home;
+        if (unpinned != 0) {
+            WorkerPool.requestThief(pool);
         }
-        int start = Lanes.nextSpread();
-        int lane = start;
-        for (int i = Math.min(n, SPREAD_PROBES); i > 0; i--) {
-            if (lane != home && laneHasRoom(lane)) {
-                return lane;
-            }
-            lane = lane + 1 == n ? 0 : lane + 1;
-        }
-        Worker self = Worker.current();
-        return self != null && self.pool != null && self.pool.lane == home ? home : start;
-    }
-
-    /**
-     * Whether an item of this queue would start at once on {@code lane}: its pool has room and this
-     * queue's pwq there (if it exists yet) is below max_active and not frozen. A lock-free hint.
-     */
-    private boolean laneHasRoom(int lane) {
-        PoolWorkqueue pwq = existingPwq(lane);
-        return (pwq == null || !pwq.atLimit()) && WorkerPool.percpu(lane, highpri).hasRoom();
     }
 
     /** Inserts under {@code pool}'s lock, which the caller took; releases it. */
-    private void insertLocked(WorkerPool pool, PoolWorkqueue pwq, Work work, int lane) {
+    private void insertLocked(WorkerPool pool, PoolWorkqueue pwq, Work work, int lane, long unpinned) {
         try {
             // Checked under the pool lock, not before it: drain's emptiness check takes the same
             // lock after setting the flag, so an item either lands before that check (and is
@@ -510,6 +474,7 @@ public final class Workqueue implements AutoCloseable, Executor {
             if (pwq.dead || refusesCaller()) {
                 rejectQueueing(work);
             }
+            work.setQueuedOwned(Work.UNPINNED, unpinned);
             pool.insert(pwq, work);
             Trace.queued(pwq, work, lane);
         } finally {
@@ -524,13 +489,13 @@ public final class Workqueue implements AutoCloseable, Executor {
      * The flags are read after the push: a pwq killed before the push implies a flag set before
      * it (destroy sets the flag, then kills the pwqs under the lock whose splice the push follows).
      */
-    private void enqueueLockFree(WorkerPool pool, PoolWorkqueue pwq, Work work, int lane) {
+    private void enqueueLockFree(WorkerPool pool, PoolWorkqueue pwq, Work work, int lane, long unpinned) {
         Trace.queuedLockFree(pwq, work, lane);
         Runnable hook = beforePush;
         if (hook != null) {
             hook.run();
         }
-        if (pool.push(pwq, work)) {
+        if (pool.push(pwq, work, unpinned)) {
             pool.lock(); // nobody else is sure to look: splice (and kick) now
             pool.unlock();
         }

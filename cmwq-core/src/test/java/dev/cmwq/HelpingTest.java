@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Waiting helps (issue 10, section 3): an item that waits for an item that is active on its own
- * pool, or on another lane's pool where spreading sent it, and has not started runs it inline, and where ordering, max_active, freezing or
+ * pool, or on another lane's pool where a thief took it, and has not started runs it inline, and where ordering, max_active, freezing or
  * non-reentrancy forbid that, it waits as before. The sampler is off: an item that waits
  * unannounced in a gate then holds its lane, which keeps the waited-for item on the worklist.
  */
@@ -172,45 +172,52 @@ class HelpingTest {
     }
 
     @Test
-    void anUnpinnedSubItemSpreadToAnotherLaneIsTakenOverAndRunInline() {
+    void anUnpinnedSubItemStolenByAnotherLaneIsTakenBackAndRunInline() {
         wq = Workqueue.builder("help-across").build();
-        other = Workqueue.builder("help-across-subs").build(); // its items go through the intake (beforePush)
         busy = Workqueue.builder("help-across-busy").build();
-        Work prime = new Work(() -> { });
-        other.queueOn(0, prime); // the sub's queue has a pwq on the waiter's lane, as a parent's own queue has
-        prime.flush();
         int lanes = Workqueues.lanes();
-        Probe.Gate holders = new Probe.Gate(lanes - 1);
-        AtomicReference<Thread> ranT = new AtomicReference<>();
-        Work t = new Work(() -> ranT.set(Thread.currentThread()));
+        // Lane 1 is held until X has queued its subs; every other lane is held throughout, so
+        // the only thief is lane 1, and it takes half of X's subs (T1 and T2) when it is freed.
+        Probe.Gate lane1 = new Probe.Gate(1);
+        Probe.Gate others = new Probe.Gate(lanes - 2);
+        busy.queueOn(1, new Work(lane1::passUnannounced));
+        for (int lane = 2; lane < lanes; lane++) {
+            busy.queueOn(lane, new Work(others::passUnannounced));
+        }
+        lane1.awaitEntered("the item holding lane 1");
+        others.awaitEntered("the items holding the other lanes");
+        Probe.Gate t1Gate = new Probe.Gate(1);
+        AtomicReference<Thread> ranT1 = new AtomicReference<>();
+        AtomicReference<Thread> ranT2 = new AtomicReference<>();
         AtomicReference<Thread> ranX = new AtomicReference<>();
-        AtomicInteger placed = new AtomicInteger(-1);
+        Work t1 = new Work(() -> {
+            ranT1.set(Thread.currentThread());
+            t1Gate.passUnannounced();
+        });
+        Work t2 = new Work(() -> ranT2.set(Thread.currentThread()));
+        Work t3 = new Work(() -> { });
+        Work t4 = new Work(() -> { });
+        AtomicInteger t2Lane = new AtomicInteger(-1);
         CountDownLatch xDone = new CountDownLatch(1);
         wq.queueOn(0, new Work(() -> {
-            Thread self = Thread.currentThread();
-            ranX.set(self);
-            // Once spreading has chosen T's lane (an idle one: lane 0 has X running), every other
-            // lane gets an item that holds it, so T waits on its lane's worklist, not started.
-            Workqueue.beforePush = () -> {
-                if (Thread.currentThread() != self) {
-                    return;
-                }
-                Workqueue.beforePush = null;
-                for (int lane = 1; lane < lanes; lane++) {
-                    busy.queueOn(lane, new Work(holders::passUnannounced));
-                }
-                holders.awaitEntered("an item holding every other lane");
-            };
-            other.queue(t); // unpinned
-            placed.set(WorkerPool.byId(Work.poolIdOf(t.debugState())).lane);
-            t.flush();
+            ranX.set(Thread.currentThread());
+            for (Work t : new Work[] {t1, t2, t3, t4}) {
+                wq.queue(t); // unpinned: on X's lane, behind X
+            }
+            lane1.open(); // lane 1's worker looks for items to take before it sleeps
+            t1Gate.awaitEntered("T1 stolen and running on lane 1");
+            t2Lane.set(WorkerPool.byId(Work.poolIdOf(t2.debugState())).lane);
+            t2.flush();
             xDone.countDown();
         }));
-        Probe.awaitTrue(() -> ranT.get() != null || isParked(ranX.get()), "X to run T or wait for it");
-        holders.open();
-        Probe.await(xDone, "X's flush of T");
-        assertThat(placed.get()).as("the lane spreading gave T").isNotZero();
-        assertThat(ranT.get()).as("the thread that ran T").isSameAs(ranX.get());
+        Probe.awaitTrue(() -> ranT2.get() != null || isParked(ranX.get()), "X to run T2 or wait for it");
+        t1Gate.open();
+        others.open();
+        Probe.await(xDone, "X's flush of T2");
+        wq.flush();
+        assertThat(ranT1.get().getName()).as("the thread that ran T1").startsWith("kworker/1:");
+        assertThat(t2Lane.get()).as("the lane T2 waited on").isEqualTo(1);
+        assertThat(ranT2.get()).as("the thread that ran T2").isSameAs(ranX.get());
     }
 
     @Test

@@ -52,7 +52,7 @@ public class IntakeModelCheckTest {
     private void queue(int i) {
         Work w = items[i];
         w.getAndSetPending();
-        if (pool.push(pwq, w)) {
+        if (pool.push(pwq, w, 0)) {
             pool.lock();
             pool.unlock();
         }

@@ -61,7 +61,7 @@ public class PendingModelCheckTest {
         }
         queued++;
         owned("queue");
-        if (pool.push(pwq, work)) {
+        if (pool.push(pwq, work, 0)) {
             pool.lock();
             pool.unlock();
         }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Items queued without a lane spread over the lanes (issue 10, section 1): a producer that fans
- * items out gets every lane, concurrency management still allows one running item per lane, and
+ * Items queued without a lane spread over the lanes (issue 10, section 1; free lanes steal them,
+ * see StealingTest): a producer that fans items out gets every lane, concurrency management still allows one running item per lane, and
  * {@code queueOn} stays pinned. The sampler is off: a worker that waits unannounced in a gate then
  * holds its lane exactly as a CPU-bound item does, which makes the placement deterministic.
  */
@@ -95,7 +95,9 @@ class SpreadingTest {
         }
         Probe.await(done, "the fan-out");
 
-        assertThat(used).as("lanes that ran an item").hasSize(lanes);
+        // Which free lanes get there first is the scheduler's business (8 lanes on 2 cores): the
+        // lane-holding fan-outs above show every lane is reached; here, more than one, one at a time.
+        assertThat(used.size()).as("lanes that ran an item").isGreaterThan(1);
         assertThat(maxPerLane.get()).as("CPU-bound items running at once on one lane").isEqualTo(1);
     }
 
@@ -130,6 +132,15 @@ class SpreadingTest {
             }));
         }
         gate.awaitEntered("the first pinned item");
+        // Every other lane's worker runs an item and then, free, looks for items to steal before
+        // it sleeps: it finds the two pinned items waiting on lane 1 and must leave them there.
+        for (int lane = 0; lane < lanes; lane++) {
+            if (lane != 1) {
+                Work w = new Work(() -> { });
+                wq.queueOn(lane, w);
+                w.flush();
+            }
+        }
         gate.open();
         wq.flush();
 

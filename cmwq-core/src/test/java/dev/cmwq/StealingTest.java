@@ -1,0 +1,118 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Stealing (issue 10, section 1; docs/architecture.md, "Lanes are not CPUs"): an item queued
+ * without a lane goes on the caller's lane, as in the kernel, and a free lane takes it when that
+ * lane is busy, taking half of the waiting ones at a time, so a backlog from one producer reaches
+ * every lane with one item running per lane. Items queued with {@code queueOn} never move
+ * (SpreadingTest); the guards an item moves under are adopt's, shared with helping across lanes
+ * (HelpingTest). The sampler is off: an item that waits unannounced in a
+ * gate then holds its lane as a CPU-bound item does.
+ */
+@Timeout(60)
+@ExtendWith(SamplerOff.class)
+class StealingTest {
+    private final int lanes = Workqueues.lanes();
+    private Workqueue wq;
+    private Workqueue holders;
+
+    @AfterEach
+    void tearDown() {
+        for (Workqueue q : new Workqueue[] {wq, holders}) {
+            if (q != null) {
+                q.destroy();
+            }
+        }
+    }
+
+    private static long stolenSoFar() {
+        long n = 0;
+        for (int lane = 0; lane < Workqueues.lanes(); lane++) {
+            WorkerPool p = WorkerPool.percpu(lane, false);
+            p.lock();
+            try {
+                n += p.stolen;
+            } finally {
+                p.unlock();
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void anUnpinnedItemWaitingBehindABusyLaneRunsOnAFreeLaneMeanwhile() {
+        wq = Workqueue.builder("steal-basic").build();
+        int home = Workqueues.currentLane();
+        Probe.Gate gate = new Probe.Gate(1);
+        wq.queueOn(home, new Work(gate::passUnannounced)); // holds the producer's lane
+        gate.awaitEntered("the item holding the producer's lane");
+        long before = stolenSoFar();
+        AtomicReference<String> ranOn = new AtomicReference<>();
+        CountDownLatch ran = new CountDownLatch(1);
+        try {
+            assertThat(wq.queue(new Work(() -> {
+                ranOn.set(Thread.currentThread().getName());
+                ran.countDown();
+            }))).isTrue();
+            // The kernel's placement alone would leave it behind the gate until the gate opens.
+            Probe.await(ran, "the unpinned item, while its lane is held");
+        } finally {
+            gate.open();
+        }
+        wq.flush();
+        assertThat(ranOn.get()).doesNotStartWith("kworker/" + home + ":");
+        assertThat(stolenSoFar() - before).as("items stolen").isEqualTo(1);
+    }
+
+    @Test
+    void aBacklogFromOneProducerRunsOnEveryLaneWithOneRunningPerLane() {
+        wq = Workqueue.builder("steal-backlog").build();
+        holders = Workqueue.builder("steal-backlog-holders").build();
+        // Every lane but the producer's is held until the backlog is queued, so all of it waits
+        // on the producer's lane first; then the lanes are freed and take it.
+        int home = Workqueues.currentLane();
+        Probe.Gate others = new Probe.Gate(lanes - 1);
+        for (int lane = 0; lane < lanes; lane++) {
+            if (lane != home) {
+                holders.queueOn(lane, new Work(others::passUnannounced));
+            }
+        }
+        others.awaitEntered("the items holding the other lanes");
+        Probe.Gate gate = new Probe.Gate(lanes);
+        Set<Integer> used = ConcurrentHashMap.newKeySet();
+        AtomicIntegerArray inside = new AtomicIntegerArray(lanes);
+        AtomicInteger maxPerLane = new AtomicInteger();
+        try {
+            for (int i = 0; i < 4 * lanes; i++) {
+                wq.queue(new Work(() -> {
+                    int lane = Worker.current().pool.lane;
+                    used.add(lane);
+                    maxPerLane.accumulateAndGet(inside.incrementAndGet(lane), Math::max);
+                    gate.passUnannounced();
+                    inside.decrementAndGet(lane);
+                }));
+            }
+            others.open();
+            gate.awaitEntered("one backlog item running on every lane");
+        } finally {
+            others.open();
+            gate.open();
+        }
+        wq.flush();
+        assertThat(used).hasSize(lanes);
+        assertThat(maxPerLane.get()).as("items running at once on one lane").isEqualTo(1);
+    }
+}
