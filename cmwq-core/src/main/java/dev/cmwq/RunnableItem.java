@@ -20,19 +20,22 @@ final class RunnableItem extends Work implements Runnable {
     }
 
     final Runnable command; // I
-    private final WorkqueueExecutorService service; // I
     /** The running thread, {@link Runners#INTERRUPTING} while shutdownNow interrupts it, else null. */
     private volatile Object runner; // V
 
-    RunnableItem(Runnable command, WorkqueueExecutorService service) {
+    RunnableItem(Runnable command) {
         this.command = command;
-        this.service = service;
     }
 
-    /** Runs the command once (the engine calls it; the item is never handed out). */
+    /**
+     * Runs the command once (the engine calls it, on a worker; the item is never handed out). The
+     * service is the owner of the queue the worker runs the item for: not a field, so that an item
+     * is the {@code Work} plus two references.
+     */
     @Override
     public void run() {
-        Thread me = Thread.currentThread();
+        Worker me = Worker.current();
+        WorkqueueExecutorService service = me.currentPwq.wq.service;
         runner = me;
         try {
             service.interruptIfStopping(me);
