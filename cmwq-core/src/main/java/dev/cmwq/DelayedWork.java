@@ -227,6 +227,21 @@ public class DelayedWork extends Work {
         return n[0];
     }
 
+    /**
+     * Timers of {@code q}'s items that the wheel holds, armed or not (a disarmed timer stays
+     * linked until the timer thread reads its request; the sweep drains the requests first), so
+     * 0 means the wheel keeps nothing of the queue. For tests; waits for the timer thread.
+     */
+    static int linkedCount(Workqueue q) {
+        int[] n = new int[1];
+        TIMERS.sweep(t -> {
+            if (t instanceof Expiry e && e.work.wq == q) {
+                n[0]++;
+            }
+        });
+        return n[0];
+    }
+
     /** The destroy sweep, on the timer thread: cancels {@code t} if it is an item armed for {@code q}. */
     static void cancelIfArmedFor(Workqueue q, Timer t, java.util.List<DelayedWork> cancelled) {
         if (t instanceof Expiry e && e.work.wq == q && e.work.cancelArmedForDestroy()) {
