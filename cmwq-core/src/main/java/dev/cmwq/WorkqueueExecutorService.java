@@ -444,10 +444,10 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
             }
         }
         cancelPeriodic(); // the running ones: their current run ends, no other starts
-        for (Work w : ServiceWalk.running(wq)) {
-            if (w instanceof RunnableItem r) {
-                r.interruptIfRunning();
-            } else if (w instanceof FutureItem<?> f) {
+        for (ServiceWalk.Running r : ServiceWalk.running(wq)) {
+            if (r.task() instanceof RunnableItem item) {
+                Runners.interrupt(r.worker(), item);
+            } else if (r.task() instanceof FutureItem<?> f) {
                 f.interruptIfRunning();
             }
         }
