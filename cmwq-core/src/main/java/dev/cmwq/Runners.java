@@ -3,8 +3,9 @@ package dev.cmwq;
 import java.lang.invoke.VarHandle;
 
 /**
- * The interrupt handshake of the executor views' tasks. A task's {@code runner} field holds the
- * thread running it (null otherwise). An interrupter swaps the thread for {@link #INTERRUPTING},
+ * The interrupt handshake of the executor views' tasks. A future's {@code runner} field holds the
+ * thread running it (null otherwise); an executed task's is the worker's {@code Worker.task}
+ * (below). An interrupter swaps the thread for {@link #INTERRUPTING},
  * interrupts it and puts it back; the runner, at the end of its run, waits out such a swap before
  * it clears the field. So an interrupt meant for a task is always delivered while the task runs,
  * before the worker clears the flag between items, and never leaks into the worker's next item
