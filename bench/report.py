@@ -350,6 +350,12 @@ class Report:
         if worst:
             self.goal("2. allocation per item", "0 B (< 1 B/item as measured)", "up to %s B/item" % fmt(max(worst)),
                       max(worst) < 1.0)
+        views = [x for impl in ("cmwq-execute", "cmwq-service") for n in (1, 2)
+                 for x in [self.jmh.alloc("HandoffBenchmark", "handoff", impl=impl, producers=n)] if x is not None]
+        if views:
+            fjp = self.jmh.alloc("HandoffBenchmark", "handoff", impl="fjp", producers=1)
+            self.goal("2. execute() allocation per task (issue 12)", "<= 32 B (ForkJoinPool: %s B)" % fmt(fjp),
+                      "up to %s B/task (Workqueue and service execute)" % fmt(max(views)), max(views) <= 32)
 
     def wakeup(self):
         impls = ["cmwq-system", "cmwq-unbound", "fixed", "cached", "fjp", "virtual", "stpe"]
@@ -641,7 +647,7 @@ class Report:
         rows, chart_rows = [], []
         ca = self.jmh.score("TimerBenchmark", "armCancel", impl="cmwq")
         cm = self.jmh.score("TimerBenchmark", "rearm", impl="cmwq")
-        for impl in ["cmwq", "stpe", "netty"]:
+        for impl in ["cmwq", "cmwq-service", "stpe", "netty"]:
             a = self.jmh.score("TimerBenchmark", "armCancel", impl=impl)
             m = self.jmh.score("TimerBenchmark", "rearm", impl=impl)
             if a is None and m is None:
@@ -666,6 +672,12 @@ class Report:
                 self.goal("9. timers, %s" % label, ">= 3x STPE and >= 1x Netty (ops/s)",
                           "%s STPE, %s Netty (%s ns vs %s / %s)" % (fmt_ratio(rs), fmt_ratio(rn), fmt(c), fmt(s), fmt(n)),
                           None if rs is None or rn is None else (rs >= 3 and rn >= 1))
+        c = self.jmh.score("TimerBenchmark", "armCancel", impl="cmwq-service")
+        s = self.jmh.score("TimerBenchmark", "armCancel", impl="stpe")
+        if c is not None:
+            rs = ratio(s, c)
+            self.goal("9. timers, service schedule+cancel (issue 12)", ">= 3x STPE (ops/s)",
+                      "%s STPE (%s ns vs %s)" % (fmt_ratio(rs), fmt(c), fmt(s)), None if rs is None else rs >= 3)
         self.timer_heap()
         self.timer_lateness()
 
@@ -1199,6 +1211,7 @@ TIMER_NAMES = {
     "cmwq": "cmwq DelayedWork (system_wq)",
     "cmwq-system": "cmwq DelayedWork (system_wq)",
     "cmwq-unbound": "cmwq DelayedWork (unbound queue)",
+    "cmwq-service": "cmwq WorkqueueExecutorService (schedule + cancel)",
     "stpe": "ScheduledThreadPoolExecutor(1), removeOnCancel",
     "netty": "Netty HashedWheelTimer (1 ms tick)",
 }

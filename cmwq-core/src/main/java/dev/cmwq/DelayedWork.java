@@ -40,8 +40,7 @@ public class DelayedWork extends Work {
     /** The timer base of all delayed work: one thread, {@code cmwq-timer}, started on first use. */
     static final TimerBase TIMERS = TimerBase.create(Ticker.system());
 
-    private final TimerBase timers; // I
-    private final Expiry timer; // I
+    private final Expiry timer; // I: its base is the item's timer base
     Workqueue wq; // written by the PENDING owner before arming; read by the expiry
     int lane; // likewise
 
@@ -62,7 +61,6 @@ public class DelayedWork extends Work {
      */
     public DelayedWork(WorkFunction fn) {
         super(fn);
-        this.timers = TIMERS;
         this.timer = new Expiry(this, TIMERS);
     }
 
@@ -75,7 +73,6 @@ public class DelayedWork extends Work {
      */
     public DelayedWork(String name, Runnable fn) {
         super(name, fn);
-        this.timers = TIMERS;
         this.timer = new Expiry(this, TIMERS);
     }
 
@@ -88,13 +85,11 @@ public class DelayedWork extends Work {
      */
     public DelayedWork(String name, WorkFunction fn) {
         super(name, fn);
-        this.timers = TIMERS;
         this.timer = new Expiry(this, TIMERS);
     }
 
     /** An item that is its own function (a Runnable subclass: the executor views' tasks). */
     DelayedWork() {
-        this.timers = TIMERS;
         this.timer = new Expiry(this, TIMERS);
     }
 
@@ -106,7 +101,6 @@ public class DelayedWork extends Work {
     /** An item on another timer base: tests drive a manual base with a fake ticker. */
     DelayedWork(Runnable fn, TimerBase timers) {
         super(fn);
-        this.timers = timers;
         this.timer = new Expiry(this, timers);
     }
 
@@ -165,7 +159,7 @@ public class DelayedWork extends Work {
 
     /** The deadline {@code delayNanos} from now on the timer base's ticker, saturating. */
     private long deadlineAfter(long delayNanos) {
-        return Timer.deadlineAfter(timers.ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS));
+        return Timer.deadlineAfter(timer.base().ticker().read(), Math.min(delayNanos, Timer.MAX_DELAY_NANOS));
     }
 
     /**
@@ -198,10 +192,28 @@ public class DelayedWork extends Work {
         // may take it: the arming thread's lane says nothing about where lanes are free by then).
         // With -Dcmwq.spread=false, the kernel's: the arming CPU's, where its timer would fire.
         lane = onLane >= 0 || Tunables.SPREAD ? onLane : Lanes.current();
-        q.usesTimers(timers);
+        q.usesTimers(timer.base());
         timer.arm(deadline);
+        checkArmingAccepted(q);
+    }
+
+    /**
+     * {@link #armOwnedAt} unpinned, for an item whose timer was never armed and whose queue is
+     * already recorded (the executor views' fresh tasks): {@code Timer.armFirst}, no CAS on the
+     * timer's state.
+     */
+    final void armFirstAt(Workqueue q, long deadline) {
+        wq = q;
+        lane = Tunables.SPREAD ? -1 : Lanes.current();
+        q.usesTimers(timer.base());
+        timer.armFirst(deadline);
+        checkArmingAccepted(q);
+    }
+
+    /** After an arming: the destroy's sweep may have run before it; undo it then. */
+    private void checkArmingAccepted(Workqueue q) {
         if (q.isDestroying() && timer.disarm()) {
-            releasePending(); // the destroy's sweep may have run before this arming: undo it
+            releasePending();
             throw q.refusal(this);
         }
     }
@@ -214,6 +226,21 @@ public class DelayedWork extends Work {
         int[] n = new int[1];
         TIMERS.sweep(t -> {
             if (t instanceof Expiry e && t.isArmed() && (q == null || e.work.wq == q)) {
+                n[0]++;
+            }
+        });
+        return n[0];
+    }
+
+    /**
+     * Timers of {@code q}'s items that the wheel holds, armed or not (a disarmed timer stays
+     * linked until the timer thread reads its request; the sweep drains the requests first), so
+     * 0 means the wheel keeps nothing of the queue. For tests; waits for the timer thread.
+     */
+    static int linkedCount(Workqueue q) {
+        int[] n = new int[1];
+        TIMERS.sweep(t -> {
+            if (t instanceof Expiry e && e.work.wq == q) {
                 n[0]++;
             }
         });

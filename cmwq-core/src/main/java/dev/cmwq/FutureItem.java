@@ -16,23 +16,40 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The future of a task submitted to or scheduled on a {@link WorkqueueExecutorService}; it is also
  * the task's work item (a {@link DelayedWork} that is its own function), so a submission allocates
- * one object plus its timer node. {@code FutureTask}'s contract and {@code ScheduledFutureTask}'s
- * periodic rules.
+ * one object plus its timer node (96 + 48 bytes with compressed oops). {@code FutureTask}'s
+ * contract and {@code ScheduledFutureTask}'s periodic rules.
  */
 final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture<V> {
     /*
      * Implementation overview
      *
-     * state is FutureTask's: NEW, then COMPLETING for the instant the outcome is written, then
-     * NORMAL, EXCEPTIONAL or CANCELLED. runner is the running thread (Runners' handshake); taking
-     * it from null is what makes a run exclusive.
+     * State word (an int, STATE only):
+     *
+     *   bits 0-2  the run state, FutureTask's: NEW, then COMPLETING for the instant the outcome
+     *             is written, then NORMAL, EXCEPTIONAL or CANCELLED (runState)
+     *   bit  3    ACCEPTED: the service counts the task (claim)
+     *   bit  4    RETIRED: the service has counted it out (retire)
+     *   bit  5    CALLABLE: task is a Callable, else a Runnable (immutable)
+     *
+     * The booking bits (ACCEPTED, RETIRED) share the word with the run state so that a future
+     * carries no field for them (a schedule allocates this object and its timer node, nothing
+     * else); every transition is a CAS that keeps the bits it does not change. runner is the
+     * running thread (Runners' handshake); taking it from null is what makes a run exclusive.
+     *
+     * The service is not a field: it is the owned queue's (Workqueue.service), and the queue is
+     * DelayedWork.wq, set here at construction (every arming writes the same queue again).
      *
      * Accounting. An accepted task counts in its service until it retires, exactly once (the
      * RETIRED bit): when a run ends without re-arming, or when a cancel takes it off the queue or
      * the wheel (Work.cancel won PENDING, so no run can follow). A periodic run re-arms its item
      * (it owns the item while it runs, so it cannot race its own timer) and then looks at the
      * future and the service again: a cancel or a shutdown that came meanwhile either took the
-     * new arming itself, or left it to this look, or the item runs once more and retires.
+     * new arming itself, or left it to this look, or the item runs once more and retires. The
+     * re-arm can also find PENDING held: a canceller (or shutdownNow) grabbing an idle item holds
+     * it for an instant (Work.grabPending's GRAB_IDLE) and then releases it without retiring
+     * anything, so the run must end the task itself (rearm returns false: cancel, then retire).
+     * Taking that as "armed" left the task counted for ever, neither armed, queued nor done: the
+     * service never terminated (ScheduleCancelTest.aRearmThatFindsPendingHeldEndsTheTask).
      *
      * Waiting. get() from a cmwq worker on a queued, not started, one-shot item waits through the
      * item's own flush (Work.flush): an announced wait, and the engine's helping (running a
@@ -46,13 +63,14 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
     static final int EXCEPTIONAL = 3;
     static final int CANCELLED = 4;
 
-    private static final int ACCEPTED = 1;
-    private static final int RETIRED = 2;
+    private static final int RUN_STATE = 7;
+    private static final int ACCEPTED = 1 << 3;
+    private static final int RETIRED = 1 << 4;
+    private static final int CALLABLE = 1 << 5;
 
     private static final VarHandle STATE;
     private static final VarHandle RUNNER;
     private static final VarHandle WAITERS;
-    private static final VarHandle BOOKING;
 
     static {
         try {
@@ -60,45 +78,90 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             STATE = l.findVarHandle(FutureItem.class, "state", int.class);
             RUNNER = l.findVarHandle(FutureItem.class, "runner", Object.class);
             WAITERS = l.findVarHandle(FutureItem.class, "waiters", Waiter.class);
-            BOOKING = l.findVarHandle(FutureItem.class, "booking", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final WorkqueueExecutorService service; // I
-    private final Object task; // I: a Callable, or a Runnable with result
-    private final boolean callable; // I
-    private final V result; // I: what a Runnable task returns
+    /** A Callable, a Runnable, or (submit(task, result) with a result) a {@link WithResult}. */
+    private final Object task; // I
     /** 0: one-shot; positive: fixed rate; negative: fixed delay (ScheduledFutureTask's encoding). */
     private final long period; // I
     /** The System.nanoTime() at which the next run is due; written by the PENDING owner. */
     private volatile long time; // V
-    private volatile int state; // V
+    private volatile int state; // V: run state | ACCEPTED | RETIRED | CALLABLE
     private Object outcome; // written before the state's release, read after its acquire
     private volatile Object runner; // V: see Runners
     private volatile Waiter waiters; // V
-    private volatile int booking; // V: ACCEPTED | RETIRED
 
+    /**
+     * A task of {@code service}: {@code task} is a {@code Callable} if {@code callable}, else a
+     * {@code Runnable} whose run returns {@code result}.
+     */
     FutureItem(WorkqueueExecutorService service, Object task, boolean callable, V result, long time, long period) {
-        this.service = service;
-        this.task = task;
-        this.callable = callable;
-        this.result = result;
+        this.task = callable || result == null ? task : new WithResult((Runnable) task, result);
         this.time = time;
         this.period = period;
+        this.state = callable || result != null ? CALLABLE : 0;
+        this.wq = service.workqueue();
+    }
+
+    /** submit(task, result)'s rare pair, kept out of every other future's fields. */
+    private record WithResult(Runnable task, Object result) implements java.util.concurrent.Callable<Object> {
+        @Override
+        public Object call() {
+            task.run();
+            return result;
+        }
+
+        @Override
+        public String toString() {
+            return task.toString();
+        }
+    }
+
+    private static int runStateOf(int s) {
+        return s & RUN_STATE;
+    }
+
+    /** The service that accepted the task: its queue's owner. */
+    WorkqueueExecutorService service() {
+        return wq.service;
     }
 
     // ---------------------------------------------------------------- accounting
 
     /** Marks the task accepted by its service (once); false if it already was. */
     boolean claim() {
-        return BOOKING.compareAndSet(this, 0, ACCEPTED);
+        int s;
+        do {
+            s = state;
+            if ((s & ACCEPTED) != 0) {
+                return false;
+            }
+        } while (!STATE.compareAndSet(this, s, s | ACCEPTED));
+        return true;
     }
 
     /** {@link #claim()} for a future no other thread has seen yet (schedule*): a plain write. */
     void claimUnpublished() {
-        BOOKING.set(this, ACCEPTED);
+        STATE.set(this, (int) STATE.get(this) | ACCEPTED);
+    }
+
+    /**
+     * CASes the run state from {@code expect} to {@code update}, keeping the booking bits (which a
+     * concurrent claim or retire may change: then it tries again); false if the run state is not
+     * {@code expect}.
+     */
+    private boolean casRunState(int expect, int update) {
+        int s;
+        do {
+            s = state;
+            if (runStateOf(s) != expect) {
+                return false;
+            }
+        } while (!STATE.compareAndSet(this, s, (s & ~RUN_STATE) | update));
+        return true;
     }
 
     /** The due time of the next run, a {@code System.nanoTime()}. */
@@ -108,14 +171,14 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
 
     /** Ends the task's life in its service: counted once, and only if it was accepted. */
     void retire() {
-        int b;
+        int s;
         do {
-            b = booking;
-            if (b != ACCEPTED) {
+            s = state;
+            if ((s & (ACCEPTED | RETIRED)) != ACCEPTED) {
                 return;
             }
-        } while (!BOOKING.compareAndSet(this, b, ACCEPTED | RETIRED));
-        service.finished();
+        } while (!STATE.compareAndSet(this, s, s | RETIRED));
+        service().finished();
     }
 
     // ---------------------------------------------------------------- running
@@ -126,7 +189,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      */
     @Override
     public void run() {
-        if (state != NEW) {
+        if (runStateOf(state) != NEW) {
             retire(); // cancelled, or completed by a direct call: nothing to run
             return;
         }
@@ -136,13 +199,13 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         }
         boolean again = false;
         try {
-            service.interruptIfStopping(me);
-            if (state == NEW) {
+            service().interruptIfStopping(me);
+            if (runStateOf(state) == NEW) {
                 V v = call();
                 if (period == 0) {
                     complete(NORMAL, v);
                 } else {
-                    again = state == NEW;
+                    again = runStateOf(state) == NEW;
                 }
             }
         } catch (Throwable t) {
@@ -157,18 +220,20 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
 
     @SuppressWarnings("unchecked")
     private V call() throws Exception {
-        if (callable) {
+        if ((state & CALLABLE) != 0) {
             return ((Callable<V>) task).call();
         }
         ((Runnable) task).run();
-        return result;
+        return null;
     }
 
     /**
      * Arms the next period (the running item still owns itself, so this cannot race its timer);
-     * false if the task ends here instead (the service shut down, or the queue refused it).
+     * false if the task ends here instead (the service shut down, the queue refused it, or a
+     * canceller held PENDING at that instant: see the class comment).
      */
     private boolean rearm() {
+        WorkqueueExecutorService service = service();
         if (!service.isRunning()) {
             cancel(false); // STPE: periodic tasks stop at shutdown
             return false;
@@ -176,16 +241,21 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         long now = System.nanoTime();
         long next = period > 0 ? time + period : WorkqueueExecutorService.triggerTime(now, -period);
         time = next;
+        boolean armed;
         try {
-            armOrQueue(service.workqueue(), next - now, next);
+            armed = armOrQueue(wq, next - now, next);
         } catch (IllegalStateException refused) {
             cancel(false); // the owned queue was destroyed behind the service's back
+            return false;
+        }
+        if (!armed) {
+            cancel(false); // PENDING was held by a grab that will release it and retire nothing
             return false;
         }
         if (!service.isRunning()) {
             cancel(false); // a shutdown came meanwhile: its cancel may have missed the new arming
         }
-        if (state != NEW && super.cancel()) {
+        if (runStateOf(state) != NEW && super.cancel()) {
             retire(); // cancelled meanwhile, and the arming was still ours to take back
         }
         return true;
@@ -194,22 +264,24 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
     /**
      * Queues at once (delay {@code <= 0}) or arms the timer for {@code due} (a
      * {@code System.nanoTime()}, {@code delayNanos} from when the caller read the clock); the
-     * caller owns the next run.
+     * caller owns the next run. False if PENDING was taken (or the item disabled) meanwhile.
      */
-    void armOrQueue(Workqueue wq, long delayNanos, long due) {
+    boolean armOrQueue(Workqueue wq, long delayNanos, long due) {
         if (delayNanos <= 0) {
-            wq.queueInternal(-1, this);
-        } else {
-            armAt(wq, -1, due);
+            return wq.queueInternal(-1, this);
         }
+        return armAt(wq, -1, due);
     }
 
-    /** {@link #armOrQueue} for a caller that already owns PENDING (a fresh future). */
+    /**
+     * {@link #armOrQueue} for a caller that already owns PENDING of a fresh future whose timer was
+     * never armed (Timer.armFirst: no CAS on the timer's state).
+     */
     void armOrQueueOwned(Workqueue wq, long delayNanos, long due) {
         if (delayNanos <= 0) {
             wq.enqueue(-1, this);
         } else {
-            armOwnedAt(wq, -1, due);
+            armFirstAt(wq, due);
         }
     }
 
@@ -221,9 +293,9 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
     // ---------------------------------------------------------------- completion
 
     private void complete(int finalState, Object value) {
-        if (STATE.compareAndSet(this, NEW, COMPLETING)) {
+        if (casRunState(NEW, COMPLETING)) {
             outcome = value;
-            STATE.setRelease(this, finalState);
+            casRunState(COMPLETING, finalState); // a CAS: a concurrent claim or retire keeps its bit
             finishCompletion();
         }
     }
@@ -244,7 +316,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             }
         }
         if (period != 0) {
-            service.periodicDone(this);
+            service().periodicDone(this);
         }
     }
 
@@ -255,7 +327,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        if (!STATE.compareAndSet(this, NEW, CANCELLED)) {
+        if (!casRunState(NEW, CANCELLED)) {
             return false;
         }
         if (mayInterruptIfRunning) {
@@ -270,12 +342,12 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
 
     @Override
     public boolean isCancelled() {
-        return state == CANCELLED;
+        return runStateOf(state) == CANCELLED;
     }
 
     @Override
     public boolean isDone() {
-        return state != NEW;
+        return runStateOf(state) != NEW;
     }
 
     @Override
@@ -309,7 +381,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      */
     @Override
     public V get() throws InterruptedException, ExecutionException {
-        int s = state;
+        int s = runStateOf(state);
         if (s <= COMPLETING) {
             s = awaitDone(false, 0L);
         }
@@ -324,7 +396,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
     @Override
     public V get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
         Objects.requireNonNull(unit, "unit is null in FutureItem.get(timeout, unit)");
-        int s = state;
+        int s = runStateOf(state);
         if (s <= COMPLETING && (s = awaitDone(true, unit.toNanos(timeout))) <= COMPLETING) {
             throw new TimeoutException("task " + this + " did not complete in " + timeout + " " + unit);
         }
@@ -352,7 +424,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         }
         if (!timed && period == 0 && busy() == BUSY_PENDING && !isArmed()) {
             flush(); // queued, not started: wait through the item itself (announced; helping applies)
-            int s = state;
+            int s = runStateOf(state);
             if (s > COMPLETING) {
                 return s;
             }
@@ -368,7 +440,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         Waiter q = null;
         boolean queued = false;
         while (true) {
-            int s = state;
+            int s = runStateOf(state);
             if (s > COMPLETING) {
                 if (q != null) {
                     q.thread = null;
@@ -391,7 +463,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
                 long left = deadline - System.nanoTime();
                 if (left <= 0L) {
                     removeWaiter(q);
-                    return state;
+                    return runStateOf(state);
                 }
                 LockSupport.parkNanos(this, left);
             } else {
@@ -434,17 +506,18 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
 
     /** The task as the user gave it, for shutdownNow's list and names. */
     Object task() {
-        return task;
+        return task instanceof WithResult w ? w.task : task;
     }
 
     @Override
     String functionName() {
-        return task instanceof Runnable r ? Workqueues.describe(r) : Workqueues.describe(task.getClass());
+        Object t = task();
+        return t instanceof Runnable r ? Workqueues.describe(r) : Workqueues.describe(t.getClass());
     }
 
     @Override
     public String toString() {
-        int s = state;
+        int s = runStateOf(state);
         String status = switch (s) {
             case NEW, COMPLETING -> "Not completed";
             case NORMAL -> "Completed normally";
@@ -453,6 +526,6 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             default -> throw new IllegalStateException("future state " + s);
         };
         return "FutureItem@" + Integer.toHexString(System.identityHashCode(this)) + "[" + status
-                + ", task = " + task + (period != 0 ? ", period " + period + " ns" : "") + "]";
+                + ", task = " + task() + (period != 0 ? ", period " + period + " ns" : "") + "]";
     }
 }

@@ -1,51 +1,35 @@
 package dev.cmwq;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
  * The one-shot item behind {@link WorkqueueExecutorService#execute(Runnable)}: a {@link Work}
  * that is its own function, runs the command once, then tells its service the task finished. An
  * exception the command throws goes to the {@link WorkFailureHandler}, as for any item.
+ *
+ * <p>48 bytes (compressed oops): the {@code Work} (44) and the command. The service is the owner of
+ * the queue the worker runs the item for, and the interrupt handshake (Runners) uses the
+ * worker's field, so neither is a field here.
  */
 final class RunnableItem extends Work implements Runnable {
-    private static final VarHandle RUNNER;
-
-    static {
-        try {
-            RUNNER = MethodHandles.lookup().findVarHandle(RunnableItem.class, "runner", Object.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     final Runnable command; // I
-    private final WorkqueueExecutorService service; // I
-    /** The running thread, {@link Runners#INTERRUPTING} while shutdownNow interrupts it, else null. */
-    private volatile Object runner; // V
 
-    RunnableItem(Runnable command, WorkqueueExecutorService service) {
+    RunnableItem(Runnable command) {
         this.command = command;
-        this.service = service;
     }
 
-    /** Runs the command once (the engine calls it; the item is never handed out). */
+    /** Runs the command once (the engine calls it, on a worker; the item is never handed out). */
     @Override
     public void run() {
-        Thread me = Thread.currentThread();
-        runner = me;
+        Worker me = Worker.current();
+        WorkqueueExecutorService service = me.currentPwq.wq.service;
+        Object outer = me.task; // a task this one runs inline inside (helping), or null
+        me.task = this;
         try {
             service.interruptIfStopping(me);
             command.run();
         } finally {
-            Runners.release(RUNNER, this, me);
+            Runners.release(me, this, outer);
             service.finished();
         }
-    }
-
-    /** Interrupts the command if it is running now (shutdownNow). */
-    void interruptIfRunning() {
-        Runners.interrupt(RUNNER, this);
     }
 
     @Override

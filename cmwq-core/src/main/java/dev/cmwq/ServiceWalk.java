@@ -49,16 +49,20 @@ final class ServiceWalk {
         into.addAll(found); // the sweep waits for the timer thread: its writes are visible here
     }
 
+    /** A task running now, and the worker running it. */
+    record Running(Worker worker, Work task) {
+    }
+
     /** The tasks running now on workers of {@code wq}'s pools for {@code wq}. */
-    static List<Work> running(Workqueue wq) {
-        List<Work> found = new ArrayList<>();
+    static List<Running> running(Workqueue wq) {
+        List<Running> found = new ArrayList<>();
         for (PoolWorkqueue pwq : wq.pwqs()) {
             WorkerPool pool = pwq.pool;
             pool.lock();
             try {
                 for (Worker w : pool.workers) {
                     if (w.currentPwq == pwq && w.currentWork != null) {
-                        found.add(w.currentWork);
+                        found.add(new Running(w, w.currentWork));
                     }
                 }
             } finally {

@@ -95,9 +95,13 @@ public class Work {
         }
     }
 
+    /**
+     * What the worker runs: the user's Runnable; for a WorkFunction, its binding to this item
+     * (ItemFunction); for a named item, the name with either (Named), so that an unnamed item,
+     * the common one, carries no name field (a Work is 48 bytes: header 12, state 8, six
+     * references).
+     */
     final Runnable fn; // I
-    /** The name given at creation, or null: dumps, traces and reports show it instead of the function's. */
-    private final String name; // I
     private volatile long state; // V
     Work prev; // L (pool of the list that holds it)
     Work next; // L
@@ -117,7 +121,6 @@ public class Work {
      */
     public Work(Runnable fn) {
         this.fn = Objects.requireNonNull(fn, "fn is null in new Work(fn)");
-        this.name = null;
     }
 
     /**
@@ -130,8 +133,8 @@ public class Work {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Work(String name, Runnable fn) {
-        this.name = checkName(name, "new Work(name, fn)");
-        this.fn = Objects.requireNonNull(fn, "fn is null in new Work(name, fn)");
+        String n = checkName(name, "new Work(name, fn)");
+        this.fn = new Named(n, Objects.requireNonNull(fn, "fn is null in new Work(name, fn)"));
     }
 
     /**
@@ -142,7 +145,6 @@ public class Work {
      */
     public Work(WorkFunction fn) {
         this.fn = new ItemFunction(Objects.requireNonNull(fn, "fn is null in new Work(fn)"), this);
-        this.name = null;
     }
 
     /**
@@ -153,8 +155,8 @@ public class Work {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public Work(String name, WorkFunction fn) {
-        this.name = checkName(name, "new Work(name, fn)");
-        this.fn = new ItemFunction(Objects.requireNonNull(fn, "fn is null in new Work(name, fn)"), this);
+        String n = checkName(name, "new Work(name, fn)");
+        this.fn = new Named(n, new ItemFunction(Objects.requireNonNull(fn, "fn is null in new Work(name, fn)"), this));
     }
 
     /** Returns {@code name} if it is a usable item name; {@code where} names the call in the message. */
@@ -172,7 +174,6 @@ public class Work {
      */
     Work() {
         this.fn = this instanceof Runnable self ? self : null;
-        this.name = null;
     }
 
     /**
@@ -180,12 +181,26 @@ public class Work {
      * {@code Runnable} that calls it with this item.
      */
     public final Runnable function() {
-        return fn;
+        return fn instanceof Named n ? n.fn : fn;
     }
 
     /** The class of the user's function (a WorkFunction's own, not its binding): names it in reports. */
     final Class<?> functionClass() {
-        return fn instanceof ItemFunction f ? f.fn.getClass() : fn.getClass();
+        Runnable f = function();
+        return f instanceof ItemFunction i ? i.fn.getClass() : f.getClass();
+    }
+
+    /** A named item's function: the name given at creation, which reports show instead of the function's. */
+    private record Named(String name, Runnable fn) implements Runnable {
+        @Override
+        public void run() {
+            fn.run();
+        }
+
+        @Override
+        public String toString() {
+            return fn.toString();
+        }
     }
 
     /** A {@link WorkFunction} bound to its item once, at creation, so that running it allocates nothing. */
@@ -626,8 +641,8 @@ public class Work {
 
     /** {@link #name()}: overridden by the executor views' tasks, which name their task. */
     String functionName() {
-        if (name != null) {
-            return name;
+        if (fn instanceof Named n) {
+            return n.name;
         }
         return fn == null ? getClass().getSimpleName() : Workqueues.describe(functionClass());
     }

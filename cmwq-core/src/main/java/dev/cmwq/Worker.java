@@ -88,6 +88,22 @@ class Worker extends Thread {
     long lastCpuRead;
     /** Wall time of the short items run since that read. */
     long shortWallSinceRead;
+    /**
+     * The executor view's one-shot task (RunnableItem) this worker runs now, or
+     * {@link Runners#INTERRUPTING} while shutdownNow interrupts it, else null: Runners' handshake,
+     * held here rather than in each task so that a task carries no runner field.
+     */
+    volatile Object task; // V: see Runners
+
+    static final java.lang.invoke.VarHandle TASK;
+
+    static {
+        try {
+            TASK = java.lang.invoke.MethodHandles.lookup().findVarHandle(Worker.class, "task", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     Worker(WorkerPool pool, int workerId, String name) {
         super(null, null, name, 0, false);

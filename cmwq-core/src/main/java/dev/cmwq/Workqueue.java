@@ -114,6 +114,12 @@ public final class Workqueue implements AutoCloseable, Executor {
     private final java.lang.ref.Cleaner.Cleanable poolRef; // I
     final boolean freezable; // I
     private final boolean system; // I: a system queue, which cannot be destroyed
+    /**
+     * The {@link WorkqueueExecutorService} that owns this queue, or null: its tasks find their
+     * service here instead of holding a field each. Written once, by the service's constructor,
+     * before the queue has an item (whatever queues an item publishes it to the item's runner).
+     */
+    WorkqueueExecutorService service; // I (after the owning service's constructor)
 
     private final ReentrantLock mutex = new ReentrantLock(); // the kernel's wq->mutex
     /** Guards pwq creation and the state a new pwq copies; taken inside the mutex, never waited under. */

@@ -115,6 +115,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
 
     WorkqueueExecutorService(Workqueue wq) {
         this.wq = wq;
+        wq.service = this;
     }
 
     /**
@@ -153,12 +154,12 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public void execute(Runnable command) {
         Objects.requireNonNull(command, "command is null in WorkqueueExecutorService.execute(command)");
-        if (command instanceof FutureItem<?> f && f.service == this && f.claim()) {
+        if (command instanceof FutureItem<?> f && f.service() == this && f.claim()) {
             accept(f); // a future from newTaskFor (submit, invokeAll): it is its own item
             queueAccepted(f, f, 0, false);
             return;
         }
-        RunnableItem item = new RunnableItem(command, this);
+        RunnableItem item = new RunnableItem(command);
         item.setPendingUnpublished();
         accept(command);
         queueAccepted(item, command, 0, true);
@@ -443,10 +444,10 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
             }
         }
         cancelPeriodic(); // the running ones: their current run ends, no other starts
-        for (Work w : ServiceWalk.running(wq)) {
-            if (w instanceof RunnableItem r) {
-                r.interruptIfRunning();
-            } else if (w instanceof FutureItem<?> f) {
+        for (ServiceWalk.Running r : ServiceWalk.running(wq)) {
+            if (r.task() instanceof RunnableItem item) {
+                Runners.interrupt(r.worker(), item);
+            } else if (r.task() instanceof FutureItem<?> f) {
                 f.interruptIfRunning();
             }
         }

@@ -142,6 +142,39 @@ public abstract class Timer {
     }
 
     /**
+     * {@link #arm} for a timer that has never been armed and that no other thread arms: the
+     * owner of a fresh timer (the engine: a task it has just made) writes the state with a
+     * release store instead of a CAS, and the inbox push that follows publishes it. A timer that
+     * was ever armed takes {@link #arm}'s path.
+     *
+     * <p>Any thread may {@link #disarm()} meanwhile, as for {@link #arm}: before the store it
+     * finds the timer not armed; after it, its CAS finds QUEUED set and leaves the push to this
+     * call.
+     *
+     * @param deadlineNanos the ticker time to expire at; see {@link #deadlineAfter}
+     * @throws IllegalStateException if this timer is armed
+     */
+    public final void armFirst(long deadlineNanos) {
+        if (stateAcquire() != 0) {
+            arm(deadlineNanos);
+            return;
+        }
+        setDeadlineOpaque(deadlineNanos);
+        STATE.setRelease(this, SEQUENCE_UNIT | ARMED | QUEUED);
+        base.push(this);
+        base.kick(this);
+    }
+
+    /**
+     * The base this timer is armed on.
+     *
+     * @return the base given at creation
+     */
+    public final TimerBase base() {
+        return base;
+    }
+
+    /**
      * Takes back the current arming: the kernel's {@code del_timer}. After a {@code true} return
      * {@link #expired()} will never run for that arming, and the caller owns the next arming.
      *
