@@ -1,5 +1,7 @@
 package dev.cmwq;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -95,13 +97,13 @@ class Worker extends Thread {
      */
     volatile Object task; // V: see Runners
 
-    static final java.lang.invoke.VarHandle TASK;
+    static final VarHandle TASK;
 
     static {
         try {
-            TASK = java.lang.invoke.MethodHandles.lookup().findVarHandle(Worker.class, "task", Object.class);
+            TASK = MethodHandles.lookup().findVarHandle(Worker.class, "task", Object.class);
         } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 
