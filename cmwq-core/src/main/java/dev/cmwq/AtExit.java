@@ -20,32 +20,31 @@ import java.util.Set;
  * <p>The line goes to {@code System.err}, not the logger: java.util.logging resets its handlers in
  * its own shutdown hook, which may run first.
  */
-final class AtExit {
+final class AtExit extends Thread {
     /** {@code cmwq.drainAtExitMs} (default 0: off): how long the hook may spend running what is left. */
     static final long DRAIN_MILLIS = Tunables.Setting.setting("cmwq.drainAtExitMs", 0, 0, 3_600_000);
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Hook());
+        Runtime.getRuntime().addShutdownHook(new AtExit());
     }
 
-    /** The hook's thread (a class, not a method reference: no lambda bootstrap at first use). */
-    private static final class Hook extends Thread {
-        Hook() {
-            super("cmwq-exit");
-        }
-
-        @Override
-        public void run() {
-            AtExit.run();
-        }
+    /**
+     * The hook's thread is this class: neither a method reference (a lambda bootstrap) nor a nested
+     * class (one more class to load and verify on the path of a JVM's first queue).
+     */
+    private AtExit() {
+        super("cmwq-exit");
     }
 
-    private AtExit() {}
+    @Override
+    public void run() {
+        reportLeftBehind();
+    }
 
     /** Installs the hook (once: this class's initialization does it). */
     static void install() {}
 
-    private static void run() {
+    private static void reportLeftBehind() {
         Map<Workqueue, Left> left = leftBehind();
         if (left.isEmpty()) {
             return;

@@ -153,6 +153,11 @@ public class DelayedWork extends Work {
         return timer.deadline();
     }
 
+    /** queue_delayed_work with a zero delay: queues this item at once, as queue_work_on does. */
+    boolean queueNow(Workqueue q, int onLane) {
+        return q.queueInternal(onLane, this);
+    }
+
     /** queue_delayed_work with a non-zero delay: arms the timer if this call takes PENDING. */
     boolean arm(Workqueue q, int onLane, long delayNanos) {
         return armAt(q, onLane, deadlineAfter(delayNanos));

@@ -13,16 +13,7 @@ final class Lanes {
     private static final int COUNT = readCount();
     private static final AtomicInteger NEXT = new AtomicInteger();
     /** Per thread: {home lane, spreading cursor}; the cursor starts one lane past home. */
-    private static final ThreadLocal<int[]> HOME = new Home();
-
-    /** A subclass rather than withInitial(lambda): no lambda bootstrap on the first queueing. */
-    private static final class Home extends ThreadLocal<int[]> {
-        @Override
-        protected int[] initialValue() {
-            int home = Math.floorMod(NEXT.getAndIncrement(), COUNT);
-            return new int[] {home, home + 1 == COUNT ? 0 : home + 1};
-        }
-    }
+    private static final ThreadLocal<int[]> HOME = new ThreadLocal<>();
 
     private Lanes() {}
 
@@ -45,7 +36,22 @@ final class Lanes {
         if (p != null && p.lane >= 0) {
             return p.lane;
         }
-        return HOME.get()[0];
+        return home()[0];
+    }
+
+    /**
+     * The calling thread's {home lane, spreading cursor}, given at its first call. A plain
+     * ThreadLocal with a null test: neither withInitial(lambda), a lambda bootstrap, nor a
+     * subclass, one more class, on the path of a JVM's first queue.
+     */
+    private static int[] home() {
+        int[] t = HOME.get();
+        if (t == null) {
+            int home = Math.floorMod(NEXT.getAndIncrement(), COUNT);
+            t = new int[] {home, home + 1 == COUNT ? 0 : home + 1};
+            HOME.set(t);
+        }
+        return t;
     }
 
     /**
@@ -59,7 +65,7 @@ final class Lanes {
             w.spreadCursor = c + 1 == COUNT ? 0 : c + 1;
             return c;
         }
-        int[] t = HOME.get();
+        int[] t = home();
         int c = t[1];
         t[1] = c + 1 == COUNT ? 0 : c + 1;
         return c;

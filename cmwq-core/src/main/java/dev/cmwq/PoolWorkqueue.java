@@ -46,7 +46,7 @@ final class PoolWorkqueue {
             MAX_ACTIVE = l.findVarHandle(PoolWorkqueue.class, "maxActive", int.class);
             FROZEN = l.findVarHandle(PoolWorkqueue.class, "frozen", boolean.class);
         } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 
@@ -98,8 +98,8 @@ final class PoolWorkqueue {
         w.setQueuedOwned(Work.INACTIVE, 0);
         inactive.moveLinked(w, pool.worklist);
         Trace.activated(this, w);
-        if (kick) {
-            pool.kick();
+        if (kick && !pool.kickOrCreate()) {
+            pool.watch(); // every worker is busy: the sampler follows the pool (and its spare escape)
         }
         return true;
     }

@@ -73,7 +73,7 @@ final class Rescuer extends Worker {
             sleepMarks = 0;
             blockingDepth = 0;
             pwq.maydayListed = false; // the pool sends a new mayday while it is still starved
-            p.kick();
+            p.kickOrCreate();
         } finally {
             pool = null; // detach
             p.unlock();
@@ -97,7 +97,7 @@ final class Rescuer extends Worker {
             pwq.maydayListed = true; // others may be waiting: go round again
             maydays.add(pwq);
         }
-        p.kick();
+        p.kickOrCreate();
     }
 
     /** Stops the thread after the maydays it has; waits for it. */

@@ -17,7 +17,7 @@ final class Sampler implements Runnable {
      * Implementation overview
      *
      * A pool is watched from the moment an item is put on its worklist without waking a worker
-     * (WorkerPool.insert: kick() returned false) until its worklist is empty. Pools enter through a
+     * (WorkerPool.insert: kickOrCreate() returned false) until its worklist is empty. Pools enter through a
      * lock-free inbox (a Treiber stack threaded through WorkerPool.nextWatched, so watching
      * allocates nothing); the sampler drains it into its own list. With nothing watched it parks
      * with no timeout: no periodic wake-ups.

@@ -141,7 +141,7 @@ final class Tunables {
             long n;
             try {
                 n = Long.parseLong(v.trim());
-            } catch (NumberFormatException e) {
+            } catch (IllegalArgumentException e) { // a NumberFormatException; caught as its superclass, loaded at boot
                 throw new IllegalArgumentException("-D" + name + "=" + v + " is not a whole number", e);
             }
             if (n < min || n > max) {

@@ -87,7 +87,7 @@ public class Work {
             STATE = MethodHandles.lookup().findVarHandle(Work.class, "state", long.class);
             RUNNER = MethodHandles.lookup().findVarHandle(Work.class, "runner", Worker.class);
         } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 
@@ -638,6 +638,16 @@ public class Work {
 
         Barrier(Thread waiter) {
             this.waiter = waiter;
+        }
+
+        /** Links this barrier right after {@code work}, on {@code work}'s list (L). */
+        void linkAfter(Work work) {
+            work.list.addAfter(work, this);
+        }
+
+        /** Puts this barrier first on {@code list} (L). */
+        void linkFirst(WorkList list) {
+            list.addFirst(this);
         }
 
         void complete() {

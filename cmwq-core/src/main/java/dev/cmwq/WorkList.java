@@ -13,7 +13,7 @@ final class WorkList {
         try {
             HEAD = java.lang.invoke.MethodHandles.lookup().findVarHandle(WorkList.class, "head", Work.class);
         } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 

@@ -58,8 +58,12 @@ class Worker extends Thread {
     PoolWorkqueue helpedFromPwq; // L
     /** Barriers and requeued instances of the helped item, which arrive while it runs inline. */
     final WorkList helped = new WorkList(); // L
-    /** The bracket Workqueues.enterBlocking() hands out on this worker. */
-    final BlockingSection section = new BlockingSection(this);
+    /**
+     * The bracket Workqueues.enterBlocking() hands out on this worker, made at its first use there
+     * (made here, the first queue in a JVM would load BlockingSection on its caller's thread).
+     * Worker thread only.
+     */
+    private BlockingSection section;
     Work currentWork; // L (read racily by currentWork() of the same thread)
     PoolWorkqueue currentPwq; // L
     int currentColor; // L
@@ -104,6 +108,15 @@ class Worker extends Thread {
     /** The pwq this worker runs {@code work} for (its own item, or the one it helps), or null. */
     PoolWorkqueue pwqFor(Work work) {
         return work == currentWork ? currentPwq : work == helpedFrom ? helpedFromPwq : null;
+    }
+
+    /** This worker's blocking bracket; called on the worker's own thread. */
+    BlockingSection section() {
+        BlockingSection s = section;
+        if (s == null) {
+            section = s = new BlockingSection(this);
+        }
+        return s;
     }
 
     /** The worker the calling thread is, or null. */

@@ -56,18 +56,28 @@ final class WorkerPool {
      * computes while the first blocks unnoticed. Only exact blocks (a thread state) count as
      * evidence, never the speculative CPU-clock marks, so a pool of CPU-bound items keeps one
      * running item per slot however loaded the machine is. The overlap uses idle workers only:
-     * needToCreateWorker() (the manager role, the sampler) still compares with concurrency, so no
+     * needToCreateWorker() (kickOrCreate, the sampler) still compares with concurrency, so no
      * thread is created for it. BH and unmanaged pools never overlap.
      *
-     * Manager role and worker lifecycle. A worker leaving idle when no other idle worker is left
-     * creates one before it starts working (mayStartWorking), so a spare is ready when it blocks.
+     * Manager role and worker lifecycle: spares on demand. The kernel's worker leaving idle when no
+     * other idle worker is left creates one before it starts working (mayStartWorking), so a spare
+     * is ready to wake when it blocks; cmwq keeps that only in unmanaged pools (there every waiting
+     * item gets a worker). A managed pool keeps no spare: where the kernel would wake its ready one,
+     * kickOrCreate wakes an idle worker or, if none is idle and needToCreateWorker holds (items
+     * wait, fewer run than concurrency), takes the manager role and creates one, within the spare
+     * limit: when an item starts with more waiting (processOneWork), a worker announces a block
+     * (workerSleeping) or dies (workerDied), an item is queued, activated or handed back, a rescue
+     * ends; the sampler's look that finds a worker blocked creates in the same look (starving). Any
+     * of them that can neither wake nor create leaves the pool watched, so the sampler retries.
      * The first worker is created by the first kick, so creating pools and queues starts no thread.
      * Creation can fail (the worker budget, or OutOfMemoryError from Thread.start): the pool then
      * enters a failure streak, retries no sooner than CREATE_COOLDOWN, and is watched; the sampler
      * retries and, 10 ms into the streak and every 100 ms after, sends maydays to the rescuers of
      * the queues whose items wait. Unlike the kernel's manager, which loops until it succeeds, the
      * worker that failed goes on running items itself. Idle workers beyond the kernel's ratio
-     * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs, oldest first.
+     * (tooManyWorkers, always keeping 2) are culled after cmwq.idleTimeoutMs (5 s, not the
+     * kernel's 5 minutes: a worker is a platform thread), oldest first, by the idle workers' own
+     * timed waits, in every kind of pool.
      *
      * Spare limit (cmwq's own; -Dcmwq.limitSpares=false gives the kernel's rule). The kernel
      * replaces every blocked worker that leaves work waiting; on the JVM that is a platform thread
@@ -126,7 +136,7 @@ final class WorkerPool {
             IDLE_TOP = l.findVarHandle(WorkerPool.class, "idleTop", Worker.class);
             RUN_TARGET = l.findVarHandle(WorkerPool.class, "runTarget", int.class);
         } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 
@@ -410,6 +420,23 @@ final class WorkerPool {
     }
 
     /**
+     * Spares on demand (cmwq's own; the kernel keeps an idle worker ready instead): {@link #kick},
+     * and if no idle worker was there to wake while the pool needs one (needToCreateWorker: items
+     * wait and fewer workers run than its concurrency), the caller takes the manager role and
+     * creates one, within the spare limit (mayCreateSpare). Called where the kernel's ready spare
+     * would have been woken: an item starts with more waiting (processOneWork), a worker blocks
+     * (workerSleeping) or dies (workerDied), an item arrives or is activated. Returns whether a
+     * worker was woken or created; if not, the caller has the pool watched, so that the sampler
+     * retries (after a failed creation's cool-down, sending maydays) or lets the spare escape in.
+     */
+    boolean kickOrCreate() {
+        if (kick()) {
+            return true;
+        }
+        return needToCreateWorker() && mayCreateSpare() && manageWorkers();
+    }
+
+    /**
      * Takes the lock (splicing the intake), spinning briefly first: critical sections are a few
      * dozen nanoseconds and the holder is usually running on another core, so parking (and the
      * unpark it costs the holder) would take far longer than the wait.
@@ -543,18 +570,20 @@ final class WorkerPool {
         return "kworker/" + lane + ":" + wid + (highpri ? "H" : "");
     }
 
-    /** manage_workers: becomes the manager and creates a worker. False if another is managing. */
+    /**
+     * manage_workers: becomes the manager and creates a worker. Returns whether it created one
+     * (false if another is managing, or creation failed: see createWorker).
+     */
     private boolean manageWorkers() {
         if (managerActive) {
             return false;
         }
         managerActive = true;
         try {
-            createWorker();
+            return createWorker();
         } finally {
             managerActive = false;
         }
-        return true;
     }
 
     void enterIdle(Worker w) {
@@ -591,7 +620,10 @@ final class WorkerPool {
         while ((w.flags & Worker.DIE) == 0) {
             leaveIdle(w);
             if (needMoreWorker()) {
-                if (needToCreateWorker() && mayCreateSpare()) {
+                if (!managed && !mayStartWorking()) {
+                    // The kernel's ready spare, kept only where workers are not counted (the
+                    // kernel's unbound pools): every waiting item gets a worker there. Managed
+                    // pools create a worker when one is needed (kickOrCreate).
                     manageWorkers();
                 }
                 if (!worklist.isEmpty()) {
@@ -687,7 +719,7 @@ final class WorkerPool {
         if (pwq.wq.cpuIntensive) {
             w.setFlags(Worker.CPU_INTENSIVE);
         }
-        if (!kick() && !worklist.isEmpty()) {
+        if (!kickOrCreate() && !worklist.isEmpty()) {
             watch(); // items wait behind this one: the sampler follows the pool
         }
         work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
@@ -811,7 +843,9 @@ final class WorkerPool {
      *       not have woken anyone either (any target of at least 1 keeps the first part true: a
      *       stale read costs at most a wake-up the next relock does);
      *   <li>no worker is idle (and there is one) and the pool is watched: all are busy and each
-     *       takes the lock before it goes idle; insert() could not have woken one;
+     *       takes the lock before it goes idle; insert() could not have woken one. It could have
+     *       created one (kickOrCreate) if they all block; the sampler's next look, which takes
+     *       the lock, splices the item and creates that worker (starving), up to a tick later;
      *   <li>the newest idle worker is already woken: it takes the lock on its way out of idle.
      * </ul>
      */
@@ -901,7 +935,7 @@ final class WorkerPool {
         if (pwq.inactive.isEmpty() && pwq.tryIncActive()) {
             work.setQueuedOwned(clear, set);
             worklist.addLast(work);
-            if (!kick()) {
+            if (!kickOrCreate()) {
                 watch();
             }
         } else {
@@ -926,7 +960,9 @@ final class WorkerPool {
                 // Its barriers go to the worklist, so that flushers still get woken.
                 pwq.inactive.moveLinked(work, worklist);
                 worklist.remove(work);
-                kick();
+                if (!kickOrCreate() && !worklist.isEmpty()) {
+                    watch();
+                }
             } else {
                 work.list.remove(work);
                 pwq.decNrActive(true);
@@ -952,13 +988,13 @@ final class WorkerPool {
                 checkFlushDependency(work);
                 long linked = s & Work.LINKED;
                 barrier.updateQueued(0, linked);
-                work.list.addAfter(work, barrier);
+                barrier.linkAfter(work); // not addAfter(work, barrier) here: the verifier would load Barrier on the first queue's path
                 work.updateQueued(0, Work.LINKED);
                 return true;
             }
             Worker runner = work.runner;
             if (runner != null && runner.pool == this) {
-                runner.scheduledFor(work).addFirst(barrier);
+                barrier.linkFirst(runner.scheduledFor(work));
                 return true;
             }
             return false;
@@ -1112,7 +1148,7 @@ final class WorkerPool {
     private void returnHelped(Worker w) {
         Work x;
         while ((x = w.helped.first()) instanceof Work.Barrier b) {
-            w.helped.remove(b);
+            w.helped.remove(x); // x, not b: passing a Barrier as a Work makes the verifier load Barrier on the first queue's path
             unlock();
             try {
                 b.complete();
@@ -1127,7 +1163,7 @@ final class WorkerPool {
             w.helped.remove(x);
             worklist.addFirst(x);
         }
-        if (!kick()) {
+        if (!kickOrCreate()) {
             watch();
         }
     }
@@ -1205,7 +1241,7 @@ final class WorkerPool {
     void workerSleeping(Worker w) {
         lock();
         try {
-            if (w.markSleeping(Worker.SLEEP_ANNOUNCED) && kick() && w.currentPwq != null) {
+            if (w.markSleeping(Worker.SLEEP_ANNOUNCED) && kickOrCreate() && w.currentPwq != null) {
                 w.currentPwq.stats[PoolWorkqueue.STAT_CM_WAKEUP]++;
             }
             if (!worklist.isEmpty()) {
@@ -1247,9 +1283,11 @@ final class WorkerPool {
 
     /**
      * One step of a rescue: the rescuer takes the first item of {@code pwq} on the worklist and
-     * runs it (the 7.0 one-at-a-time behaviour). Returns false when none is left.
+     * runs it (the 7.0 one-at-a-time behaviour). Returns false when none is left. {@code r} is the
+     * Rescuer, typed Worker: passing a Rescuer to processScheduled would make the verifier load
+     * Rescuer on the path of a JVM's first queue.
      */
-    boolean rescueOne(Rescuer r, PoolWorkqueue pwq) {
+    boolean rescueOne(Worker r, PoolWorkqueue pwq) {
         Work item = worklist.first();
         while (item != null && (item.pwq != pwq || item instanceof Work.Barrier)) {
             item = item.next;
@@ -1289,7 +1327,7 @@ final class WorkerPool {
             nrWorkers--;
             LIVE_WORKERS.decrementAndGet();
         }
-        if (!kick() && !worklist.isEmpty()) {
+        if (!kickOrCreate() && !worklist.isEmpty()) {
             watch();
         }
     }

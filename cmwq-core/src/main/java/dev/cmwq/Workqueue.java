@@ -73,6 +73,21 @@ public final class Workqueue implements AutoCloseable, Executor {
     public static final int MAX_ACTIVE = 2048;
     /** The kernel's WQ_DFL_ACTIVE: what max_active 0 means. */
     public static final int DEFAULT_ACTIVE = MAX_ACTIVE / 2;
+
+    /*
+     * The kernel's enum wq_flags bits, which WorkqueueFlag's constants carry. Compile-time
+     * constants: the builder and the constructor test these, not the enum, so that a JVM's first
+     * queue does not load and initialize WorkqueueFlag.
+     */
+    static final int WQ_BH = 1 << 0;
+    static final int WQ_UNBOUND = 1 << 1;
+    static final int WQ_FREEZABLE = 1 << 2;
+    static final int WQ_MEM_RECLAIM = 1 << 3;
+    static final int WQ_HIGHPRI = 1 << 4;
+    static final int WQ_CPU_INTENSIVE = 1 << 5;
+    static final int WQ_SYSFS = 1 << 6;
+    static final int WQ_POWER_EFFICIENT = 1 << 7;
+    static final int WQ_PERCPU = 1 << 8;
     /** The kernel's WQ_DFL_MIN_ACTIVE. */
     public static final int DEFAULT_MIN_ACTIVE = 8;
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(PoolWorkqueue[].class);
@@ -111,7 +126,8 @@ public final class Workqueue implements AutoCloseable, Executor {
     private volatile Thread flusher; // flushLock for writes
     private final AtomicInteger drainers = new AtomicInteger();
     /** The timer bases this queue's delayed items were armed on (usually just DelayedWork.TIMERS). */
-    private volatile TimerBase[] timerBases = new TimerBase[0]; // V: copy on write under this
+    // Null until the first arming: an initial empty array would load TimerBase on the first queue's path.
+    private volatile TimerBase[] timerBases; // V: copy on write under this
     /** Test seam: runs before a lock-free queue pushes its item (races of destroy with the intake). */
     static volatile Runnable beforePush;
     /** Test seam: runs in destroy() between the drain and the pwqs' death (the same races). */
@@ -131,18 +147,20 @@ public final class Workqueue implements AutoCloseable, Executor {
         this.name = b.name;
         this.flagBits = effective;
         this.ordered = b.ordered;
-        this.unbound = hasFlag(WorkqueueFlag.UNBOUND);
-        this.cpuIntensive = !unbound && hasFlag(WorkqueueFlag.CPU_INTENSIVE);
+        this.unbound = hasBit(WQ_UNBOUND);
+        this.cpuIntensive = !unbound && hasBit(WQ_CPU_INTENSIVE);
         this.maxActive = b.maxActive == 0 ? DEFAULT_ACTIVE : b.maxActive;
         this.minActive = unbound && !ordered ? Math.min(maxActive, b.minActive) : maxActive;
-        this.highpri = hasFlag(WorkqueueFlag.HIGHPRI);
-        this.bh = hasFlag(WorkqueueFlag.BH);
+        this.highpri = hasBit(WQ_HIGHPRI);
+        this.bh = hasBit(WQ_BH);
         this.unboundPool = unbound ? WorkerPool.getUnbound(highpri) : null;
         WorkerPool held = unboundPool;
-        this.poolRef = held == null ? null : Workqueues.cleaner().register(this, new PutUnbound(held));
-        this.freezable = hasFlag(WorkqueueFlag.FREEZABLE);
+        // A system queue lives as long as the JVM (Workqueues holds it, destroy() refuses it): it
+        // never gives its pool back, so it registers nothing and starts no cmwq-cleaner.
+        this.poolRef = held == null || b.system ? null : Workqueues.cleaner().register(this, new PutUnbound(held));
+        this.freezable = hasBit(WQ_FREEZABLE);
         this.system = b.system;
-        this.rescuer = hasFlag(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
+        this.rescuer = hasBit(WQ_MEM_RECLAIM) ? new Rescuer(this) : null;
     }
 
     /** Gives back a collected queue's reference to its unbound pool (a class: no lambda bootstrap at first use). */
@@ -175,6 +193,11 @@ public final class Workqueue implements AutoCloseable, Executor {
         return system;
     }
 
+    /** Whether a collection of this queue gives its unbound pool back (registered with the Cleaner; for tests). */
+    boolean cleanerRegistered() {
+        return poolRef != null;
+    }
+
     /** The queue's name. */
     public String name() {
         return name;
@@ -188,6 +211,11 @@ public final class Workqueue implements AutoCloseable, Executor {
     /** Whether the queue's effective flags include {@code f}. */
     boolean hasFlag(WorkqueueFlag f) {
         return (flagBits & f.bit()) != 0;
+    }
+
+    /** Whether the effective flags have {@code bit} (one of the WQ_ constants: no enum on the path of a JVM's first queue). */
+    boolean hasBit(int bit) {
+        return (flagBits & bit) != 0;
     }
 
     /** The effective flags' kernel bits ({@link WorkqueueFlag#bit()} OR-ed). */
@@ -292,7 +320,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         Objects.requireNonNull(work, "work is null in Workqueue.queueDelayedOn(lane, work, delay)");
         long nanos = DelayedWork.checkDelay(delay);
         if (nanos == 0) {
-            return queueInternal(lane, work);
+            return work.queueNow(this, lane); // not queueInternal(lane, work): the verifier would load DelayedWork on the first queue's path
         }
         return work.arm(this, lane, nanos);
     }
@@ -524,14 +552,14 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     /** Records that items of this queue arm timers on {@code base} (so that destroy sweeps it). */
     void usesTimers(TimerBase base) {
-        TimerBase[] a = timerBases;
+        TimerBase[] a = timerBases();
         for (TimerBase b : a) {
             if (b == base) {
                 return;
             }
         }
         synchronized (this) {
-            a = timerBases;
+            a = timerBases();
             for (TimerBase b : a) {
                 if (b == base) {
                     return;
@@ -545,7 +573,8 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     /** The timer bases this queue's delayed items were armed on. */
     TimerBase[] timerBases() {
-        return timerBases;
+        TimerBase[] a = timerBases;
+        return a != null ? a : new TimerBase[0];
     }
 
     /**
@@ -554,7 +583,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     private java.util.List<DelayedWork> cancelArmed() {
         java.util.List<DelayedWork> cancelled = new java.util.concurrent.CopyOnWriteArrayList<>();
-        for (TimerBase base : timerBases) {
+        for (TimerBase base : timerBases()) {
             base.sweep(t -> DelayedWork.cancelIfArmedFor(this, t, cancelled));
         }
         return cancelled;
@@ -568,11 +597,13 @@ public final class Workqueue implements AutoCloseable, Executor {
     /**
      * Throws if the queue refuses the caller's items (destroyed, or draining and the caller is not
      * one of its items), for calls that would change the item before enqueue could refuse it. A
-     * drain that starts after this check is still caught by enqueue.
+     * drain that starts after this check is still caught by enqueue. {@code work} is typed Object
+     * so that modDelayedOn's DelayedWork need not be checked against Work by the verifier, which
+     * would load DelayedWork on the path of a JVM's first queue.
      */
-    private void checkAccepting(Work work) {
+    private void checkAccepting(Object work) {
         if (refusesCaller()) {
-            throw refusal(work);
+            throw refusal((Work) work);
         }
     }
 
@@ -1200,14 +1231,14 @@ public final class Workqueue implements AutoCloseable, Executor {
          * @throws IllegalArgumentException if an ordered queue is given a max_active other than 0 or 1
          */
         public Workqueue build() {
-            final int bh = WorkqueueFlag.BH.bit();
-            final int unbound = WorkqueueFlag.UNBOUND.bit();
-            final int percpu = WorkqueueFlag.PERCPU.bit();
+            final int bh = WQ_BH;
+            final int unbound = WQ_UNBOUND;
+            final int percpu = WQ_PERCPU;
             int effective = flags;
             if ((effective & bh) != 0) {
                 checkBh(effective);
             }
-            if ((effective & WorkqueueFlag.POWER_EFFICIENT.bit()) != 0 && Workqueues.powerEfficient()) {
+            if ((effective & WQ_POWER_EFFICIENT) != 0 && Workqueues.powerEfficient()) {
                 effective = (effective | unbound) & ~percpu;
             }
             if ((effective & unbound) != 0 && (effective & percpu) != 0) {

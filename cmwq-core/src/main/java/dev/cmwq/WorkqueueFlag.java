@@ -15,23 +15,23 @@ public enum WorkqueueFlag {
      * from a BH item throws {@code IllegalStateException}. Only {@link #HIGHPRI} and {@link #PERCPU}
      * may accompany it, and {@code max_active} must be 0.
      */
-    BH(1 << 0),
+    BH(Workqueue.WQ_BH),
     /** Served by unbound pools: no concurrency management, only {@code max_active} (queue-wide). */
-    UNBOUND(1 << 1),
+    UNBOUND(Workqueue.WQ_UNBOUND),
     /** Paused while the system is frozen ({@code freeze_workqueues_begin()}). */
-    FREEZABLE(1 << 2),
+    FREEZABLE(Workqueue.WQ_FREEZABLE),
     /** Guaranteed forward progress: the queue gets a dedicated rescuer thread. */
-    MEM_RECLAIM(1 << 3),
+    MEM_RECLAIM(Workqueue.WQ_MEM_RECLAIM),
     /** Served by the high-priority pools ({@code kworker/N:MH}). */
-    HIGHPRI(1 << 4),
+    HIGHPRI(Workqueue.WQ_HIGHPRI),
     /** Per-CPU only: a running item needs a concurrency slot to start but does not hold it. */
-    CPU_INTENSIVE(1 << 5),
+    CPU_INTENSIVE(Workqueue.WQ_CPU_INTENSIVE),
     /** Register the queue for management (JMX) at creation. */
-    SYSFS(1 << 6),
+    SYSFS(Workqueue.WQ_SYSFS),
     /** Per-CPU unless power-efficient mode ({@code -Dcmwq.powerEfficient=true}) is on, then unbound. */
-    POWER_EFFICIENT(1 << 7),
+    POWER_EFFICIENT(Workqueue.WQ_POWER_EFFICIENT),
     /** Explicitly per-CPU, the complement of {@link #UNBOUND}. */
-    PERCPU(1 << 8);
+    PERCPU(Workqueue.WQ_PERCPU);
 
     private final int bit;
 

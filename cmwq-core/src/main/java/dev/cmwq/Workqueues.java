@@ -23,9 +23,12 @@ public final class Workqueues {
     private static final Set<Workqueue> QUEUES = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
     private static final Object REGISTRY = new Object();
     private static final boolean POWER_EFFICIENT = Boolean.getBoolean("cmwq.powerEfficient");
-    /** The default failure handler; a named class, as a lambda here would cost the first use a bootstrap. */
-    private static final WorkFailureHandler LOG_FAILURE = new LogFailure();
-    private static volatile WorkFailureHandler failureHandler = LOG_FAILURE;
+    /**
+     * The handler set by {@link #setFailureHandler}, or null for the default (LogFailure):
+     * initialized to the default here, the first use's caller would load and verify two classes
+     * that only a failing item needs.
+     */
+    private static volatile WorkFailureHandler failureHandler;
     /**
      * Set by Sysfs when it starts JMX, before it registers the system queues that exist: a system
      * queue created later registers itself (and Sysfs is not loaded before, so the first use of a
@@ -283,7 +286,7 @@ public final class Workqueues {
         if (w.blockingDepth++ == 0) {
             w.pool.workerSleeping(w);
         }
-        return w.section;
+        return w.section();
     }
 
     /**
@@ -563,19 +566,22 @@ public final class Workqueues {
 
     /** Restores the default handler, which logs at ERROR. */
     public static void resetFailureHandler() {
-        failureHandler = LOG_FAILURE;
+        failureHandler = null;
     }
 
     static void reportFailure(Workqueue wq, Work work, Throwable failure) {
         try {
-            failureHandler.failed(wq, work, failure);
+            WorkFailureHandler h = failureHandler;
+            (h != null ? h : LogFailure.INSTANCE).failed(wq, work, failure);
         } catch (Throwable ignored) {
             // a failing handler must not kill the worker
         }
     }
 
-    /** The default handler: logs at ERROR. */
+    /** The default handler: logs at ERROR. A named class, as a lambda would cost a bootstrap. */
     private static final class LogFailure implements WorkFailureHandler {
+        static final WorkFailureHandler INSTANCE = new LogFailure();
+
         @Override
         public void failed(Workqueue wq, Work work, Throwable failure) {
             log().log(System.Logger.Level.ERROR, "workqueue " + wq.name() + ": " + work + " threw", failure);
@@ -591,7 +597,7 @@ public final class Workqueues {
             QUEUES.add(wq);
             wq.start(freezing && wq.freezable);
         }
-        if (wq.hasFlag(WorkqueueFlag.SYSFS) || (wq.isSystem() && jmxStarted)) {
+        if (wq.hasBit(Workqueue.WQ_SYSFS) || (wq.isSystem() && jmxStarted)) {
             Sysfs.registerQuietly(wq);
         }
         tell(wq, true);

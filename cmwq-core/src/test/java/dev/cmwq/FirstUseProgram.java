@@ -4,6 +4,8 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,6 +16,11 @@ import java.util.concurrent.TimeUnit;
  * in {@code -Xlog:class+load}), the caller builds its first item and queues it on
  * {@code Workqueues.system()}; then it arms a {@code DelayedWork} 200 ms ahead. Prints one line:
  * {@code callerCpuNanos callerWallNanos delayedCpuNanos armedToRunNanos}.
+ *
+ * <p>With the argument {@code jdk} it is the JDK-only baseline: the same JVM, warmed the same
+ * way, makes {@code Executors.newFixedThreadPool(1).execute(fn)} its first use (a class or two and
+ * one thread start), then schedules on a fresh single-thread scheduled executor. What cmwq costs
+ * beyond that is what cmwq can still cut.
  */
 public final class FirstUseProgram {
     static final long DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -39,17 +46,30 @@ public final class FirstUseProgram {
         new MarkStart();
         long cpu0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
-        Workqueues.system().queue(new Work(first));
+        boolean jdk = args.length > 0 && args[0].equals("jdk");
+        if (jdk) {
+            Executors.newFixedThreadPool(1).execute(first);
+        } else {
+            Workqueues.system().queue(new Work(first));
+        }
         long t1 = System.nanoTime();
         long cpu1 = threads.getCurrentThreadCpuTime();
         new MarkEnd();
-        DelayedWork dw = new DelayedWork(delayed);
-        long armed = System.nanoTime();
-        Workqueues.system().queueDelayed(dw, Duration.ofNanos(DELAY_NANOS));
+        long armed;
+        if (jdk) {
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+            armed = System.nanoTime();
+            timer.schedule(delayed, DELAY_NANOS, TimeUnit.NANOSECONDS);
+        } else {
+            DelayedWork dw = new DelayedWork(delayed);
+            armed = System.nanoTime();
+            Workqueues.system().queueDelayed(dw, Duration.ofNanos(DELAY_NANOS));
+        }
         long cpu2 = threads.getCurrentThreadCpuTime();
         if (!done.await(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the items did not run within 60 s");
         }
         System.out.println((cpu1 - cpu0) + " " + (t1 - t0) + " " + (cpu2 - cpu1) + " " + (ran[0] - armed) + " " + warm.length());
+        System.exit(0); // the JDK baseline's pool threads are not daemons
     }
 }

@@ -121,6 +121,25 @@ class LeakTest {
     }
 
     @Test
+    void systemQueuesAreNotRegisteredWithTheCleanerButUserUnboundQueuesAre() {
+        // They live for the JVM: a registration would only hold a Cleanable (and, for the first
+        // unbound one, start cmwq-cleaner) for a collection that never comes.
+        for (Workqueue q : List.of(Workqueues.system(), Workqueues.systemPercpu(), Workqueues.systemHighpri(),
+                Workqueues.systemLong(), Workqueues.systemUnbound(), Workqueues.systemDfl(),
+                Workqueues.systemFreezable(), Workqueues.systemPowerEfficient(),
+                Workqueues.systemFreezablePowerEfficient(), Workqueues.systemDflLong(), Workqueues.systemBh(),
+                Workqueues.systemBhHighpri())) {
+            assertThat(q.cleanerRegistered()).as("%s registered with the Cleaner", q.name()).isFalse();
+        }
+        Workqueue user = Workqueue.builder("user-unbound").unbound().build();
+        try {
+            assertThat(user.cleanerRegistered()).as("a user's unbound queue gives its pool back when collected").isTrue();
+        } finally {
+            user.destroy();
+        }
+    }
+
+    @Test
     void aMillionQueueAndCompleteCyclesRetainNoHeap() {
         Workqueue wq = Workqueue.builder("cycles").build();
         AtomicInteger runs = new AtomicInteger();

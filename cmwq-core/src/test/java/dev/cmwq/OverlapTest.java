@@ -51,13 +51,15 @@ class OverlapTest {
         final List<Integer> runningAtCreation = new CopyOnWriteArrayList<>();
         /** The most items counted as running that any item (blocker or spinner) saw at its start. */
         final AtomicInteger maxRunningAtStart = new AtomicInteger();
+        /** The highest running target that any item saw at its start. */
+        final AtomicInteger maxTargetAtStart = new AtomicInteger();
     }
 
     @Test
     @Timeout(60)
     void aPoolWhoseItemsBlockUnannouncedRunsTwoPerSlotOnceTheSamplerHasFoundThem() {
         int lane = Probe.lane(1);
-        Spinners s = blockersThenSpinners(lane, true);
+        Spinners s = blockersThenSpinners(lane, BLOCKERS + 4);
         Seen second = s.second;
         assertThat(second.otherSpinning()).as("the second spinner started while the first computed (%s, %s)", s.first, second).isTrue();
         assertThat(second.runTarget()).as("the pool's running target: two per slot (%s)", second).isEqualTo(2);
@@ -69,8 +71,8 @@ class OverlapTest {
     @Timeout(60)
     void theOverlapCreatesNoThread() {
         int lane = Probe.lane(2);
-        Spinners s = blockersThenSpinners(lane, false);
-        assertThat(s.maxRunningAtStart.get()).as("the most items counted as running at an item's start: the pool overlapped")
+        Spinners s = blockersThenSpinners(lane, BLOCKERS - 4);
+        assertThat(s.maxTargetAtStart.get()).as("the highest running target an item saw at its start: the pool overlapped")
                 .isEqualTo(2);
         assertThat(s.runningAtCreation)
                 .as("nrRunning at every worker creation: a worker is created only below the kernel's target (1)")
@@ -82,7 +84,7 @@ class OverlapTest {
     void withTheOverlapOffABlockingPoolKeepsOnePerSlot() {
         Sampler.overlap = false;
         int lane = Probe.lane(3);
-        Spinners s = blockersThenSpinners(lane, true);
+        Spinners s = blockersThenSpinners(lane, BLOCKERS + 4);
         // The second spinner may still start while the first spins if the sampler marked the first
         // speculatively (its CPU clock stood still for a tick, as on a loaded machine); never as
         // an overlap.
@@ -139,16 +141,15 @@ class OverlapTest {
     /**
      * Runs the blocking scenario on {@code lane}: its pool's idle workers first trimmed to the 2 it
      * keeps, the spare limit off so that every blocker gets a worker without the escape's delay.
-     * The overlap uses idle workers only, so with {@code prewarm} the pool first gets more idle
-     * workers than the scenario needs (from items that block announced, which are no evidence);
-     * without, the pool's workers are the blockers' and the spares the kernel's rule creates.
+     * The overlap uses idle workers only, and managed pools create workers on demand (no idle
+     * spare), so the pool first gets about {@code prewarm} idle workers (from items that block
+     * announced, which are no evidence): more than the scenario needs, or fewer, so that the
+     * overlap runs out of idle workers where creating one would be tempting.
      */
-    private Spinners blockersThenSpinners(int lane, boolean prewarm) {
+    private Spinners blockersThenSpinners(int lane, int prewarm) {
         WorkerPool pool = trimmed(lane);
         WorkerPool.limitSpares = false;
-        if (prewarm) {
-            prewarm(lane, pool, BLOCKERS + 4);
-        }
+        prewarm(lane, pool, prewarm);
         Spinners s = new Spinners();
         WorkerPool.starter = t -> {
             s.runningAtCreation.add(pool.nrRunning); // under the pool's lock (createWorker)
@@ -160,7 +161,9 @@ class OverlapTest {
         CountDownLatch blockersDone = new CountDownLatch(BLOCKERS);
         for (int i = 0; i < BLOCKERS; i++) {
             wq.queueOn(lane, new Work(() -> {
-                s.maxRunningAtStart.accumulateAndGet(seen(pool, false).nrRunning(), Math::max);
+                Seen at = seen(pool, false);
+                s.maxRunningAtStart.accumulateAndGet(at.nrRunning(), Math::max);
+                s.maxTargetAtStart.accumulateAndGet(at.runTarget(), Math::max);
                 blockersIn.countDown();
                 Probe.await(release, "the blockers' gate"); // unannounced: the sampler finds it
                 blockersDone.countDown();
@@ -171,6 +174,7 @@ class OverlapTest {
             Seen first = seen(pool, false);
             s.first = first;
             s.maxRunningAtStart.accumulateAndGet(first.nrRunning(), Math::max);
+            s.maxTargetAtStart.accumulateAndGet(first.runTarget(), Math::max);
             long end = System.nanoTime() + SPIN_LIMIT_NANOS;
             while (s.secondStarted.getCount() > 0 && System.nanoTime() - end < 0) {
                 Thread.onSpinWait(); // computing: RUNNABLE, its CPU clock advancing
@@ -182,6 +186,7 @@ class OverlapTest {
             Seen second = seen(pool, s.spinning.get() > 0);
             s.second = second;
             s.maxRunningAtStart.accumulateAndGet(second.nrRunning(), Math::max);
+            s.maxTargetAtStart.accumulateAndGet(second.runTarget(), Math::max);
             s.secondStarted.countDown();
             s.done.countDown();
         }));

@@ -9,7 +9,9 @@ final class Starvation {
     /**
      * Starves {@code lane}'s pool of {@code wq}: worker creation fails (until the test restores
      * {@link WorkerPool#starter}), every worker of the pool is blocked (announced) in {@code gate},
-     * and {@code waiting} more blockers wait on the worklist. Returns once that state is stable.
+     * and {@code waiting} more blockers wait on the worklist. Returns once that state is stable:
+     * with blockers waiting, the pool has tried to create a worker for them and failed; with none,
+     * it has no reason to try yet (spares on demand), and the first item queued next tries.
      */
     static WorkerPool starve(Workqueue wq, int lane, Probe.Gate gate, int waiting) {
         return starve(wq, lane, gate, waiting, Starvation::failThreadCreation);
@@ -81,7 +83,7 @@ final class Starvation {
             pool.lock();
             try {
                 return pool.nrIdle == 0 && pool.busyWorkers().size() == pool.nrWorkers
-                        && pool.worklist.size() == waiting && pool.failingSince != 0;
+                        && pool.worklist.size() == waiting && (waiting == 0 || pool.failingSince != 0);
             } finally {
                 pool.unlock();
             }

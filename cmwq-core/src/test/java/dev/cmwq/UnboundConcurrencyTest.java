@@ -36,9 +36,9 @@ class UnboundConcurrencyTest {
             wq.queue(new Work(gate::passUnannounced));
         }
         gate.awaitEntered("one running item per lane");
-        // Settled: items wait, and the pool keeps an idle worker it does not wake. Without
-        // concurrency management every waiting item would get a worker instead.
-        Probe.awaitTrue(() -> gate.maxInside.get() > lanes || waitsWithAnIdleWorker(pool),
+        // Settled: items wait, and no worker is on its way to them (none idle, or one idle that is
+        // not woken). Without concurrency management every waiting item would get a worker instead.
+        Probe.awaitTrue(() -> gate.maxInside.get() > lanes || waitsWithNoWorkerWoken(pool),
                 "the pool to settle or run more items");
         assertThat(gate.maxInside.get()).as("items running at once").isEqualTo(lanes);
         gate.open();
@@ -81,11 +81,11 @@ class UnboundConcurrencyTest {
     }
 
     /** Items wait on the worklist while the newest idle worker is left asleep (under the lock). */
-    private static boolean waitsWithAnIdleWorker(WorkerPool pool) {
+    private static boolean waitsWithNoWorkerWoken(WorkerPool pool) {
         pool.lock();
         try {
             Worker idle = pool.idleTop();
-            return !pool.worklist.isEmpty() && idle != null && !idle.woken;
+            return !pool.worklist.isEmpty() && (idle == null || !idle.woken);
         } finally {
             pool.unlock();
         }

@@ -106,7 +106,7 @@ public final class Suite {
             entry("fanout", List.of("cmwq-system", "cmwq-unbound", "fjp", "fixed", "cached", "virtual")),
             entry("idle-heap", List.of("cmwq")),
             entry("handoff-one-jvm", List.of("all", "cmwq-system", "fjp")), // all in one JVM, then two alone
-            entry("cold-start", List.of("cmwq", "stpe")));
+            entry("cold-start", List.of("cmwq", "stpe", "fixed1")));
 
     /** Scenarios whose smoke run keeps only the last variant per contender, so that CI stays short. */
     private static final List<String> SMOKE_LAST_VARIANT_ONLY = List.of("fanout", "handoff-one-jvm");

@@ -62,7 +62,7 @@ public abstract class Timer {
             STATE = lookup.findVarHandle(Timer.class, "state", int.class);
             DEADLINE = lookup.findVarHandle(Timer.class, "deadline", long.class);
         } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 

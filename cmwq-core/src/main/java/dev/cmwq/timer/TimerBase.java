@@ -96,7 +96,7 @@ public final class TimerBase {
             THREAD_STATE = lookup.findVarHandle(TimerBase.class, "threadState", int.class);
             WAKE_AT = lookup.findVarHandle(TimerBase.class, "wakeAt", long.class);
         } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 

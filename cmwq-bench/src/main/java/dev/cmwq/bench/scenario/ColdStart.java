@@ -8,6 +8,8 @@ import dev.cmwq.bench.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -28,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code callerMs}: the time the caller is blocked by its first use, from before
  *       {@code new Work(fn)} to the return of {@code Workqueues.system().queue(work)} (class
  *       loading and static initialisation of the engine included: the caller pays them);
- *       {@code systemMs} and {@code queueMs} split it;
+ *       {@code systemMs} and {@code queueMs} split it; {@code callerCpuMs} is the caller thread's
+ *       CPU time over the same span, which the machine's load moves far less than the wall time;
  *   <li>{@code firstItemMs}: from the same start to the first line of the item;
  *   <li>{@code delayedCallerMs}: then the caller arms a {@code DelayedWork} 200 ms ahead
  *       ({@code queueDelayed}); the time that call blocks;
@@ -36,9 +41,13 @@ import java.util.concurrent.TimeUnit;
  *       + 200 ms).
  * </ul>
  * The {@code stpe} contender does the same with a fresh {@code ScheduledThreadPoolExecutor(n)}
- * ({@code execute}, then {@code schedule} 200 ms ahead), for reference. The function objects and
- * the latch exist before the clock starts (a JVM's first lambda costs tens of milliseconds that
- * belong to no contender). Reported: the median of each figure over the trials, and every trial.
+ * ({@code execute}, then {@code schedule} 200 ms ahead), for reference; the {@code fixed1}
+ * contender is the JDK-only floor of a first use: {@code Executors.newFixedThreadPool(1).execute}
+ * (one thread start and a few classes, all in the JDK's class-data archive), then {@code schedule}
+ * on a fresh {@code newSingleThreadScheduledExecutor()}. The function objects, the latch and the
+ * thread-CPU bean exist before the clock starts (a JVM's first lambda costs tens of milliseconds
+ * that belong to no contender). Reported: the median of each figure over the trials, and every
+ * trial.
  */
 final class ColdStart {
     private static final long DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -47,8 +56,8 @@ final class ColdStart {
 
     static Map<String, Object> run(String impl, Params p) throws IOException, InterruptedException {
         int trials = p.intValue("trials", 5);
-        if (!impl.equals("cmwq") && !impl.equals("stpe")) {
-            throw new IllegalArgumentException("cold-start contender \"" + impl + "\" is not cmwq or stpe");
+        if (!impl.equals("cmwq") && !impl.equals("stpe") && !impl.equals("fixed1")) {
+            throw new IllegalArgumentException("cold-start contender \"" + impl + "\" is not cmwq, stpe or fixed1");
         }
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int t = 0; t < trials; t++) {
@@ -83,7 +92,7 @@ final class ColdStart {
         return m;
     }
 
-    /** One trial: {@code ColdStart cmwq|stpe} prints {@code RESULT {...}}. */
+    /** One trial: {@code ColdStart cmwq|stpe|fixed1} prints {@code RESULT {...}}. */
     public static void main(String[] args) throws InterruptedException {
         long[] started = new long[2];
         CountDownLatch ran = new CountDownLatch(2);
@@ -96,6 +105,8 @@ final class ColdStart {
             ran.countDown();
         };
         Map<String, Object> m = new LinkedHashMap<>();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         long armed;
         long armedReturn;
@@ -108,17 +119,28 @@ final class ColdStart {
             wq.queue(work);
             long t3 = System.nanoTime();
             m.put("callerMs", (t3 - t0) / 1e6);
+            m.put("callerCpuMs", (threads.getCurrentThreadCpuTime() - cpu0) / 1e6);
             m.put("systemMs", (t2 - t1) / 1e6);
             m.put("queueMs", (t3 - t2) / 1e6);
             DelayedWork dw = new DelayedWork(delayed);
             armed = System.nanoTime();
             wq.queueDelayed(dw, Duration.ofNanos(DELAY_NANOS));
             armedReturn = System.nanoTime();
+        } else if (args[0].equals("fixed1")) {
+            Executors.newFixedThreadPool(1).execute(first);
+            long t3 = System.nanoTime();
+            m.put("callerMs", (t3 - t0) / 1e6);
+            m.put("callerCpuMs", (threads.getCurrentThreadCpuTime() - cpu0) / 1e6);
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+            armed = System.nanoTime();
+            timer.schedule(delayed, DELAY_NANOS, TimeUnit.NANOSECONDS);
+            armedReturn = System.nanoTime();
         } else {
             stpe = new ScheduledThreadPoolExecutor(Runtime.getRuntime().availableProcessors());
             stpe.execute(first);
             long t3 = System.nanoTime();
             m.put("callerMs", (t3 - t0) / 1e6);
+            m.put("callerCpuMs", (threads.getCurrentThreadCpuTime() - cpu0) / 1e6);
             armed = System.nanoTime();
             stpe.schedule(delayed, DELAY_NANOS, TimeUnit.NANOSECONDS);
             armedReturn = System.nanoTime();

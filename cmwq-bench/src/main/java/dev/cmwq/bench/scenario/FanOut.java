@@ -1,5 +1,6 @@
 package dev.cmwq.bench.scenario;
 
+import dev.cmwq.Workqueues;
 import dev.cmwq.bench.Completion;
 import dev.cmwq.bench.Dispatch;
 import dev.cmwq.bench.Spin;
@@ -20,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every contender is built fresh per trial (cmwq's system pools excepted, which are
  * process-wide by design). Trial 0 runs in the fresh JVM and is the one whose threads are
- * reported ({@code coldThreadsStarted}, {@code coldPeakThreads}): after it, cmwq's idle workers
+ * reported ({@code coldThreadsStarted}, {@code coldPeakThreads}, and for cmwq
+ * {@code coldWorkersStarted}, its worker threads alone): after it, cmwq's idle workers
  * stay alive and later trials would start none. The makespan and context switches are the
  * medians of the {@code trials} after {@code warmup} uncounted ones (trial 0 among them).
  */
@@ -58,6 +60,9 @@ final class FanOut {
         }
         Map<String, Object> m = Trials.summary(runs);
         m.put("coldThreadsStarted", cold.get("threadsStarted"));
+        if (cold.containsKey("workersStarted")) {
+            m.put("coldWorkersStarted", cold.get("workersStarted"));
+        }
         m.put("coldPeakThreads", cold.get("peakThreads"));
         m.put("coldMakespanMs", cold.get("makespanMs"));
         return m;
@@ -67,6 +72,7 @@ final class FanOut {
     private static Map<String, Object> trial(String impl, Runnable[] fns, Completion done, long timeoutMs) {
         done.arm(fns.length);
         Probe probe = Probe.start(); // before the contender exists: its thread starts count
+        int workers0 = Workqueues.liveWorkers();
         Dispatch d = Dispatch.of(impl, fns);
         long t0 = System.nanoTime();
         for (int i = 0; i < fns.length; i++) {
@@ -75,6 +81,11 @@ final class FanOut {
         boolean completed = done.await(timeoutMs, TimeUnit.MILLISECONDS);
         Map<String, Object> r = probe.stop(System.nanoTime() - t0);
         r.put("timedOut", !completed);
+        if (impl.startsWith("cmwq")) {
+            // cmwq's workers alone (no sampler, timer or cleaner thread): none is retired within a
+            // trial (the idle timeout is seconds), so those alive now are those it started.
+            r.put("workersStarted", Workqueues.liveWorkers() - workers0);
+        }
         d.close();
         return r;
     }

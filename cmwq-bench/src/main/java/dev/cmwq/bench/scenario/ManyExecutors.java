@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * 200 us as calibrated by the suite) and blocking (an unannounced {@code Thread.sleep(sleepMs)}, as
  * library code blocks). Measures the makespan, the peak live threads, and the live threads once
  * the load is over and the executors are still open (idle threads a service keeps), all above the
- * JVM's baseline. Threads of a first warm-up round count too: a service's pools live for its life.
+ * JVM's baseline, and again {@code settleMs} later ({@code idleThreadsSettled}; by default the idle
+ * timeout plus a second, so that workers the load no longer needs are gone). Threads of a first
+ * warm-up round count too: a service's pools live for its life.
  */
 final class ManyExecutors {
     private ManyExecutors() {}
@@ -90,6 +92,12 @@ final class ManyExecutors {
         m.remove("makespanMs");
         m.put("idleThreadsAfter", Probe.THREADS.getThreadCount() - Probe.BASELINE_THREADS);
         m.put("liveWorkersAfter", impl.equals("cmwq") ? Workqueues.liveWorkers() : components * poolSize);
+        // Then once idle workers have had their idle timeout (cmwq.idleTimeoutMs, 5 s by default):
+        // the threads a service keeps for good.
+        long settleMs = p.longValue("settleMs", Long.getLong("cmwq.idleTimeoutMs", 5_000) + 1_000);
+        sleep(settleMs);
+        m.put("idleThreadsSettled", Probe.THREADS.getThreadCount() - Probe.BASELINE_THREADS);
+        m.put("liveWorkersSettled", impl.equals("cmwq") ? Workqueues.liveWorkers() : components * poolSize);
         List<Number> perRound = new ArrayList<>();
         for (double x : makespans) {
             perRound.add(x);
@@ -103,6 +111,14 @@ final class ManyExecutors {
             Dispatch.shutdown(e, false);
         }
         return m;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static double median(double[] xs) {
