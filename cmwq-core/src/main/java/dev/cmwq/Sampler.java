@@ -35,6 +35,12 @@ final class Sampler implements Runnable {
      *     (wq_worker_running); its item's end clears the mark too.
      *   - a counted worker whose item has used more CPU than cmwq.cpuIntensiveThresholdMs since it
      *     started (or last woke) is flagged CPU_INTENSIVE (wq_worker_tick); per-lane pools only.
+     *   - the overlap (weighOverlap): a worker found blocked by its thread state counts its item as
+     *     found blocked (once per item: Worker.foundBlocked); with the items the pool took since
+     *     the last look, that ages the pool's evidence (recentItems, recentBlocks, halved past
+     *     SHARE_WINDOW items) and sets its running target: twice its concurrency while more than
+     *     half of at least SHARE_MIN_ITEMS recent items were found blocked. The pool's first look
+     *     counts no items (those were taken unwatched); the end of its backlog forgets it all.
      * Then, for every pool: a pool that needs a worker creates one if the spare limit allows
      * (WorkerPool.mayCreateSpare) or the pool has taken no item for cmwq.spareEscapeMs (the escape
      * that keeps forward progress under the limit; progressAt is when the sampler last saw an item
@@ -58,8 +64,14 @@ final class Sampler implements Runnable {
 
     private static final AtomicReference<WorkerPool> INBOX = new AtomicReference<>();
     private static final Set<Class<?>> HOGS_REPORTED = ConcurrentHashMap.newKeySet();
+    /** Items of evidence past which the overlap's counts are halved: the share is of recent items. */
+    static final int SHARE_WINDOW = 64;
+    /** Items of evidence the overlap needs before it starts. */
+    static final int SHARE_MIN_ITEMS = 8;
     /** Whether blocking nobody announced is detected ({@code -Dcmwq.sampler}); a test seam. */
     static volatile boolean detectBlocking = Tunables.SAMPLER;
+    /** Whether mostly blocking pools overlap ({@code -Dcmwq.overlap}; WorkerPool.runTarget); a test seam. */
+    static volatile boolean overlap = Tunables.OVERLAP;
     /** The sampler's clock; a test seam for time. */
     static volatile LongSupplier clock = System::nanoTime;
     private static volatile Thread thread; // V: started on the first watch
@@ -170,14 +182,19 @@ final class Sampler implements Runnable {
                 p.watched = false;
                 p.stallSince = 0;
                 p.progressAt = 0;
+                p.recentItems = 0;
+                p.recentBlocks = 0;
+                p.setRunTarget(p.concurrency);
                 return DROP;
             }
+            long taken = p.progressAt == 0 ? 0 : p.progress - p.sampledProgress;
             boolean progressed = p.progress != p.sampledProgress;
             p.sampledProgress = p.progress;
             if (progressed || p.progressAt == 0) {
                 p.progressAt = now;
             }
             boolean changed = p.managed && detectBlocking && sampleWorkers(p, progressed);
+            weighOverlap(p, taken);
             if (p.needToCreateWorker() || p.nrWorkers == 0) {
                 changed |= starving(p, now);
             }
@@ -206,6 +223,33 @@ final class Sampler implements Runnable {
         return false;
     }
 
+    /**
+     * Ages the overlap's evidence by the {@code taken} items since the last look and sets the
+     * pool's running target: twice its concurrency while more than half of its recent items (at
+     * least SHARE_MIN_ITEMS) were found blocked, else its concurrency.
+     */
+    static void weighOverlap(WorkerPool p, long taken) {
+        int items = (int) Math.min(p.recentItems + taken, Integer.MAX_VALUE);
+        int blocks = Math.min(p.recentBlocks, items);
+        while (items > SHARE_WINDOW) {
+            items >>= 1;
+            blocks >>= 1;
+        }
+        p.recentItems = items;
+        p.recentBlocks = blocks;
+        boolean mostlyBlocked = items >= SHARE_MIN_ITEMS && blocks * 2 > items;
+        boolean on = mostlyBlocked && overlap && detectBlocking && p.managed && !p.bh;
+        p.setRunTarget(on ? 2 * p.concurrency : p.concurrency);
+    }
+
+    /** Counts {@code w}'s item as found blocked, once per item: the overlap's evidence. */
+    private static void foundBlocked(WorkerPool p, Worker w) {
+        if (w.foundBlocked != w.itemSeq) {
+            w.foundBlocked = w.itemSeq;
+            p.recentBlocks++;
+        }
+    }
+
     /** The managed pools' part: blocked, native-blocked, waking and (per lane) CPU-hogging workers. */
     private static boolean sampleWorkers(WorkerPool p, boolean progressed) {
         boolean changed = false;
@@ -221,7 +265,9 @@ final class Sampler implements Runnable {
             boolean blocked = (st == Thread.State.BLOCKED || st == Thread.State.WAITING
                     || st == Thread.State.TIMED_WAITING) && !p.lock.hasQueuedThread(w);
             if ((w.sleepMarks & Worker.SLEEP_SAMPLED) != 0) {
-                if (!blocked) {
+                if (blocked) {
+                    foundBlocked(p, w); // a speculative mark confirmed
+                } else {
                     long cpu = ThreadCpu.of(w.threadId());
                     if (cpu != w.sampledCpu) {
                         w.clearSleeping(Worker.SLEEP_SAMPLED);
@@ -237,6 +283,7 @@ final class Sampler implements Runnable {
                 continue; // announced asleep, or CPU-intensive
             }
             if (blocked) {
+                foundBlocked(p, w);
                 changed |= markBlocked(p, w);
                 continue;
             }

@@ -29,8 +29,9 @@ final class WorkerPool {
      *
      * Concurrency management. nrRunning counts workers that are running an item and are neither
      * PREP, CPU_INTENSIVE nor marked asleep; concurrency is its target: 1 for a per-lane pool, the
-     * lane count for an unbound one. A queue wakes an idle worker only when nrRunning is below it
-     * (needMoreWorker), and a worker keeps taking items while nrRunning <= concurrency
+     * lane count for an unbound one. A queue wakes an idle worker only when nrRunning is below the
+     * running target, runTarget(), which is concurrency unless the pool overlaps (below)
+     * (needMoreWorker), and a worker keeps taking items while nrRunning <= runTarget()
      * (keepWorking): one running item per lane, pool-wide for unbound pools, and another worker
      * takes over as soon as a running one blocks. The kernel leaves unbound pools unmanaged (their
      * workers are UNBOUND, so every waiting item gets a worker up to max_active); on the JVM that
@@ -43,6 +44,20 @@ final class WorkerPool {
      * Workqueues.enterBlocking mark SLEEP_ANNOUNCED), and the Sampler, which looks at the running
      * workers of pools whose items wait (watched pools) and marks SLEEP_SAMPLED on a worker it finds
      * blocked, until it runs again or its item ends.
+     *
+     * Overlap (cmwq's own; -Dcmwq.overlap=false gives the kernel's target). The sampler finds an
+     * unannounced block a tick late, and until it does the blocked worker still counts, so the
+     * lane idles with items waiting: a lag per block, which a pool of mostly blocking items pays
+     * on nearly every item. So the predicates compare nrRunning with runTarget(), not concurrency:
+     * it is concurrency, doubled while most of the pool's recent items were found blocked by the
+     * sampler (Sampler.weighOverlap: items found blocked, once each, against items taken while
+     * watched, both halved as they age; at least 8 items of evidence; set anew at each look, and
+     * back to concurrency when the pool's backlog ends). A second item then runs per slot, and
+     * computes while the first blocks unnoticed. Only exact blocks (a thread state) count as
+     * evidence, never the speculative CPU-clock marks, so a pool of CPU-bound items keeps one
+     * running item per slot however loaded the machine is. The overlap uses idle workers only:
+     * needToCreateWorker() (kickOrCreate, the sampler) still compares with concurrency, so no
+     * thread is created for it. BH and unmanaged pools never overlap.
      *
      * Manager role and worker lifecycle: spares on demand. The kernel's worker leaving idle when no
      * other idle worker is left creates one before it starts working (mayStartWorking), so a spare
@@ -113,6 +128,7 @@ final class WorkerPool {
     private static final VarHandle WATCHED;
     private static final VarHandle IDLE_TOP;
     private static final VarHandle THIEF_COMING;
+    private static final VarHandle RUN_TARGET;
 
     static {
         try {
@@ -124,6 +140,7 @@ final class WorkerPool {
             WATCHED = l.findVarHandle(WorkerPool.class, "watched", boolean.class);
             IDLE_TOP = l.findVarHandle(WorkerPool.class, "idleTop", Worker.class);
             THIEF_COMING = l.findVarHandle(WorkerPool.class, "thiefComing", boolean.class);
+            RUN_TARGET = l.findVarHandle(WorkerPool.class, "runTarget", int.class);
         } catch (ReflectiveOperationException e) {
             throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
@@ -168,6 +185,12 @@ final class WorkerPool {
     /** Items the pool lets run at once (nrRunning's target): 1 per lane; the lane count for an unbound pool. */
     final int concurrency; // I
     /**
+     * Items the predicates let run at once: {@link #concurrency}, or twice it while the sampler
+     * finds most of the pool's recent items blocked (the overlap; Sampler.weighOverlap). Written
+     * by the sampler under the lock.
+     */
+    private int runTarget; // L (read by intakeWillBeSeen through RUN_TARGET)
+    /**
      * Taken only through lock() and unlock(), which splice the intake: a holder that released the
      * bare lock without looking at the intake could strand an item a producer left for it.
      */
@@ -201,6 +224,12 @@ final class WorkerPool {
     long stallSince; // S
     /** When the sampler last saw the pool progress (or began watching it), for the spare escape; 0 if unwatched. */
     long progressAt; // S
+    /**
+     * The overlap's evidence (Sampler.weighOverlap): items taken while the sampler watched, and
+     * items it found blocked, both halved as they age; their ratio is the sampled share.
+     */
+    int recentItems; // S
+    int recentBlocks; // S
     /** Workers created by the spare escape (beyond the spare limit, the pool stuck). */
     int spareEscapes; // L
     boolean stallReported; // S
@@ -223,6 +252,7 @@ final class WorkerPool {
         this.bh = bh;
         this.managed = !unbound || Tunables.UNBOUND_CONCURRENCY;
         this.concurrency = unbound ? Lanes.count() : 1;
+        this.runTarget = concurrency;
     }
 
     // ---------------------------------------------------------------- registry
@@ -347,7 +377,7 @@ final class WorkerPool {
     // ---------------------------------------------------------------- policy predicates (L)
 
     boolean needMoreWorker() {
-        return !worklist.isEmpty() && nrRunning < concurrency;
+        return !worklist.isEmpty() && nrRunning < runTarget;
     }
 
     /** A BH pool's one worker may always start: it never creates a second. */
@@ -356,11 +386,25 @@ final class WorkerPool {
     }
 
     boolean keepWorking() {
-        return !worklist.isEmpty() && nrRunning <= concurrency;
+        return !worklist.isEmpty() && nrRunning <= runTarget;
     }
 
+    /** A worker is created only for the kernel's target: the overlap uses idle workers only. */
     boolean needToCreateWorker() {
-        return needMoreWorker() && !mayStartWorking();
+        return needMoreWorker() && nrRunning < concurrency && !mayStartWorking();
+    }
+
+    /**
+     * The running target the predicates compare nrRunning with: {@link #concurrency}, doubled
+     * while the pool overlaps (see the Implementation overview).
+     */
+    int runTarget() {
+        return runTarget;
+    }
+
+    /** Sets the running target; under the lock, by the sampler (and tests). */
+    void setRunTarget(int target) {
+        runTarget = target;
     }
 
     boolean tooManyWorkers() {
@@ -819,10 +863,11 @@ final class WorkerPool {
      * <ul>
      *   <li>the pwq is frozen or at max_active: the item will only join the inactive list, and the
      *       thread that frees a slot (a finishing worker, a cancel, a thaw) holds the lock;
-     *   <li>as many workers count as running as the pool's concurrency allows, and the sampler
-     *       watches the pool: each relocks after its item (or announces a block, under the lock),
-     *       and if one blocks unannounced the sampler's look takes the lock; insert() would not
-     *       have woken anyone either;
+     *   <li>as many workers count as running as the pool's running target allows, and the
+     *       sampler watches the pool: each relocks after its item (or announces a block, under the
+     *       lock), and if one blocks unannounced the sampler's look takes the lock; insert() would
+     *       not have woken anyone either (any target of at least 1 keeps the first part true: a
+     *       stale read costs at most a wake-up the next relock does);
      *   <li>no worker is idle (and there is one) and the pool is watched: all are busy and each
      *       takes the lock before it goes idle; insert() could not have woken one. It could have
      *       created one (kickOrCreate) if they all block; the sampler's next look, which takes
@@ -840,8 +885,9 @@ final class WorkerPool {
             int running = (int) NR_RUNNING.getVolatile(this);
             int idle = (int) NR_IDLE.getVolatile(this);
             int workers = (int) NR_WORKERS.getVolatile(this);
-            // Negative if running >= concurrency, or if no worker is idle and there is one.
-            if (((concurrency - 1 - running) | ((idle - 1) & -workers)) < 0) {
+            int target = (int) RUN_TARGET.getVolatile(this);
+            // Negative if running >= target, or if no worker is idle and there is one.
+            if (((target - 1 - running) | ((idle - 1) & -workers)) < 0) {
                 return true;
             }
         }

@@ -21,6 +21,7 @@ final class Starvation {
     static void restoreEngineSeams() {
         WorkerPool.starter = null;
         WorkerPool.limitSpares = Tunables.LIMIT_SPARES;
+        Sampler.overlap = Tunables.OVERLAP;
         Workqueue.beforePush = null;
         Workqueue.afterDestroyDrain = null;
         Sampler.clock = System::nanoTime;

@@ -1,0 +1,268 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The overlap (cmwq's own; WorkerPool.runTarget, Sampler.weighOverlap): a managed pool most of
+ * whose recent items the sampler found blocked runs up to two items per running slot, on idle
+ * workers only; a pool of CPU-bound items never does, and {@code -Dcmwq.overlap=false} (the
+ * {@link Sampler#overlap} seam) keeps one per slot.
+ *
+ * <p>The blocking scenario: {@link #BLOCKERS} items on one lane each wait unannounced on a gate
+ * (each is found blocked by the sampler, which lets the next start), then two spinners: the first
+ * computes until the second has started (bounded), so they can only run together if the pool lets
+ * two items count as running on its one slot. Each spinner records, under the pool's lock, the
+ * pool's running target and nrRunning at its first line.
+ */
+class OverlapTest {
+    private static final int BLOCKERS = 12;
+    /** How long the first spinner waits for the second before it gives up (the test then fails). */
+    private static final long SPIN_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private Workqueue wq;
+
+    @AfterEach
+    void tearDown() {
+        Starvation.restoreEngineSeams();
+        if (wq != null) {
+            wq.destroy();
+        }
+    }
+
+    /** What a spinner saw at its first line, under the pool's lock. */
+    private record Seen(int runTarget, int nrRunning, boolean otherSpinning) {}
+
+    private static final class Spinners {
+        volatile Seen first;
+        volatile Seen second;
+        final AtomicInteger spinning = new AtomicInteger();
+        final CountDownLatch secondStarted = new CountDownLatch(1);
+        final CountDownLatch done = new CountDownLatch(2);
+        /** Worker creations and the pool's nrRunning at each (read under the pool's lock). */
+        final List<Integer> runningAtCreation = new CopyOnWriteArrayList<>();
+        /** The most items counted as running that any item (blocker or spinner) saw at its start. */
+        final AtomicInteger maxRunningAtStart = new AtomicInteger();
+        /** The highest running target that any item saw at its start. */
+        final AtomicInteger maxTargetAtStart = new AtomicInteger();
+    }
+
+    @Test
+    @Timeout(60)
+    void aPoolWhoseItemsBlockUnannouncedRunsTwoPerSlotOnceTheSamplerHasFoundThem() {
+        int lane = Probe.lane(1);
+        Spinners s = blockersThenSpinners(lane, BLOCKERS + 4);
+        Seen second = s.second;
+        assertThat(second.otherSpinning()).as("the second spinner started while the first computed (%s, %s)", s.first, second).isTrue();
+        assertThat(second.runTarget()).as("the pool's running target: two per slot (%s)", second).isEqualTo(2);
+        // nrRunning is 2 there too, unless the sampler marked the first spinner speculatively (its CPU
+        // clock stood still for a tick, as on a loaded machine): not asserted.
+    }
+
+    @Test
+    @Timeout(60)
+    void theOverlapCreatesNoThread() {
+        int lane = Probe.lane(2);
+        Spinners s = blockersThenSpinners(lane, BLOCKERS - 4);
+        assertThat(s.maxTargetAtStart.get()).as("the highest running target an item saw at its start: the pool overlapped")
+                .isEqualTo(2);
+        assertThat(s.runningAtCreation)
+                .as("nrRunning at every worker creation: a worker is created only below the kernel's target (1)")
+                .allMatch(r -> r < 1);
+    }
+
+    @Test
+    @Timeout(60)
+    void withTheOverlapOffABlockingPoolKeepsOnePerSlot() {
+        Sampler.overlap = false;
+        int lane = Probe.lane(3);
+        Spinners s = blockersThenSpinners(lane, BLOCKERS + 4);
+        // The second spinner may still start while the first spins if the sampler marked the first
+        // speculatively (its CPU clock stood still for a tick, as on a loaded machine); never as
+        // an overlap.
+        assertThat(List.of(s.first.runTarget(), s.second.runTarget())).as("the running targets the spinners saw").containsOnly(1);
+    }
+
+    @Test
+    @Timeout(60)
+    void aPoolOfCpuBoundItemsNeverOverlaps() {
+        int lane = Probe.lane(4);
+        WorkerPool pool = WorkerPool.percpu(lane, false);
+        wq = Workqueue.builder("overlap-cpu").build();
+        int n = 40;
+        List<Integer> targets = new CopyOnWriteArrayList<>();
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger max = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(n);
+        for (int i = 0; i < n; i++) {
+            wq.queueOn(lane, new Work(() -> {
+                max.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                targets.add(runTarget(pool));
+                Probe.spinNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                inside.decrementAndGet();
+                done.countDown();
+            }));
+        }
+        Probe.await(done, n + " CPU-bound items");
+        assertThat(targets).as("the running target each CPU-bound item saw").containsOnly(1);
+        // At most one extra through the sampler's speculative CPU-clock mark (SelfRegulationTest).
+        assertThat(max.get()).as("CPU-bound items running at once on the lane").isBetween(1, 2);
+    }
+
+    @Test
+    void theSampledShareDecidesTheRunningTarget() {
+        WorkerPool pool = WorkerPool.registerDetached(); // no queue, no worker: the sampler never looks at it
+        pool.recentBlocks = Sampler.SHARE_MIN_ITEMS - 1;
+        Sampler.weighOverlap(pool, Sampler.SHARE_MIN_ITEMS - 1);
+        assertThat(pool.runTarget()).as("all found blocked, but fewer items than the evidence needs").isEqualTo(1);
+
+        pool.recentBlocks += 1;
+        Sampler.weighOverlap(pool, 1);
+        assertThat(pool.runTarget()).as("%d of %d found blocked", pool.recentBlocks, pool.recentItems).isEqualTo(2);
+
+        Sampler.weighOverlap(pool, Sampler.SHARE_WINDOW);
+        assertThat(pool.recentItems).as("the evidence is halved past the window").isLessThanOrEqualTo(Sampler.SHARE_WINDOW);
+        assertThat(pool.runTarget()).as("then most recent items were not found blocked").isEqualTo(1);
+
+        pool.recentBlocks = pool.recentItems;
+        Sampler.overlap = false;
+        Sampler.weighOverlap(pool, 0);
+        assertThat(pool.runTarget()).as("all found blocked, overlap off").isEqualTo(1);
+    }
+
+    /**
+     * Runs the blocking scenario on {@code lane}: its pool's idle workers first trimmed to the 2 it
+     * keeps, the spare limit off so that every blocker gets a worker without the escape's delay.
+     * The overlap uses idle workers only, and managed pools create workers on demand (no idle
+     * spare), so the pool first gets about {@code prewarm} idle workers (from items that block
+     * announced, which are no evidence): more than the scenario needs, or fewer, so that the
+     * overlap runs out of idle workers where creating one would be tempting.
+     */
+    private Spinners blockersThenSpinners(int lane, int prewarm) {
+        WorkerPool pool = trimmed(lane);
+        WorkerPool.limitSpares = false;
+        prewarm(lane, pool, prewarm);
+        Spinners s = new Spinners();
+        WorkerPool.starter = t -> {
+            s.runningAtCreation.add(pool.nrRunning); // under the pool's lock (createWorker)
+            t.start();
+        };
+        wq = Workqueue.builder("overlap-blocking").build();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blockersIn = new CountDownLatch(BLOCKERS);
+        CountDownLatch blockersDone = new CountDownLatch(BLOCKERS);
+        for (int i = 0; i < BLOCKERS; i++) {
+            wq.queueOn(lane, new Work(() -> {
+                Seen at = seen(pool, false);
+                s.maxRunningAtStart.accumulateAndGet(at.nrRunning(), Math::max);
+                s.maxTargetAtStart.accumulateAndGet(at.runTarget(), Math::max);
+                blockersIn.countDown();
+                Probe.await(release, "the blockers' gate"); // unannounced: the sampler finds it
+                blockersDone.countDown();
+            }));
+        }
+        wq.queueOn(lane, new Work(() -> {
+            s.spinning.incrementAndGet();
+            Seen first = seen(pool, false);
+            s.first = first;
+            s.maxRunningAtStart.accumulateAndGet(first.nrRunning(), Math::max);
+            s.maxTargetAtStart.accumulateAndGet(first.runTarget(), Math::max);
+            long end = System.nanoTime() + SPIN_LIMIT_NANOS;
+            while (s.secondStarted.getCount() > 0 && System.nanoTime() - end < 0) {
+                Thread.onSpinWait(); // computing: RUNNABLE, its CPU clock advancing
+            }
+            s.spinning.decrementAndGet();
+            s.done.countDown();
+        }));
+        wq.queueOn(lane, new Work(() -> {
+            Seen second = seen(pool, s.spinning.get() > 0);
+            s.second = second;
+            s.maxRunningAtStart.accumulateAndGet(second.nrRunning(), Math::max);
+            s.maxTargetAtStart.accumulateAndGet(second.runTarget(), Math::max);
+            s.secondStarted.countDown();
+            s.done.countDown();
+        }));
+        CountDownLatch tail = new CountDownLatch(1);
+        wq.queueOn(lane, new Work(tail::countDown)); // keeps the backlog (and the sampler's watch) while they run
+        try {
+            Probe.await(blockersIn, BLOCKERS + " blockers to start");
+            Probe.await(s.done, "the spinners");
+        } finally {
+            release.countDown();
+        }
+        Probe.await(blockersDone, "the blockers");
+        Probe.await(tail, "the tail item");
+        WorkerPool.starter = null;
+        return s;
+    }
+
+    /**
+     * Gives the pool {@code n} more workers, idle once this returns: {@code n} items that each wait,
+     * announced, for all of them to start. Returns once the sampler has stopped watching the pool,
+     * so that the evidence the scenario's blockers give starts from nothing.
+     */
+    private static void prewarm(int lane, WorkerPool pool, int n) {
+        Workqueue warm = Workqueue.builder("overlap-prewarm").build();
+        CountDownLatch all = new CountDownLatch(n);
+        CountDownLatch done = new CountDownLatch(n);
+        for (int i = 0; i < n; i++) {
+            warm.queueOn(lane, new Work(() -> {
+                all.countDown();
+                try (BlockingSection b = Workqueues.enterBlocking()) {
+                    Probe.await(all, n + " prewarming items to start");
+                }
+                done.countDown();
+            }));
+        }
+        Probe.await(done, "the prewarming items");
+        warm.destroy();
+        Probe.awaitTrue(() -> !watched(pool), "the sampler to stop watching " + pool);
+    }
+
+    private static boolean watched(WorkerPool pool) {
+        pool.lock();
+        try {
+            return pool.watched;
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    private static Seen seen(WorkerPool pool, boolean otherSpinning) {
+        pool.lock();
+        try {
+            return new Seen(pool.runTarget(), pool.nrRunning, otherSpinning);
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    private static int runTarget(WorkerPool pool) {
+        pool.lock();
+        try {
+            return pool.runTarget();
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    /** The lane's normal pool with its idle workers retired down to the 2 it keeps. */
+    private static WorkerPool trimmed(int lane) {
+        WorkerPool pool = WorkerPool.percpu(lane, false);
+        pool.lock();
+        try {
+            pool.cullIdleWorkers(System.nanoTime() + 2 * Tunables.IDLE_TIMEOUT_NANOS);
+        } finally {
+            pool.unlock();
+        }
+        return pool;
+    }
+}
