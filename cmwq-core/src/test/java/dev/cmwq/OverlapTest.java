@@ -147,7 +147,7 @@ class OverlapTest {
      * overlap runs out of idle workers where creating one would be tempting.
      */
     private Spinners blockersThenSpinners(int lane, int prewarm) {
-        WorkerPool pool = trimmed(lane);
+        WorkerPool pool = Probe.trimmed(lane);
         WorkerPool.limitSpares = false;
         prewarm(lane, pool, prewarm);
         Spinners s = new Spinners();
@@ -252,17 +252,5 @@ class OverlapTest {
         } finally {
             pool.unlock();
         }
-    }
-
-    /** The lane's normal pool with its idle workers retired down to the 2 it keeps. */
-    private static WorkerPool trimmed(int lane) {
-        WorkerPool pool = WorkerPool.percpu(lane, false);
-        pool.lock();
-        try {
-            pool.cullIdleWorkers(System.nanoTime() + 2 * Tunables.IDLE_TIMEOUT_NANOS);
-        } finally {
-            pool.unlock();
-        }
-        return pool;
     }
 }

@@ -163,4 +163,26 @@ public final class Probe {
             open.countDown();
         }
     }
+
+    /** The lane's normal pool with its idle workers retired down to the 2 it keeps. */
+    static WorkerPool trimmed(int lane) {
+        WorkerPool pool = WorkerPool.percpu(lane, false);
+        pool.lock();
+        try {
+            pool.cullIdleWorkers(System.nanoTime() + 2 * Tunables.IDLE_TIMEOUT_NANOS);
+        } finally {
+            pool.unlock();
+        }
+        return pool;
+    }
+
+    /** The pool's workers, read under its lock. */
+    static int workers(WorkerPool pool) {
+        pool.lock();
+        try {
+            return pool.nrWorkers;
+        } finally {
+            pool.unlock();
+        }
+    }
 }

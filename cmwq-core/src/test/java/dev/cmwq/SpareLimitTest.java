@@ -38,9 +38,9 @@ class SpareLimitTest {
     @Timeout(120)
     void manyBlockingItemsFromOneProducerStartAtMostTheSpareLimit() throws Exception {
         int lane = Probe.lane(1);
-        WorkerPool pool = trimmed(lane);
+        WorkerPool pool = Probe.trimmed(lane);
         int escapesBefore = escapes(pool);
-        int before = workers(pool);
+        int before = Probe.workers(pool);
         int n = 120;
         Peak peak = runBlockingItems(lane, pool, n, 100);
         int escaped = escapes(pool) - escapesBefore;
@@ -54,9 +54,9 @@ class SpareLimitTest {
     @Timeout(120)
     void aShortBacklogGetsOnlyTheBaseSparesAndOneMorePerBacklogStep() throws Exception {
         int lane = Probe.lane(2);
-        WorkerPool pool = trimmed(lane);
+        WorkerPool pool = Probe.trimmed(lane);
         int escapesBefore = escapes(pool);
-        int before = workers(pool);
+        int before = Probe.workers(pool);
         int n = Tunables.SPARE_BACKLOG + 4; // enough for one spare beyond the base, not two
         Peak peak = runBlockingItems(lane, pool, n, 100);
         int escaped = escapes(pool) - escapesBefore;
@@ -70,7 +70,7 @@ class SpareLimitTest {
     @Timeout(120)
     void aLongBacklogBehindMaxActiveLetsTheQueueReachItsMaxActiveWithoutTheEscape() {
         int lane = Probe.lane(6);
-        WorkerPool pool = trimmed(lane);
+        WorkerPool pool = Probe.trimmed(lane);
         int escapesBefore = escapes(pool);
         int maxActive = 8;
         int n = 100; // the worklist holds at most 8; the rest wait inactive, behind max_active
@@ -107,7 +107,7 @@ class SpareLimitTest {
     void withTheLimitOffEveryBlockedItemGetsAWorkerAsInTheKernel() {
         WorkerPool.limitSpares = false;
         int lane = Probe.lane(5);
-        WorkerPool pool = trimmed(lane);
+        WorkerPool pool = Probe.trimmed(lane);
         int escapesBefore = escapes(pool);
         int n = MAX_WORKERS + 10;
         AtomicInteger inside = new AtomicInteger();
@@ -137,7 +137,7 @@ class SpareLimitTest {
      * more than the spare limit, so they can only all start through the escape.
      */
     private void rendezvous(int lane, boolean announced) {
-        WorkerPool pool = trimmed(lane);
+        WorkerPool pool = Probe.trimmed(lane);
         int escapesBefore = escapes(pool);
         int n = MAX_WORKERS + 6;
         CountDownLatch all = new CountDownLatch(n);
@@ -171,7 +171,7 @@ class SpareLimitTest {
         for (int i = 0; i < n; i++) {
             wq.queueOn(lane, new Work(() -> {
                 peak.inside.accumulateAndGet(inside.incrementAndGet(), Math::max);
-                peak.workers.accumulateAndGet(workers(pool), Math::max);
+                peak.workers.accumulateAndGet(Probe.workers(pool), Math::max);
                 try (BlockingSection b = Workqueues.enterBlocking()) {
                     Thread.sleep(ms);
                 } catch (InterruptedException e) {
@@ -183,22 +183,6 @@ class SpareLimitTest {
         }
         Probe.await(done, n + " blocking items");
         return peak;
-    }
-
-    /** The lane's normal pool with its idle workers retired down to the 2 it keeps. */
-    private static WorkerPool trimmed(int lane) {
-        WorkerPool pool = WorkerPool.percpu(lane, false);
-        pool.lock();
-        try {
-            pool.cullIdleWorkers(System.nanoTime() + 2 * Tunables.IDLE_TIMEOUT_NANOS);
-        } finally {
-            pool.unlock();
-        }
-        return pool;
-    }
-
-    private static int workers(WorkerPool pool) {
-        return locked(pool, () -> pool.nrWorkers);
     }
 
     private static int escapes(WorkerPool pool) {

@@ -57,12 +57,7 @@ class SparesOnDemandTest {
     }
 
     private int workers() {
-        pool.lock();
-        try {
-            return pool.nrWorkers;
-        } finally {
-            pool.unlock();
-        }
+        return Probe.workers(pool);
     }
 
     @Test

@@ -190,7 +190,7 @@ class TraceTest {
         int n = 8;
         Probe.Gate gate = new Probe.Gate(n);
         List<RecordedEvent> events = record(cmwqSettings(), () -> {
-            int before = workers(pool);
+            int before = Probe.workers(pool);
             for (int i = 0; i < before + n; i++) {
                 wq.queueOn(lane, new Work(gate::pass)); // announced blocking: one worker per item
             }
@@ -211,15 +211,6 @@ class TraceTest {
         });
         assertThat(select(events, "WorkerCulled", e -> e.getInt("pool") == pool.id)).isNotEmpty().allSatisfy(e ->
                 assertThat(e.getDuration("idle")).isPositive());
-    }
-
-    private static int workers(WorkerPool pool) {
-        pool.lock();
-        try {
-            return pool.nrWorkers;
-        } finally {
-            pool.unlock();
-        }
     }
 
     @Test
