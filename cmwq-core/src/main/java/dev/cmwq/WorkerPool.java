@@ -739,6 +739,9 @@ final class WorkerPool {
         boolean backlog = !kickOrCreate() && !worklist.isEmpty();
         if (backlog) {
             watch(); // items wait behind this one: the sampler follows the pool
+            // A thief is asked for only if the next item may move: a backlog of queue_work_on items
+            // (or of inactive ones' activations) would wake or create a worker elsewhere for nothing.
+            backlog = (worklist.first().stateVolatile() & Work.UNPINNED) != 0;
         }
         work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
         work.clearPendingForRun(id); // with the fence trySetPending's coalescing relies on

@@ -152,7 +152,9 @@ class OverlapTest {
         prewarm(lane, pool, prewarm);
         Spinners s = new Spinners();
         WorkerPool.starter = t -> {
-            s.runningAtCreation.add(pool.nrRunning); // under the pool's lock (createWorker)
+            if (((Worker) t).pool == pool) { // not another lane's (a thief's first worker)
+                s.runningAtCreation.add(pool.nrRunning); // under the pool's lock (createWorker)
+            }
             t.start();
         };
         wq = Workqueue.builder("overlap-blocking").build();
