@@ -98,7 +98,11 @@ class LifecycleTest {
         int saved = Workqueues.maxWorkers();
         Probe.Gate gate = new Probe.Gate(1);
         try {
-            Starvation.starve(plain, lane, gate, 1, () -> Workqueues.setMaxWorkers(Workqueues.liveWorkers()));
+            // A budget of 1, not the workers alive now: other pools' workers may exit meanwhile (the
+            // idle cull, a collected unbound queue's pool retiring), which would free budget for
+            // this pool; a fresh-clone run saw a fourth blocker start that way. The pool has a
+            // worker after the warm-up, so every creation finds the budget used up.
+            Starvation.starve(plain, lane, gate, 1, () -> Workqueues.setMaxWorkers(1));
             CountDownLatch plainRan = new CountDownLatch(1);
             plain.queueOn(lane, new Work(plainRan::countDown));
             CountDownLatch rescued = new CountDownLatch(1);

@@ -79,15 +79,28 @@ final class Starvation {
         for (int i = 0; i < workers + waiting; i++) {
             wq.queueOn(lane, new Work(gate::pass));
         }
-        Probe.awaitTrue(() -> {
+        try {
+            Probe.awaitTrue(() -> {
+                pool.lock();
+                try {
+                    return pool.nrIdle == 0 && pool.busyWorkers().size() == pool.nrWorkers
+                            && pool.worklist.size() == waiting && (waiting == 0 || pool.failingSince != 0);
+                } finally {
+                    pool.unlock();
+                }
+            }, "every worker of the pool blocked, " + waiting + " blockers waiting, creation failing");
+        } catch (AssertionError e) {
             pool.lock();
             try {
-                return pool.nrIdle == 0 && pool.busyWorkers().size() == pool.nrWorkers
-                        && pool.worklist.size() == waiting && (waiting == 0 || pool.failingSince != 0);
+                throw new AssertionError(e.getMessage() + "; the pool at the timeout: " + pool.nrWorkers + " workers ("
+                        + pool.nrIdle + " idle, " + pool.busyWorkers().size() + " busy: " + pool.busyWorkers()
+                        + " running " + pool.busyWorkers().stream().map(w -> String.valueOf(w.currentWork)).toList()
+                        + "), " + pool.worklist.size() + " waiting, failing " + (pool.failingSince != 0)
+                        + ", live workers " + Workqueues.liveWorkers() + " of " + Workqueues.maxWorkers(), e);
             } finally {
                 pool.unlock();
             }
-        }, "every worker of the pool blocked, " + waiting + " blockers waiting, creation failing");
+        }
         return pool;
     }
 }
