@@ -32,9 +32,9 @@ public class DelayedWork extends Work {
      * destroying flag, then sweeps the timer wheel on the timer thread (TimerBase.sweep) and cancels
      * the queue's armed items; an arming re-checks the flag after it armed, and cancels itself if
      * the destroy began meanwhile (whichever disarm wins releases PENDING). So arming, re-arming
-     * and cancelling take no lock. Lane -1 (unpinned) is kept as it is, so the expiry places the item
-     * as an unpinned queue() would (spreading); with spreading off, the arming thread's lane is
-     * recorded instead, as the kernel's timer fires on the arming CPU.
+     * and cancelling take no lock. Lane -1 (unpinned) is kept as it is, so the expiry queues the item
+     * as an unpinned queue() would (UNPINNED, so a free lane may steal it); with -Dcmwq.spread=false
+     * the arming thread's lane is recorded instead, as the kernel's timer fires on the arming CPU.
      */
 
     /** The timer base of all delayed work: one thread, {@code cmwq-timer}, started on first use. */

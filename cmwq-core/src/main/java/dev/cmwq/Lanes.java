@@ -12,7 +12,7 @@ final class Lanes {
     static final int MAX_LANES = 4096;
     private static final int COUNT = readCount();
     private static final AtomicInteger NEXT = new AtomicInteger();
-    /** Per thread: {home lane, spreading cursor}; the cursor starts one lane past home. */
+    /** Per thread: {home lane, probing cursor}; the cursor starts one lane past home. */
     private static final ThreadLocal<int[]> HOME = new ThreadLocal<>();
 
     private Lanes() {}
@@ -40,7 +40,7 @@ final class Lanes {
     }
 
     /**
-     * The calling thread's {home lane, spreading cursor}, given at its first call. A plain
+     * The calling thread's {home lane, probing cursor}, given at its first call. A plain
      * ThreadLocal with a null test: neither withInitial(lambda), a lambda bootstrap, nor a
      * subclass, one more class, on the path of a JVM's first queue.
      */
@@ -55,8 +55,9 @@ final class Lanes {
     }
 
     /**
-     * The caller's spreading cursor: a lane that advances by one at every call, per thread (so a
-     * producer's unpinned items take the lanes in turn when none has room). No shared counter.
+     * The caller's probing cursor: a lane that advances by one at every call, per thread, where
+     * stealing starts looking for a free lane or a busy one (so successive looks start at
+     * different lanes). No shared counter.
      */
     static int nextSpread() {
         Worker w = Worker.current();

@@ -574,7 +574,8 @@ public class Work {
 
     /**
      * Runs this item inline if the calling worker may help it: on its own pool (WorkerPool.help),
-     * or taken over from another lane's pool where spreading put it (WorkerPool.helpFrom).
+     * or, if it was queued without a lane, taken back from another lane's pool where a thief took
+     * it (WorkerPool.helpFrom).
      */
     private boolean helpInline() {
         Worker self = Worker.current();
