@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>The race "the task finishes just as it is interrupted" is made deterministic with a runner
  * thread whose {@link Thread#interrupt()} blocks on a gate: the interrupter is held between taking
- * the runner field and interrupting, which is the window the handshake closes.
+ * the runner field and interrupting, which is the window the handshake closes. The worker-field
+ * variant (RunnableItem's Worker.task) is checked on an unstarted worker, field by field.
  */
 @Timeout(60)
 class RunnersTest {
@@ -185,5 +186,48 @@ class RunnersTest {
         assertThat(service.shutdownNow()).as("nothing was waiting").isEmpty();
         Probe.await(sawInterrupt, "shutdownNow's interrupt of the running submitted task");
         Probe.getQuietly(running);
+    }
+
+    /**
+     * A worker that is never started: only its Worker.task field and its interrupt status take part
+     * in the handshake (Thread.interrupt sets the status of a thread that has not started, too).
+     */
+    private static Worker unstartedWorker() {
+        return new Worker(null, 0, "runners-test-worker");
+    }
+
+    @Test
+    void anInterrupterForATaskTheWorkerNoLongerRunsLeavesItsNextTaskAlone() {
+        Worker w = unstartedWorker();
+        Object ended = new Object();
+        Object next = new Object();
+        Worker.TASK.setVolatile(w, next); // the worker has moved on from `ended` to `next`
+        Runners.interrupt(w, ended);
+        assertThat(w.isInterrupted()).as("the worker, running another task, was interrupted").isFalse();
+        assertThat(Worker.TASK.getVolatile(w)).isSameAs(next);
+
+        Runners.interrupt(w, next);
+        assertThat(w.isInterrupted()).as("the worker running the task meant").isTrue();
+        assertThat(Worker.TASK.getVolatile(w)).as("the task put back after the interrupt").isSameAs(next);
+    }
+
+    @Test
+    void aWorkerEndingItsTaskWaitsOutAnInterrupterHoldingIt() throws InterruptedException {
+        Worker w = unstartedWorker();
+        Object task = new Object();
+        Object outer = new Object();
+        Worker.TASK.setVolatile(w, Runners.INTERRUPTING); // an interrupter holds the field
+        CountDownLatch released = new CountDownLatch(1);
+        Thread ender = new Thread(() -> {
+            Runners.release(w, task, outer); // the worker's end of `task`, on the worker's behalf
+            released.countDown();
+        }, "runners-test-ender");
+        ender.start();
+        assertThat(released.await(OVERTAKE_WINDOW_MS, TimeUnit.MILLISECONDS))
+                .as("the task's end got past an interrupter still holding the field").isFalse();
+        Worker.TASK.setVolatile(w, task); // the interrupter puts the task back
+        Probe.await(released, "the task's end once the interrupter let go");
+        Probe.join(ender);
+        assertThat(Worker.TASK.getVolatile(w)).as("what the field held before the task").isSameAs(outer);
     }
 }
