@@ -214,11 +214,6 @@ public final class Workqueue implements AutoCloseable, Executor {
         return Collections.unmodifiableSet(WorkqueueFlag.fromBits(flagBits));
     }
 
-    /** Whether the queue's effective flags include {@code f}. */
-    boolean hasFlag(WorkqueueFlag f) {
-        return (flagBits & f.bit()) != 0;
-    }
-
     /** Whether the effective flags have {@code bit} (one of the WQ_ constants: no enum on the path of a JVM's first queue). */
     boolean hasBit(int bit) {
         return (flagBits & bit) != 0;
