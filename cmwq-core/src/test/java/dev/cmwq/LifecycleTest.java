@@ -34,7 +34,7 @@ class LifecycleTest {
         WorkerPool pool = wq.pwq(lane).pool;
         // More items than the pool has workers: every worker, idle ones left by earlier tests of
         // a shared lane included, runs one, so none has been idle since before this test.
-        int n = Math.max(12, workersOf(pool) + 2);
+        int n = Math.max(12, Probe.workers(pool) + 2);
         Probe.Gate gate = new Probe.Gate(n);
         for (int i = 0; i < n; i++) {
             wq.queueOn(lane, new Work(gate::pass)); // announced blocking: each item gets a worker
@@ -115,15 +115,6 @@ class LifecycleTest {
         } finally {
             Workqueues.setMaxWorkers(saved);
             gate.open();
-        }
-    }
-
-    private static int workersOf(WorkerPool pool) {
-        pool.lock();
-        try {
-            return pool.nrWorkers;
-        } finally {
-            pool.unlock();
         }
     }
 

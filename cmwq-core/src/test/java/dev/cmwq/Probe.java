@@ -178,9 +178,14 @@ public final class Probe {
 
     /** The pool's workers, read under its lock. */
     static int workers(WorkerPool pool) {
+        return locked(pool, () -> pool.nrWorkers);
+    }
+
+    /** A count of {@code pool}, read under its lock. */
+    static int locked(WorkerPool pool, java.util.function.IntSupplier count) {
         pool.lock();
         try {
-            return pool.nrWorkers;
+            return count.getAsInt();
         } finally {
             pool.unlock();
         }

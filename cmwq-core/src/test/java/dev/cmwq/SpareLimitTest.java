@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -186,16 +185,6 @@ class SpareLimitTest {
     }
 
     private static int escapes(WorkerPool pool) {
-        return locked(pool, () -> pool.spareEscapes);
-    }
-
-    /** A count of {@code pool}, read under its lock. */
-    private static int locked(WorkerPool pool, IntSupplier count) {
-        pool.lock();
-        try {
-            return count.getAsInt();
-        } finally {
-            pool.unlock();
-        }
+        return Probe.locked(pool, () -> pool.spareEscapes);
     }
 }

@@ -137,13 +137,7 @@ class SparesOnDemandTest {
         }
         Probe.await(done, "the burst");
         int started = creators.size();
-        int escapes;
-        pool.lock();
-        try {
-            escapes = pool.spareEscapes;
-        } finally {
-            pool.unlock();
-        }
+        int escapes = Probe.locked(pool, () -> pool.spareEscapes);
         // One running slot per lane, the spares the limit grows freely, one per SPARE_BACKLOG items
         // waiting, and those the escape added (none unless the pool went 10 ms without progress).
         int bound = lanes * (1 + Tunables.BASE_SPARES_PER_LANE) + items / Tunables.SPARE_BACKLOG + escapes;

@@ -69,13 +69,7 @@ final class Starvation {
         // through the escape, after the sampler's (here often frozen) clock shows it stuck.
         WorkerPool.limitSpares = false;
         noMoreWorkers.run();
-        int workers;
-        pool.lock();
-        try {
-            workers = pool.nrWorkers;
-        } finally {
-            pool.unlock();
-        }
+        int workers = Probe.workers(pool);
         for (int i = 0; i < workers + waiting; i++) {
             wq.queueOn(lane, new Work(gate::pass));
         }
