@@ -736,12 +736,12 @@ final class WorkerPool {
         if (pwq.wq.cpuIntensive) {
             w.setFlags(Worker.CPU_INTENSIVE);
         }
-        boolean backlog = !kickOrCreate() && !worklist.isEmpty();
-        if (backlog) {
+        boolean askThief = false;
+        if (!kickOrCreate() && !worklist.isEmpty()) {
             watch(); // items wait behind this one: the sampler follows the pool
-            // A thief is asked for only if the next item may move: a backlog of queue_work_on items
-            // (or of inactive ones' activations) would wake or create a worker elsewhere for nothing.
-            backlog = (worklist.first().stateVolatile() & Work.UNPINNED) != 0;
+            // An idle lane may take some, if the next item may move: a backlog of queue_work_on
+            // items (UNPINNED is never set on an unbound pool's) would wake a worker for nothing.
+            askThief = (worklist.first().stateVolatile() & Work.UNPINNED) != 0;
         }
         work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
         work.clearPendingForRun(id); // with the fence trySetPending's coalescing relies on
@@ -749,8 +749,8 @@ final class WorkerPool {
         long start = w.clock; // the previous item's end, or the batch's start: one clock read per item
         w.currentStartNanos = start;
         unlock();
-        if (backlog && lane >= 0) {
-            requestThief(this); // items wait behind this one: an idle lane may take some
+        if (askThief) {
+            requestThief(this);
         }
         WorkerPool robbed = w.stealAgain;
         if (robbed != null) {
@@ -1021,7 +1021,8 @@ final class WorkerPool {
                 checkFlushDependency(work);
                 long linked = s & Work.LINKED;
                 barrier.updateQueued(0, linked);
-                barrier.linkAfter(work); // not addAfter(work, barrier) here: the verifier would load Barrier on the first queue's path
+                // Not addAfter(work, barrier) here: the verifier would load Barrier on the first queue's path.
+                barrier.linkAfter(work);
                 work.updateQueued(0, Work.LINKED);
                 return true;
             }
@@ -1074,17 +1075,13 @@ final class WorkerPool {
      * started. {@code w}, a worker of this pool, takes it over onto its queue's pwq of this lane
      * and runs it inline, as {@link #help} does on its own pool; without this, the waiter would
      * park and this lane would start another worker. It holds both pools' locks while it moves the
-     * item, taken in pool id order (as stealing does: nowhere else does the engine hold two pool
-     * locks), so two lanes taking items from each other cannot deadlock. Returns whether it ran
-     * the item.
+     * item (lockWith). Returns whether it ran the item.
      */
     boolean helpFrom(WorkerPool from, Worker w, Work work) {
         if (lane < 0 || from.lane < 0 || bh || from.bh || from.highpri != highpri) {
             return false;
         }
-        WorkerPool first = id < from.id ? this : from;
-        first.lock();
-        (first == this ? from : this).lock();
+        lockWith(from);
         boolean adopted;
         try {
             adopted = from.mayHelp(w, this, work) && adopt(from, work);
@@ -1101,6 +1098,17 @@ final class WorkerPool {
         } finally {
             unlock();
         }
+    }
+
+    /**
+     * Takes this pool's lock and {@code other}'s, in pool id order: helping across lanes and
+     * stealing are the only places that hold two pool locks, and the order keeps two lanes that
+     * take items from each other from deadlocking.
+     */
+    private void lockWith(WorkerPool other) {
+        WorkerPool first = id < other.id ? this : other;
+        first.lock();
+        (first == this ? other : this).lock();
     }
 
     /**
@@ -1198,7 +1206,8 @@ final class WorkerPool {
     private void returnHelped(Worker w) {
         Work x;
         while ((x = w.helped.first()) instanceof Work.Barrier b) {
-            w.helped.remove(x); // x, not b: passing a Barrier as a Work makes the verifier load Barrier on the first queue's path
+            // x, not b: passing a Barrier as a Work makes the verifier load Barrier on the first queue's path.
+            w.helped.remove(x);
             unlock();
             try {
                 b.complete();
@@ -1218,7 +1227,6 @@ final class WorkerPool {
         }
     }
 
-
     // ---------------------------------------------------------------- stealing
 
     /*
@@ -1227,21 +1235,23 @@ final class WorkerPool {
      * another is idle, the idle lane takes some of it. Two halves:
      *
      *   requestThief(busy), called by a producer after it queued an unpinned item on a busy lane,
-     *   and by a worker starting an item with others waiting behind it: probes the lanes (up to
-     *   STEAL_PROBES, from the caller's cursor) for one whose pool runs nothing, waits for nothing and has a sleeping worker (or none yet), and
-     *   wakes (or creates) that worker as a thief, at most one at a time per busy pool
-     *   (thiefComing, cleared when the thief leaves idle).
+     *   and by a worker starting an item with an unpinned one next behind it: probes the lanes
+     *   (up to STEAL_PROBES, from the caller's cursor) for one whose pool runs nothing, waits for
+     *   nothing and has a sleeping worker (or none yet), and wakes (or creates) that worker as a
+     *   thief, at most one at a time per busy pool (thiefComing, cleared when the thief leaves
+     *   idle).
      *
      *   steal(w), called by every worker of a free lane before it goes idle: tries the pool it was
-     *   woken for, then the other lanes (up to STEAL_PROBES), and moves half of the movable items it finds at the head
-     *   of that pool's worklist (at least one) to its own, under both pools' locks taken in id
-     *   order. Each item moves as adopt() moves a helped one: its accounting follows it, and it
-     *   moves only where nothing could tell the difference (max_active, flush colors, freezing,
-     *   draining: see adopt and mayMove). The thief then runs them as its own lane's items, and
+     *   woken for, then the other lanes (up to STEAL_PROBES), and moves half of the movable items
+     *   it finds at the head of that pool's worklist (at least one) to its own, under both pools'
+     *   locks taken in id order (lockWith). Each item moves as adopt() moves a helped one: its
+     *   accounting follows it, and it moves only where nothing could tell the difference
+     *   (max_active, flush colors, freezing, draining: see adopt and mayMove). The thief then runs
+     *   them as its own lane's items, and
      *   looks again before it sleeps; a thief that left items behind asks for another thief for
      *   that pool (Worker.stealAgain) once it runs, so a backlog drains over every free lane in a
-     *   few rounds while a busy lane's worker keeps its own items. Lanes with work of their own never steal: one item
-     *   runs per lane, as before.
+     *   few rounds while a busy lane's worker keeps its own items. Lanes with work of their own
+     *   never steal: one item runs per lane, as before.
      */
 
     /** Lanes probed for a sleeping thief, or by a free lane for a victim before its worker sleeps. */
@@ -1344,16 +1354,14 @@ final class WorkerPool {
     /**
      * Moves up to half of the movable items at the head of {@code victim}'s worklist (at least
      * one) to this pool's, for {@code w} to run. Called and returns with this pool's lock held;
-     * takes both locks in id order. A queue with no pwq on this lane yet gets one (with no pool
+     * takes both locks (lockWith). A queue with no pwq on this lane yet gets one (with no pool
      * lock held: creating a pwq takes the queue's pwqLock, which a flush holds while it takes pool
      * locks) and the theft is tried once more. Returns whether this pool has items to run.
      */
     private boolean stealFrom(Worker w, WorkerPool victim) {
         for (int attempt = 0; attempt < 2; attempt++) {
             unlock();
-            WorkerPool first = id < victim.id ? this : victim;
-            first.lock();
-            (first == this ? victim : this).lock();
+            lockWith(victim);
             Workqueue missing;
             try {
                 if (nrRunning != 0 || !worklist.isEmpty()) {
