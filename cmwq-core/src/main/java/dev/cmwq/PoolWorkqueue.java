@@ -69,6 +69,16 @@ final class PoolWorkqueue {
                 || (int) NR_ACTIVE.getVolatile(this) >= (int) MAX_ACTIVE.getVolatile(this);
     }
 
+    /**
+     * Read without the lock (an unpinned item's placement, Workqueue.enqueue): every slot is taken
+     * and the pwq is not frozen, so another lane's pwq of the queue may have a free one. Freezing
+     * holds every lane's pwq alike.
+     */
+    boolean atMaxActive() {
+        return !(boolean) FROZEN.getVolatile(this)
+                && (int) NR_ACTIVE.getVolatile(this) >= (int) MAX_ACTIVE.getVolatile(this);
+    }
+
     boolean tryIncActive() {
         if (nrActive < maxActive && !frozen) {
             nrActive++;

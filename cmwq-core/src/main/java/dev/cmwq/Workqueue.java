@@ -435,10 +435,14 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     void enqueue(int lane, Work work) {
         // The kernel's placement: the given lane, else the caller's. An item queued without a lane
-        // on a per-CPU queue is marked UNPINNED: an idle lane may take it (WorkerPool's stealing).
+        // on a per-CPU queue is marked UNPINNED: an idle lane may take it (WorkerPool's stealing),
+        // and it goes to another lane's pwq when every max_active slot of its own is taken.
         int at = unbound || lane >= 0 ? lane : Lanes.current();
         long unpinned = lane < 0 && !unbound && !bh && Tunables.SPREAD ? Work.UNPINNED : 0;
         PoolWorkqueue pwq = pwq(at);
+        if (unpinned != 0 && pwq.atMaxActive()) {
+            pwq = withFreeSlot(at, pwq);
+        }
         WorkerPool pool = pwq.pool;
         WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
         if (last != null && last != pool && !ordered) {
@@ -463,6 +467,36 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (unpinned != 0) {
             WorkerPool.requestThief(pool);
         }
+    }
+
+    /** Lanes an unpinned item whose own lane's pwq is at max_active probes for a free slot. */
+    private static final int SLOT_PROBES = 8;
+
+    /**
+     * An unpinned item's pwq on the caller's lane has every max_active slot taken: a pwq of this
+     * queue on another lane with a free one, probing up to {@link #SLOT_PROBES} lanes from the
+     * caller's cursor (a lane with no pwq yet gets one: it has every slot free), else {@code full}.
+     * max_active stays per lane, as the kernel's per-CPU queues have it; the item only goes where
+     * a slot is free rather than wait inactive behind a busy lane (docs/architecture.md, "Lanes are
+     * not CPUs"). A lock-free hint: a slot taken meanwhile leaves the item inactive there, as on
+     * its own lane.
+     */
+    private PoolWorkqueue withFreeSlot(int home, PoolWorkqueue full) {
+        int n = Lanes.count();
+        int l = Lanes.nextSpread();
+        for (int i = Math.min(n, SLOT_PROBES); i > 0; i--) {
+            if (l != home) {
+                PoolWorkqueue p = existingPwq(l);
+                if (p == null) {
+                    return pwq(l);
+                }
+                if (!p.atMaxActive()) {
+                    return p;
+                }
+            }
+            l = l + 1 == n ? 0 : l + 1;
+        }
+        return full;
     }
 
     /** Inserts under {@code pool}'s lock, which the caller took; releases it. */

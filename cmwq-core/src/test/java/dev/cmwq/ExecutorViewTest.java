@@ -195,10 +195,18 @@ class ExecutorViewTest {
         int lanes = Workqueues.lanes();
         assertThat(lanes).as("the test needs two lanes").isGreaterThanOrEqualTo(2);
         Probe.Gate gate = new Probe.Gate(2);
-        // Lane 0's pwq is at max_active; a task executed now runs on a lane with a free slot at once.
-        // With a queue-wide limit (an unbound service) it would wait for the first.
-        service.workqueue().queueOn(0, new Work(gate::pass));
-        service.execute(gate::pass);
+        CountDownLatch first = new CountDownLatch(1);
+        // Lane 0's pwq is at max_active once its item runs; a task executed then runs on a lane with
+        // a free slot at once, whichever lane the caller's is. With a queue-wide limit (an unbound
+        // service) it would wait for the first.
+        service.workqueue().queueOn(0, new Work(() -> {
+            first.countDown();
+            gate.pass();
+        }));
+        Probe.await(first, "the item queued on lane 0 to start");
+        // Executed from lane 0 itself (a worker of another queue's lane-0 item): its own lane's
+        // pwq has no free slot, so it must go to another lane's.
+        Workqueue.builder("lane-0-caller").build().queueOn(0, new Work(() -> service.execute(gate::pass)));
         gate.awaitEntered("a task on each lane at once, with maxActive(1)");
         assertThat(gate.maxInside.get()).isEqualTo(2);
         gate.open();

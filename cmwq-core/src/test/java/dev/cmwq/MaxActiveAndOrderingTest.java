@@ -98,6 +98,35 @@ class MaxActiveAndOrderingTest {
     }
 
     @Test
+    void unpinnedItemsBeyondTheirLanesMaxActiveGoWhereASlotIsFree() {
+        Workqueue wq = track(Workqueue.builder("max1-unpinned").maxActive(1).build());
+        Workqueue caller = track(Workqueue.builder("lane-0-caller").build());
+        int spread = Math.min(Workqueues.lanes() - 1, 3);
+        Probe.Gate gate = new Probe.Gate(1 + spread);
+        List<Integer> lanes = new CopyOnWriteArrayList<>();
+        CountDownLatch first = new CountDownLatch(1);
+        wq.queueOn(0, new Work(() -> {
+            first.countDown();
+            gate.pass();
+        }));
+        Probe.await(first, "the item holding lane 0's only slot");
+        // Queued without a lane from lane 0 itself, whose pwq has no free slot: each goes to a lane
+        // with one, so all run at once, one per lane (max_active stays per lane).
+        caller.queueOn(0, new Work(() -> {
+            for (int i = 0; i < spread; i++) {
+                wq.queue(new Work(() -> {
+                    lanes.add(Lanes.current());
+                    gate.pass();
+                }));
+            }
+        }));
+        gate.awaitEntered("lane 0's item and " + spread + " unpinned items at once");
+        assertThat(lanes).doesNotContain(0).doesNotHaveDuplicates().hasSize(spread);
+        gate.open();
+        wq.flush();
+    }
+
+    @Test
     void unboundMaxActiveIsQueueWide() {
         Workqueue wq = track(Workqueue.builder("ub-max3").unbound().maxActive(3).build());
         Probe.Gate gate = new Probe.Gate(3);
