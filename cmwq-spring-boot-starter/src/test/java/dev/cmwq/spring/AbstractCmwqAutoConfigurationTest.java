@@ -42,11 +42,18 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 abstract class AbstractCmwqAutoConfigurationTest {
-    /** Boot's metrics auto-configuration and its simple registry's (packages differ between Boot 3.5 and 4). */
-    protected abstract AutoConfigurations metricsAutoConfigurations();
+    private final String bootVersionPrefix;
+    private final AutoConfigurations metricsAutoConfigurations;
 
-    /** The Spring Boot generation the test class path must hold, e.g. {@code "4.0."}. */
-    protected abstract String bootVersionPrefix();
+    /**
+     * @param bootVersionPrefix the Spring Boot generation the test class path must hold, e.g. {@code "4."}
+     * @param metrics Boot's metrics auto-configuration and its simple registry's (their packages
+     *     differ between Boot 3.5 and 4)
+     */
+    AbstractCmwqAutoConfigurationTest(String bootVersionPrefix, Class<?>... metrics) {
+        this.bootVersionPrefix = bootVersionPrefix;
+        this.metricsAutoConfigurations = AutoConfigurations.of(metrics);
+    }
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(
             AutoConfigurations.of(CmwqAutoConfiguration.class, CmwqSchedulingAutoConfiguration.class,
@@ -256,7 +263,7 @@ abstract class AbstractCmwqAutoConfigurationTest {
     @Test
     void metricsAppearInBootsRegistry() {
         runner.withUserConfiguration(App.class)
-                .withConfiguration(metricsAutoConfigurations())
+                .withConfiguration(metricsAutoConfigurations)
                 .run(ctx -> {
                     MeterRegistry registry = ctx.getBean(MeterRegistry.class);
                     Jobs jobs = ctx.getBean(Jobs.class);
@@ -268,7 +275,7 @@ abstract class AbstractCmwqAutoConfigurationTest {
                     assertThat(registry.get("cmwq.workers.live").gauge().value()).isPositive();
                 });
         runner.withUserConfiguration(App.class).withPropertyValues("cmwq.metrics=false")
-                .withConfiguration(metricsAutoConfigurations())
+                .withConfiguration(metricsAutoConfigurations)
                 .run(ctx -> assertThat(ctx.getBean(MeterRegistry.class).find("executor.completed").meters()).isEmpty());
     }
 
@@ -279,7 +286,7 @@ abstract class AbstractCmwqAutoConfigurationTest {
 
     @Test
     void autoConfigurationFindsTheStarterThroughItsImportsFile() {
-        assertThat(SpringBootVersion.getVersion()).as("Spring Boot on the test class path").startsWith(bootVersionPrefix());
+        assertThat(SpringBootVersion.getVersion()).as("Spring Boot on the test class path").startsWith(bootVersionPrefix);
         new ApplicationContextRunner().withUserConfiguration(AutoConfiguredApp.class, App.class).run(ctx -> {
             assertThat(ctx).hasNotFailed();
             assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(WorkqueueTaskExecutor.class);

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.core.SpringVersion;
 
 /**
@@ -15,14 +14,8 @@ import org.springframework.core.SpringVersion;
  * metrics auto-configuration of Boot 3.5's actuator.
  */
 class CmwqAutoConfigurationBoot35Test extends AbstractCmwqAutoConfigurationTest {
-    @Override
-    protected AutoConfigurations metricsAutoConfigurations() {
-        return AutoConfigurations.of(MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class);
-    }
-
-    @Override
-    protected String bootVersionPrefix() {
-        return "3.5.";
+    CmwqAutoConfigurationBoot35Test() {
+        super("3.5.", MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class);
     }
 
     @Test
