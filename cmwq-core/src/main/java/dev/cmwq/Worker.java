@@ -245,6 +245,8 @@ class Worker extends Thread {
      * thread's native id, and {@code /proc/thread-self} names the caller's. Read by the sampler.
      */
     volatile String osStat;
+    /** The CPU clock reading at which the sampler last found this thread runnable (S; Sampler.osRunnable). */
+    long runnableCpu = -1;
 
     /** The calling thread's {@code /proc} stat file, or null. */
     private static String osStatOfCurrentThread() {
