@@ -22,7 +22,7 @@ import java.util.Set;
  */
 final class AtExit extends Thread {
     /** {@code cmwq.drainAtExitMs} (default 0: off): how long the hook may spend running what is left. */
-    static final long DRAIN_MILLIS = Tunables.Setting.setting("cmwq.drainAtExitMs", 0, 0, 3_600_000);
+    static final long DRAIN_MILLIS = Tunables.setting("cmwq.drainAtExitMs", 0, 0, 3_600_000);
 
     static {
         Runtime.getRuntime().addShutdownHook(new AtExit());

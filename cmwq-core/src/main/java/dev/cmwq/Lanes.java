@@ -19,7 +19,7 @@ final class Lanes {
 
     private static int readCount() {
         int processors = Math.min(MAX_LANES, Runtime.getRuntime().availableProcessors());
-        return (int) Tunables.Setting.setting("cmwq.cpus", processors, 1, MAX_LANES);
+        return (int) Tunables.setting("cmwq.cpus", processors, 1, MAX_LANES);
     }
 
     static int count() {

@@ -149,23 +149,23 @@ public final class Workqueue implements AutoCloseable, Executor {
     private boolean userFrozen; // WP
     private boolean systemFrozen; // WP
 
-    private Workqueue(Builder b, int effective) {
-        this.name = b.name;
+    private Workqueue(String name, int effective, int maxActive, int minActive, boolean ordered, boolean system) {
+        this.name = name;
         this.flagBits = effective;
-        this.ordered = b.ordered;
+        this.ordered = ordered;
         this.unbound = hasBit(WQ_UNBOUND);
         this.cpuIntensive = !unbound && hasBit(WQ_CPU_INTENSIVE);
-        this.maxActive = b.maxActive == 0 ? DEFAULT_ACTIVE : b.maxActive;
-        this.minActive = unbound && !ordered ? Math.min(maxActive, b.minActive) : maxActive;
+        this.maxActive = maxActive == 0 ? DEFAULT_ACTIVE : maxActive;
+        this.minActive = unbound && !ordered ? Math.min(this.maxActive, minActive) : this.maxActive;
         this.highpri = hasBit(WQ_HIGHPRI);
         this.bh = hasBit(WQ_BH);
         this.unboundPool = unbound ? WorkerPool.getUnbound(highpri) : null;
         WorkerPool held = unboundPool;
         // A system queue lives as long as the JVM (Workqueues holds it, destroy() refuses it): it
         // never gives its pool back, so it registers nothing and starts no cmwq-cleaner.
-        this.poolRef = held == null || b.system ? null : Workqueues.cleaner().register(this, new PutUnbound(held));
+        this.poolRef = held == null || system ? null : Workqueues.cleaner().register(this, new PutUnbound(held));
         this.freezable = hasBit(WQ_FREEZABLE);
-        this.system = b.system;
+        this.system = system;
         this.rescuer = hasBit(WQ_MEM_RECLAIM) ? new Rescuer(this) : null;
     }
 
@@ -185,6 +185,61 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (rescuer != null) {
             rescuer.start();
         }
+    }
+
+    /**
+     * A system queue (Workqueues' holders): what the builder builds, without the builder, whose
+     * class a JVM's first queueing then does not load.
+     */
+    static Workqueue system(String name, int flags, int maxActive) {
+        return create(name, flags, maxActive, DEFAULT_MIN_ACTIVE, false, true);
+    }
+
+    /** {@link Builder#build()}: the kernel's rules for the flags, then the queue, registered. */
+    private static Workqueue create(String name, int flags, int maxActive, int minActive, boolean ordered, boolean system) {
+        final int bh = WQ_BH;
+        final int unbound = WQ_UNBOUND;
+        final int percpu = WQ_PERCPU;
+        int effective = flags;
+        if ((effective & bh) != 0) {
+            maxActive = checkBh(name, effective, ordered, maxActive);
+        }
+        if ((effective & WQ_POWER_EFFICIENT) != 0 && Workqueues.powerEfficient()) {
+            effective = (effective | unbound) & ~percpu;
+        }
+        if ((effective & unbound) != 0 && (effective & percpu) != 0) {
+            // The kernel (7.2) warns and keeps UNBOUND.
+            Workqueues.log().log(System.Logger.Level.WARNING,
+                    "workqueue " + name + " is both WQ_PERCPU and WQ_UNBOUND; using WQ_UNBOUND");
+            effective &= ~percpu;
+        }
+        if (ordered) {
+            if (maxActive > 1) {
+                throw new IllegalArgumentException("ordered workqueue " + name + " cannot have max_active " + maxActive);
+            }
+            effective = (effective | unbound) & ~percpu;
+            maxActive = 1;
+        }
+        return Workqueues.register(new Workqueue(name, effective, maxActive, minActive, ordered, system));
+    }
+
+    /**
+     * The kernel's BH rules (__WQ_BH_ALLOWS of 7.2): only HIGHPRI and PERCPU may accompany BH, a
+     * BH queue is neither ordered nor power-efficient, and its max_active is not set (0):
+     * it gets MAX_ACTIVE.
+     */
+    private static int checkBh(String name, int effective, boolean ordered, int maxActive) {
+        int other = effective & ~(WorkqueueFlag.BH.bit() | WorkqueueFlag.HIGHPRI.bit() | WorkqueueFlag.PERCPU.bit());
+        if (other != 0 || ordered) {
+            throw new IllegalArgumentException("BH workqueue " + name + " cannot be "
+                    + (ordered ? "ordered" : "combined with " + WorkqueueFlag.fromBits(other))
+                    + ": only HIGHPRI and PERCPU go with BH");
+        }
+        if (maxActive != 0) {
+            throw new IllegalArgumentException("BH workqueue " + name + " cannot have max_active " + maxActive
+                    + ": it must be 0 (a BH queue has no limit)");
+        }
+        return MAX_ACTIVE;
     }
 
     /** Starts building a queue named {@code name}. */
@@ -408,7 +463,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         try {
             enqueue(-1, work);
         } catch (IllegalStateException refused) {
-            throw new RejectedExecutionException(refused.getMessage(), refused);
+            throw WorkqueueExecutorService.rejected(refused);
         }
     }
 
@@ -1133,7 +1188,6 @@ public final class Workqueue implements AutoCloseable, Executor {
         private int maxActive;
         private int minActive = DEFAULT_MIN_ACTIVE;
         private boolean ordered;
-        private boolean system;
 
         private Builder(String name) {
             Objects.requireNonNull(name, "name is null in Workqueue.builder(name)");
@@ -1219,60 +1273,13 @@ public final class Workqueue implements AutoCloseable, Executor {
             return this;
         }
 
-        /** Marks a system queue (Workqueues' own), which destroy() refuses. */
-        Builder system() {
-            this.system = true;
-            return this;
-        }
-
         /**
          * Creates the queue. No thread starts until the first item is queued.
          *
          * @throws IllegalArgumentException if an ordered queue is given a max_active other than 0 or 1
          */
         public Workqueue build() {
-            final int bh = WQ_BH;
-            final int unbound = WQ_UNBOUND;
-            final int percpu = WQ_PERCPU;
-            int effective = flags;
-            if ((effective & bh) != 0) {
-                checkBh(effective);
-            }
-            if ((effective & WQ_POWER_EFFICIENT) != 0 && Workqueues.powerEfficient()) {
-                effective = (effective | unbound) & ~percpu;
-            }
-            if ((effective & unbound) != 0 && (effective & percpu) != 0) {
-                // The kernel (7.2) warns and keeps UNBOUND.
-                Workqueues.log().log(System.Logger.Level.WARNING,
-                        "workqueue " + name + " is both WQ_PERCPU and WQ_UNBOUND; using WQ_UNBOUND");
-                effective &= ~percpu;
-            }
-            if (ordered) {
-                if (maxActive > 1) {
-                    throw new IllegalArgumentException("ordered workqueue " + name + " cannot have max_active " + maxActive);
-                }
-                effective = (effective | unbound) & ~percpu;
-                maxActive = 1;
-            }
-            return Workqueues.register(new Workqueue(this, effective));
-        }
-
-        /**
-         * The kernel's BH rules (__WQ_BH_ALLOWS of 7.2): only HIGHPRI and PERCPU may accompany BH, a
-         * BH queue is neither ordered nor power-efficient, and its max_active is not set (0).
-         */
-        private void checkBh(int effective) {
-            int other = effective & ~(WorkqueueFlag.BH.bit() | WorkqueueFlag.HIGHPRI.bit() | WorkqueueFlag.PERCPU.bit());
-            if (other != 0 || ordered) {
-                throw new IllegalArgumentException("BH workqueue " + name + " cannot be "
-                        + (ordered ? "ordered" : "combined with " + WorkqueueFlag.fromBits(other))
-                        + ": only HIGHPRI and PERCPU go with BH");
-            }
-            if (maxActive != 0) {
-                throw new IllegalArgumentException("BH workqueue " + name + " cannot have max_active " + maxActive
-                        + ": it must be 0 (a BH queue has no limit)");
-            }
-            maxActive = MAX_ACTIVE;
+            return create(name, flags, maxActive, minActive, ordered, false);
         }
 
         /**

@@ -384,6 +384,15 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         }
     }
 
+    /**
+     * Workqueue.execute's refusal. Made here, typed as its superclass: the verifier loads a class
+     * that a method throws (Workqueue's, on the path of a JVM's first queueing), not one a callee
+     * returns as a class it has loaded already.
+     */
+    static RuntimeException rejected(IllegalStateException refused) {
+        return new RejectedExecutionException(refused.getMessage(), refused);
+    }
+
     private RejectedExecutionException rejected(Object task) {
         return new RejectedExecutionException("task " + task + " rejected from " + this);
     }

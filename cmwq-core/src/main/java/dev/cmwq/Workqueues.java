@@ -73,57 +73,52 @@ public final class Workqueues {
      */
 
     private static final class Wq {
-        static final Workqueue Q = Workqueue.builder("events").system().build();
+        static final Workqueue Q = Workqueue.system("events", 0, 0);
     }
 
     private static final class Percpu {
-        static final Workqueue Q = Workqueue.builder("events").flags(WorkqueueFlag.PERCPU).system().build();
+        static final Workqueue Q = Workqueue.system("events", Workqueue.WQ_PERCPU, 0);
     }
 
     private static final class Highpri {
-        static final Workqueue Q = Workqueue.builder("events_highpri").highPriority().system().build();
+        static final Workqueue Q = Workqueue.system("events_highpri", Workqueue.WQ_HIGHPRI, 0);
     }
 
     private static final class Long_ {
-        static final Workqueue Q = Workqueue.builder("events_long").system().build();
+        static final Workqueue Q = Workqueue.system("events_long", 0, 0);
     }
 
     private static final class Unbound {
-        static final Workqueue Q = Workqueue.builder("events_unbound").unbound()
-                .maxActive(Workqueue.MAX_ACTIVE).system().build();
+        static final Workqueue Q = Workqueue.system("events_unbound", Workqueue.WQ_UNBOUND, Workqueue.MAX_ACTIVE);
     }
 
     private static final class Dfl {
-        static final Workqueue Q = Workqueue.builder("events_unbound").unbound()
-                .maxActive(Workqueue.MAX_ACTIVE).system().build();
+        static final Workqueue Q = Workqueue.system("events_unbound", Workqueue.WQ_UNBOUND, Workqueue.MAX_ACTIVE);
     }
 
     private static final class Freezable {
-        static final Workqueue Q = Workqueue.builder("events_freezable").freezable().system().build();
+        static final Workqueue Q = Workqueue.system("events_freezable", Workqueue.WQ_FREEZABLE, 0);
     }
 
     private static final class PowerEfficient {
-        static final Workqueue Q = Workqueue.builder("events_power_efficient")
-                .flags(WorkqueueFlag.POWER_EFFICIENT).system().build();
+        static final Workqueue Q = Workqueue.system("events_power_efficient", Workqueue.WQ_POWER_EFFICIENT, 0);
     }
 
     private static final class FreezablePowerEfficient {
-        static final Workqueue Q = Workqueue.builder("events_freezable_pwr_efficient")
-                .flags(WorkqueueFlag.FREEZABLE, WorkqueueFlag.POWER_EFFICIENT).system().build();
+        static final Workqueue Q = Workqueue.system("events_freezable_pwr_efficient",
+                Workqueue.WQ_FREEZABLE | Workqueue.WQ_POWER_EFFICIENT, 0);
     }
 
     private static final class DflLong {
-        static final Workqueue Q = Workqueue.builder("events_dfl_long").unbound()
-                .maxActive(Workqueue.MAX_ACTIVE).system().build();
+        static final Workqueue Q = Workqueue.system("events_dfl_long", Workqueue.WQ_UNBOUND, Workqueue.MAX_ACTIVE);
     }
 
     private static final class Bh {
-        static final Workqueue Q = Workqueue.builder("events_bh").flags(WorkqueueFlag.BH).system().build();
+        static final Workqueue Q = Workqueue.system("events_bh", Workqueue.WQ_BH, 0);
     }
 
     private static final class BhHighpri {
-        static final Workqueue Q = Workqueue.builder("events_bh_highpri")
-                .flags(WorkqueueFlag.BH, WorkqueueFlag.HIGHPRI).system().build();
+        static final Workqueue Q = Workqueue.system("events_bh_highpri", Workqueue.WQ_BH | Workqueue.WQ_HIGHPRI, 0);
     }
 
     private static volatile boolean allSystemQueues; // V: every holder below initialized

@@ -246,13 +246,13 @@ class SelfRegulationTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
         System.setProperty("cmwq.test.bad", "ten");
         try {
-            assertThatThrownBy(() -> Tunables.Setting.longProperty("cmwq.test.bad", 1, 0, 10))
+            assertThatThrownBy(() -> Tunables.longProperty("cmwq.test.bad", 1, 0, 10))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cmwq.test.bad=ten");
             System.setProperty("cmwq.test.bad", "-5");
-            assertThatThrownBy(() -> Tunables.Setting.longProperty("cmwq.test.bad", 1, 0, 10))
+            assertThatThrownBy(() -> Tunables.longProperty("cmwq.test.bad", 1, 0, 10))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-5");
             System.setProperty("cmwq.test.bad", "maybe");
-            assertThatThrownBy(() -> Tunables.Setting.booleanProperty("cmwq.test.bad", true))
+            assertThatThrownBy(() -> Tunables.booleanProperty("cmwq.test.bad", true))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maybe");
         } finally {
             System.clearProperty("cmwq.test.bad");
