@@ -40,8 +40,10 @@ final class Sampler implements Runnable {
      *     running target was full, fewer items computed than the pool's concurrency, items
      *     waiting) is a look at which the pool idled for want of a running slot: the pool's
      *     overlap (overlapExtra, items it may run beyond its concurrency) grows by one, up to
-     *     cmwq.maxOverlap items per slot in all. Every OVERLAP_QUIET_LOOKS looks in a row without
-     *     such a look shrink it by one. So a pool whose items keep blocking unannounced settles
+     *     cmwq.maxOverlap items per slot in all; the first such look after OVERLAP_QUIET_LOOKS
+     *     looks without one only arms it (overlapArmed), so that a lone block (a class
+     *     initialisation, one contended lock) does not open it. Every OVERLAP_QUIET_LOOKS looks in
+     *     a row without such a look shrink it by one, then disarm it. So a pool whose items keep blocking unannounced settles
      *     where the lag idles it at about one look in OVERLAP_QUIET_LOOKS, and one whose items stop
      *     blocking falls back to its concurrency; CPU-bound items are never found blocked, so
      *     their pool never overlaps. The end of a backlog resets the running target; the overlap
@@ -245,6 +247,7 @@ final class Sampler implements Runnable {
     static void newBacklog(WorkerPool p, long now) {
         if (now - p.unwatchedAt >= OVERLAP_MEMORY_NANOS) {
             p.overlapExtra = 0;
+            p.overlapArmed = false;
             p.quietLooks = 0;
         }
     }
@@ -254,7 +257,8 @@ final class Sampler implements Runnable {
      * blocked by their thread state and {@code computing} counted workers not blocked, and sets its
      * running target: its concurrency plus its overlap, which grows by one at a look that found
      * the slots all eaten by blocked workers (the target full, fewer computing than the
-     * concurrency) and shrinks by one after {@link #OVERLAP_QUIET_LOOKS} looks in a row without
+     * concurrency; the first such look after a quiet spell only arms it, so that a lone block does
+     * not open it) and shrinks by one after {@link #OVERLAP_QUIET_LOOKS} looks in a row without
      * one; at most {@link #maxOverlap} items per slot in all.
      */
     static void weighOverlap(WorkerPool p, int found, int computing) {
@@ -262,10 +266,17 @@ final class Sampler implements Runnable {
         int most = on ? (maxOverlap - 1) * p.concurrency : 0;
         boolean eaten = found > 0 && computing < p.concurrency && found + computing >= p.runTarget();
         if (eaten) {
-            p.overlapExtra++;
+            if (p.overlapExtra > 0 || p.overlapArmed) {
+                p.overlapExtra++;
+            }
+            p.overlapArmed = true; // a lone block (a class initialisation, one contended lock) only arms it
             p.quietLooks = 0;
         } else if (++p.quietLooks >= OVERLAP_QUIET_LOOKS) {
-            p.overlapExtra--;
+            if (p.overlapExtra > 0) {
+                p.overlapExtra--;
+            } else {
+                p.overlapArmed = false;
+            }
             p.quietLooks = 0;
         }
         p.overlapExtra = Math.max(0, Math.min(p.overlapExtra, most));

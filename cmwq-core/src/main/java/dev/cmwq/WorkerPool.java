@@ -227,10 +227,12 @@ final class WorkerPool {
     long progressAt; // S
     /**
      * The overlap (Sampler.weighOverlap): items the pool may run beyond its concurrency while the
-     * sampler keeps finding its running slots all eaten by blocked workers; the looks since it last
-     * found them so; when the pool last left the watch.
+     * sampler keeps finding its running slots all eaten by blocked workers; whether it found them
+     * so once (the next time grows the overlap); the looks since it last found them so; when the
+     * pool last left the watch.
      */
     int overlapExtra; // S
+    boolean overlapArmed; // S
     int quietLooks; // S
     long unwatchedAt; // S
     /** Workers created by the spare escape (beyond the spare limit, the pool stuck). */

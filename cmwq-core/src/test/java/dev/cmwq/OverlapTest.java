@@ -139,7 +139,14 @@ class OverlapTest {
         Sampler.weighOverlap(pool, 0, 1);
         assertThat(pool.runTarget()).as("one computing, none blocked").isEqualTo(1);
         Sampler.weighOverlap(pool, 1, 0);
-        assertThat(pool.runTarget()).as("the one counted worker found blocked: its slot was eaten").isEqualTo(2);
+        assertThat(pool.runTarget()).as("the one counted worker found blocked once: a lone block only arms the overlap").isEqualTo(1);
+        for (int i = 0; i < Sampler.OVERLAP_QUIET_LOOKS; i++) {
+            Sampler.weighOverlap(pool, 0, 1);
+        }
+        Sampler.weighOverlap(pool, 1, 0);
+        assertThat(pool.runTarget()).as("a lone block again, %d quiet looks after the first", Sampler.OVERLAP_QUIET_LOOKS).isEqualTo(1);
+        Sampler.weighOverlap(pool, 1, 0);
+        assertThat(pool.runTarget()).as("the slot eaten at the next look too").isEqualTo(2);
         Sampler.weighOverlap(pool, 1, 0);
         assertThat(pool.runTarget()).as("one of two counted found blocked, the other slot free").isEqualTo(2);
         Sampler.weighOverlap(pool, 1, 1);
