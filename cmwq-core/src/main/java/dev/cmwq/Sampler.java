@@ -43,9 +43,9 @@ final class Sampler implements Runnable {
      *     cmwq.maxOverlap items per slot in all; the first such look after OVERLAP_QUIET_LOOKS
      *     looks without one only arms it (overlapArmed), so that a lone block (a class
      *     initialisation, one contended lock) does not open it. Every OVERLAP_QUIET_LOOKS looks in
-     *     a row without such a look shrink it by one, then disarm it. So a pool whose items keep blocking unannounced settles
-     *     where the lag idles it at about one look in OVERLAP_QUIET_LOOKS, and one whose items stop
-     *     blocking falls back to its concurrency; CPU-bound items are never found blocked, so
+     *     a row without such a look shrink it by one, then disarm it. So a pool whose items keep
+     *     blocking unannounced settles where the lag idles it at about one look in
+     *     OVERLAP_QUIET_LOOKS, and one whose items stop blocking falls back to its concurrency; CPU-bound items are never found blocked, so
      *     their pool never overlaps. The end of a backlog resets the running target; the overlap
      *     survives a gap of up to OVERLAP_MEMORY_NANOS (a lane whose worklist empties now and then
      *     between steals), and a longer one forgets it.
@@ -82,6 +82,8 @@ final class Sampler implements Runnable {
     static volatile boolean overlap = Tunables.OVERLAP;
     /** The most items per running slot the overlap lets run ({@code -Dcmwq.maxOverlap}); a test seam. */
     static volatile int maxOverlap = Tunables.MAX_OVERLAP;
+    /** Whether a stalled worker's OS state is asked before a speculative mark ({@code -Dcmwq.osState}); a test seam. */
+    static volatile boolean osState = Tunables.OS_STATE;
     /** The sampler's clock; a test seam for time. */
     static volatile LongSupplier clock = System::nanoTime;
     private static volatile Thread thread; // V: started on the first watch
@@ -329,7 +331,7 @@ final class Sampler implements Runnable {
                 w.setFlags(Worker.CPU_INTENSIVE);
                 cpuHog(w.currentPwq, w.currentWork);
                 changed = true;
-            } else if (cpu == w.sampledCpu && !progressed && !speculating) {
+            } else if (cpu == w.sampledCpu && !progressed && !speculating && !osRunnable(w)) {
                 w.speculative = true;
                 speculating = true;
                 changed |= markBlocked(p, w);
@@ -339,10 +341,41 @@ final class Sampler implements Runnable {
         return changed;
     }
 
+    /** The sampler's buffer for a thread's /proc stat line (S). */
+    private static final byte[] STAT = new byte[256];
+
+    /**
+     * Whether the OS reports {@code w}'s thread runnable (state {@code R}): it used no CPU since the
+     * last look because it waits for a CPU, not for I/O. Such a worker is not asleep: marking it so
+     * would start another item on a lane whose CPUs are already oversubscribed. False where the OS
+     * state cannot be read (then the speculative mark stands, as before). Only for the workers the
+     * CPU clock found stalled, so rarely: an open, a read and a close of a /proc file.
+     */
+    static boolean osRunnable(Worker w) {
+        String path = w.osStat;
+        if (path == null || !osState) {
+            return false;
+        }
+        int n;
+        try (java.io.FileInputStream in = new java.io.FileInputStream(path)) {
+            n = in.readNBytes(STAT, 0, STAT.length);
+        } catch (java.io.IOException | SecurityException e) {
+            return false;
+        }
+        // "tid (comm) S ...": the name may hold spaces and parentheses; the state follows the last ')'.
+        for (int i = n - 1; i > 0; i--) {
+            if (STAT[i] == ')') {
+                return i + 2 < n && STAT[i + 2] == 'R';
+            }
+        }
+        return false;
+    }
+
     private static boolean markBlocked(WorkerPool p, Worker w) {
         sawBlock = true;
-        if (w.markSleeping(Worker.SLEEP_SAMPLED) && p.kick() && w.currentPwq != null) {
-            w.currentPwq.stats[PoolWorkqueue.STAT_CM_WAKEUP]++;
+        if (w.markSleeping(Worker.SLEEP_SAMPLED)) {
+            p.countCmWakeup(w);
+            p.kick(); // no idle worker: this tick's starving() look creates one
         }
         return true;
     }

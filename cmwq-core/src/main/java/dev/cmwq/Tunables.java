@@ -77,6 +77,13 @@ final class Tunables {
      * (1 turns it off, as {@code cmwq.overlap=false}).
      */
     static final int MAX_OVERLAP = (int) Setting.setting("cmwq.maxOverlap", 4, 1, 64);
+    /**
+     * {@code cmwq.osState} (default true): before the sampler marks a worker asleep only because
+     * its CPU clock stalled (a native blocking call leaves the thread RUNNABLE), it asks the OS
+     * (Linux's /proc) whether the thread waits for a CPU; if so, it is not marked. False keeps the
+     * clock alone.
+     */
+    static final boolean OS_STATE = Setting.setting("cmwq.osState", true);
     /** Whether queueing may use the pools' lock-free intake (WorkerPool); off only to compare. */
     static final boolean INTAKE = Setting.setting("cmwq.intake", true);
     /** The default of {@code cmwq.maxWorkers}: generous, far above what concurrency management needs. */

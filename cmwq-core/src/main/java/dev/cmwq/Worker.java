@@ -237,8 +237,27 @@ class Worker extends Thread {
         }
     }
 
+    /**
+     * The kernel's own view of this thread, {@code /proc/<pid>/task/<tid>/stat}, or null where
+     * there is none (not Linux). Set by the thread itself as it starts: Java does not expose a
+     * thread's native id, and {@code /proc/thread-self} names the caller's. Read by the sampler.
+     */
+    volatile String osStat;
+
+    /** The calling thread's {@code /proc} stat file, or null. */
+    private static String osStatOfCurrentThread() {
+        try {
+            java.io.File self = new java.io.File("/proc/thread-self");
+            String task = self.getCanonicalPath(); // the symbolic link resolved: /proc/<pid>/task/<tid>
+            return task.equals(self.getPath()) ? null : task + "/stat";
+        } catch (java.io.IOException | SecurityException e) {
+            return null;
+        }
+    }
+
     @Override
     public void run() {
+        osStat = osStatOfCurrentThread();
         WorkerPool p = pool;
         Sysfs.poolStarted(p); // JMX: the pool's first worker registers it, outside the lock
         p.lock();

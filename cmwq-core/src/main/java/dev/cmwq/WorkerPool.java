@@ -1496,12 +1496,24 @@ final class WorkerPool {
 
     // ---------------------------------------------------------------- blocking bracket
 
+    /**
+     * PWQ_STAT_CM_WAKEUP, counted as the kernel's wq_worker_sleeping counts it: {@code w} went to
+     * sleep and left the pool needing another worker, whether or not one was idle to wake (with
+     * spares on demand there often is none, and one is created or the sampler lets one in). L.
+     */
+    void countCmWakeup(Worker w) {
+        if (needMoreWorker() && w.currentPwq != null) {
+            w.currentPwq.stats[PoolWorkqueue.STAT_CM_WAKEUP]++;
+        }
+    }
+
     /** wq_worker_sleeping: the worker announced it is about to block. */
     void workerSleeping(Worker w) {
         lock();
         try {
-            if (w.markSleeping(Worker.SLEEP_ANNOUNCED) && kickOrCreate() && w.currentPwq != null) {
-                w.currentPwq.stats[PoolWorkqueue.STAT_CM_WAKEUP]++;
+            if (w.markSleeping(Worker.SLEEP_ANNOUNCED)) {
+                countCmWakeup(w);
+                kickOrCreate();
             }
             if (!worklist.isEmpty()) {
                 watch();

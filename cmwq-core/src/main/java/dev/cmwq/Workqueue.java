@@ -474,8 +474,10 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     /**
      * An unpinned item's pwq on the caller's lane has every max_active slot taken: a pwq of this
-     * queue on another lane with a free one, probing up to {@link #SLOT_PROBES} lanes from the
-     * caller's cursor (a lane with no pwq yet gets one: it has every slot free), else {@code full}.
+     * queue on another lane with a free one, probing up to {@link #SLOT_PROBES} lanes after the
+     * caller's (a lane with no pwq yet gets one: it has every slot free), else {@code full}. The
+     * lanes after one's own fill first: a burst that overflows its lane overflows in blocks of
+     * max_active, with no per-thread cursor to read on the producer's path.
      * max_active stays per lane, as the kernel's per-CPU queues have it; the item only goes where
      * a slot is free rather than wait inactive behind a busy lane (docs/architecture.md, "Lanes are
      * not CPUs"). A lock-free hint: a slot taken meanwhile leaves the item inactive there, as on
@@ -483,18 +485,16 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     private PoolWorkqueue withFreeSlot(int home, PoolWorkqueue full) {
         int n = Lanes.count();
-        int l = Lanes.nextSpread();
-        for (int i = Math.min(n, SLOT_PROBES); i > 0; i--) {
-            if (l != home) {
-                PoolWorkqueue p = existingPwq(l);
-                if (p == null) {
-                    return pwq(l);
-                }
-                if (!p.atMaxActive()) {
-                    return p;
-                }
-            }
+        int l = home;
+        for (int i = Math.min(n - 1, SLOT_PROBES); i > 0; i--) {
             l = l + 1 == n ? 0 : l + 1;
+            PoolWorkqueue p = existingPwq(l);
+            if (p == null) {
+                return pwq(l);
+            }
+            if (!p.atMaxActive()) {
+                return p;
+            }
         }
         return full;
     }

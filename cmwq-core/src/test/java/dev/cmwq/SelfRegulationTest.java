@@ -151,6 +151,51 @@ class SelfRegulationTest {
         assertThat(max.get()).isBetween(1, 2);
     }
 
+    /**
+     * A worker waiting for a CPU is not asleep: with every core taken by other threads, CPU-bound
+     * items' clocks stall between the sampler's looks, but the OS reports their threads runnable,
+     * so the sampler marks none of them blocked (each mark would start one more CPU-bound item on
+     * an oversubscribed lane). Fails with Sampler.osState off (-Dcmwq.osState=false): the stalled
+     * clocks alone made 22 and 25 marks. Linux only (elsewhere the clock alone decides).
+     */
+    @Test
+    void cpuBoundItemsWaitingForACpuAreNotMarkedAsleep() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/proc/thread-self/stat").canRead(), "Linux /proc");
+        int lane = Probe.lane(6);
+        Workqueue wq = queue("oversubscribed");
+        int n = 40;
+        CountDownLatch done = new CountDownLatch(n);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> hogs = new ArrayList<>();
+        for (int i = 0; i < 3 * Runtime.getRuntime().availableProcessors(); i++) {
+            Thread t = new Thread(() -> {
+                while (!stop.get()) {
+                    Thread.onSpinWait();
+                }
+            }, "hog-" + i);
+            t.setDaemon(true);
+            t.start();
+            hogs.add(t);
+        }
+        try {
+            for (int i = 0; i < n; i++) {
+                wq.queueOn(lane, new Work(() -> {
+                    Probe.spinNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                    done.countDown();
+                }));
+            }
+            Probe.await(done, "CPU-bound items on an oversubscribed machine");
+        } finally {
+            stop.set(true);
+            for (Thread t : hogs) {
+                t.join();
+            }
+        }
+        // Without the OS's answer: 22 and 25 marks in two runs. With it, a look during a safepoint
+        // (a thread stopped for the VM waits in the OS, not runnable) may still mark one.
+        assertThat(wq.stats().cmWakeups()).isLessThanOrEqualTo(2);
+    }
+
     @Test
     void anItemThatHogsTheCpuIsFlaggedAndStopsBlockingItsLane() {
         int lane = Probe.lane(6);

@@ -78,7 +78,9 @@ class SpreadingTest {
     @Test
     void aFanOutOfCpuBoundItemsUsesEveryLaneWithOneRunningPerLane() {
         wq = Workqueue.builder("spread-cpu").build();
-        int items = 4 * lanes;
+        // At least 16 ms of work on the producer's lane: at 2 lanes, 4 per lane (4 ms) could all
+        // finish there, under load, before another lane's first worker is started to steal.
+        int items = Math.max(4 * lanes, 32);
         AtomicIntegerArray inside = new AtomicIntegerArray(lanes);
         AtomicInteger maxPerLane = new AtomicInteger();
         Set<Integer> used = ConcurrentHashMap.newKeySet();

@@ -11,18 +11,24 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.scheduling.TaskScheduler;
-import org.springframework.scheduling.config.TaskManagementConfigUtils;
+import org.springframework.scheduling.annotation.ScheduledAnnotationBeanPostProcessor;
 
 /**
  * With {@code @EnableScheduling}: {@code taskScheduler} over its own workqueue, delays and periods
  * on cmwq's timing wheel, so that {@code @Scheduled} runs on cmwq. Ordered before Boot's task
  * scheduling auto-configuration, which then steps aside; steps aside itself, as Boot's does, when
  * the application defines a {@code TaskScheduler} or a {@code ScheduledExecutorService}.
+ *
+ * <p>{@code @EnableScheduling} is recognised by its post-processor's type, not by its bean name as
+ * Boot does: the name ({@code TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME}) is a
+ * constant that javac copies into this class, and it differs between Spring Framework 7
+ * ({@code org.springframework.scheduling.config...}) and 6.2 ({@code org.springframework.context.annotation...}),
+ * so a jar built on Boot 4 would never match in a Boot 3.5 application.
  */
 @AutoConfiguration(after = CmwqAutoConfiguration.class, before = TaskSchedulingAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "cmwq.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(CmwqProperties.class)
-@ConditionalOnBean(name = TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME)
+@ConditionalOnBean(ScheduledAnnotationBeanPostProcessor.class)
 @ConditionalOnMissingBean({TaskScheduler.class, ScheduledExecutorService.class})
 public class CmwqSchedulingAutoConfiguration {
     @Bean

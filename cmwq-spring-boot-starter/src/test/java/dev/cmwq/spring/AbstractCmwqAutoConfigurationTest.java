@@ -1,0 +1,307 @@
+package dev.cmwq.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cmwq.WorkqueueFlag;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.SpringBootVersion;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.TaskDecorator;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+
+/**
+ * A real application context: @Async and @Scheduled on cmwq workers, metrics, close, back-off. The
+ * cases are the same for every Spring Boot generation the starter supports: the starter's jar, built
+ * against Boot 4 ({@link CmwqAutoConfigurationTest}), is also run in a Boot 3.5 application by the
+ * module cmwq-spring-boot3-tests, which compiles this class against Boot 3.5. A subclass names where
+ * its Boot keeps the metrics auto-configuration and which Boot generation it expects.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+abstract class AbstractCmwqAutoConfigurationTest {
+    private final String bootVersionPrefix;
+    private final AutoConfigurations metricsAutoConfigurations;
+
+    /**
+     * @param bootVersionPrefix the Spring Boot generation the test class path must hold, e.g. {@code "4."}
+     * @param metrics Boot's metrics auto-configuration and its simple registry's (their packages
+     *     differ between Boot 3.5 and 4)
+     */
+    AbstractCmwqAutoConfigurationTest(String bootVersionPrefix, Class<?>... metrics) {
+        this.bootVersionPrefix = bootVersionPrefix;
+        this.metricsAutoConfigurations = AutoConfigurations.of(metrics);
+    }
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(
+            AutoConfigurations.of(CmwqAutoConfiguration.class, CmwqSchedulingAutoConfiguration.class,
+                    TaskExecutionAutoConfiguration.class,
+                    TaskSchedulingAutoConfiguration.class));
+
+    private static void await(CountDownLatch latch, String what) throws InterruptedException {
+        assertThat(latch.await(20, TimeUnit.SECONDS)).as(what).isTrue();
+    }
+
+    /** What the jobs saw; a bean of its own, since the @Async proxy of Jobs does not share fields. */
+    static class Record {
+        final AtomicReference<String> asyncThread = new AtomicReference<>();
+        final AtomicReference<String> scheduledThread = new AtomicReference<>();
+        final CountDownLatch scheduled = new CountDownLatch(2);
+        final CountDownLatch inFlightStarted = new CountDownLatch(1);
+        final CountDownLatch inFlightRelease = new CountDownLatch(1);
+        final AtomicReference<String> inFlightEnd = new AtomicReference<>();
+    }
+
+    /** The application's beans: an @Async method and a @Scheduled one, recording their threads. */
+    static class Jobs {
+        private final Record r;
+
+        Jobs(Record r) {
+            this.r = r;
+        }
+
+        @Async
+        public CompletableFuture<String> whereAmI() {
+            r.asyncThread.set(Thread.currentThread().getName());
+            return CompletableFuture.completedFuture(Thread.currentThread().getName());
+        }
+
+        @Async
+        public void longTask() {
+            r.inFlightStarted.countDown();
+            try {
+                r.inFlightEnd.set(r.inFlightRelease.await(20, TimeUnit.SECONDS) ? "finished" : "timed out");
+            } catch (InterruptedException e) {
+                r.inFlightEnd.set("interrupted");
+            }
+        }
+
+        @Scheduled(fixedRate = 10)
+        public void tick() {
+            r.scheduledThread.set(Thread.currentThread().getName());
+            r.scheduled.countDown();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAsync
+    @EnableScheduling
+    static class App {
+        @Bean
+        Record record() {
+            return new Record();
+        }
+
+        @Bean
+        Jobs jobs(Record record) {
+            return new Jobs(record);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserExecutor {
+        @Bean
+        ExecutorService myExecutor() {
+            return Executors.newFixedThreadPool(1);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Decorated {
+        static final ThreadLocal<String> CONTEXT = new ThreadLocal<>();
+
+        @Bean
+        TaskDecorator decorator() {
+            return task -> {
+                String captured = CONTEXT.get();
+                return () -> {
+                    CONTEXT.set(captured);
+                    try {
+                        task.run();
+                    } finally {
+                        CONTEXT.remove();
+                    }
+                };
+            };
+        }
+    }
+
+    @Test
+    void asyncAndScheduledMethodsRunOnCmwqWorkers() {
+        runner.withUserConfiguration(App.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(WorkqueueTaskExecutor.class)
+                    .isSameAs(ctx.getBean("taskExecutor"));
+            assertThat(ctx.getBean(TaskScheduler.class)).isInstanceOf(WorkqueueTaskScheduler.class);
+            assertThat(ctx).doesNotHaveBean(ThreadPoolTaskExecutor.class);
+            Jobs jobs = ctx.getBean(Jobs.class);
+            assertThat(jobs.whereAmI().get(20, TimeUnit.SECONDS)).startsWith("kworker/");
+            await(ctx.getBean(Record.class).scheduled, "two scheduled runs");
+            assertThat(ctx.getBean(Record.class).scheduledThread.get()).startsWith("kworker/");
+            assertThat(ctx.getBean(WorkqueueTaskExecutor.class).getService().workqueue().name())
+                    .isEqualTo("applicationTaskExecutor");
+        });
+    }
+
+    @Test
+    void withoutEnableSchedulingThereIsNoScheduler() {
+        runner.withUserConfiguration(Record.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed().hasSingleBean(WorkqueueTaskExecutor.class);
+            assertThat(ctx).doesNotHaveBean(TaskScheduler.class);
+        });
+    }
+
+    @Test
+    void propertiesShapeTheQueues() {
+        runner.withUserConfiguration(App.class)
+                .withPropertyValues("cmwq.execution.flags=UNBOUND,HIGHPRI", "cmwq.execution.max-active=7",
+                        "cmwq.execution.name=jobs", "cmwq.scheduling.ordered=true")
+                .run(ctx -> {
+                    var exec = ctx.getBean(WorkqueueTaskExecutor.class).getService().workqueue();
+                    assertThat(exec.name()).isEqualTo("jobs");
+                    assertThat(exec.flags()).contains(WorkqueueFlag.UNBOUND, WorkqueueFlag.HIGHPRI);
+                    assertThat(exec.maxActive()).isEqualTo(7);
+                    assertThat(ctx.getBean(WorkqueueTaskScheduler.class).getService().workqueue().isOrdered())
+                            .isTrue();
+                });
+    }
+
+    @Test
+    void aTaskDecoratorWrapsEveryTask() {
+        runner.withUserConfiguration(App.class, Decorated.class).run(ctx -> {
+            WorkqueueTaskExecutor executor = ctx.getBean(WorkqueueTaskExecutor.class);
+            Decorated.CONTEXT.set("request-42");
+            try {
+                CompletableFuture<String> seen = executor.submitCompletable(Decorated.CONTEXT::get);
+                assertThat(seen.get(20, TimeUnit.SECONDS)).isEqualTo("request-42");
+            } finally {
+                Decorated.CONTEXT.remove();
+            }
+        });
+    }
+
+    @Test
+    void itStepsAsideForTheApplicationsOwnExecutor() {
+        runner.withUserConfiguration(App.class, UserExecutor.class).run(ctx -> {
+            assertThat(ctx).doesNotHaveBean(WorkqueueTaskExecutor.class);
+            assertThat(ctx).doesNotHaveBean("applicationTaskExecutor");
+            assertThat(ctx.getBeansOfType(Executor.class)).containsKey("myExecutor");
+            ctx.getBean(ExecutorService.class).shutdown();
+        });
+        runner.withUserConfiguration(App.class).withPropertyValues("cmwq.enabled=false").run(ctx -> {
+            assertThat(ctx).doesNotHaveBean(WorkqueueTaskExecutor.class);
+            assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(ThreadPoolTaskExecutor.class);
+        });
+    }
+
+    /** Calls the @Async long task and waits for it to start; records the context's beans. */
+    private static Record startLongTask(org.springframework.context.ApplicationContext ctx,
+            AtomicReference<Record> jobsRef, AtomicReference<WorkqueueTaskExecutor> executorRef)
+            throws InterruptedException {
+        Record jobs = ctx.getBean(Record.class);
+        jobsRef.set(jobs);
+        executorRef.set(ctx.getBean(WorkqueueTaskExecutor.class));
+        ctx.getBean(Jobs.class).longTask();
+        await(jobs.inFlightStarted, "the long task to start");
+        return jobs;
+    }
+
+    @Test
+    void closingTheContextWaitsForWorkInFlight() throws Exception {
+        AtomicReference<Record> jobsRef = new AtomicReference<>();
+        AtomicReference<WorkqueueTaskExecutor> executorRef = new AtomicReference<>();
+        runner.withUserConfiguration(App.class).run(ctx -> {
+            Record jobs = startLongTask(ctx, jobsRef, executorRef);
+            Thread closer = new Thread(((ConfigurableApplicationContext) ctx)::close);
+            closer.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!executorRef.get().getService().isShutdown()) {
+                assertThat(System.nanoTime() - deadline).as("the close to shut the service down").isNegative();
+                Thread.onSpinWait();
+            }
+            assertThat(jobs.inFlightEnd.get()).as("the task is still running while close waits").isNull();
+            jobs.inFlightRelease.countDown();
+            closer.join(TimeUnit.SECONDS.toMillis(20));
+            assertThat(closer.isAlive()).isFalse();
+        });
+        assertThat(jobsRef.get().inFlightEnd.get()).isEqualTo("finished");
+        assertThat(executorRef.get().getService().isTerminated()).isTrue();
+    }
+
+    @Test
+    void aTaskStillRunningAfterTheAwaitIsInterrupted() {
+        AtomicReference<Record> jobsRef = new AtomicReference<>();
+        AtomicReference<WorkqueueTaskExecutor> executorRef = new AtomicReference<>();
+        runner.withUserConfiguration(App.class).withPropertyValues("cmwq.await-termination=50ms")
+                .run(ctx -> startLongTask(ctx, jobsRef, executorRef));
+        assertThat(jobsRef.get().inFlightEnd.get()).isEqualTo("interrupted");
+        assertThat(executorRef.get().getService().isTerminated()).isTrue();
+    }
+
+    @Test
+    void metricsAppearInBootsRegistry() {
+        runner.withUserConfiguration(App.class)
+                .withConfiguration(metricsAutoConfigurations)
+                .run(ctx -> {
+                    MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+                    Jobs jobs = ctx.getBean(Jobs.class);
+                    jobs.whereAmI().get(20, TimeUnit.SECONDS);
+                    ctx.getBean(WorkqueueTaskExecutor.class).getService().workqueue().flush();
+                    assertThat(registry.get("executor.completed").tag("name", "applicationTaskExecutor")
+                            .functionCounter().count()).isGreaterThanOrEqualTo(1);
+                    assertThat(registry.find("executor.queued").tag("name", "taskScheduler").gauge()).isNotNull();
+                    assertThat(registry.get("cmwq.workers.live").gauge().value()).isPositive();
+                });
+        runner.withUserConfiguration(App.class).withPropertyValues("cmwq.metrics=false")
+                .withConfiguration(metricsAutoConfigurations)
+                .run(ctx -> assertThat(ctx.getBean(MeterRegistry.class).find("executor.completed").meters()).isEmpty());
+    }
+
+    /** An application that only asks for auto-configuration: what Boot finds through the imports file. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    static class AutoConfiguredApp {}
+
+    @Test
+    void autoConfigurationFindsTheStarterThroughItsImportsFile() {
+        assertThat(SpringBootVersion.getVersion()).as("Spring Boot on the test class path").startsWith(bootVersionPrefix);
+        new ApplicationContextRunner().withUserConfiguration(AutoConfiguredApp.class, App.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(WorkqueueTaskExecutor.class);
+            assertThat(ctx.getBean("taskScheduler")).isInstanceOf(WorkqueueTaskScheduler.class);
+            assertThat(ctx).doesNotHaveBean(ThreadPoolTaskExecutor.class).doesNotHaveBean(ThreadPoolTaskScheduler.class)
+                    .doesNotHaveBean(SimpleAsyncTaskScheduler.class);
+            assertThat(ctx.getBean(Jobs.class).whereAmI().get(20, TimeUnit.SECONDS)).startsWith("kworker/");
+            // Boot's own metrics auto-configuration, found the same way, binds the starter's meters.
+            MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+            assertThat(registry.find("executor.queued").tag("name", "applicationTaskExecutor").gauge()).isNotNull();
+        });
+    }
+
+    @Test
+    void theDefaultAwaitIsThirtySeconds() {
+        assertThat(new CmwqProperties().getAwaitTermination()).isEqualTo(Duration.ofSeconds(30));
+    }
+}
