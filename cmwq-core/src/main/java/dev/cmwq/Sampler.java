@@ -320,6 +320,7 @@ final class Sampler implements Runnable {
                 changed |= markBlocked(p, w);
                 continue;
             }
+            computing++;
             long cpu = ThreadCpu.of(w.threadId());
             if (w.sampledItem != w.itemSeq) {
                 w.sampledItem = w.itemSeq;

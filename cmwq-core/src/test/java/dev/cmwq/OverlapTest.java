@@ -133,6 +133,51 @@ class OverlapTest {
                 .isLessThanOrEqualTo(Tunables.MAX_OVERLAP);
     }
 
+    /**
+     * An unbound pool (concurrency: the lane count) with two items computing throughout and the
+     * rest of its slots taken by items that sleep unannounced: a look that finds every other counted
+     * worker blocked, the target full and fewer items computing than the concurrency is a look at
+     * which slots idled, so the target grows past the concurrency (the computing workers count
+     * towards a full target).
+     */
+    @Test
+    @Timeout(60)
+    void anUnboundPoolOverlapsWhenItsOtherSlotsBlockWhileSomeItemsCompute() {
+        int lanes = Workqueues.lanes();
+        wq = Workqueue.builder("overlap-unbound").unbound().build();
+        WorkerPool pool = wq.pwq(0).pool;
+        int spinners = 2;
+        int sleepers = 100 * lanes;
+        CountDownLatch sleepersDone = new CountDownLatch(sleepers);
+        CountDownLatch spinnersDone = new CountDownLatch(spinners);
+        AtomicInteger maxTarget = new AtomicInteger();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
+        for (int i = 0; i < spinners; i++) {
+            wq.queue(new Work(() -> {
+                while (sleepersDone.getCount() > 0 && System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait(); // computing: RUNNABLE, its CPU clock advancing
+                }
+                spinnersDone.countDown();
+            }));
+        }
+        for (int i = 0; i < sleepers; i++) {
+            wq.queue(new Work(() -> {
+                maxTarget.accumulateAndGet(runTarget(pool), Math::max);
+                try {
+                    Thread.sleep(2); // unannounced: the sampler finds it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                sleepersDone.countDown();
+            }));
+        }
+        Probe.await(sleepersDone, sleepers + " sleepers");
+        Probe.await(spinnersDone, "the spinners");
+        assertThat(maxTarget.get()).as("the highest running target a sleeper saw at its start (concurrency %d)", lanes)
+                .isGreaterThan(lanes)
+                .isLessThanOrEqualTo(Tunables.MAX_OVERLAP * lanes);
+    }
+
     @Test
     void theLooksThatFindTheSlotsAllEatenSetTheRunningTarget() {
         WorkerPool pool = WorkerPool.registerDetached(); // no queue, no worker: the sampler never looks at it
