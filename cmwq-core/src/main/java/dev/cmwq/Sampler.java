@@ -35,12 +35,20 @@ final class Sampler implements Runnable {
      *     (wq_worker_running); its item's end clears the mark too.
      *   - a counted worker whose item has used more CPU than cmwq.cpuIntensiveThresholdMs since it
      *     started (or last woke) is flagged CPU_INTENSIVE (wq_worker_tick); per-lane pools only.
-     *   - the overlap (weighOverlap): a worker found blocked by its thread state counts its item as
-     *     found blocked (once per item: Worker.foundBlocked); with the items the pool took since
-     *     the last look, that ages the pool's evidence (recentItems, recentBlocks, halved past
-     *     SHARE_WINDOW items) and sets its running target: twice its concurrency while more than
-     *     half of at least SHARE_MIN_ITEMS recent items were found blocked. The pool's first look
-     *     counts no items (those were taken unwatched); the end of its backlog forgets it all.
+     *   - the overlap (weighOverlap): a look that finds the pool's slots all eaten by the
+     *     detection lag (every counted worker it looked at was blocked by its thread state, the
+     *     running target was full, fewer items computed than the pool's concurrency, items
+     *     waiting) is a look at which the pool idled for want of a running slot: the pool's
+     *     overlap (overlapExtra, items it may run beyond its concurrency) grows by one, up to
+     *     cmwq.maxOverlap items per slot in all; the first such look after OVERLAP_QUIET_LOOKS
+     *     looks without one only arms it (overlapArmed), so that a lone block (a class
+     *     initialisation, one contended lock) does not open it. Every OVERLAP_QUIET_LOOKS looks in
+     *     a row without such a look shrink it by one, then disarm it. So a pool whose items keep
+     *     blocking unannounced settles where the lag idles it at about one look in
+     *     OVERLAP_QUIET_LOOKS, and one whose items stop blocking falls back to its concurrency; CPU-bound items are never found blocked, so
+     *     their pool never overlaps. The end of a backlog resets the running target; the overlap
+     *     survives a gap of up to OVERLAP_MEMORY_NANOS (a lane whose worklist empties now and then
+     *     between steals), and a longer one forgets it.
      * Then, for every pool: a pool that needs a worker creates one if the spare limit allows
      * (WorkerPool.mayCreateSpare) or the pool has taken no item for cmwq.spareEscapeMs (the escape
      * that keeps forward progress under the limit; progressAt is when the sampler last saw an item
@@ -64,14 +72,16 @@ final class Sampler implements Runnable {
 
     private static final AtomicReference<WorkerPool> INBOX = new AtomicReference<>();
     private static final Set<Class<?>> HOGS_REPORTED = ConcurrentHashMap.newKeySet();
-    /** Items of evidence past which the overlap's counts are halved: the share is of recent items. */
-    static final int SHARE_WINDOW = 64;
-    /** Items of evidence the overlap needs before it starts. */
-    static final int SHARE_MIN_ITEMS = 8;
+    /** Looks in a row without one that found the slots all eaten, after which the overlap shrinks by one. */
+    static final int OVERLAP_QUIET_LOOKS = 16;
+    /** How long an unwatched pool keeps its overlap: a longer gap starts the next backlog afresh. */
+    static final long OVERLAP_MEMORY_NANOS = 2_000_000;
     /** Whether blocking nobody announced is detected ({@code -Dcmwq.sampler}); a test seam. */
     static volatile boolean detectBlocking = Tunables.SAMPLER;
     /** Whether mostly blocking pools overlap ({@code -Dcmwq.overlap}; WorkerPool.runTarget); a test seam. */
     static volatile boolean overlap = Tunables.OVERLAP;
+    /** The most items per running slot the overlap lets run ({@code -Dcmwq.maxOverlap}); a test seam. */
+    static volatile int maxOverlap = Tunables.MAX_OVERLAP;
     /** Whether a stalled worker's OS state is asked before a speculative mark ({@code -Dcmwq.osState}); a test seam. */
     static volatile boolean osState = Tunables.OS_STATE;
     /** The sampler's clock; a test seam for time. */
@@ -83,6 +93,10 @@ final class Sampler implements Runnable {
     private final ArrayList<WorkerPool> active = new ArrayList<>(); // S
     /** A look marked a blocked worker (set by markBlocked, cleared by each tick). */
     private static boolean sawBlock; // S
+    /** Counted workers the current look at a pool found blocked by their thread state. */
+    private static int foundBlocked; // S
+    /** Counted workers the current look at a pool found not blocked (computing, or waiting for a CPU). */
+    private static int computing; // S
 
     private Sampler() {}
 
@@ -184,19 +198,22 @@ final class Sampler implements Runnable {
                 p.watched = false;
                 p.stallSince = 0;
                 p.progressAt = 0;
-                p.recentItems = 0;
-                p.recentBlocks = 0;
+                p.unwatchedAt = now;
                 p.setRunTarget(p.concurrency);
                 return DROP;
             }
-            long taken = p.progressAt == 0 ? 0 : p.progress - p.sampledProgress;
+            if (p.progressAt == 0) {
+                newBacklog(p, now);
+            }
             boolean progressed = p.progress != p.sampledProgress;
             p.sampledProgress = p.progress;
             if (progressed || p.progressAt == 0) {
                 p.progressAt = now;
             }
+            foundBlocked = 0;
+            computing = 0;
             boolean changed = p.managed && detectBlocking && sampleWorkers(p, progressed);
-            weighOverlap(p, taken);
+            weighOverlap(p, foundBlocked, computing);
             if (p.needToCreateWorker() || p.nrWorkers == 0) {
                 changed |= starving(p, now);
             }
@@ -226,30 +243,46 @@ final class Sampler implements Runnable {
     }
 
     /**
-     * Ages the overlap's evidence by the {@code taken} items since the last look and sets the
-     * pool's running target: twice its concurrency while more than half of its recent items (at
-     * least SHARE_MIN_ITEMS) were found blocked, else its concurrency.
+     * The first look at a backlog: after a gap of {@link #OVERLAP_MEMORY_NANOS} or more since the
+     * pool's last backlog ended, the overlap it had is forgotten (the new backlog is judged afresh).
      */
-    static void weighOverlap(WorkerPool p, long taken) {
-        int items = (int) Math.min(p.recentItems + taken, Integer.MAX_VALUE);
-        int blocks = Math.min(p.recentBlocks, items);
-        while (items > SHARE_WINDOW) {
-            items >>= 1;
-            blocks >>= 1;
+    static void newBacklog(WorkerPool p, long now) {
+        if (now - p.unwatchedAt >= OVERLAP_MEMORY_NANOS) {
+            p.overlapExtra = 0;
+            p.overlapArmed = false;
+            p.quietLooks = 0;
         }
-        p.recentItems = items;
-        p.recentBlocks = blocks;
-        boolean mostlyBlocked = items >= SHARE_MIN_ITEMS && blocks * 2 > items;
-        boolean on = mostlyBlocked && overlap && detectBlocking && p.managed && !p.bh;
-        p.setRunTarget(on ? 2 * p.concurrency : p.concurrency);
     }
 
-    /** Counts {@code w}'s item as found blocked, once per item: the overlap's evidence. */
-    private static void foundBlocked(WorkerPool p, Worker w) {
-        if (w.foundBlocked != w.itemSeq) {
-            w.foundBlocked = w.itemSeq;
-            p.recentBlocks++;
+    /**
+     * Weighs one look at a pool with items waiting, which found {@code found} counted workers
+     * blocked by their thread state and {@code computing} counted workers not blocked, and sets its
+     * running target: its concurrency plus its overlap, which grows by one at a look that found
+     * the slots all eaten by blocked workers (the target full, fewer computing than the
+     * concurrency; the first such look after a quiet spell only arms it, so that a lone block does
+     * not open it) and shrinks by one after {@link #OVERLAP_QUIET_LOOKS} looks in a row without
+     * one; at most {@link #maxOverlap} items per slot in all.
+     */
+    static void weighOverlap(WorkerPool p, int found, int computing) {
+        boolean on = overlap && detectBlocking && p.managed && !p.bh;
+        int most = on ? (maxOverlap - 1) * p.concurrency : 0;
+        boolean eaten = found > 0 && computing < p.concurrency && found + computing >= p.runTarget();
+        if (eaten) {
+            if (p.overlapExtra > 0 || p.overlapArmed) {
+                p.overlapExtra++;
+            }
+            p.overlapArmed = true; // a lone block (a class initialisation, one contended lock) only arms it
+            p.quietLooks = 0;
+        } else if (++p.quietLooks >= OVERLAP_QUIET_LOOKS) {
+            if (p.overlapExtra > 0) {
+                p.overlapExtra--;
+            } else {
+                p.overlapArmed = false;
+            }
+            p.quietLooks = 0;
         }
+        p.overlapExtra = Math.max(0, Math.min(p.overlapExtra, most));
+        p.setRunTarget(p.concurrency + p.overlapExtra);
     }
 
     /** The managed pools' part: blocked, native-blocked, waking and (per lane) CPU-hogging workers. */
@@ -267,9 +300,7 @@ final class Sampler implements Runnable {
             boolean blocked = (st == Thread.State.BLOCKED || st == Thread.State.WAITING
                     || st == Thread.State.TIMED_WAITING) && !p.lock.hasQueuedThread(w);
             if ((w.sleepMarks & Worker.SLEEP_SAMPLED) != 0) {
-                if (blocked) {
-                    foundBlocked(p, w); // a speculative mark confirmed
-                } else {
+                if (!blocked) {
                     long cpu = ThreadCpu.of(w.threadId());
                     if (cpu != w.sampledCpu) {
                         w.clearSleeping(Worker.SLEEP_SAMPLED);
@@ -285,10 +316,11 @@ final class Sampler implements Runnable {
                 continue; // announced asleep, or CPU-intensive
             }
             if (blocked) {
-                foundBlocked(p, w);
+                foundBlocked++;
                 changed |= markBlocked(p, w);
                 continue;
             }
+            computing++;
             long cpu = ThreadCpu.of(w.threadId());
             if (w.sampledItem != w.itemSeq) {
                 w.sampledItem = w.itemSeq;

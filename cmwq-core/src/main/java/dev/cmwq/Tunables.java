@@ -67,11 +67,16 @@ final class Tunables {
     static final long SPARE_ESCAPE_NANOS =
             TimeUnit.MILLISECONDS.toNanos(setting("cmwq.spareEscapeMs", 10, 0, 60_000));
     /**
-     * {@code cmwq.overlap} (default true): a managed pool most of whose recent items the sampler
-     * found blocked runs up to two items per running slot, on idle workers only
-     * (WorkerPool.runTarget); false keeps the kernel's one per slot.
+     * {@code cmwq.overlap} (default true): a managed pool whose running workers the sampler keeps
+     * finding blocked runs more than one item per running slot, on idle workers only
+     * (WorkerPool.runTarget, Sampler.weighOverlap); false keeps the kernel's one per slot.
      */
     static final boolean OVERLAP = setting("cmwq.overlap", true);
+    /**
+     * {@code cmwq.maxOverlap} (default 4): the most items per running slot the overlap lets run
+     * (1 turns it off, as {@code cmwq.overlap=false}).
+     */
+    static final int MAX_OVERLAP = (int) Setting.setting("cmwq.maxOverlap", 4, 1, 64);
     /**
      * {@code cmwq.osState} (default true): before the sampler marks a worker asleep only because
      * its CPU clock stalled (a native blocking call leaves the thread RUNNABLE), it asks the OS

@@ -41,8 +41,6 @@ class Worker extends Thread {
     int sleepMarks; // L
     /** Items started by this worker; lets the sampler tell one item from the next. */
     long itemSeq; // L
-    /** The itemSeq of the last item the sampler found blocked (0: none), so each counts once. */
-    long foundBlocked; // S
     /** Sampler only: the item seen at the last look, the CPU clock then, and at the item's start. */
     long sampledItem;
     long sampledCpu;

@@ -49,13 +49,14 @@ final class WorkerPool {
      * unannounced block a tick late, and until it does the blocked worker still counts, so the
      * lane idles with items waiting: a lag per block, which a pool of mostly blocking items pays
      * on nearly every item. So the predicates compare nrRunning with runTarget(), not concurrency:
-     * it is concurrency, doubled while most of the pool's recent items were found blocked by the
-     * sampler (Sampler.weighOverlap: items found blocked, once each, against items taken while
-     * watched, both halved as they age; at least 8 items of evidence; set anew at each look, and
-     * back to concurrency when the pool's backlog ends). A second item then runs per slot, and
-     * computes while the first blocks unnoticed. Only exact blocks (a thread state) count as
-     * evidence, never the speculative CPU-clock marks, so a pool of CPU-bound items keeps one
-     * running item per slot however loaded the machine is. The overlap uses idle workers only:
+     * it is concurrency plus the pool's overlap (Sampler.weighOverlap), which grows by one at each
+     * look that finds the running slots all eaten by workers blocked unannounced (the target full,
+     * every counted worker blocked by its thread state, items waiting), up to cmwq.maxOverlap items
+     * per slot, shrinks by one after 16 looks in a row without one, and is back to concurrency
+     * when the pool's backlog ends. More items then run per slot, and compute while others block
+     * unnoticed. Only exact blocks (a thread state) count as evidence, never the speculative
+     * CPU-clock marks, and a look that finds a worker computing is no loss, so a pool of CPU-bound
+     * items keeps one running item per slot however loaded the machine is. The overlap uses idle workers only:
      * needToCreateWorker() (kickOrCreate, the sampler) still compares with concurrency, so no
      * thread is created for it. BH and unmanaged pools never overlap.
      *
@@ -185,9 +186,9 @@ final class WorkerPool {
     /** Items the pool lets run at once (nrRunning's target): 1 per lane; the lane count for an unbound pool. */
     final int concurrency; // I
     /**
-     * Items the predicates let run at once: {@link #concurrency}, or twice it while the sampler
-     * finds most of the pool's recent items blocked (the overlap; Sampler.weighOverlap). Written
-     * by the sampler under the lock.
+     * Items the predicates let run at once: {@link #concurrency}, plus the overlap while the
+     * sampler keeps finding the running slots all eaten by blocked workers (Sampler.weighOverlap).
+     * Written by the sampler under the lock.
      */
     private int runTarget; // L (read by intakeWillBeSeen through RUN_TARGET)
     /**
@@ -225,11 +226,15 @@ final class WorkerPool {
     /** When the sampler last saw the pool progress (or began watching it), for the spare escape; 0 if unwatched. */
     long progressAt; // S
     /**
-     * The overlap's evidence (Sampler.weighOverlap): items taken while the sampler watched, and
-     * items it found blocked, both halved as they age; their ratio is the sampled share.
+     * The overlap (Sampler.weighOverlap): items the pool may run beyond its concurrency while the
+     * sampler keeps finding its running slots all eaten by blocked workers; whether it found them
+     * so once (the next time grows the overlap); the looks since it last found them so; when the
+     * pool last left the watch.
      */
-    int recentItems; // S
-    int recentBlocks; // S
+    int overlapExtra; // S
+    boolean overlapArmed; // S
+    int quietLooks; // S
+    long unwatchedAt; // S
     /** Workers created by the spare escape (beyond the spare limit, the pool stuck). */
     int spareEscapes; // L
     boolean stallReported; // S
@@ -395,8 +400,8 @@ final class WorkerPool {
     }
 
     /**
-     * The running target the predicates compare nrRunning with: {@link #concurrency}, doubled
-     * while the pool overlaps (see the Implementation overview).
+     * The running target the predicates compare nrRunning with: {@link #concurrency}, plus the
+     * overlap while the pool has one (see the Implementation overview).
      */
     int runTarget() {
         return runTarget;

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The overlap (cmwq's own; WorkerPool.runTarget, Sampler.weighOverlap): a managed pool most of
- * whose recent items the sampler found blocked runs up to two items per running slot, on idle
- * workers only; a pool of CPU-bound items never does, and {@code -Dcmwq.overlap=false} (the
+ * The overlap (cmwq's own; WorkerPool.runTarget, Sampler.weighOverlap): a managed pool whose
+ * running slots the sampler keeps finding all eaten by blocked workers runs more than one item per
+ * running slot (up to {@code cmwq.maxOverlap}), on idle workers only, and falls back once it stops
+ * finding them so; a pool of CPU-bound items never overlaps, and {@code -Dcmwq.overlap=false} (the
  * {@link Sampler#overlap} seam) keeps one per slot.
  *
  * <p>The blocking scenario: {@link #BLOCKERS} items on one lane each wait unannounced on a gate
@@ -57,12 +58,13 @@ class OverlapTest {
 
     @Test
     @Timeout(60)
-    void aPoolWhoseItemsBlockUnannouncedRunsTwoPerSlotOnceTheSamplerHasFoundThem() {
+    void aPoolWhoseItemsBlockUnannouncedRunsMoreThanOnePerSlotOnceTheSamplerHasFoundThem() {
         int lane = Probe.lane(1);
         Spinners s = blockersThenSpinners(lane, BLOCKERS + 4);
         Seen second = s.second;
         assertThat(second.otherSpinning()).as("the second spinner started while the first computed (%s, %s)", s.first, second).isTrue();
-        assertThat(second.runTarget()).as("the pool's running target: two per slot (%s)", second).isEqualTo(2);
+        assertThat(second.runTarget()).as("the pool's running target: more than one per slot (%s)", second)
+                .isBetween(2, Tunables.MAX_OVERLAP);
         // nrRunning is 2 there too, unless the sampler marked the first spinner speculatively (its CPU
         // clock stood still for a tick, as on a loaded machine): not asserted.
     }
@@ -73,7 +75,7 @@ class OverlapTest {
         int lane = Probe.lane(2);
         Spinners s = blockersThenSpinners(lane, BLOCKERS - 4);
         assertThat(s.maxTargetAtStart.get()).as("the highest running target an item saw at its start: the pool overlapped")
-                .isEqualTo(2);
+                .isBetween(2, Tunables.MAX_OVERLAP);
         assertThat(s.runningAtCreation)
                 .as("nrRunning at every worker creation: a worker is created only below the kernel's target (1)")
                 .allMatch(r -> r < 1);
@@ -118,24 +120,112 @@ class OverlapTest {
     }
 
     @Test
-    void theSampledShareDecidesTheRunningTarget() {
+    @Timeout(60)
+    void theOverlapGrowsPastTwoPerSlotWhileTheItemsKeepBlocking() {
+        int lane = Probe.lane(5);
+        Spinners s = blockersThenSpinners(lane, BLOCKERS + 4);
+        // Each look finds every counted blocker blocked with the target full: the target grows by one
+        // per look (1, 2, 3, 4), and the blockers that start at 3 and 4 see it.
+        assertThat(s.maxTargetAtStart.get()).as("the highest running target an item saw at its start")
+                .isGreaterThan(2)
+                .isLessThanOrEqualTo(Tunables.MAX_OVERLAP);
+        assertThat(s.maxRunningAtStart.get()).as("the most items counted as running at an item's start")
+                .isLessThanOrEqualTo(Tunables.MAX_OVERLAP);
+    }
+
+    /**
+     * An unbound pool (concurrency: the lane count) with two items computing throughout and the
+     * rest of its slots taken by items that sleep unannounced: a look that finds every other counted
+     * worker blocked, the target full and fewer items computing than the concurrency is a look at
+     * which slots idled, so the target grows past the concurrency (the computing workers count
+     * towards a full target).
+     */
+    @Test
+    @Timeout(60)
+    void anUnboundPoolOverlapsWhenItsOtherSlotsBlockWhileSomeItemsCompute() {
+        int lanes = Workqueues.lanes();
+        wq = Workqueue.builder("overlap-unbound").unbound().build();
+        WorkerPool pool = wq.pwq(0).pool;
+        int spinners = 2;
+        int sleepers = 100 * lanes;
+        CountDownLatch sleepersDone = new CountDownLatch(sleepers);
+        CountDownLatch spinnersDone = new CountDownLatch(spinners);
+        AtomicInteger maxTarget = new AtomicInteger();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
+        for (int i = 0; i < spinners; i++) {
+            wq.queue(new Work(() -> {
+                while (sleepersDone.getCount() > 0 && System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait(); // computing: RUNNABLE, its CPU clock advancing
+                }
+                spinnersDone.countDown();
+            }));
+        }
+        for (int i = 0; i < sleepers; i++) {
+            wq.queue(new Work(() -> {
+                maxTarget.accumulateAndGet(runTarget(pool), Math::max);
+                try {
+                    Thread.sleep(2); // unannounced: the sampler finds it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                sleepersDone.countDown();
+            }));
+        }
+        Probe.await(sleepersDone, sleepers + " sleepers");
+        Probe.await(spinnersDone, "the spinners");
+        assertThat(maxTarget.get()).as("the highest running target a sleeper saw at its start (concurrency %d)", lanes)
+                .isGreaterThan(lanes)
+                .isLessThanOrEqualTo(Tunables.MAX_OVERLAP * lanes);
+    }
+
+    @Test
+    void theLooksThatFindTheSlotsAllEatenSetTheRunningTarget() {
         WorkerPool pool = WorkerPool.registerDetached(); // no queue, no worker: the sampler never looks at it
-        pool.recentBlocks = Sampler.SHARE_MIN_ITEMS - 1;
-        Sampler.weighOverlap(pool, Sampler.SHARE_MIN_ITEMS - 1);
-        assertThat(pool.runTarget()).as("all found blocked, but fewer items than the evidence needs").isEqualTo(1);
+        Sampler.weighOverlap(pool, 0, 1);
+        assertThat(pool.runTarget()).as("one computing, none blocked").isEqualTo(1);
+        Sampler.weighOverlap(pool, 1, 0);
+        assertThat(pool.runTarget()).as("the one counted worker found blocked once: a lone block only arms the overlap").isEqualTo(1);
+        for (int i = 0; i < Sampler.OVERLAP_QUIET_LOOKS; i++) {
+            Sampler.weighOverlap(pool, 0, 1);
+        }
+        Sampler.weighOverlap(pool, 1, 0);
+        assertThat(pool.runTarget()).as("a lone block again, %d quiet looks after the first", Sampler.OVERLAP_QUIET_LOOKS).isEqualTo(1);
+        Sampler.weighOverlap(pool, 1, 0);
+        assertThat(pool.runTarget()).as("the slot eaten at the next look too").isEqualTo(2);
+        Sampler.weighOverlap(pool, 1, 0);
+        assertThat(pool.runTarget()).as("one of two counted found blocked, the other slot free").isEqualTo(2);
+        Sampler.weighOverlap(pool, 1, 1);
+        assertThat(pool.runTarget()).as("one blocked, one computing: the lane was not idle").isEqualTo(2);
+        for (int i = 0; i < 10; i++) {
+            Sampler.weighOverlap(pool, pool.runTarget(), 0);
+        }
+        assertThat(pool.runTarget()).as("slots all eaten look after look: up to the most per slot")
+                .isEqualTo(Tunables.MAX_OVERLAP);
+        for (int i = 0; i < Sampler.OVERLAP_QUIET_LOOKS - 1; i++) {
+            Sampler.weighOverlap(pool, 1, 1);
+        }
+        assertThat(pool.runTarget()).as("quiet looks, fewer than the shrink needs").isEqualTo(Tunables.MAX_OVERLAP);
+        Sampler.weighOverlap(pool, 0, 2);
+        assertThat(pool.runTarget()).as("after %d quiet looks", Sampler.OVERLAP_QUIET_LOOKS).isEqualTo(Tunables.MAX_OVERLAP - 1);
+        for (int i = 0; i < Tunables.MAX_OVERLAP * Sampler.OVERLAP_QUIET_LOOKS; i++) {
+            Sampler.weighOverlap(pool, 0, 1);
+        }
+        assertThat(pool.runTarget()).as("the items stopped blocking").isEqualTo(1);
 
-        pool.recentBlocks += 1;
-        Sampler.weighOverlap(pool, 1);
-        assertThat(pool.runTarget()).as("%d of %d found blocked", pool.recentBlocks, pool.recentItems).isEqualTo(2);
-
-        Sampler.weighOverlap(pool, Sampler.SHARE_WINDOW);
-        assertThat(pool.recentItems).as("the evidence is halved past the window").isLessThanOrEqualTo(Sampler.SHARE_WINDOW);
-        assertThat(pool.runTarget()).as("then most recent items were not found blocked").isEqualTo(1);
-
-        pool.recentBlocks = pool.recentItems;
         Sampler.overlap = false;
-        Sampler.weighOverlap(pool, 0);
-        assertThat(pool.runTarget()).as("all found blocked, overlap off").isEqualTo(1);
+        Sampler.weighOverlap(pool, 1, 0);
+        assertThat(pool.runTarget()).as("the slot eaten, overlap off").isEqualTo(1);
+    }
+
+    @Test
+    void aNewBacklogKeepsTheOverlapAfterAShortGapAndForgetsItAfterALongOne() {
+        WorkerPool pool = WorkerPool.registerDetached();
+        pool.overlapExtra = 2;
+        pool.unwatchedAt = 1_000_000;
+        Sampler.newBacklog(pool, pool.unwatchedAt + Sampler.OVERLAP_MEMORY_NANOS - 1);
+        assertThat(pool.overlapExtra).as("the overlap after a gap shorter than its memory").isEqualTo(2);
+        Sampler.newBacklog(pool, pool.unwatchedAt + Sampler.OVERLAP_MEMORY_NANOS);
+        assertThat(pool.overlapExtra).as("the overlap after a gap as long as its memory").isZero();
     }
 
     /**

@@ -61,8 +61,10 @@ final class ManyExecutors {
             done.countDown();
         };
         double[] makespans = new double[rounds];
+        double[] busy = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             done.arm((long) components * tasks);
+            long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             Thread[] ps = new Thread[producers];
             for (int k = 0; k < producers; k++) {
@@ -80,6 +82,7 @@ final class ManyExecutors {
                 throw new IllegalStateException(impl + ": " + done.count() + " tasks left after 120 s");
             }
             makespans[r] = (System.nanoTime() - t0) / 1e6;
+            busy[r] = (processCpuNanos() - cpu0) / 1e6 / makespans[r] / Runtime.getRuntime().availableProcessors();
             for (Thread t : ps) {
                 try {
                     t.join();
@@ -104,6 +107,10 @@ final class ManyExecutors {
         }
         m.put("makespanMsPerRound", perRound);
         m.put("makespanMs", median(makespans));
+        // The JVM's CPU time over the round against makespan x CPUs: how busy the process kept the
+        // machine (1.0: every CPU all the time). Below the peer's: the contender left CPUs idle
+        // with tasks waiting, or (on a loaded machine) won a smaller share of them.
+        m.put("cpuBusyMedian", median(busy));
         for (ExecutorService e : es) {
             e.shutdown();
         }
@@ -111,6 +118,11 @@ final class ManyExecutors {
             Dispatch.shutdown(e, false);
         }
         return m;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void sleep(long ms) {
