@@ -76,7 +76,7 @@ final class Tunables {
      * {@code cmwq.maxOverlap} (default 4): the most items per running slot the overlap lets run
      * (1 turns it off, as {@code cmwq.overlap=false}).
      */
-    static final int MAX_OVERLAP = (int) Setting.setting("cmwq.maxOverlap", 4, 1, 64);
+    static final int MAX_OVERLAP = (int) setting("cmwq.maxOverlap", 4, 1, 64);
     /**
      * {@code cmwq.osState} (default true): before the sampler marks a worker asleep only because
      * its CPU clock stalled (a native blocking call leaves the thread RUNNABLE), it asks the OS

@@ -275,6 +275,13 @@ class OverlapTest {
             s.done.countDown();
         }));
         wq.queueOn(lane, new Work(() -> {
+            // Two idle workers may take the spinners at once and this one run first: then the
+            // first is about to spin (until this one has started). Run one after the other, the
+            // first has finished spinning before this starts and never spins again.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (s.spinning.get() == 0 && s.first == null && System.nanoTime() - until < 0) {
+                Thread.onSpinWait();
+            }
             Seen second = seen(pool, s.spinning.get() > 0);
             s.second = second;
             s.maxRunningAtStart.accumulateAndGet(second.nrRunning(), Math::max);
