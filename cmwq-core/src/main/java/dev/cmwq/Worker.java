@@ -239,7 +239,7 @@ class Worker extends Thread {
 
     /**
      * The kernel's own view of this thread, {@code /proc/<pid>/task/<tid>/stat}, or null where
-     * there is none (not Linux). Set by the thread itself as it starts: Java does not expose a
+     * there is none (not Linux, or -Dcmwq.osState=false). Set by the thread itself as it starts: Java does not expose a
      * thread's native id, and {@code /proc/thread-self} names the caller's. Read by the sampler.
      */
     volatile String osStat;
@@ -259,7 +259,7 @@ class Worker extends Thread {
 
     @Override
     public void run() {
-        osStat = osStatOfCurrentThread();
+        osStat = Tunables.OS_STATE ? osStatOfCurrentThread() : null; // no path resolved for a check that is off
         WorkerPool p = pool;
         Sysfs.poolStarted(p); // JMX: the pool's first worker registers it, outside the lock
         p.lock();
