@@ -206,10 +206,15 @@ class ExecutorViewTest {
         Probe.await(first, "the item queued on lane 0 to start");
         // Executed from lane 0 itself (a worker of another queue's lane-0 item): its own lane's
         // pwq has no free slot, so it must go to another lane's.
-        Workqueue.builder("lane-0-caller").build().queueOn(0, new Work(() -> service.execute(gate::pass)));
-        gate.awaitEntered("a task on each lane at once, with maxActive(1)");
-        assertThat(gate.maxInside.get()).isEqualTo(2);
-        gate.open();
+        Workqueue caller = Workqueue.builder("lane-0-caller").build();
+        try {
+            caller.queueOn(0, new Work(() -> service.execute(gate::pass)));
+            gate.awaitEntered("a task on each lane at once, with maxActive(1)");
+            assertThat(gate.maxInside.get()).isEqualTo(2);
+        } finally {
+            gate.open();
+            caller.destroy();
+        }
     }
 
     @Test
