@@ -52,6 +52,8 @@ class Worker extends Thread {
     /** Set by whoever wakes the worker from idle, cleared when it leaves idle. */
     volatile boolean woken; // L for writes
     Worker nextIdle; // L
+    /** This worker's slot among its pool's busy workers (WorkerPool.runnerOf), or -1. */
+    int busyIndex = -1; // L
     final WorkList scheduled = new WorkList(); // L
     /** The item this worker runs inline inside its own, while it waits for it (WorkerPool.help), or null. */
     Work helping; // L

@@ -209,6 +209,12 @@ final class WorkerPool {
     boolean managerActive; // L
     private int nextWorkerId; // L
     final List<Worker> workers = new ArrayList<>(); // L
+    /**
+     * The workers running an item of this pool (a rescuer too, while attached), in no order: the
+     * kernel's busy_hash, searched by {@link #runnerOf}. A worker's {@code busyIndex} is its slot.
+     */
+    private Worker[] busy = new Worker[4]; // L
+    private int nrBusy; // L
     /** Items taken off the worklist so far: progress for the sampler and the watchdog. */
     long progress; // L
     /** On the sampler's watch list. */
@@ -703,19 +709,71 @@ final class WorkerPool {
      * the worker already running it if there is one (non-reentrancy), else to {@code w}.
      */
     private boolean assignWork(Work work, Worker w) {
-        Worker runner = work.runner;
-        if (runner != null && runner != w && runner.pool == this) {
-            worklist.moveLinked(work, runner.scheduledFor(work));
+        Worker runner = runnerOf(work);
+        if (runner != null && runner != w) {
+            queueBehindRun(work, runner);
             return false;
         }
         worklist.moveLinked(work, w.scheduled);
         return true;
     }
 
+    /**
+     * Moves {@code work} (with its linked barriers) from the worklist to the list of
+     * {@code runner}, which runs it now: it runs there next, after this run (non-reentrancy).
+     * SCHEDULED tells that it left the worklist (mayTake); the lists need no note of which list
+     * holds it.
+     */
+    private void queueBehindRun(Work work, Worker runner) {
+        work.setQueuedOwned(0, Work.SCHEDULED);
+        worklist.moveLinked(work, runner.scheduledFor(work));
+    }
+
+    /**
+     * find_worker_executing_work: the worker of this pool running {@code work} now, as its own
+     * item or as the one it was running when it began helping, or null (L). A worker that runs
+     * nothing else is the common case: the search then reads one count.
+     */
+    Worker runnerOf(Work work) {
+        Worker[] b = busy;
+        for (int i = nrBusy - 1; i >= 0; i--) {
+            Worker r = b[i];
+            if (r.currentWork == work || r.helpedFrom == work) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** {@code w} starts an item of this pool, not inline inside another: it joins the busy workers (L). */
+    private void busyEnter(Worker w) {
+        int n = nrBusy;
+        if (n == busy.length) {
+            busy = Arrays.copyOf(busy, n * 2);
+        }
+        busy[n] = w;
+        w.busyIndex = n;
+        nrBusy = n + 1;
+    }
+
+    /** {@code w} finished its item (or died running it): it leaves the busy workers, if it is one (L). */
+    private void busyLeave(Worker w) {
+        int i = w.busyIndex;
+        if (i < 0) {
+            return;
+        }
+        int last = --nrBusy;
+        Worker moved = busy[last];
+        busy[i] = moved;
+        moved.busyIndex = i;
+        busy[last] = null;
+        w.busyIndex = -1;
+    }
+
     void processScheduled(Worker w) {
         Work work;
         while ((work = w.scheduled.first()) != null) {
-            w.scheduled.remove(work);
+            WorkList.remove(work);
             if (work instanceof Work.Barrier barrier) {
                 unlock();
                 try {
@@ -737,7 +795,10 @@ final class WorkerPool {
         w.currentPwq = pwq;
         w.currentColor = color;
         w.itemSeq++;
-        work.runner = w;
+        boolean inline = w.helping == work; // runInline: the worker is busy with its outer item already
+        if (!inline) {
+            busyEnter(w);
+        }
         if (pwq.wq.cpuIntensive) {
             w.setFlags(Worker.CPU_INTENSIVE);
         }
@@ -765,7 +826,7 @@ final class WorkerPool {
         Trace.WorkExecuted traced = Trace.executeStart(pwq, work);
         Throwable failure = null;
         try {
-            work.fn.run();
+            work.runFunction();
         } catch (Throwable t) {
             failure = t;
         }
@@ -808,7 +869,9 @@ final class WorkerPool {
         w.clrFlags(Worker.CPU_INTENSIVE);
         w.clearSleeping(Worker.SLEEP_SAMPLED);
         w.speculative = false;
-        work.clearRunner(w);
+        if (!inline) {
+            busyLeave(w);
+        }
         w.currentWork = null;
         w.currentPwq = null;
         pwq.decNrActive(false);
@@ -940,6 +1003,7 @@ final class WorkerPool {
             oldest.next = null;
             PoolWorkqueue pwq = oldest.pwq;
             if (pwq.dead) {
+                oldest.setQueuedOwned(0, Work.REFUSED);
                 refused.addLast(oldest); // its producer saw the queue being destroyed and comes for it
             } else {
                 insert(pwq, oldest);
@@ -954,10 +1018,12 @@ final class WorkerPool {
      * (still pending, owned by the caller) and must be refused. Otherwise it was accepted.
      */
     boolean takeBackRefused(Work work) {
-        if (work.list != refused) {
+        // REFUSED is this producer's: the item keeps PENDING, so no other instance exists yet.
+        if ((work.stateVolatile() & Work.REFUSED) == 0) {
             return false;
         }
-        refused.remove(work);
+        WorkList.remove(work);
+        work.setQueuedOwned(Work.REFUSED, 0);
         return true;
     }
 
@@ -997,16 +1063,16 @@ final class WorkerPool {
             if ((s & Work.INACTIVE) != 0) {
                 // Its barriers go to the worklist, so that flushers still get woken.
                 pwq.inactive.moveLinked(work, worklist);
-                worklist.remove(work);
+                WorkList.remove(work);
                 if (!kickOrCreate() && !worklist.isEmpty()) {
                     watch();
                 }
             } else {
-                work.list.remove(work);
+                WorkList.remove(work); // from the worklist, or the scheduled list of its runner
                 pwq.decNrActive(true);
             }
             pwq.decNrInFlight(Work.colorOf(s));
-            work.updateQueued(Work.INACTIVE | Work.PWQ | Work.LINKED | Work.COLOR_MASK, 0);
+            work.updateQueued(Work.INACTIVE | Work.PWQ | Work.LINKED | Work.COLOR_MASK | Work.SCHEDULED, 0);
             work.pwq = null;
             return true;
         } finally {
@@ -1031,8 +1097,8 @@ final class WorkerPool {
                 work.updateQueued(0, Work.LINKED);
                 return true;
             }
-            Worker runner = work.runner;
-            if (runner != null && runner.pool == this) {
+            Worker runner = runnerOf(work);
+            if (runner != null) {
                 barrier.linkFirst(runner.scheduledFor(work));
                 return true;
             }
@@ -1066,7 +1132,7 @@ final class WorkerPool {
                 return false;
             }
             progress++;
-            worklist.remove(work);
+            WorkList.remove(work);
             runInline(w, work);
             return true;
         } finally {
@@ -1135,7 +1201,7 @@ final class WorkerPool {
             return false;
         }
         from.progress++;
-        from.worklist.remove(work);
+        WorkList.remove(work);
         src.decNrActive(true);
         dst.nrInFlight[color]++;
         src.decNrInFlight(color);
@@ -1159,15 +1225,16 @@ final class WorkerPool {
     /**
      * Whether {@code work} may be taken off this pool's worklist out of turn (L): it is active (so
      * max_active already counts it, and an inactive item keeps its place in the pwq's order: an
-     * ordered queue's next item is never taken early), on the worklist (not in the intake, not
-     * handed to a worker), not running anywhere (non-reentrancy), not linked to a waiter's barrier,
+     * ordered queue's next item is never taken early), on the worklist (queued here, PWQ: not in
+     * the intake; not SCHEDULED: not handed to a worker), not running here (non-reentrancy, as the
+     * kernel keeps it: on the pool the item was last queued on), not linked to a waiter's barrier,
      * not a barrier itself, and its pwq is not frozen.
      */
     private boolean mayTake(Work work) {
         long s = work.stateVolatile();
-        return !(work instanceof Work.Barrier) && work.list == worklist && work.runner == null
-                && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED)) == Work.PWQ && Work.poolIdOf(s) == id
-                && !work.pwq.frozen;
+        return !(work instanceof Work.Barrier)
+                && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED | Work.SCHEDULED)) == Work.PWQ
+                && Work.poolIdOf(s) == id && work.pwq.pool == this && !work.pwq.frozen && runnerOf(work) == null;
     }
 
     /**
@@ -1212,7 +1279,7 @@ final class WorkerPool {
         Work x;
         while ((x = w.helped.first()) instanceof Work.Barrier b) {
             // x, not b: passing a Barrier as a Work makes the verifier load Barrier on the first queue's path.
-            w.helped.remove(x);
+            WorkList.remove(x);
             unlock();
             try {
                 b.complete();
@@ -1224,7 +1291,8 @@ final class WorkerPool {
             return;
         }
         while ((x = w.helped.last()) != null) {
-            w.helped.remove(x);
+            WorkList.remove(x);
+            x.setQueuedOwned(Work.SCHEDULED, 0); // back on the worklist (a barrier has no such bit)
             worklist.addFirst(x);
         }
         if (!kickOrCreate()) {
@@ -1403,7 +1471,7 @@ final class WorkerPool {
     private Workqueue takeFrom(WorkerPool victim) {
         int movable = 0;
         int seen = 0;
-        for (Work x = victim.worklist.first(); x != null && seen < STEAL_SCAN; x = x.next, seen++) {
+        for (Work x = victim.worklist.first(); x != null && seen < STEAL_SCAN; x = victim.worklist.after(x), seen++) {
             if (victim.mayMove(x)) {
                 movable++;
             }
@@ -1412,7 +1480,7 @@ final class WorkerPool {
         Workqueue missing = null;
         Work x = victim.worklist.first();
         for (seen = 0; x != null && seen < STEAL_SCAN && take > 0; seen++) {
-            Work next = x.next;
+            Work next = victim.worklist.after(x);
             if (victim.mayMove(x)) {
                 if (adopt(victim, x)) {
                     worklist.addLast(x);
@@ -1431,8 +1499,7 @@ final class WorkerPool {
     boolean isRunning(Work work) {
         lock();
         try {
-            Worker r = work.runner;
-            return r != null && r.pool == this;
+            return runnerOf(work) != null;
         } finally {
             unlock();
         }
@@ -1537,7 +1604,7 @@ final class WorkerPool {
 
     /** send_mayday for every queue with items waiting here that has a rescuer. */
     void sendMaydays() {
-        for (Work w = worklist.first(); w != null; w = w.next) {
+        for (Work w = worklist.first(); w != null; w = worklist.after(w)) {
             PoolWorkqueue pwq = w.pwq;
             if (pwq == null || w instanceof Work.Barrier) {
                 continue;
@@ -1561,15 +1628,15 @@ final class WorkerPool {
     boolean rescueOne(Worker r, PoolWorkqueue pwq) {
         Work item = worklist.first();
         while (item != null && (item.pwq != pwq || item instanceof Work.Barrier)) {
-            item = item.next;
+            item = worklist.after(item);
         }
         if (item == null) {
             return false;
         }
         progress++;
-        Worker runner = item.runner;
-        if (runner != null && runner != r && runner.pool == this) {
-            worklist.moveLinked(item, runner.scheduledFor(item));
+        Worker runner = runnerOf(item);
+        if (runner != null && runner != r) {
+            queueBehindRun(item, runner);
             return true;
         }
         worklist.moveLinked(item, r.scheduled);
@@ -1614,7 +1681,7 @@ final class WorkerPool {
             PoolWorkqueue pwq = w.currentPwq;
             pwq.stats[PoolWorkqueue.STAT_FAILED]++;
             pwq.stats[PoolWorkqueue.STAT_COMPLETED]++;
-            cur.clearRunner(w);
+            busyLeave(w);
             w.currentWork = null;
             w.currentPwq = null;
             pwq.decNrActive(true);
@@ -1623,7 +1690,8 @@ final class WorkerPool {
         List<Work> orphans = new ArrayList<>();
         for (WorkList l : new WorkList[] {w.helped, w.scheduled}) {
             for (Work x = l.first(); x != null; x = l.first()) {
-                l.remove(x);
+                WorkList.remove(x);
+                x.setQueuedOwned(Work.SCHEDULED, 0); // back on the worklist
                 orphans.add(x);
             }
         }
