@@ -763,9 +763,11 @@ final class WorkerPool {
             return;
         }
         int last = --nrBusy;
-        Worker moved = busy[last];
-        busy[i] = moved;
-        moved.busyIndex = i;
+        if (i != last) { // the last one takes its slot (the common single busy worker stores nothing)
+            Worker moved = busy[last];
+            busy[i] = moved;
+            moved.busyIndex = i;
+        }
         busy[last] = null;
         w.busyIndex = -1;
     }
