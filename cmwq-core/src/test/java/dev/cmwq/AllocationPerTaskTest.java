@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,58 +17,50 @@ import org.junit.jupiter.api.Timeout;
  * Issue 12's allocation budget, pinned: {@code Workqueue.execute} and the service's
  * {@code execute} allocate one object per task, a bare {@link Work} of header, state word and four
  * references ({@code fn}, {@code prev}, {@code next}, {@code pwq}): 40 bytes with compressed oops
- * and class pointers, 32 with compact object headers. A field added to {@code Work} (or to
- * {@code RunnableItem}) makes it 48 and fails here. Measured as the calling thread's allocated
+ * and class pointers (36 of fields and header, 4 of padding), 32 with compact object headers.
+ * The {@code list} and {@code runner} references it had make it 48 and fail here; with compact
+ * headers a single reference more (in {@code Work} or {@code RunnableItem}) does. Measured as the calling thread's allocated
  * bytes (HotSpot's {@code getThreadAllocatedBytes}, through the platform MBean server: the module
  * does not read jdk.management) over many calls, after a warm-up, the best of a few rounds (a
  * contended lock's wait node is the only other thing the caller may allocate).
  */
 @Timeout(120)
-class AllocationPerTaskTest {
+class AllocationPerTaskTest extends ServiceFixture {
     private static final int TASKS = 100_000;
     private static final int ROUNDS = 6;
     /** Bytes a round's average may exceed the object's size by (stray allocations, none expected). */
     private static final double TOLERANCE = 2.0;
 
-    private Workqueue wq;
-    private WorkqueueExecutorService service;
-
-    @AfterEach
-    void tearDown() throws InterruptedException {
-        if (wq != null) {
-            wq.destroy();
-        }
-        if (service != null) {
-            service.shutdownNow();
-            assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
-        }
+    AllocationPerTaskTest() {
+        super(true);
     }
 
     @Test
     void workqueueExecuteAllocatesOneBareWorkPerTask() {
-        wq = Workqueue.builder("alloc-execute").build();
-        LongAdder runs = new LongAdder();
-        Runnable task = runs::increment;
-        double perTask = bestBytesPerTask(() -> {
-            for (int i = 0; i < TASKS; i++) {
-                wq.execute(task);
-            }
-        }, wq::flush);
-        assertThat(perTask).as("bytes per Workqueue.execute (a Work is %d)", workBytes()).isLessThanOrEqualTo(workBytes() + TOLERANCE);
-        assertThat(runs.sum()).isEqualTo((long) TASKS * (ROUNDS + 1));
+        Workqueue wq = Workqueue.builder("alloc-execute").build();
+        try {
+            assertOneWorkPerTask("Workqueue.execute", wq, wq::flush);
+        } finally {
+            wq.destroy();
+        }
     }
 
     @Test
     void serviceExecuteAllocatesOneBareWorkPerTask() {
-        service = Workqueue.builder("alloc-service").buildExecutorService();
+        WorkqueueExecutorService service = start(ServiceKind.PERCPU);
+        assertOneWorkPerTask("WorkqueueExecutorService.execute", service, () -> service.workqueue().flush());
+    }
+
+    /** Runs bursts of tasks through {@code executor} and checks the caller's bytes per task. */
+    private static void assertOneWorkPerTask(String what, Executor executor, Runnable drain) {
         LongAdder runs = new LongAdder();
         Runnable task = runs::increment;
         double perTask = bestBytesPerTask(() -> {
             for (int i = 0; i < TASKS; i++) {
-                service.execute(task);
+                executor.execute(task);
             }
-        }, () -> service.workqueue().flush());
-        assertThat(perTask).as("bytes per service execute (a Work is %d)", workBytes()).isLessThanOrEqualTo(workBytes() + TOLERANCE);
+        }, drain);
+        assertThat(perTask).as("bytes per %s (a bare Work is %d)", what, workBytes()).isLessThanOrEqualTo(workBytes() + TOLERANCE);
         assertThat(runs.sum()).isEqualTo((long) TASKS * (ROUNDS + 1));
     }
 
