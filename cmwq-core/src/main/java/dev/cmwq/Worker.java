@@ -51,6 +51,8 @@ class Worker extends Thread {
     int blockingDepth;
     /** Set by whoever wakes the worker from idle, cleared when it leaves idle. */
     volatile boolean woken; // L for writes
+    /** Parked on a pool's lock (any pool's): not blocked in the sampler's sense. Written by the worker. */
+    volatile boolean lockWait;
     Worker nextIdle; // L
     final WorkList scheduled = new WorkList(); // L
     /** The item this worker runs inline inside its own, while it waits for it (WorkerPool.help), or null. */
