@@ -716,6 +716,9 @@ final class WorkerPool {
     private void runBatch(Worker w) {
         w.clrFlags(Worker.PREP);
         w.clock = System.nanoTime();
+        if (w.lastBatchEnd != 0) {
+            w.idleWallSinceRead += w.clock - w.lastBatchEnd;
+        }
         do {
             Work first = worklist.first();
             progress++;
@@ -723,6 +726,7 @@ final class WorkerPool {
                 processScheduled(w);
             }
         } while (keepWorking());
+        w.lastBatchEnd = w.clock; // the last item's end
         w.setFlags(Worker.PREP);
     }
 
@@ -816,7 +820,7 @@ final class WorkerPool {
         if (failure != null) {
             Workqueues.reportFailure(pwq.wq, work, failure);
         }
-        long cpuNanos = cpuTime(w, wall);
+        long cpuNanos = cpuTime(w, wall, end);
         lock();
         itemNanos += (int) ((Math.min(wall, Integer.MAX_VALUE) - itemNanos) >> 3);
         if (failure != null) {
@@ -825,7 +829,7 @@ final class WorkerPool {
         pwq.stats[PoolWorkqueue.STAT_COMPLETED]++;
         pwq.stats[PoolWorkqueue.STAT_CPU_TIME] += cpuNanos;
         if (!unbound && !pwq.wq.cpuIntensive && (w.flags & Worker.CPU_INTENSIVE) == 0
-                && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0 && cpuNanos > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
+                && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0 && w.itemCpuFloor > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
             // It used more CPU than the threshold with no backlog behind it, so the sampler did not
             // flag it while it ran. The kernel counts only a stretch without sleep; the total is
             // what can be known here without reading the clock at every item's start.
@@ -860,18 +864,38 @@ final class WorkerPool {
      * the thread's CPU clock is a system call, so short items (under {@link #CPU_CLOCK_MIN_NANOS})
      * count their wall time, and a long item reads the clock at its end and counts the CPU time
      * since the previous read, less the wall time of the short items in between, bounded by its own
-     * wall time.
+     * wall time. That count is for the statistics: it also takes in the bookkeeping between items
+     * since the read. The CPU-intensive check at the item's end reads {@link Worker#itemCpuFloor}
+     * instead (see {@link #itemCpuFloor}).
      */
-    private static long cpuTime(Worker w, long wall) {
+    private static long cpuTime(Worker w, long wall, long end) {
         if (wall < CPU_CLOCK_MIN_NANOS) {
             w.shortWallSinceRead += wall;
+            w.itemCpuFloor = 0;
             return wall;
         }
         long now = ThreadCpu.current();
-        long delta = now - w.lastCpuRead - w.shortWallSinceRead;
+        long sinceRead = now - w.lastCpuRead;
+        long delta = sinceRead - w.shortWallSinceRead;
+        w.itemCpuFloor = now < 0 ? wall : itemCpuFloor(sinceRead, end - w.lastCpuReadAt, wall, w.idleWallSinceRead);
         w.lastCpuRead = now;
+        w.lastCpuReadAt = end;
         w.shortWallSinceRead = 0;
+        w.idleWallSinceRead = 0;
         return now < 0 ? wall : Math.max(0, Math.min(wall, delta));
+    }
+
+    /**
+     * The least CPU time an item of {@code wall} nanoseconds can have used, given that the thread
+     * used {@code cpuSinceRead} over the last {@code wallSinceRead} of wall time, {@code idleWall}
+     * of which it spent idle: whatever else it ran in that stretch (short items, the bookkeeping
+     * between items) used at most its wall time. So an item preempted for longer than the
+     * threshold, behind thousands of tiny items whose bookkeeping the CPU clock counted since its
+     * last read, is not reported as a hog; a CPU-bound one, which used about its wall time, is.
+     */
+    static long itemCpuFloor(long cpuSinceRead, long wallSinceRead, long wall, long idleWall) {
+        long others = Math.max(0, wallSinceRead - wall - idleWall);
+        return Math.max(0, Math.min(wall, cpuSinceRead - others));
     }
 
     // ---------------------------------------------------------------- lock-free intake
