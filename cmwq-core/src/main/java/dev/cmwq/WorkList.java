@@ -8,10 +8,13 @@ package dev.cmwq;
  */
 final class WorkList {
     private static final java.lang.invoke.VarHandle HEAD;
+    private static final java.lang.invoke.VarHandle SIZE;
 
     static {
         try {
-            HEAD = java.lang.invoke.MethodHandles.lookup().findVarHandle(WorkList.class, "head", Work.class);
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            HEAD = l.findVarHandle(WorkList.class, "head", Work.class);
+            SIZE = l.findVarHandle(WorkList.class, "size", int.class);
         } catch (ReflectiveOperationException e) {
             throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
@@ -19,6 +22,8 @@ final class WorkList {
 
     private Work head; // L (read without the lock only by isEmptyOpaque)
     private Work tail; // L
+    /** Nodes on the list (L; read without the lock only by sizeOpaque). */
+    private int size;
 
     boolean isEmpty() {
         return head == null;
@@ -38,6 +43,7 @@ final class WorkList {
     }
 
     void addLast(Work w) {
+        size++;
         w.list = this;
         w.prev = tail;
         w.next = null;
@@ -50,6 +56,7 @@ final class WorkList {
     }
 
     void addFirst(Work w) {
+        size++;
         w.list = this;
         w.prev = null;
         w.next = head;
@@ -63,6 +70,7 @@ final class WorkList {
 
     /** Inserts {@code w} right after {@code pos}, which must be on this list. */
     void addAfter(Work pos, Work w) {
+        size++;
         w.list = this;
         w.prev = pos;
         w.next = pos.next;
@@ -75,6 +83,7 @@ final class WorkList {
     }
 
     void remove(Work w) {
+        size--;
         if (w.prev == null) {
             head = w.next;
         } else {
@@ -107,22 +116,17 @@ final class WorkList {
         }
     }
 
-    /** Whether the list holds at least {@code n} nodes; walks at most {@code n} of them. */
+    /** Whether the list holds at least {@code n} nodes. */
     boolean hasAtLeast(int n) {
-        Work w = head;
-        for (int i = 0; i < n; i++, w = w.next) {
-            if (w == null) {
-                return false;
-            }
-        }
-        return true;
+        return size >= n;
     }
 
     int size() {
-        int n = 0;
-        for (Work w = head; w != null; w = w.next) {
-            n++;
-        }
-        return n;
+        return size;
+    }
+
+    /** The node count read without the lock: a hint (stale by a few nodes at most), never a decision. */
+    int sizeOpaque() {
+        return (int) SIZE.getOpaque(this);
     }
 }

@@ -51,6 +51,8 @@ class Worker extends Thread {
     int blockingDepth;
     /** Set by whoever wakes the worker from idle, cleared when it leaves idle. */
     volatile boolean woken; // L for writes
+    /** Parked on a pool's lock (any pool's): not blocked in the sampler's sense. Written by the worker. */
+    volatile boolean lockWait;
     Worker nextIdle; // L
     final WorkList scheduled = new WorkList(); // L
     /** The item this worker runs inline inside its own, while it waits for it (WorkerPool.help), or null. */
@@ -90,6 +92,14 @@ class Worker extends Thread {
     long lastCpuRead;
     /** Wall time of the short items run since that read. */
     long shortWallSinceRead;
+    /** When that read was made (nanoTime; the thread's start before the first). */
+    long lastCpuReadAt;
+    /** Wall time this worker spent between batches (idle, or stealing) since that read. */
+    long idleWallSinceRead;
+    /** When its last batch ended (nanoTime), or 0. */
+    long lastBatchEnd;
+    /** The last long item's CPU time, counted so that none of it can be another's (WorkerPool.cpuTime). */
+    long itemCpuFloor;
     /**
      * The executor view's one-shot task (RunnableItem) this worker runs now, or
      * {@link Runners#INTERRUPTING} while shutdownNow interrupts it, else null: Runners' handshake,
@@ -260,6 +270,8 @@ class Worker extends Thread {
     @Override
     public void run() {
         osStat = Tunables.OS_STATE ? osStatOfCurrentThread() : null; // no path resolved for a check that is off
+        lastCpuReadAt = System.nanoTime();
+        lastCpuRead = ThreadCpu.current();
         WorkerPool p = pool;
         Sysfs.poolStarted(p); // JMX: the pool's first worker registers it, outside the lock
         p.lock();

@@ -211,6 +211,17 @@ final class WorkerPool {
     final List<Worker> workers = new ArrayList<>(); // L
     /** Items taken off the worklist so far: progress for the sampler and the watchdog. */
     long progress; // L
+    /**
+     * Workers of this pool away taking another pool's lock to steal from it (L): neither idle nor
+     * counted as running, and sure to look at this pool's worklist when they retake its lock.
+     */
+    int nrStealing;
+    /**
+     * Recent wall time per item here, in nanoseconds, including the bookkeeping between items: a
+     * moving average over about the last 8 (L; read without the lock by backlogWorthAThief). It
+     * starts at THIEF_WORTH_NANOS, so that a new pool's first backlog is worth a thief.
+     */
+    int itemNanos = (int) THIEF_WORTH_NANOS;
     /** On the sampler's watch list. */
     boolean watched; // L (read by intakeWillBeSeen through WATCHED)
     /** Link in the sampler's inbox. */
@@ -385,9 +396,13 @@ final class WorkerPool {
         return !worklist.isEmpty() && nrRunning < runTarget;
     }
 
-    /** A BH pool's one worker may always start: it never creates a second. */
+    /**
+     * A BH pool's one worker may always start: it never creates a second. A worker away stealing
+     * (nrStealing) counts as idle: it looks at this pool's worklist when it takes the lock again,
+     * and runs what it finds there instead of stealing.
+     */
     boolean mayStartWorking() {
-        return nrIdle > 0 || bh;
+        return nrIdle > 0 || bh || nrStealing > 0;
     }
 
     boolean keepWorking() {
@@ -473,7 +488,20 @@ final class WorkerPool {
                 return;
             }
         }
-        lock.lock();
+        Worker w = Worker.current();
+        if (w == null) {
+            lock.lock();
+            return;
+        }
+        // A worker parked on a pool lock (its own, or another lane's while it steals, wakes a
+        // thief or helps) waits for a critical section, not for I/O: the sampler must not take
+        // it for blocked and start another worker.
+        w.lockWait = true;
+        try {
+            lock.lock();
+        } finally {
+            w.lockWait = false;
+        }
     }
 
     /**
@@ -688,6 +716,9 @@ final class WorkerPool {
     private void runBatch(Worker w) {
         w.clrFlags(Worker.PREP);
         w.clock = System.nanoTime();
+        if (w.lastBatchEnd != 0) {
+            w.idleWallSinceRead += w.clock - w.lastBatchEnd;
+        }
         do {
             Work first = worklist.first();
             progress++;
@@ -695,6 +726,7 @@ final class WorkerPool {
                 processScheduled(w);
             }
         } while (keepWorking());
+        w.lastBatchEnd = w.clock; // the last item's end
         w.setFlags(Worker.PREP);
     }
 
@@ -788,15 +820,16 @@ final class WorkerPool {
         if (failure != null) {
             Workqueues.reportFailure(pwq.wq, work, failure);
         }
-        long cpuNanos = cpuTime(w, wall);
+        long cpuNanos = cpuTime(w, wall, end);
         lock();
+        itemNanos += (int) ((Math.min(wall, Integer.MAX_VALUE) - itemNanos) >> 3);
         if (failure != null) {
             pwq.stats[PoolWorkqueue.STAT_FAILED]++;
         }
         pwq.stats[PoolWorkqueue.STAT_COMPLETED]++;
         pwq.stats[PoolWorkqueue.STAT_CPU_TIME] += cpuNanos;
         if (!unbound && !pwq.wq.cpuIntensive && (w.flags & Worker.CPU_INTENSIVE) == 0
-                && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0 && cpuNanos > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
+                && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0 && w.itemCpuFloor > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
             // It used more CPU than the threshold with no backlog behind it, so the sampler did not
             // flag it while it ran. The kernel counts only a stretch without sleep; the total is
             // what can be known here without reading the clock at every item's start.
@@ -831,18 +864,38 @@ final class WorkerPool {
      * the thread's CPU clock is a system call, so short items (under {@link #CPU_CLOCK_MIN_NANOS})
      * count their wall time, and a long item reads the clock at its end and counts the CPU time
      * since the previous read, less the wall time of the short items in between, bounded by its own
-     * wall time.
+     * wall time. That count is for the statistics: it also takes in the bookkeeping between items
+     * since the read. The CPU-intensive check at the item's end reads {@link Worker#itemCpuFloor}
+     * instead (see {@link #itemCpuFloor}).
      */
-    private static long cpuTime(Worker w, long wall) {
+    private static long cpuTime(Worker w, long wall, long end) {
         if (wall < CPU_CLOCK_MIN_NANOS) {
             w.shortWallSinceRead += wall;
+            w.itemCpuFloor = 0;
             return wall;
         }
         long now = ThreadCpu.current();
-        long delta = now - w.lastCpuRead - w.shortWallSinceRead;
+        long sinceRead = now - w.lastCpuRead;
+        long delta = sinceRead - w.shortWallSinceRead;
+        w.itemCpuFloor = now < 0 ? wall : itemCpuFloor(sinceRead, end - w.lastCpuReadAt, wall, w.idleWallSinceRead);
         w.lastCpuRead = now;
+        w.lastCpuReadAt = end;
         w.shortWallSinceRead = 0;
+        w.idleWallSinceRead = 0;
         return now < 0 ? wall : Math.max(0, Math.min(wall, delta));
+    }
+
+    /**
+     * The least CPU time an item of {@code wall} nanoseconds can have used, given that the thread
+     * used {@code cpuSinceRead} over the last {@code wallSinceRead} of wall time, {@code idleWall}
+     * of which it spent idle: whatever else it ran in that stretch (short items, the bookkeeping
+     * between items) used at most its wall time. So an item preempted for longer than the
+     * threshold, behind thousands of tiny items whose bookkeeping the CPU clock counted since its
+     * last read, is not reported as a hog; a CPU-bound one, which used about its wall time, is.
+     */
+    static long itemCpuFloor(long cpuSinceRead, long wallSinceRead, long wall, long idleWall) {
+        long others = Math.max(0, wallSinceRead - wall - idleWall);
+        return Math.max(0, Math.min(wall, cpuSinceRead - others));
     }
 
     // ---------------------------------------------------------------- lock-free intake
@@ -1257,7 +1310,22 @@ final class WorkerPool {
      *   that pool (Worker.stealAgain) once it runs, so a backlog drains over every free lane in a
      *   few rounds while a busy lane's worker keeps its own items. Lanes with work of their own
      *   never steal: one item runs per lane, as before.
+     *
+     * A theft pays only when the backlog is longer than what it costs: waking a sleeping thread
+     * and handing both pools' locks back and forth, tens of microseconds. Each pool keeps the
+     * recent wall time of its items (itemNanos), and neither half acts on a backlog whose items,
+     * at that rate, would be done within THIEF_WORTH_NANOS (backlogWorthAThief): a burst of tiny
+     * items drains on its own lane, where a thief would only make the producer pay wake-ups and
+     * the lane's worker contend for its lock (bench/findings.md, finding 25-lead). A short
+     * backlog behind one long item is not judged by the recent items: the sampler, watching the
+     * pool, asks for a thief when a look finds it has taken no item since the last (Sampler.sample).
      */
+
+    /**
+     * A backlog that keeps its lane's worker busy at least this long (its length times the pool's
+     * recent item time) is worth a thief.
+     */
+    static final long THIEF_WORTH_NANOS = 20_000;
 
     /** Lanes probed for a sleeping thief, or by a free lane for a victim before its worker sleeps. */
     private static final int STEAL_PROBES = 64;
@@ -1270,10 +1338,19 @@ final class WorkerPool {
      * nothing needs doing: two volatile reads. Lock-free; takes the chosen pool's lock.
      */
     static void requestThief(WorkerPool busy) {
+        requestThief(busy, false);
+    }
+
+    /**
+     * {@link #requestThief(WorkerPool)}, also for a backlog too short to be worth a thief at the
+     * pool's recent item time if {@code stalled}: the sampler's call for a pool that took no item
+     * since its last look (a long item runs there, and its recent items say nothing about it).
+     */
+    static void requestThief(WorkerPool busy, boolean stalled) {
         int n = Lanes.count();
         if (n == 1 || busy.bh || busy.lane < 0 || !Tunables.SPREAD
                 || (int) NR_RUNNING.getVolatile(busy) < busy.concurrency
-                || (boolean) THIEF_COMING.getVolatile(busy)) {
+                || (boolean) THIEF_COMING.getVolatile(busy) || !(stalled || busy.backlogWorthAThief())) {
             return;
         }
         int l = Lanes.nextSpread();
@@ -1353,7 +1430,16 @@ final class WorkerPool {
 
     /** Whether items wait here behind a running worker: worth a thief's look. A lock-free hint. */
     private boolean hasStealable() {
-        return (int) NR_RUNNING.getVolatile(this) >= concurrency && !worklist.isEmptyOpaque();
+        return (int) NR_RUNNING.getVolatile(this) >= concurrency && !worklist.isEmptyOpaque() && backlogWorthAThief();
+    }
+
+    /**
+     * Whether the items waiting here (the worklist, plus one the caller may just have pushed to
+     * the intake) would take this pool's worker at least {@link #THIEF_WORTH_NANOS} at its recent
+     * item time. Read without the lock: a hint.
+     */
+    private boolean backlogWorthAThief() {
+        return (long) itemNanos * (worklist.sizeOpaque() + 1) >= THIEF_WORTH_NANOS;
     }
 
     /**
@@ -1365,8 +1451,10 @@ final class WorkerPool {
      */
     private boolean stealFrom(Worker w, WorkerPool victim) {
         for (int attempt = 0; attempt < 2; attempt++) {
+            nrStealing++;
             unlock();
             lockWith(victim);
+            nrStealing--;
             Workqueue missing;
             try {
                 if (nrRunning != 0 || !worklist.isEmpty()) {
@@ -1385,11 +1473,13 @@ final class WorkerPool {
             if (missing == null) {
                 return false;
             }
+            nrStealing++;
             unlock();
             try {
                 missing.pwq(lane);
             } finally {
                 lock();
+                nrStealing--;
             }
         }
         return !worklist.isEmpty();
