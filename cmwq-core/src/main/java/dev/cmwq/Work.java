@@ -540,7 +540,7 @@ public class Work {
      */
     public final boolean flushQueued() {
         checkNotSelf("flush");
-        Worker.checkMaySleep("flush of " + this);
+        Worker.checkMaySleep("flush", this);
         return flushInstance(false);
     }
 
@@ -603,7 +603,7 @@ public class Work {
         }
         WorkerPool last = WorkerPool.byId(poolIdOf(state));
         if (last == null || !last.bh) {
-            Worker.checkMaySleep(op + " of " + this);
+            Worker.checkMaySleep(op, this);
         }
         return true;
     }

@@ -163,10 +163,29 @@ class Worker extends Thread {
      */
     static void checkMaySleep(String what) {
         if (currentIsBh()) {
-            Worker w = current();
-            throw new IllegalStateException(what + " from BH work item " + w.currentWork
-                    + " on " + w.getName() + " would sleep: BH work items must not sleep");
+            throw mayNotSleep(what);
         }
+    }
+
+    /**
+     * {@link #checkMaySleep(String)} for {@code op} ("flush") of {@code target}, which names it in
+     * the message. The message is built only when the check fails: a flush runs this on every call,
+     * and building "flush of " + target each time formatted the item (its identity hash, its
+     * function's name) for nothing, and put that formatting code into every compiled caller
+     * (finding 25-jitwarm).
+     *
+     * @throws IllegalStateException if the caller is running a BH work item
+     */
+    static void checkMaySleep(String op, Object target) {
+        if (currentIsBh()) {
+            throw mayNotSleep(op + " of " + target);
+        }
+    }
+
+    private static IllegalStateException mayNotSleep(String what) {
+        Worker w = current();
+        return new IllegalStateException(what + " from BH work item " + w.currentWork + " on " + w.getName()
+                + " would sleep: BH work items must not sleep");
     }
 
     /** set_worker_desc: shows {@code label} in the thread's name until the current item ends. */
