@@ -555,6 +555,16 @@ public class Work {
         if (!spin && Tunables.HELP && helpInline()) {
             return true;
         }
+        return flushWithBarrier(spin);
+    }
+
+    /**
+     * The waiting half of {@link #flushInstance}, out of line: a flush from a work item usually
+     * helps, and this rarer path (its allocation, its loop, the park) would otherwise be compiled
+     * into every item that flushes, along with branches profiled in one phase of the run
+     * (finding 25-jitwarm).
+     */
+    private boolean flushWithBarrier(boolean spin) {
         Barrier barrier = new Barrier(Thread.currentThread());
         while (true) {
             int poolId = poolIdOf(state);

@@ -464,9 +464,19 @@ final class WorkerPool {
     }
 
     private void acquire() {
-        if (lock.tryLock()) {
-            return;
+        if (!lock.tryLock()) {
+            acquireContended();
         }
+    }
+
+    /**
+     * The contended half of {@link #acquire}, a method of its own so that it stays out of line:
+     * lock() is inlined into every hot caller (the item loop, helping, the producer's path), and
+     * how often the lock is contended changes with the run's phase. Inlined, this loop's branches
+     * were compiled from one phase's profile into each caller, and an uncommon trap there threw
+     * out the whole caller (finding 25-jitwarm); out of line, they are compiled once, here.
+     */
+    private void acquireContended() {
         for (int i = 0; i < LOCK_SPINS; i++) {
             Thread.onSpinWait();
             if (!lock.isLocked() && lock.tryLock()) {
