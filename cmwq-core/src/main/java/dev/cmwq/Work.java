@@ -559,10 +559,10 @@ public class Work {
     }
 
     /**
-     * The waiting half of {@link #flushInstance}, out of line: a flush from a work item usually
-     * helps, and this rarer path (its allocation, its loop, the park) would otherwise be compiled
-     * into every item that flushes, along with branches profiled in one phase of the run
-     * (finding 25-jitwarm).
+     * The waiting half of {@link #flushInstance}, a method of its own so that C2 leaves it out of
+     * line: a flush from a work item usually helps, and inlined, this rarer path (the barrier's
+     * allocation, the loop, the wait) was compiled into every item function that flushes, with
+     * branches profiled in one phase of the run (finding 25-jitwarm).
      */
     private boolean flushWithBarrier(boolean spin) {
         Barrier barrier = new Barrier(Thread.currentThread());

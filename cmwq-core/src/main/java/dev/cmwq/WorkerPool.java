@@ -470,11 +470,12 @@ final class WorkerPool {
     }
 
     /**
-     * The contended half of {@link #acquire}, a method of its own so that it stays out of line:
-     * lock() is inlined into every hot caller (the item loop, helping, the producer's path), and
-     * how often the lock is contended changes with the run's phase. Inlined, this loop's branches
-     * were compiled from one phase's profile into each caller, and an uncommon trap there threw
-     * out the whole caller (finding 25-jitwarm); out of line, they are compiled once, here.
+     * The contended half of {@link #acquire}, a method of its own so that C2 leaves it out of line
+     * while contention is rare (it does not inline a method of this size at a call site that is not
+     * hot). lock() is inlined into every hot caller (the item loop, helping, the producer's path),
+     * and how often the lock is contended changes with the run's phase: inlined, this loop's
+     * branches were compiled into each caller from one phase's profile, and an uncommon trap in
+     * them threw out the whole caller (finding 25-jitwarm). Out of line, they are compiled once.
      */
     private void acquireContended() {
         for (int i = 0; i < LOCK_SPINS; i++) {
