@@ -540,7 +540,7 @@ public class Work {
      */
     public final boolean flushQueued() {
         checkNotSelf("flush");
-        Worker.checkMaySleep("flush of " + this);
+        Worker.checkMaySleep("flush", this);
         return flushInstance(false);
     }
 
@@ -555,6 +555,16 @@ public class Work {
         if (!spin && Tunables.HELP && helpInline()) {
             return true;
         }
+        return flushWithBarrier(spin);
+    }
+
+    /**
+     * The waiting half of {@link #flushInstance}, a method of its own so that C2 leaves it out of
+     * line: a flush from a work item usually helps, and inlined, this rarer path (the barrier's
+     * allocation, the loop, the wait) was compiled into every item function that flushes, with
+     * branches profiled in one phase of the run (finding 25-jitwarm).
+     */
+    private boolean flushWithBarrier(boolean spin) {
         Barrier barrier = new Barrier(Thread.currentThread());
         while (true) {
             int poolId = poolIdOf(state);
@@ -603,7 +613,7 @@ public class Work {
         }
         WorkerPool last = WorkerPool.byId(poolIdOf(state));
         if (last == null || !last.bh) {
-            Worker.checkMaySleep(op + " of " + this);
+            Worker.checkMaySleep(op, this);
         }
         return true;
     }

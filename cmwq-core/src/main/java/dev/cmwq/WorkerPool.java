@@ -479,9 +479,20 @@ final class WorkerPool {
     }
 
     private void acquire() {
-        if (lock.tryLock()) {
-            return;
+        if (!lock.tryLock()) {
+            acquireContended();
         }
+    }
+
+    /**
+     * The contended half of {@link #acquire}, a method of its own so that C2 leaves it out of line
+     * while contention is rare (it does not inline a method of this size at a call site that is not
+     * hot). lock() is inlined into every hot caller (the item loop, helping, the producer's path),
+     * and how often the lock is contended changes with the run's phase: inlined, this loop's
+     * branches were compiled into each caller from one phase's profile, and an uncommon trap in
+     * them threw out the whole caller (finding 25-jitwarm). Out of line, they are compiled once.
+     */
+    private void acquireContended() {
         for (int i = 0; i < LOCK_SPINS; i++) {
             Thread.onSpinWait();
             if (!lock.isLocked() && lock.tryLock()) {
