@@ -319,7 +319,7 @@ public class DelayedWork extends Work {
     @Override
     public boolean flush() {
         checkNotSelf("flush");
-        Worker.checkMaySleep("flush of " + this);
+        Worker.checkMaySleep("flush", this);
         boolean fired = timer.disarm();
         if (fired) {
             wq.enqueue(lane, this);

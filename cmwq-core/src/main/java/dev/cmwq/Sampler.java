@@ -24,8 +24,8 @@ final class Sampler implements Runnable {
      *
      * Each tick, under the pool's lock, for every managed pool (per-lane ones, and unbound ones
      * unless -Dcmwq.unboundConcurrency=false):
-     *   - a counted worker whose thread is BLOCKED, WAITING or TIMED_WAITING (and not just queued
-     *     on the pool's own lock) is marked SLEEP_SAMPLED: nrRunning drops and the pool is kicked,
+     *   - a counted worker whose thread is BLOCKED, WAITING or TIMED_WAITING (and not just parked
+     *     on a pool's lock, its own or another lane's: Worker.lockWait) is marked SLEEP_SAMPLED: nrRunning drops and the pool is kicked,
      *     as wq_worker_sleeping does. Exact: a thread in those states is not running Java code.
      *   - a counted RUNNABLE worker whose CPU clock did not advance since the last look while the
      *     pool made no progress is blocked in native code (a socket read): it is marked too, but
@@ -84,6 +84,8 @@ final class Sampler implements Runnable {
     static volatile int maxOverlap = Tunables.MAX_OVERLAP;
     /** Whether a stalled worker's OS state is asked before a speculative mark ({@code -Dcmwq.osState}); a test seam. */
     static volatile boolean osState = Tunables.OS_STATE;
+    /** Whether a look that finds a pool's backlog stalled asks for a thief (sample()); a test seam. */
+    static volatile boolean stealOnStall = true;
     /** The sampler's clock; a test seam for time. */
     static volatile LongSupplier clock = System::nanoTime;
     private static volatile Thread thread; // V: started on the first watch
@@ -192,6 +194,7 @@ final class Sampler implements Runnable {
 
     /** One look at one pool, under its lock. */
     static int sample(WorkerPool p, long now) {
+        boolean stalled = false;
         p.lock();
         try {
             if (p.worklist.isEmpty()) {
@@ -207,6 +210,9 @@ final class Sampler implements Runnable {
             }
             boolean progressed = p.progress != p.sampledProgress;
             p.sampledProgress = p.progress;
+            // A backlog that waited a whole tick behind the running items: worth a thief whatever
+            // the pool's recent item time says (WorkerPool.backlogWorthAThief judges by that).
+            stalled = !progressed && stealOnStall && (p.worklist.first().stateVolatile() & Work.UNPINNED) != 0;
             if (progressed || p.progressAt == 0) {
                 p.progressAt = now;
             }
@@ -222,6 +228,9 @@ final class Sampler implements Runnable {
             return changed ? CHANGED : STEADY;
         } finally {
             p.unlock();
+            if (stalled) {
+                WorkerPool.requestThief(p, true); // takes a free lane's lock: not under this one
+            }
         }
     }
 
@@ -298,7 +307,7 @@ final class Sampler implements Runnable {
             }
             Thread.State st = w.getState();
             boolean blocked = (st == Thread.State.BLOCKED || st == Thread.State.WAITING
-                    || st == Thread.State.TIMED_WAITING) && !p.lock.hasQueuedThread(w);
+                    || st == Thread.State.TIMED_WAITING) && !w.lockWait;
             if ((w.sleepMarks & Worker.SLEEP_SAMPLED) != 0) {
                 if (!blocked) {
                     long cpu = ThreadCpu.of(w.threadId());
@@ -332,7 +341,7 @@ final class Sampler implements Runnable {
                 w.setFlags(Worker.CPU_INTENSIVE);
                 cpuHog(w.currentPwq, w.currentWork);
                 changed = true;
-            } else if (cpu == w.sampledCpu && !progressed && !speculating && !osRunnable(w, cpu)) {
+            } else if (cpu == w.sampledCpu && !progressed && !speculating && !w.lockWait && !osRunnable(w, cpu)) {
                 w.speculative = true;
                 speculating = true;
                 changed |= markBlocked(p, w);

@@ -49,7 +49,7 @@ public class Work {
      * The kernel keeps a pwq pointer in the word while queued; Java cannot, so the pwq is a separate
      * field guarded by the pool lock, and the word always carries the pool id. Like the kernel's
      * work_struct, an item names neither the list that holds it (the lists are circular with a
-     * sentinel, so an item unlinks itself: WorkList) nor the worker running it (the pool looks it
+     * sentinel; the state bits name the list, WorkerPool.listOf) nor the worker running it (the pool looks it
      * up among its busy workers, the kernel's find_worker_executing_work: WorkerPool.runnerOf).
      * Layout (compressed oops and class pointers): header 12, state 8, fn, prev, next, pwq: 36,
      * aligned to 40; 32 with -XX:+UseCompactObjectHeaders (header 8).
@@ -546,7 +546,7 @@ public class Work {
      */
     public final boolean flushQueued() {
         checkNotSelf("flush");
-        Worker.checkMaySleep("flush of " + this);
+        Worker.checkMaySleep("flush", this);
         return flushInstance(false);
     }
 
@@ -561,6 +561,16 @@ public class Work {
         if (!spin && Tunables.HELP && helpInline()) {
             return true;
         }
+        return flushWithBarrier(spin);
+    }
+
+    /**
+     * The waiting half of {@link #flushInstance}, a method of its own so that C2 leaves it out of
+     * line: a flush from a work item usually helps, and inlined, this rarer path (the barrier's
+     * allocation, the loop, the wait) was compiled into every item function that flushes, with
+     * branches profiled in one phase of the run (finding 25-jitwarm).
+     */
+    private boolean flushWithBarrier(boolean spin) {
         Barrier barrier = new Barrier(Thread.currentThread());
         while (true) {
             int poolId = poolIdOf(state);
@@ -609,7 +619,7 @@ public class Work {
         }
         WorkerPool last = WorkerPool.byId(poolIdOf(state));
         if (last == null || !last.bh) {
-            Worker.checkMaySleep(op + " of " + this);
+            Worker.checkMaySleep(op, this);
         }
         return true;
     }
@@ -666,9 +676,9 @@ public class Work {
             this.waiter = waiter;
         }
 
-        /** Links this barrier right after {@code work}, on {@code work}'s list (L). */
-        void linkAfter(Work work) {
-            WorkList.addAfter(work, this);
+        /** Links this barrier right after {@code work}, on {@code list}, the list that holds it (L). */
+        void linkAfter(WorkList list, Work work) {
+            list.addAfter(work, this);
         }
 
         /** Puts this barrier first on {@code list} (L). */

@@ -4,24 +4,39 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * An intrusive circular doubly-linked list of {@link Work} items: a pool's worklist, a pwq's
- * inactive list or a worker's scheduled list (the kernel's {@code list_head}). The list object is
- * its own sentinel node, so an item is unlinked, or linked after another, from its own links
- * alone ({@link #remove}, {@link #addAfter}): an item carries no field naming its list, as a
- * kernel {@code work_struct} carries none. The items are the nodes, so adding and removing
- * allocate nothing. Every method is called under the lock of the pool that owns the list; an item
- * is on at most one list at a time, and off every list its links are null.
+ * An intrusive circular doubly-linked list of {@link Work} items: a pool's worklist and refused
+ * list, a pwq's inactive list, or a worker's scheduled and helped lists (the kernel's
+ * {@code list_head}). The list object is its own sentinel node, so the list needs no head or tail
+ * field and an item carries no field naming its list, as a kernel {@code work_struct} carries
+ * none. The items are the nodes, so adding and removing allocate nothing. Every method is called
+ * under the lock of the pool that owns the list; an item is on at most one list at a time, and off
+ * every list its links are null.
+ *
+ * <p>Each list counts its nodes ({@link #size}: {@link #hasAtLeast} and {@link #sizeOpaque} are
+ * O(1), the latter a lock-free read on the producer's path). That is why {@link #remove} and
+ * {@link #addAfter} are called on the list that holds the item, though the links alone would do:
+ * the caller names the list from what it knows, for a queued item from its state bits
+ * (WorkerPool.listOf: SCHEDULED, on its runner's scheduled or helped list; INACTIVE, on its pwq's
+ * inactive list; else the pool's worklist; REFUSED, the pool's refused list), and a flush barrier
+ * linked after an item joins that item's list. The counts of every list are kept; only the
+ * worklist's and the inactive lists' are read by the engine (and by Sysfs and Dump).
  */
 final class WorkList extends Work {
     private static final VarHandle NEXT;
+    private static final VarHandle SIZE;
 
     static {
         try {
-            NEXT = MethodHandles.lookup().findVarHandle(Work.class, "next", Work.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            NEXT = l.findVarHandle(Work.class, "next", Work.class);
+            SIZE = l.findVarHandle(WorkList.class, "size", int.class);
         } catch (ReflectiveOperationException e) {
             throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
+
+    /** Nodes on the list (L; read without the lock only by sizeOpaque). */
+    private int size;
 
     WorkList() {
         prev = this;
@@ -61,20 +76,22 @@ final class WorkList extends Work {
         link(w, this, next);
     }
 
-    /** Inserts {@code w} right after {@code pos}, which is on a list (whichever: none is needed). */
-    static void addAfter(Work pos, Work w) {
+    /** Inserts {@code w} right after {@code pos}, which must be on this list. */
+    void addAfter(Work pos, Work w) {
         link(w, pos, pos.next);
     }
 
-    private static void link(Work w, Work before, Work after) {
+    private void link(Work w, Work before, Work after) {
+        size++;
         w.prev = before;
         w.next = after;
         before.next = w;
         after.prev = w;
     }
 
-    /** Unlinks {@code w} from the list it is on (the kernel's {@code list_del_init}). */
-    static void remove(Work w) {
+    /** Unlinks {@code w}, which must be on this list (the kernel's {@code list_del_init}). */
+    void remove(Work w) {
+        size--;
         Work p = w.prev;
         Work n = w.next;
         p.next = n;
@@ -100,23 +117,18 @@ final class WorkList extends Work {
         }
     }
 
-    /** Whether the list holds at least {@code n} nodes; walks at most {@code n} of them. */
+    /** Whether the list holds at least {@code n} nodes. */
     boolean hasAtLeast(int n) {
-        Work w = next;
-        for (int i = 0; i < n; i++, w = w.next) {
-            if (w == this) {
-                return false;
-            }
-        }
-        return true;
+        return size >= n;
     }
 
     int size() {
-        int n = 0;
-        for (Work w = next; w != this; w = w.next) {
-            n++;
-        }
-        return n;
+        return size;
+    }
+
+    /** The node count read without the lock: a hint (stale by a few nodes at most), never a decision. */
+    int sizeOpaque() {
+        return (int) SIZE.getOpaque(this);
     }
 
     @Override

@@ -51,6 +51,8 @@ class Worker extends Thread {
     int blockingDepth;
     /** Set by whoever wakes the worker from idle, cleared when it leaves idle. */
     volatile boolean woken; // L for writes
+    /** Parked on a pool's lock (any pool's): not blocked in the sampler's sense. Written by the worker. */
+    volatile boolean lockWait;
     Worker nextIdle; // L
     /** This worker's slot among its pool's busy workers (WorkerPool.runnerOf), or -1. */
     int busyIndex = -1; // L
@@ -92,6 +94,14 @@ class Worker extends Thread {
     long lastCpuRead;
     /** Wall time of the short items run since that read. */
     long shortWallSinceRead;
+    /** When that read was made (nanoTime; the thread's start before the first). */
+    long lastCpuReadAt;
+    /** Wall time this worker spent between batches (idle, or stealing) since that read. */
+    long idleWallSinceRead;
+    /** When its last batch ended (nanoTime), or 0. */
+    long lastBatchEnd;
+    /** The last long item's CPU time, counted so that none of it can be another's (WorkerPool.cpuTime). */
+    long itemCpuFloor;
     /**
      * The executor view's one-shot task (RunnableItem) this worker runs now, or
      * {@link Runners#INTERRUPTING} while shutdownNow interrupts it, else null: Runners' handshake,
@@ -165,10 +175,29 @@ class Worker extends Thread {
      */
     static void checkMaySleep(String what) {
         if (currentIsBh()) {
-            Worker w = current();
-            throw new IllegalStateException(what + " from BH work item " + w.currentWork
-                    + " on " + w.getName() + " would sleep: BH work items must not sleep");
+            throw mayNotSleep(what);
         }
+    }
+
+    /**
+     * {@link #checkMaySleep(String)} for {@code op} ("flush") of {@code target}, which names it in
+     * the message. The message is built only when the check fails: a flush runs this on every call,
+     * and building "flush of " + target each time formatted the item (its identity hash, its
+     * function's name) for nothing, and put that formatting code into every compiled caller
+     * (finding 25-jitwarm).
+     *
+     * @throws IllegalStateException if the caller is running a BH work item
+     */
+    static void checkMaySleep(String op, Object target) {
+        if (currentIsBh()) {
+            throw mayNotSleep(op + " of " + target);
+        }
+    }
+
+    private static IllegalStateException mayNotSleep(String what) {
+        Worker w = current();
+        return new IllegalStateException(what + " from BH work item " + w.currentWork + " on " + w.getName()
+                + " would sleep: BH work items must not sleep");
     }
 
     /** set_worker_desc: shows {@code label} in the thread's name until the current item ends. */
@@ -183,52 +212,52 @@ class Worker extends Thread {
         setName(baseName);
     }
 
-    /**
-     * Whether this worker counts in its pool's nr_running right now. One test, and the callers
-     * below combine theirs with non-short-circuit operators: whether a worker counts follows the
-     * workload's phase, so a branch per fact is one C2 prunes in one phase and traps on in the next
-     * (bench/findings.md, finding 16).
-     */
+    /** Whether this worker counts in its pool's nr_running right now. */
     boolean counted() {
-        return ((flags & NOT_RUNNING) | sleepMarks) == 0;
+        return uncounted() == 0;
+    }
+
+    /**
+     * 1 if this worker is out of nr_running (a NOT_RUNNING flag or a sleep mark), else 0, computed
+     * without a branch; the methods below adjust nr_running by the difference before and after,
+     * with no branch either. Whether a worker counts follows the workload's phase (items that
+     * block, the sampler's marks, CPU-intensive items), and a compiled branch on it is one C2
+     * prunes in one phase and traps on in the next, throwing out the worker's compiled item loop
+     * (bench/findings.md, findings 16 and 25-jitwarm).
+     */
+    private int uncounted() {
+        int x = (flags & NOT_RUNNING) | sleepMarks;
+        return (x | -x) >>> 31; // the sign bit of x | -x is set exactly when x != 0
     }
 
     /** Adds sleep marks, adjusting nr_running (wq_worker_sleeping). Returns whether it stopped counting. */
     boolean markSleeping(int mark) {
-        boolean before = counted();
+        int before = uncounted();
         sleepMarks |= mark;
-        if (before & !counted()) {
-            pool.nrRunning--;
-            return true;
-        }
-        return false;
+        int stopped = uncounted() - before;
+        pool.nrRunning -= stopped;
+        return stopped != 0;
     }
 
     /** Clears sleep marks, adjusting nr_running (wq_worker_running). */
     void clearSleeping(int mark) {
-        boolean before = counted();
+        int before = uncounted();
         sleepMarks &= ~mark;
-        if (!before & counted()) {
-            pool.nrRunning++;
-        }
+        pool.nrRunning += before - uncounted();
     }
 
     /** worker_set_flags: adjusts nr_running when the worker leaves concurrency management. */
     void setFlags(int f) {
-        boolean before = counted();
+        int before = uncounted();
         flags |= f;
-        if (before & !counted()) {
-            pool.nrRunning--;
-        }
+        pool.nrRunning -= uncounted() - before;
     }
 
     /** worker_clr_flags: adjusts nr_running when the worker re-enters concurrency management. */
     void clrFlags(int f) {
-        boolean before = counted();
+        int before = uncounted();
         flags &= ~f;
-        if (!before & counted()) {
-            pool.nrRunning++;
-        }
+        pool.nrRunning += before - uncounted();
     }
 
     /** Wakes this idle worker once (the kernel's wake_up_process on the first idle worker). */
@@ -262,6 +291,8 @@ class Worker extends Thread {
     @Override
     public void run() {
         osStat = Tunables.OS_STATE ? osStatOfCurrentThread() : null; // no path resolved for a check that is off
+        lastCpuReadAt = System.nanoTime();
+        lastCpuRead = ThreadCpu.current();
         WorkerPool p = pool;
         Sysfs.poolStarted(p); // JMX: the pool's first worker registers it, outside the lock
         p.lock();

@@ -217,6 +217,17 @@ final class WorkerPool {
     private int nrBusy; // L
     /** Items taken off the worklist so far: progress for the sampler and the watchdog. */
     long progress; // L
+    /**
+     * Workers of this pool away taking another pool's lock to steal from it (L): neither idle nor
+     * counted as running, and sure to look at this pool's worklist when they retake its lock.
+     */
+    int nrStealing;
+    /**
+     * Recent wall time per item here, in nanoseconds, including the bookkeeping between items: a
+     * moving average over about the last 8 (L; read without the lock by backlogWorthAThief). It
+     * starts at THIEF_WORTH_NANOS, so that a new pool's first backlog is worth a thief.
+     */
+    int itemNanos = (int) THIEF_WORTH_NANOS;
     /** On the sampler's watch list. */
     boolean watched; // L (read by intakeWillBeSeen through WATCHED)
     /** Link in the sampler's inbox. */
@@ -391,9 +402,13 @@ final class WorkerPool {
         return !worklist.isEmpty() && nrRunning < runTarget;
     }
 
-    /** A BH pool's one worker may always start: it never creates a second. */
+    /**
+     * A BH pool's one worker may always start: it never creates a second. A worker away stealing
+     * (nrStealing) counts as idle: it looks at this pool's worklist when it takes the lock again,
+     * and runs what it finds there instead of stealing.
+     */
     boolean mayStartWorking() {
-        return nrIdle > 0 || bh;
+        return nrIdle > 0 || bh || nrStealing > 0;
     }
 
     boolean keepWorking() {
@@ -470,16 +485,40 @@ final class WorkerPool {
     }
 
     private void acquire() {
-        if (lock.tryLock()) {
-            return;
+        if (!lock.tryLock()) {
+            acquireContended();
         }
+    }
+
+    /**
+     * The contended half of {@link #acquire}, a method of its own so that C2 leaves it out of line
+     * while contention is rare (it does not inline a method of this size at a call site that is not
+     * hot). lock() is inlined into every hot caller (the item loop, helping, the producer's path),
+     * and how often the lock is contended changes with the run's phase: inlined, this loop's
+     * branches were compiled into each caller from one phase's profile, and an uncommon trap in
+     * them threw out the whole caller (finding 25-jitwarm). Out of line, they are compiled once.
+     */
+    private void acquireContended() {
         for (int i = 0; i < LOCK_SPINS; i++) {
             Thread.onSpinWait();
             if (!lock.isLocked() && lock.tryLock()) {
                 return;
             }
         }
-        lock.lock();
+        Worker w = Worker.current();
+        if (w == null) {
+            lock.lock();
+            return;
+        }
+        // A worker parked on a pool lock (its own, or another lane's while it steals, wakes a
+        // thief or helps) waits for a critical section, not for I/O: the sampler must not take
+        // it for blocked and start another worker.
+        w.lockWait = true;
+        try {
+            lock.lock();
+        } finally {
+            w.lockWait = false;
+        }
     }
 
     /**
@@ -694,6 +733,9 @@ final class WorkerPool {
     private void runBatch(Worker w) {
         w.clrFlags(Worker.PREP);
         w.clock = System.nanoTime();
+        if (w.lastBatchEnd != 0) {
+            w.idleWallSinceRead += w.clock - w.lastBatchEnd;
+        }
         do {
             Work first = worklist.first();
             progress++;
@@ -701,6 +743,7 @@ final class WorkerPool {
                 processScheduled(w);
             }
         } while (keepWorking());
+        w.lastBatchEnd = w.clock; // the last item's end
         w.setFlags(Worker.PREP);
     }
 
@@ -721,12 +764,24 @@ final class WorkerPool {
     /**
      * Moves {@code work} (with its linked barriers) from the worklist to the list of
      * {@code runner}, which runs it now: it runs there next, after this run (non-reentrancy).
-     * SCHEDULED tells that it left the worklist (mayTake); the lists need no note of which list
-     * holds it.
+     * SCHEDULED tells that it left the worklist (mayTake) and which list holds it (listOf).
      */
     private void queueBehindRun(Work work, Worker runner) {
         work.setQueuedOwned(0, Work.SCHEDULED);
         worklist.moveLinked(work, runner.scheduledFor(work));
+    }
+
+    /**
+     * The list of this pool that holds {@code work}, queued here ({@code s}, its state, has PWQ
+     * and this pool's id; L), from its state bits: SCHEDULED, the scheduled (or helped) list of the
+     * worker running it; INACTIVE, its pwq's inactive list; otherwise the worklist. The lists count
+     * their nodes, so an item leaves (and a barrier joins) the list that holds it (WorkList).
+     */
+    private WorkList listOf(Work work, long s) {
+        if ((s & Work.SCHEDULED) != 0) {
+            return runnerOf(work).scheduledFor(work);
+        }
+        return (s & Work.INACTIVE) != 0 ? work.pwq.inactive : worklist;
     }
 
     /**
@@ -775,7 +830,7 @@ final class WorkerPool {
     void processScheduled(Worker w) {
         Work work;
         while ((work = w.scheduled.first()) != null) {
-            WorkList.remove(work);
+            w.scheduled.remove(work);
             if (work instanceof Work.Barrier barrier) {
                 unlock();
                 try {
@@ -851,15 +906,16 @@ final class WorkerPool {
         if (failure != null) {
             Workqueues.reportFailure(pwq.wq, work, failure);
         }
-        long cpuNanos = cpuTime(w, wall);
+        long cpuNanos = cpuTime(w, wall, end);
         lock();
+        itemNanos += (int) ((Math.min(wall, Integer.MAX_VALUE) - itemNanos) >> 3);
         if (failure != null) {
             pwq.stats[PoolWorkqueue.STAT_FAILED]++;
         }
         pwq.stats[PoolWorkqueue.STAT_COMPLETED]++;
         pwq.stats[PoolWorkqueue.STAT_CPU_TIME] += cpuNanos;
         if (!unbound && !pwq.wq.cpuIntensive && (w.flags & Worker.CPU_INTENSIVE) == 0
-                && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0 && cpuNanos > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
+                && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0 && w.itemCpuFloor > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
             // It used more CPU than the threshold with no backlog behind it, so the sampler did not
             // flag it while it ran. The kernel counts only a stretch without sleep; the total is
             // what can be known here without reading the clock at every item's start.
@@ -896,18 +952,38 @@ final class WorkerPool {
      * the thread's CPU clock is a system call, so short items (under {@link #CPU_CLOCK_MIN_NANOS})
      * count their wall time, and a long item reads the clock at its end and counts the CPU time
      * since the previous read, less the wall time of the short items in between, bounded by its own
-     * wall time.
+     * wall time. That count is for the statistics: it also takes in the bookkeeping between items
+     * since the read. The CPU-intensive check at the item's end reads {@link Worker#itemCpuFloor}
+     * instead (see {@link #itemCpuFloor}).
      */
-    private static long cpuTime(Worker w, long wall) {
+    private static long cpuTime(Worker w, long wall, long end) {
         if (wall < CPU_CLOCK_MIN_NANOS) {
             w.shortWallSinceRead += wall;
+            w.itemCpuFloor = 0;
             return wall;
         }
         long now = ThreadCpu.current();
-        long delta = now - w.lastCpuRead - w.shortWallSinceRead;
+        long sinceRead = now - w.lastCpuRead;
+        long delta = sinceRead - w.shortWallSinceRead;
+        w.itemCpuFloor = now < 0 ? wall : itemCpuFloor(sinceRead, end - w.lastCpuReadAt, wall, w.idleWallSinceRead);
         w.lastCpuRead = now;
+        w.lastCpuReadAt = end;
         w.shortWallSinceRead = 0;
+        w.idleWallSinceRead = 0;
         return now < 0 ? wall : Math.max(0, Math.min(wall, delta));
+    }
+
+    /**
+     * The least CPU time an item of {@code wall} nanoseconds can have used, given that the thread
+     * used {@code cpuSinceRead} over the last {@code wallSinceRead} of wall time, {@code idleWall}
+     * of which it spent idle: whatever else it ran in that stretch (short items, the bookkeeping
+     * between items) used at most its wall time. So an item preempted for longer than the
+     * threshold, behind thousands of tiny items whose bookkeeping the CPU clock counted since its
+     * last read, is not reported as a hog; a CPU-bound one, which used about its wall time, is.
+     */
+    static long itemCpuFloor(long cpuSinceRead, long wallSinceRead, long wall, long idleWall) {
+        long others = Math.max(0, wallSinceRead - wall - idleWall);
+        return Math.max(0, Math.min(wall, cpuSinceRead - others));
     }
 
     // ---------------------------------------------------------------- lock-free intake
@@ -1024,7 +1100,7 @@ final class WorkerPool {
         if ((work.stateVolatile() & Work.REFUSED) == 0) {
             return false;
         }
-        WorkList.remove(work);
+        refused.remove(work);
         work.setQueuedOwned(Work.REFUSED, 0);
         return true;
     }
@@ -1065,12 +1141,12 @@ final class WorkerPool {
             if ((s & Work.INACTIVE) != 0) {
                 // Its barriers go to the worklist, so that flushers still get woken.
                 pwq.inactive.moveLinked(work, worklist);
-                WorkList.remove(work);
+                worklist.remove(work);
                 if (!kickOrCreate() && !worklist.isEmpty()) {
                     watch();
                 }
             } else {
-                WorkList.remove(work); // from the worklist, or the scheduled list of its runner
+                listOf(work, s).remove(work); // the worklist, or the scheduled list of its runner
                 pwq.decNrActive(true);
             }
             pwq.decNrInFlight(Work.colorOf(s));
@@ -1095,7 +1171,7 @@ final class WorkerPool {
                 long linked = s & Work.LINKED;
                 barrier.updateQueued(0, linked);
                 // Not addAfter(work, barrier) here: the verifier would load Barrier on the first queue's path.
-                barrier.linkAfter(work);
+                barrier.linkAfter(listOf(work, s), work);
                 work.updateQueued(0, Work.LINKED);
                 return true;
             }
@@ -1134,7 +1210,7 @@ final class WorkerPool {
                 return false;
             }
             progress++;
-            WorkList.remove(work);
+            worklist.remove(work); // mayHelp: on the worklist
             runInline(w, work);
             return true;
         } finally {
@@ -1203,7 +1279,7 @@ final class WorkerPool {
             return false;
         }
         from.progress++;
-        WorkList.remove(work);
+        from.worklist.remove(work);
         src.decNrActive(true);
         dst.nrInFlight[color]++;
         src.decNrInFlight(color);
@@ -1281,7 +1357,7 @@ final class WorkerPool {
         Work x;
         while ((x = w.helped.first()) instanceof Work.Barrier b) {
             // x, not b: passing a Barrier as a Work makes the verifier load Barrier on the first queue's path.
-            WorkList.remove(x);
+            w.helped.remove(x);
             unlock();
             try {
                 b.complete();
@@ -1293,7 +1369,7 @@ final class WorkerPool {
             return;
         }
         while ((x = w.helped.last()) != null) {
-            WorkList.remove(x);
+            w.helped.remove(x);
             x.setQueuedOwned(Work.SCHEDULED, 0); // back on the worklist (a barrier has no such bit)
             worklist.addFirst(x);
         }
@@ -1327,7 +1403,22 @@ final class WorkerPool {
      *   that pool (Worker.stealAgain) once it runs, so a backlog drains over every free lane in a
      *   few rounds while a busy lane's worker keeps its own items. Lanes with work of their own
      *   never steal: one item runs per lane, as before.
+     *
+     * A theft pays only when the backlog is longer than what it costs: waking a sleeping thread
+     * and handing both pools' locks back and forth, tens of microseconds. Each pool keeps the
+     * recent wall time of its items (itemNanos), and neither half acts on a backlog whose items,
+     * at that rate, would be done within THIEF_WORTH_NANOS (backlogWorthAThief): a burst of tiny
+     * items drains on its own lane, where a thief would only make the producer pay wake-ups and
+     * the lane's worker contend for its lock (bench/findings.md, finding 25-lead). A short
+     * backlog behind one long item is not judged by the recent items: the sampler, watching the
+     * pool, asks for a thief when a look finds it has taken no item since the last (Sampler.sample).
      */
+
+    /**
+     * A backlog that keeps its lane's worker busy at least this long (its length times the pool's
+     * recent item time) is worth a thief.
+     */
+    static final long THIEF_WORTH_NANOS = 20_000;
 
     /** Lanes probed for a sleeping thief, or by a free lane for a victim before its worker sleeps. */
     private static final int STEAL_PROBES = 64;
@@ -1340,10 +1431,19 @@ final class WorkerPool {
      * nothing needs doing: two volatile reads. Lock-free; takes the chosen pool's lock.
      */
     static void requestThief(WorkerPool busy) {
+        requestThief(busy, false);
+    }
+
+    /**
+     * {@link #requestThief(WorkerPool)}, also for a backlog too short to be worth a thief at the
+     * pool's recent item time if {@code stalled}: the sampler's call for a pool that took no item
+     * since its last look (a long item runs there, and its recent items say nothing about it).
+     */
+    static void requestThief(WorkerPool busy, boolean stalled) {
         int n = Lanes.count();
         if (n == 1 || busy.bh || busy.lane < 0 || !Tunables.SPREAD
                 || (int) NR_RUNNING.getVolatile(busy) < busy.concurrency
-                || (boolean) THIEF_COMING.getVolatile(busy)) {
+                || (boolean) THIEF_COMING.getVolatile(busy) || !(stalled || busy.backlogWorthAThief())) {
             return;
         }
         int l = Lanes.nextSpread();
@@ -1423,7 +1523,16 @@ final class WorkerPool {
 
     /** Whether items wait here behind a running worker: worth a thief's look. A lock-free hint. */
     private boolean hasStealable() {
-        return (int) NR_RUNNING.getVolatile(this) >= concurrency && !worklist.isEmptyOpaque();
+        return (int) NR_RUNNING.getVolatile(this) >= concurrency && !worklist.isEmptyOpaque() && backlogWorthAThief();
+    }
+
+    /**
+     * Whether the items waiting here (the worklist, plus one the caller may just have pushed to
+     * the intake) would take this pool's worker at least {@link #THIEF_WORTH_NANOS} at its recent
+     * item time. Read without the lock: a hint.
+     */
+    private boolean backlogWorthAThief() {
+        return (long) itemNanos * (worklist.sizeOpaque() + 1) >= THIEF_WORTH_NANOS;
     }
 
     /**
@@ -1435,8 +1544,10 @@ final class WorkerPool {
      */
     private boolean stealFrom(Worker w, WorkerPool victim) {
         for (int attempt = 0; attempt < 2; attempt++) {
+            nrStealing++;
             unlock();
             lockWith(victim);
+            nrStealing--;
             Workqueue missing;
             try {
                 if (nrRunning != 0 || !worklist.isEmpty()) {
@@ -1455,11 +1566,13 @@ final class WorkerPool {
             if (missing == null) {
                 return false;
             }
+            nrStealing++;
             unlock();
             try {
                 missing.pwq(lane);
             } finally {
                 lock();
+                nrStealing--;
             }
         }
         return !worklist.isEmpty();
@@ -1692,7 +1805,7 @@ final class WorkerPool {
         List<Work> orphans = new ArrayList<>();
         for (WorkList l : new WorkList[] {w.helped, w.scheduled}) {
             for (Work x = l.first(); x != null; x = l.first()) {
-                WorkList.remove(x);
+                l.remove(x);
                 x.setQueuedOwned(Work.SCHEDULED, 0); // back on the worklist
                 orphans.add(x);
             }

@@ -63,7 +63,11 @@ class OverlapTest {
         Spinners s = blockersThenSpinners(lane, BLOCKERS + 4);
         Seen second = s.second;
         assertThat(second.otherSpinning()).as("the second spinner started while the first computed (%s, %s)", s.first, second).isTrue();
-        assertThat(second.runTarget()).as("the pool's running target: more than one per slot (%s)", second)
+        // The target an item saw at its start, the highest over the scenario: on a loaded machine the
+        // look that shrinks the overlap again (a quiet stretch while blockers are counted again after
+        // a timed wake-up) can come before the second spinner's start (runTarget=1 with nrRunning 2-3
+        // there, in 1 of 2 runs at load 12-14, on main as on the branches).
+        assertThat(s.maxTargetAtStart.get()).as("the pool's running target: more than one per slot (%s)", second)
                 .isBetween(2, Tunables.MAX_OVERLAP);
         // nrRunning is 2 there too, unless the sampler marked the first spinner speculatively (its CPU
         // clock stood still for a tick, as on a loaded machine): not asserted.

@@ -103,7 +103,7 @@ public class PendingModelCheckTest {
         if (w == null) {
             return false;
         }
-        WorkList.remove(w);
+        pool.worklist.remove(w);
         int color = Work.colorOf(w.stateVolatile());
         w.pwq = null;
         owners.decrementAndGet(); // before the bit goes: a queue may take it at once

@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Unannounced blocking, CPU hogs and the sampler's limits. */
 class SelfRegulationTest {
@@ -224,6 +226,21 @@ class SelfRegulationTest {
     }
 
     @Test
+    void theCpuTimeAnItemIsJudgedByAtItsEndIsNoneOfOtherItemsCpu() {
+        long ms = TimeUnit.MILLISECONDS.toNanos(1);
+        // 15 ms of wall time, preempted throughout, after thousands of tiny items since the last
+        // clock read: their bookkeeping's 20 ms of CPU (over the other 20 ms) is not this item's.
+        // Counted as before (CPU since the read, bounded by the item's wall), it read 15 ms and
+        // was reported as a hog: "HandoffRig::lambda hogged CPU for >10000us".
+        assertThat(WorkerPool.itemCpuFloor(20 * ms, 35 * ms, 15 * ms, 0)).as("a preempted item").isZero();
+        // A CPU-bound item: about its wall time, whether the worker was busy or idle before it.
+        assertThat(WorkerPool.itemCpuFloor(15 * ms + ms / 2, 15 * ms + 6 * ms / 10, 15 * ms, 0))
+                .as("a CPU-bound item after a busy stretch").isGreaterThan(14 * ms);
+        assertThat(WorkerPool.itemCpuFloor(15 * ms, 5_015 * ms, 15 * ms, 5_000 * ms))
+                .as("a CPU-bound item after 5 s idle").isEqualTo(15 * ms);
+    }
+
+    @Test
     void aLongItemWithNothingBehindItIsCountedCpuIntensiveAtItsEnd() {
         int lane = Probe.lane(7);
         Workqueue wq = queue("hog-alone");
@@ -257,5 +274,41 @@ class SelfRegulationTest {
         } finally {
             System.clearProperty("cmwq.test.bad");
         }
+    }
+
+    @Test
+    @Timeout(60)
+    void aWorkerWaitingForAnotherLanesPoolLockIsNotTakenForBlocked() throws InterruptedException {
+        // A stealing or thief-waking worker takes another lane's pool lock while its own item
+        // counts as running: a wait for a critical section, not for I/O. Taken for blocked, it
+        // would let the next item start (and a worker be created for it) on every contended lock.
+        Assumptions.assumeTrue(Workqueues.lanes() > 1, "needs another lane");
+        int lane = Probe.lane(1);
+        WorkerPool other = WorkerPool.percpu(Probe.lane(0), false);
+        Workqueue wq = queue("lock-wait");
+        CountDownLatch firstIn = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean firstDone = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean secondAfterFirst = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch secondRan = new CountDownLatch(1);
+        other.lock();
+        try {
+            wq.queueOn(lane, new Work(() -> {
+                firstIn.countDown();
+                other.lock(); // parks: the test thread holds it
+                other.unlock();
+                firstDone.set(true);
+            }));
+            wq.queueOn(lane, new Work(() -> {
+                secondAfterFirst.set(firstDone.get());
+                secondRan.countDown();
+            }));
+            Probe.await(firstIn, "the item that takes the other lane's pool lock");
+            Thread.sleep(100); // the sampler watches the lane (the second item waits) and looks many times
+        } finally {
+            other.unlock();
+        }
+        Probe.await(secondRan, "the second item");
+        assertThat(secondAfterFirst.get()).as("the second item started after the first had its lock").isTrue();
+        assertThat(wq.stats().cmWakeups()).as("CM wake-ups").isZero();
     }
 }

@@ -31,6 +31,7 @@ class StealingTest {
 
     @AfterEach
     void tearDown() {
+        Sampler.stealOnStall = true;
         for (Workqueue q : new Workqueue[] {wq, holders}) {
             if (q != null) {
                 q.destroy();
@@ -114,5 +115,68 @@ class StealingTest {
         wq.flush();
         assertThat(used).hasSize(lanes);
         assertThat(maxPerLane.get()).as("items running at once on one lane").isEqualTo(1);
+    }
+
+    /** Sets the pool's recent item time, as its finished items would have. */
+    private static void recentItemNanos(WorkerPool pool, int nanos) {
+        pool.lock();
+        try {
+            pool.itemNanos = nanos;
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    @Test
+    void aShortBacklogOfTinyItemsIsNotWorthAThiefALongerOneIs() throws InterruptedException {
+        Sampler.stealOnStall = false; // only the producer's and the free lanes' judgement of the backlog
+        wq = Workqueue.builder("steal-worth").build();
+        int home = Workqueues.currentLane();
+        WorkerPool pool = WorkerPool.percpu(home, false);
+        Probe.Gate gate = new Probe.Gate(1);
+        wq.queueOn(home, new Work(gate::passUnannounced)); // the lane's worker runs: the backlog waits
+        gate.awaitEntered("the item holding the producer's lane");
+        int n = 10;
+        CountDownLatch ran = new CountDownLatch(n + 1);
+        long before = stolenSoFar();
+        try {
+            // 10 items at 100 ns each: done in 1 us once the lane is free, far less than a thief costs.
+            recentItemNanos(pool, 100);
+            for (int i = 0; i < n; i++) {
+                wq.queue(new Work(ran::countDown));
+            }
+            Thread.sleep(30);
+            assertThat(stolenSoFar() - before).as("items stolen from a backlog of %d tiny items", n).isZero();
+            assertThat(ran.getCount()).as("items not run yet").isEqualTo(n + 1);
+            // At 50 us each, the same backlog is worth a thief: the next push asks for one.
+            recentItemNanos(pool, 50_000);
+            wq.queue(new Work(ran::countDown));
+            Probe.await(ran, "the backlog, on free lanes, while its lane is held");
+        } finally {
+            gate.open();
+        }
+        wq.flush();
+        assertThat(stolenSoFar() - before).as("items stolen").isGreaterThan(0);
+    }
+
+    @Test
+    void aShortBacklogBehindALongItemIsStolenOnceTheSamplerFindsItStalled() {
+        wq = Workqueue.builder("steal-stalled").build();
+        int home = Workqueues.currentLane();
+        WorkerPool pool = WorkerPool.percpu(home, false);
+        Probe.Gate gate = new Probe.Gate(1);
+        wq.queueOn(home, new Work(gate::passUnannounced));
+        gate.awaitEntered("the item holding the producer's lane");
+        recentItemNanos(pool, 100); // the lane's recent items were tiny: its backlog looks short
+        CountDownLatch ran = new CountDownLatch(1);
+        long before = stolenSoFar();
+        try {
+            wq.queue(new Work(ran::countDown));
+            Probe.await(ran, "the unpinned item, while its lane is held by a long one");
+        } finally {
+            gate.open();
+        }
+        wq.flush();
+        assertThat(stolenSoFar() - before).as("items stolen").isEqualTo(1);
     }
 }
