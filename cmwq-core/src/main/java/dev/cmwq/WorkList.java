@@ -16,9 +16,10 @@ import java.lang.invoke.VarHandle;
  * O(1), the latter a lock-free read on the producer's path). That is why {@link #remove} and
  * {@link #addAfter} are called on the list that holds the item, though the links alone would do:
  * the caller names the list from what it knows, for a queued item from its state bits
- * (WorkerPool.listOf: SCHEDULED, on its runner's scheduled or helped list; INACTIVE, on its pwq's
- * inactive list; else the pool's worklist; REFUSED, the pool's refused list), and a flush barrier
- * linked after an item joins that item's list. The counts of every list are kept; only the
+ * (WorkerPool.listOf: INACTIVE, on its pwq's inactive list; SCHEDULED, on a worker's scheduled or
+ * helped list, a short one, found by walking to its sentinel ({@link #holding}); else the pool's
+ * worklist; REFUSED, the pool's refused list), and a flush barrier linked after an item joins
+ * that item's list. The counts of every list are kept; only the
  * worklist's and the inactive lists' are read by the engine (and by Sysfs and Dump).
  */
 final class WorkList extends Work {
@@ -98,6 +99,19 @@ final class WorkList extends Work {
         n.prev = p;
         w.prev = null;
         w.next = null;
+    }
+
+    /**
+     * The list that holds {@code w}, found by following its links to the sentinel: O(nodes after
+     * it), so for the short lists only (a worker's scheduled and helped lists: instances queued
+     * behind the worker's own runs, and flush barriers).
+     */
+    static WorkList holding(Work w) {
+        Work n = w.next;
+        while (!(n instanceof WorkList)) {
+            n = n.next;
+        }
+        return (WorkList) n;
     }
 
     /**

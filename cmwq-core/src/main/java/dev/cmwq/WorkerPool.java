@@ -773,13 +773,15 @@ final class WorkerPool {
 
     /**
      * The list of this pool that holds {@code work}, queued here ({@code s}, its state, has PWQ
-     * and this pool's id; L), from its state bits: SCHEDULED, the scheduled (or helped) list of the
-     * worker running it; INACTIVE, its pwq's inactive list; otherwise the worklist. The lists count
-     * their nodes, so an item leaves (and a barrier joins) the list that holds it (WorkList).
+     * and this pool's id; L), from its state bits: INACTIVE, its pwq's inactive list; SCHEDULED, a
+     * worker's scheduled or helped list, found from the item's links (WorkList.holding: these
+     * lists are short, and the worker may no longer be running the item: between its run's end and
+     * the next, it completes the barriers queued ahead, unlocked); otherwise the worklist. The
+     * lists count their nodes, so an item leaves (and a barrier joins) the list that holds it.
      */
     private WorkList listOf(Work work, long s) {
         if ((s & Work.SCHEDULED) != 0) {
-            return runnerOf(work).scheduledFor(work);
+            return WorkList.holding(work);
         }
         return (s & Work.INACTIVE) != 0 ? work.pwq.inactive : worklist;
     }
