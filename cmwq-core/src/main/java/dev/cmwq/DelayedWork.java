@@ -333,6 +333,25 @@ public class DelayedWork extends Work {
         return t instanceof Expiry e && t.isArmed() ? e.work : null;
     }
 
+    /**
+     * Takes the armed timer back (the kernel's {@code del_timer}): true if this call won the
+     * arming, and the caller then owns PENDING, which it must release ({@link #releaseDisarmed}).
+     */
+    final boolean disarm() {
+        return timer.disarm();
+    }
+
+    /**
+     * Releases a PENDING that {@link #disarm()} took, with a release store instead of
+     * {@link #releasePending()}'s CAS. Safe for the same reason as {@link #setQueuedOwned}: the
+     * item was armed, so its disable count is 0 and stays 0 while PENDING is held (disabling
+     * takes PENDING first, enabling an enabled item writes nothing), and the only other writes
+     * meanwhile are failed {@code getAndBitwiseOr(PENDING)} calls, which write back what they read.
+     */
+    final void releaseDisarmed() {
+        setQueuedOwned(QUEUED_BITS, 0);
+    }
+
     /** Disarms the timer for a destroying queue; true if this call took the arming. */
     boolean cancelArmedForDestroy() {
         if (timer.disarm()) {

@@ -327,6 +327,9 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
+        if (period == 0 && disarm()) {
+            return cancelDisarmed(mayInterruptIfRunning);
+        }
         if (!casRunState(NEW, CANCELLED)) {
             return false;
         }
@@ -338,6 +341,37 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             retire(); // taken off the queue or the wheel: no run follows to retire it
         }
         return true;
+    }
+
+    /**
+     * {@link #cancel(boolean)} of a one-shot task whose arming this call took back: it owns
+     * PENDING, and no run can follow (a one-shot future is never armed or queued again), so one
+     * CAS both cancels the future and retires the task, and PENDING is released with a store.
+     * False (the task retired all the same) if the future was already done: a direct call of
+     * {@link #run()} completed it while it was armed.
+     */
+    private boolean cancelDisarmed(boolean mayInterruptIfRunning) {
+        int s;
+        int update;
+        do {
+            s = state;
+            update = s | ((s & ACCEPTED) != 0 ? RETIRED : 0);
+            if (runStateOf(s) == NEW) {
+                update = (update & ~RUN_STATE) | CANCELLED;
+            }
+        } while (update != s && !STATE.compareAndSet(this, s, update));
+        releaseDisarmed();
+        boolean cancelled = runStateOf(s) == NEW;
+        if (cancelled) {
+            if (mayInterruptIfRunning) {
+                interruptIfRunning(); // a direct run() in progress
+            }
+            finishCompletion();
+        }
+        if ((s & (ACCEPTED | RETIRED)) == ACCEPTED) {
+            service().finished();
+        }
+        return cancelled;
     }
 
     @Override
