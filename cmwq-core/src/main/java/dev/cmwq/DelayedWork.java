@@ -147,6 +147,14 @@ public class DelayedWork extends Work {
         return timer.deadline();
     }
 
+    /**
+     * Records a deadline that {@link #deadline()} reports before (or without) an arming: the
+     * executor views' futures keep their due time in the node. The caller owns the next arming.
+     */
+    final void presetDeadline(long deadline) {
+        timer.setDeadline(deadline);
+    }
+
     /** queue_delayed_work with a zero delay: queues this item at once, as queue_work_on does. */
     boolean queueNow(Workqueue q, int onLane) {
         return q.queueInternal(onLane, this);
