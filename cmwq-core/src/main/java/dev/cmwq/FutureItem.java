@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The future of a task submitted to or scheduled on a {@link WorkqueueExecutorService}; it is also
  * the task's work item (a {@link DelayedWork} that is its own function), so a submission allocates
- * one object plus its timer node (96 + 48 bytes with compressed oops). {@code FutureTask}'s
+ * one object plus its timer node (72 + 48 bytes with compressed oops). {@code FutureTask}'s
  * contract and {@code ScheduledFutureTask}'s periodic rules.
  */
 final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture<V> {
@@ -41,7 +41,12 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      *
      * Accounting. An accepted task counts in its service until it retires, exactly once (the
      * RETIRED bit): when a run ends without re-arming, or when a cancel takes it off the queue or
-     * the wheel (Work.cancel won PENDING, so no run can follow). A periodic run re-arms its item
+     * the wheel (Work.cancel won PENDING, so no run can follow). A one-shot future's cancel that
+     * takes the arming back itself (DelayedWork.disarm) owns PENDING and knows no run can follow
+     * (nothing arms or queues a one-shot future again), so it sets CANCELLED and RETIRED in one
+     * CAS and releases PENDING with a store (cancelDisarmed); a concurrent canceller or
+     * shutdownNow finds the timer disarmed, takes the general path and waits in grabPending for
+     * that release. A periodic run re-arms its item
      * (it owns the item while it runs, so it cannot race its own timer) and then looks at the
      * future and the service again: a cancel or a shutdown that came meanwhile either took the
      * new arming itself, or left it to this look, or the item runs once more and retires. The
