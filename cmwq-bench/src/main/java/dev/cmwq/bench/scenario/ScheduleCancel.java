@@ -69,10 +69,8 @@ final class ScheduleCancel {
         }
         service.shutdownNow();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("wallNsPerPair", Json.median(wall));
-        m.put("cpuNsPerPair", Json.median(cpu));
-        m.put("wallSamples", wall);
-        m.put("cpuSamples", cpu);
+        Json.putMedian(m, "wallNsPerPair", wall);
+        Json.putMedian(m, "cpuNsPerPair", cpu);
         return m;
     }
 }
