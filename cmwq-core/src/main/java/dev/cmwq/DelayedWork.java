@@ -40,9 +40,8 @@ public class DelayedWork extends Work {
     /** The timer base of all delayed work: one thread, {@code cmwq-timer}, started on first use. */
     static final TimerBase TIMERS = TimerBase.create(Ticker.system());
 
-    private final Expiry timer; // I: its base is the item's timer base
+    private final Expiry timer; // I: its base is the item's timer base; it holds the lane
     Workqueue wq; // written by the PENDING owner before arming; read by the expiry
-    int lane; // likewise
 
     /**
      * Creates an idle, enabled delayed work item that runs {@code fn}.
@@ -104,9 +103,14 @@ public class DelayedWork extends Work {
         this.timer = new Expiry(this, timers);
     }
 
-    /** The timer node: its expiry queues the item on the recorded queue and lane. */
+    /**
+     * The timer node: its expiry queues the item on the recorded queue and lane. The lane lives
+     * here, in what would be the node's alignment padding (a node is 48 bytes with or without it),
+     * not in the item.
+     */
     static final class Expiry extends Timer {
         private final DelayedWork work; // I
+        int lane; // written by the PENDING owner before arming; read by the expiry
 
         Expiry(DelayedWork work, TimerBase base) {
             super(base);
@@ -145,6 +149,14 @@ public class DelayedWork extends Work {
     /** The armed timer's deadline on its base's ticker (meaningful while armed). */
     final long deadline() {
         return timer.deadline();
+    }
+
+    /**
+     * Records a deadline that {@link #deadline()} reports before (or without) an arming: the
+     * executor views' futures keep their due time in the node. The caller owns the next arming.
+     */
+    final void presetDeadline(long deadline) {
+        timer.setDeadline(deadline);
     }
 
     /** queue_delayed_work with a zero delay: queues this item at once, as queue_work_on does. */
@@ -191,7 +203,7 @@ public class DelayedWork extends Work {
         // Unpinned: queued when the timer fires as any item queued without a lane (an idle lane
         // may take it: the arming thread's lane says nothing about where lanes are free by then).
         // With -Dcmwq.spread=false, the kernel's: the arming CPU's, where its timer would fire.
-        lane = onLane >= 0 || Tunables.SPREAD ? onLane : Lanes.current();
+        timer.lane = onLane >= 0 || Tunables.SPREAD ? onLane : Lanes.current();
         q.usesTimers(timer.base());
         timer.arm(deadline);
         checkArmingAccepted(q);
@@ -204,7 +216,7 @@ public class DelayedWork extends Work {
      */
     final void armFirstAt(Workqueue q, long deadline) {
         wq = q;
-        lane = Tunables.SPREAD ? -1 : Lanes.current();
+        timer.lane = Tunables.SPREAD ? -1 : Lanes.current();
         q.usesTimers(timer.base());
         timer.armFirst(deadline);
         checkArmingAccepted(q);
@@ -258,7 +270,7 @@ public class DelayedWork extends Work {
     private void fire() {
         Workqueue q = wq;
         try {
-            q.enqueue(lane, this); // the timer thread is never a chained caller
+            q.enqueue(timer.lane, this); // the timer thread is never a chained caller
         } catch (IllegalStateException rejected) {
             Workqueues.log().log(System.Logger.Level.WARNING, "workqueue: cannot queue " + this
                     + " from its timer: " + rejected.getMessage());
@@ -322,7 +334,7 @@ public class DelayedWork extends Work {
         Worker.checkMaySleep("flush", this);
         boolean fired = timer.disarm();
         if (fired) {
-            wq.enqueue(lane, this);
+            wq.enqueue(timer.lane, this);
         }
         // The fired instance may finish before the barrier goes in; it was waited for all the same.
         return super.flush() | fired;
@@ -331,6 +343,25 @@ public class DelayedWork extends Work {
     /** The item whose timer {@code t} is, if {@code t} is an armed delayed item's; else null. */
     static DelayedWork armedItemOf(Timer t) {
         return t instanceof Expiry e && t.isArmed() ? e.work : null;
+    }
+
+    /**
+     * Takes the armed timer back (the kernel's {@code del_timer}): true if this call won the
+     * arming, and the caller then owns PENDING, which it must release ({@link #releaseDisarmed}).
+     */
+    final boolean disarm() {
+        return timer.disarm();
+    }
+
+    /**
+     * Releases a PENDING that {@link #disarm()} took, with a release store instead of
+     * {@link #releasePending()}'s CAS. Safe for the same reason as {@link #setQueuedOwned}: the
+     * item was armed, so its disable count is 0 and stays 0 while PENDING is held (disabling
+     * takes PENDING first, enabling an enabled item writes nothing), and the only other writes
+     * meanwhile are failed {@code getAndBitwiseOr(PENDING)} calls, which write back what they read.
+     */
+    final void releaseDisarmed() {
+        setQueuedOwned(QUEUED_BITS, 0);
     }
 
     /** Disarms the timer for a destroying queue; true if this call took the arming. */

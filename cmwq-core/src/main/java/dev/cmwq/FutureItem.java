@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The future of a task submitted to or scheduled on a {@link WorkqueueExecutorService}; it is also
  * the task's work item (a {@link DelayedWork} that is its own function), so a submission allocates
- * one object plus its timer node (96 + 48 bytes with compressed oops). {@code FutureTask}'s
+ * one object plus its timer node (72 + 48 bytes with compressed oops). {@code FutureTask}'s
  * contract and {@code ScheduledFutureTask}'s periodic rules.
  */
 final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture<V> {
@@ -41,7 +41,12 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      *
      * Accounting. An accepted task counts in its service until it retires, exactly once (the
      * RETIRED bit): when a run ends without re-arming, or when a cancel takes it off the queue or
-     * the wheel (Work.cancel won PENDING, so no run can follow). A periodic run re-arms its item
+     * the wheel (Work.cancel won PENDING, so no run can follow). A one-shot future's cancel that
+     * takes the arming back itself (DelayedWork.disarm) owns PENDING and knows no run can follow
+     * (nothing arms or queues a one-shot future again), so it sets CANCELLED and RETIRED in one
+     * CAS and releases PENDING with a store (cancelDisarmed); a concurrent canceller or
+     * shutdownNow finds the timer disarmed, takes the general path and waits in grabPending for
+     * that release. A periodic run re-arms its item
      * (it owns the item while it runs, so it cannot race its own timer) and then looks at the
      * future and the service again: a cancel or a shutdown that came meanwhile either took the
      * new arming itself, or left it to this look, or the item runs once more and retires. The
@@ -83,12 +88,12 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         }
     }
 
-    /** A Callable, a Runnable, or (submit(task, result) with a result) a {@link WithResult}. */
+    /**
+     * A Callable, a Runnable, or a wrapper that carries a rare extra: {@link WithResult}
+     * (submit(task, result) with a result) or {@link Periodic} (the period), so that a one-shot
+     * future has no field for either.
+     */
     private final Object task; // I
-    /** 0: one-shot; positive: fixed rate; negative: fixed delay (ScheduledFutureTask's encoding). */
-    private final long period; // I
-    /** The System.nanoTime() at which the next run is due; written by the PENDING owner. */
-    private volatile long time; // V
     private volatile int state; // V: run state | ACCEPTED | RETIRED | CALLABLE
     private Object outcome; // written before the state's release, read after its acquire
     private volatile Object runner; // V: see Runners
@@ -99,11 +104,32 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      * {@code Runnable} whose run returns {@code result}.
      */
     FutureItem(WorkqueueExecutorService service, Object task, boolean callable, V result, long time, long period) {
-        this.task = callable || result == null ? task : new WithResult((Runnable) task, result);
-        this.time = time;
-        this.period = period;
+        this.task = callable ? task : result != null ? new WithResult((Runnable) task, result)
+                : period != 0 ? new Periodic((Runnable) task, period) : task;
         this.state = callable || result != null ? CALLABLE : 0;
         this.wq = service.workqueue();
+        presetDeadline(time); // the due time lives in the timer node (DelayedWork.deadline())
+    }
+
+    /**
+     * A periodic task and its period: positive, fixed rate; negative, fixed delay
+     * (ScheduledFutureTask's encoding). A one-shot future's task is never one.
+     */
+    private record Periodic(Runnable task, long period) implements Runnable {
+        @Override
+        public void run() {
+            task.run();
+        }
+
+        @Override
+        public String toString() {
+            return task.toString();
+        }
+    }
+
+    /** 0: one-shot; else {@link Periodic#period}. */
+    private long period() {
+        return task instanceof Periodic p ? p.period : 0L;
     }
 
     /** submit(task, result)'s rare pair, kept out of every other future's fields. */
@@ -164,9 +190,12 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         return true;
     }
 
-    /** The due time of the next run, a {@code System.nanoTime()}. */
+    /**
+     * The due time of the next run, a {@code System.nanoTime()}: the timer node's deadline (set
+     * at construction, by every arming, and by a periodic re-arm that queues at once).
+     */
     long time() {
-        return time;
+        return deadline();
     }
 
     /** Ends the task's life in its service: counted once, and only if it was accepted. */
@@ -202,7 +231,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             service().interruptIfStopping(me);
             if (runStateOf(state) == NEW) {
                 V v = call();
-                if (period == 0) {
+                if (!isPeriodic()) {
                     complete(NORMAL, v);
                 } else {
                     again = runStateOf(state) == NEW;
@@ -239,8 +268,8 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             return false;
         }
         long now = System.nanoTime();
-        long next = period > 0 ? time + period : WorkqueueExecutorService.triggerTime(now, -period);
-        time = next;
+        long period = period();
+        long next = period > 0 ? time() + period : WorkqueueExecutorService.triggerTime(now, -period);
         boolean armed;
         try {
             armed = armOrQueue(wq, next - now, next);
@@ -268,6 +297,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      */
     boolean armOrQueue(Workqueue wq, long delayNanos, long due) {
         if (delayNanos <= 0) {
+            presetDeadline(due); // time(): no arming records it
             return wq.queueInternal(-1, this);
         }
         return armAt(wq, -1, due);
@@ -315,7 +345,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
                 break;
             }
         }
-        if (period != 0) {
+        if (isPeriodic()) {
             service().periodicDone(this);
         }
     }
@@ -327,6 +357,9 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
+        if (!isPeriodic() && disarm()) {
+            return cancelDisarmed(mayInterruptIfRunning);
+        }
         if (!casRunState(NEW, CANCELLED)) {
             return false;
         }
@@ -338,6 +371,37 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             retire(); // taken off the queue or the wheel: no run follows to retire it
         }
         return true;
+    }
+
+    /**
+     * {@link #cancel(boolean)} of a one-shot task whose arming this call took back: it owns
+     * PENDING, and no run can follow (a one-shot future is never armed or queued again), so one
+     * CAS both cancels the future and retires the task, and PENDING is released with a store.
+     * False (the task retired all the same) if the future was already done: a direct call of
+     * {@link #run()} completed it while it was armed.
+     */
+    private boolean cancelDisarmed(boolean mayInterruptIfRunning) {
+        int s;
+        int update;
+        do {
+            s = state;
+            update = s | ((s & ACCEPTED) != 0 ? RETIRED : 0);
+            if (runStateOf(s) == NEW) {
+                update = (update & ~RUN_STATE) | CANCELLED;
+            }
+        } while (update != s && !STATE.compareAndSet(this, s, update));
+        releaseDisarmed();
+        boolean cancelled = runStateOf(s) == NEW;
+        if (cancelled) {
+            if (mayInterruptIfRunning) {
+                interruptIfRunning(); // a direct run() in progress
+            }
+            finishCompletion();
+        }
+        if ((s & (ACCEPTED | RETIRED)) == ACCEPTED) {
+            service().finished();
+        }
+        return cancelled;
     }
 
     @Override
@@ -352,12 +416,12 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
 
     @Override
     public boolean isPeriodic() {
-        return period != 0;
+        return task instanceof Periodic;
     }
 
     @Override
     public long getDelay(TimeUnit unit) {
-        return unit.convert(time - System.nanoTime(), TimeUnit.NANOSECONDS);
+        return unit.convert(time() - System.nanoTime(), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -365,7 +429,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         if (other == this) {
             return 0;
         }
-        long diff = other instanceof FutureItem<?> f ? time - f.time
+        long diff = other instanceof FutureItem<?> f ? time() - f.time()
                 : getDelay(TimeUnit.NANOSECONDS) - other.getDelay(TimeUnit.NANOSECONDS);
         return diff < 0 ? -1 : diff > 0 ? 1 : 0;
     }
@@ -422,7 +486,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         if (Worker.current() == null) {
             return park(timed, nanos);
         }
-        if (!timed && period == 0 && busy() == BUSY_PENDING && !isArmed()) {
+        if (!timed && !isPeriodic() && busy() == BUSY_PENDING && !isArmed()) {
             flush(); // queued, not started: wait through the item itself (announced; helping applies)
             int s = runStateOf(state);
             if (s > COMPLETING) {
@@ -506,7 +570,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
 
     /** The task as the user gave it, for shutdownNow's list and names. */
     Object task() {
-        return task instanceof WithResult w ? w.task : task;
+        return task instanceof WithResult w ? w.task : task instanceof Periodic p ? p.task : task;
     }
 
     @Override
@@ -526,6 +590,6 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             default -> throw new IllegalStateException("future state " + s);
         };
         return "FutureItem@" + Integer.toHexString(System.identityHashCode(this)) + "[" + status
-                + ", task = " + task() + (period != 0 ? ", period " + period + " ns" : "") + "]";
+                + ", task = " + task() + (isPeriodic() ? ", period " + period() + " ns" : "") + "]";
     }
 }

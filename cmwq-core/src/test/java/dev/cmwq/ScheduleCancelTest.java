@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,6 +56,58 @@ class ScheduleCancelTest {
             assertThat(f.cancel(false)).isTrue();
         }
         assertNothingLeft("after the cancels");
+        assertAllCountedOut();
+    }
+
+    /**
+     * Two cancels race on each of many armed one-shot futures. The one that takes the arming back
+     * cancels and retires in one CAS and releases PENDING with a store; the other finds the timer
+     * disarmed and takes the general path, whose grab of PENDING waits for that release. Each
+     * future reports exactly one cancel and is counted out once.
+     */
+    @Test
+    void racingCancelsOfArmedFuturesReportOneAndCountTheTaskOutOnce() {
+        List<ScheduledFuture<?>> futures = new ArrayList<>(MANY);
+        for (int i = 0; i < MANY; i++) {
+            futures.add(service.schedule(() -> { }, HOUR_MS + i, TimeUnit.MILLISECONDS));
+        }
+        AtomicIntegerArray wins = new AtomicIntegerArray(MANY);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Probe.CheckedThread> cancellers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            cancellers.add(Probe.CheckedThread.start("canceller-" + t, () -> {
+                Probe.await(start, "the start");
+                for (int i = 0; i < MANY; i++) {
+                    if (futures.get(i).cancel(false)) {
+                        wins.incrementAndGet(i);
+                    }
+                }
+            }));
+        }
+        start.countDown();
+        cancellers.forEach(Probe.CheckedThread::joinAndRethrow);
+        for (int i = 0; i < MANY; i++) {
+            assertThat(wins.get(i)).as("cancels that reported future " + i).isEqualTo(1);
+            assertThat(futures.get(i).isCancelled()).as("future " + i + " cancelled").isTrue();
+        }
+        assertNothingLeft("after the cancels");
+        assertAllCountedOut();
+    }
+
+    /**
+     * An armed one-shot future completed by a direct run() (FutureTask's contract allows one;
+     * the run counts the task out): a later cancel reports false, still takes the arming back,
+     * and does not count the task out a second time.
+     */
+    @Test
+    void anArmedFutureRunDirectlyThenCancelledIsCountedOutOnce() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        ScheduledFuture<Integer> f = service.schedule(runs::incrementAndGet, HOUR_MS, TimeUnit.MILLISECONDS);
+        ((Runnable) f).run();
+        assertThat(f.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(f.cancel(false)).as("cancel of a completed future").isFalse();
+        assertThat(f.isCancelled()).isFalse();
+        assertNothingLeft("after the cancel");
         assertAllCountedOut();
     }
 

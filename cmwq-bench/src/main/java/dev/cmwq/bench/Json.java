@@ -88,6 +88,12 @@ public final class Json {
         sb.append('"');
     }
 
+    /** Puts the median of {@code samples} under {@code key} and the samples under {@code key + "Samples"}. */
+    public static void putMedian(java.util.Map<String, Object> m, String key, List<? extends Number> samples) {
+        m.put(key, median(samples));
+        m.put(key + "Samples", samples);
+    }
+
     /** The median of {@code values} (mean of the middle two for an even count); NaN when empty. */
     public static double median(List<? extends Number> values) {
         if (values.isEmpty()) {

@@ -210,9 +210,26 @@ public abstract class Timer {
     }
 
     /**
-     * Returns the deadline of the current arming, or of the last one if none is live.
+     * Records {@code deadlineNanos} as the deadline {@link #deadline()} reports, without arming:
+     * for an owner that keeps its due time in the node (the engine's futures: a task queued at
+     * once has a due time too, and its timer is never armed). Like {@link #arm}, only the owner of
+     * the next arming may call it, while the timer is not armed; the timer thread reads the
+     * deadline only for a live arming (the sequence number guards a stale one), so this write
+     * never moves an expiry.
      *
-     * @return a ticker time in nanoseconds; 0 if this timer was never armed
+     * @param deadlineNanos a ticker time in nanoseconds
+     * @throws IllegalStateException if this timer is armed
+     */
+    public final void setDeadline(long deadlineNanos) {
+        checkNotArmed(stateAcquire());
+        setDeadlineOpaque(deadlineNanos);
+    }
+
+    /**
+     * Returns the deadline of the current arming, or of the last one (or the last
+     * {@link #setDeadline}) if none is live.
+     *
+     * @return a ticker time in nanoseconds; 0 if this timer was never armed nor given one
      */
     public final long deadline() {
         return deadlineOpaque();

@@ -15,11 +15,11 @@ import java.util.Map;
  * </pre>
  * Scenarios: {@code wakeup}, {@code blocking}, {@code many-queues}, {@code many-executors}, {@code starvation},
  * {@code timer-heap}, {@code timer-lateness}, {@code sampler-reaction}, {@code fanout},
- * {@code idle-heap}, {@code handoff-one-jvm}, {@code cold-start}.
+ * {@code idle-heap}, {@code handoff-one-jvm}, {@code cold-start}, {@code schedule-cancel}.
  */
 public final class ScenarioMain {
     private static final String SCENARIOS = "wakeup, blocking, many-queues, many-executors, starvation, timer-heap, timer-lateness, "
-            + "sampler-reaction, fanout, idle-heap, handoff-one-jvm, cold-start";
+            + "sampler-reaction, fanout, idle-heap, handoff-one-jvm, cold-start, schedule-cancel";
 
     private ScenarioMain() {}
 
@@ -45,6 +45,7 @@ public final class ScenarioMain {
             case "idle-heap" -> IdleHeap.run(impl, p);
             case "handoff-one-jvm" -> HandoffOneJvm.run(impl, p);
             case "cold-start" -> ColdStart.run(impl, p);
+            case "schedule-cancel" -> ScheduleCancel.run(impl, p);
             default -> throw new IllegalArgumentException("scenario \"" + scenario + "\" is not one of " + SCENARIOS);
         };
         Map<String, Object> out = new LinkedHashMap<>();

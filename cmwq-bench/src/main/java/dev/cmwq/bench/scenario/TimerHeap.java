@@ -50,10 +50,8 @@ final class TimerHeap {
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("idleItemBytes", Json.median(idle));
-        m.put("armedBytes", Json.median(armed));
-        m.put("idleItemBytesSamples", idle);
-        m.put("armedBytesSamples", armed);
+        Json.putMedian(m, "idleItemBytes", idle);
+        Json.putMedian(m, "armedBytes", armed);
         return m;
     }
 
