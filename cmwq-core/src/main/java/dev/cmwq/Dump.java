@@ -127,7 +127,7 @@ final class Dump {
         for (PoolWorkqueue pwq : wq.pwqs()) {
             pwq.pool.lock();
             try {
-                for (Work w = pwq.pool.worklist.first(); w != null; w = w.next) {
+                for (Work w = pwq.pool.worklist.first(); w != null; w = pwq.pool.worklist.after(w)) {
                     n += w.pwq == pwq && !(w instanceof Work.Barrier) ? 1 : 0;
                 }
                 n += pwq.inactive.size();
@@ -168,7 +168,7 @@ final class Dump {
         }
         Entries pending = new Entries();
         PoolWorkqueue owner = null;
-        for (Work w = pool.worklist.first(); w != null; w = w.next) {
+        for (Work w = pool.worklist.first(); w != null; w = pool.worklist.after(w)) {
             if (!(w instanceof Work.Barrier)) {
                 owner = w.pwq;
             }
@@ -178,7 +178,7 @@ final class Dump {
         }
         pending.appendTo(b, "pending");
         Entries inactive = new Entries();
-        for (Work w = pwq.inactive.first(); w != null; w = w.next) {
+        for (Work w = pwq.inactive.first(); w != null; w = pwq.inactive.after(w)) {
             inactive.add(w);
         }
         inactive.appendTo(b, "inactive");
@@ -189,7 +189,7 @@ final class Dump {
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - w.currentStartNanos);
         StringBuilder s = new StringBuilder(w.getName()).append(tag).append(':')
                 .append(w.currentWork.functionName()).append(" for ").append(seconds).append('s');
-        for (Work x = w.scheduled.first(); x != null; x = x.next) {
+        for (Work x = w.scheduled.first(); x != null; x = w.scheduled.after(x)) {
             s.append(' ').append(entry(x));
         }
         return s.toString();

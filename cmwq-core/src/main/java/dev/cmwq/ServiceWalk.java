@@ -31,7 +31,7 @@ final class ServiceWalk {
     }
 
     private static void addTasks(WorkList list, PoolWorkqueue pwq, List<Work> into) {
-        for (Work w = list.first(); w != null; w = w.next) {
+        for (Work w = list.first(); w != null; w = list.after(w)) {
             if (w.pwq == pwq && (w instanceof RunnableItem || w instanceof FutureItem<?>)) {
                 into.add(w);
             }

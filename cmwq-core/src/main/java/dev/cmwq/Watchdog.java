@@ -60,7 +60,7 @@ final class Watchdog {
         }
         b.append("  pending:");
         int shown = 0;
-        for (Work w = p.worklist.first(); w != null && shown < 32; w = w.next, shown++) {
+        for (Work w = p.worklist.first(); w != null && shown < 32; w = p.worklist.after(w), shown++) {
             b.append(shown == 0 ? " " : ", ").append(w.functionName());
         }
         if (shown == 32) {

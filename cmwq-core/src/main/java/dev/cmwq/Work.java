@@ -40,12 +40,19 @@ public class Work {
      *   bits 8-23   DISABLE   the disable count (kept in every state, not only off-queue)
      *   bit  24     UNPINNED  queued without a lane on a per-CPU queue: an idle lane may take it
      *                         (WorkerPool's stealing); queue_work_on's items never have it
+     *   bit  25     SCHEDULED on the scheduled (or helped) list of the worker running it: queued
+     *                         behind its own run (non-reentrancy), not on the worklist
+     *   bit  26     REFUSED   parked on its pool's refused list for its producer (the intake
+     *                         brought it to a dead pwq; WorkerPool.takeBackRefused)
      *   bits 32-62  POOL      id + 1 of the pool it was last queued on or ran on (0: none)
      *
      * The kernel keeps a pwq pointer in the word while queued; Java cannot, so the pwq is a separate
-     * field guarded by the pool lock, and the word always carries the pool id. The kernel finds the
-     * worker running an item through a busy hash keyed by address and function; here the item
-     * records its runner (a field), which is exact because Java never recycles an address.
+     * field guarded by the pool lock, and the word always carries the pool id. Like the kernel's
+     * work_struct, an item names neither the list that holds it (the lists are circular with a
+     * sentinel; the state bits name the list, WorkerPool.listOf) nor the worker running it (the pool looks it
+     * up among its busy workers, the kernel's find_worker_executing_work: WorkerPool.runnerOf).
+     * Layout (compressed oops and class pointers): header 12, state 8, fn, prev, next, pwq: 36,
+     * aligned to 40; 32 with -XX:+UseCompactObjectHeaders (header 8).
      *
      * Transitions. Setting PENDING is a getAndBitwiseOr (an RMW, so a queuer that finds PENDING set
      * still publishes its earlier stores to the worker whose RMW clears it: the kernel's smp_mb
@@ -75,8 +82,12 @@ public class Work {
     static final long POOL_MASK = 0x7FFF_FFFFL << POOL_SHIFT;
     /** Queued without a lane on a per-CPU queue: another lane's worker may take it (stealing). */
     static final long UNPINNED = 1L << 24;
+    /** On the scheduled (or helped) list of the worker running it, not on the worklist. */
+    static final long SCHEDULED = 1L << 25;
+    /** Parked on its pool's refused list, for its producer to take back. */
+    static final long REFUSED = 1L << 26;
     /** Bits that describe a queued instance; all cleared when the item starts or is released. */
-    static final long QUEUED_BITS = PENDING | INACTIVE | PWQ | LINKED | COLOR_MASK | UNPINNED;
+    static final long QUEUED_BITS = PENDING | INACTIVE | PWQ | LINKED | COLOR_MASK | UNPINNED | SCHEDULED | REFUSED;
 
     /** {@link #busy()} bit: the item is pending. Same value as the kernel's WORK_BUSY_PENDING. */
     public static final int BUSY_PENDING = 1;
@@ -84,12 +95,10 @@ public class Work {
     public static final int BUSY_RUNNING = 2;
 
     private static final VarHandle STATE;
-    private static final VarHandle RUNNER;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Work.class, "state", long.class);
-            RUNNER = MethodHandles.lookup().findVarHandle(Work.class, "runner", Worker.class);
         } catch (ReflectiveOperationException e) {
             throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
@@ -98,21 +107,15 @@ public class Work {
     /**
      * What the worker runs: the user's Runnable; for a WorkFunction, its binding to this item
      * (ItemFunction); for a named item, the name with either (Named), so that an unnamed item,
-     * the common one, carries no name field (a Work is 48 bytes: header 12, state 8, six
-     * references).
+     * the common one, carries no name field (a Work is 40 bytes: header 12, state 8, four
+     * references; 32 with compact object headers). The executor views' one-shot task keeps its
+     * command here too (RunnableItem).
      */
     final Runnable fn; // I
     private volatile long state; // V
-    Work prev; // L (pool of the list that holds it)
-    Work next; // L
-    WorkList list; // L: the list that holds it, or null
+    Work prev; // L (pool of the list that holds it); null off every list
+    Work next; // L; the intake's link while in the intake (WorkerPool.push)
     PoolWorkqueue pwq; // L: the pwq it is queued on (PWQ set) or last ran for
-    /**
-     * The worker running it now, or null; set under the runner's pool lock. Two pools can both
-     * run an item only when it was queued on another workqueue while it ran (the kernel allows that
-     * too), so a runner clears the field only if it still names itself.
-     */
-    Worker runner; // L (runner's pool) for sets and reads; cleared by clearRunner (a CAS)
 
     /**
      * Creates an idle, enabled work item that runs {@code fn}.
@@ -177,6 +180,14 @@ public class Work {
     }
 
     /**
+     * What a worker calls to run the item: the function. The executor view's one-shot task
+     * overrides it to run its command (kept in {@link #fn}) inside its service's bookkeeping.
+     */
+    void runFunction() {
+        fn.run();
+    }
+
+    /**
      * The function this item runs; for an item created with a {@link WorkFunction}, a
      * {@code Runnable} that calls it with this item.
      */
@@ -214,11 +225,6 @@ public class Work {
         public String toString() {
             return fn.toString(); // a record's default would print the item, which prints this
         }
-    }
-
-    /** Clears {@link #runner} if {@code w} is still the one named there. */
-    final void clearRunner(Worker w) {
-        RUNNER.compareAndSet(this, w, null);
     }
 
     // ---------------------------------------------------------------- state word helpers
@@ -670,9 +676,9 @@ public class Work {
             this.waiter = waiter;
         }
 
-        /** Links this barrier right after {@code work}, on {@code work}'s list (L). */
-        void linkAfter(Work work) {
-            work.list.addAfter(work, this);
+        /** Links this barrier right after {@code work}, on {@code list}, the list that holds it (L). */
+        void linkAfter(WorkList list, Work work) {
+            list.addAfter(work, this);
         }
 
         /** Puts this barrier first on {@code list} (L). */

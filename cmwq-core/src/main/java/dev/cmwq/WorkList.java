@@ -1,112 +1,127 @@
 package dev.cmwq;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
- * An intrusive doubly-linked list of {@link Work} items: a pool's worklist, a pwq's inactive list
- * or a worker's scheduled list (the kernel's {@code list_head}s). The items are the nodes, so
- * adding and removing allocate nothing. Every method is called under the lock of the pool that owns
- * the list; an item is on at most one list at a time ({@link Work#list}).
+ * An intrusive circular doubly-linked list of {@link Work} items: a pool's worklist and refused
+ * list, a pwq's inactive list, or a worker's scheduled and helped lists (the kernel's
+ * {@code list_head}). The list object is its own sentinel node, so the list needs no head or tail
+ * field and an item carries no field naming its list, as a kernel {@code work_struct} carries
+ * none. The items are the nodes, so adding and removing allocate nothing. Every method is called
+ * under the lock of the pool that owns the list; an item is on at most one list at a time, and off
+ * every list its links are null.
+ *
+ * <p>Each list counts its nodes ({@link #size}: {@link #hasAtLeast} and {@link #sizeOpaque} are
+ * O(1), the latter a lock-free read on the producer's path). That is why {@link #remove} and
+ * {@link #addAfter} are called on the list that holds the item, though the links alone would do:
+ * the caller names the list from what it knows, for a queued item from its state bits
+ * (WorkerPool.listOf: INACTIVE, on its pwq's inactive list; SCHEDULED, on a worker's scheduled or
+ * helped list, a short one, found by walking to its sentinel ({@link #holding}); else the pool's
+ * worklist; REFUSED, the pool's refused list), and a flush barrier linked after an item joins
+ * that item's list. The counts of every list are kept; only the
+ * worklist's and the inactive lists' are read by the engine (and by Sysfs and Dump).
  */
-final class WorkList {
-    private static final java.lang.invoke.VarHandle HEAD;
-    private static final java.lang.invoke.VarHandle SIZE;
+final class WorkList extends Work {
+    private static final VarHandle NEXT;
+    private static final VarHandle SIZE;
 
     static {
         try {
-            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
-            HEAD = l.findVarHandle(WorkList.class, "head", Work.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            NEXT = l.findVarHandle(Work.class, "next", Work.class);
             SIZE = l.findVarHandle(WorkList.class, "size", int.class);
         } catch (ReflectiveOperationException e) {
             throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
     }
 
-    private Work head; // L (read without the lock only by isEmptyOpaque)
-    private Work tail; // L
     /** Nodes on the list (L; read without the lock only by sizeOpaque). */
     private int size;
 
+    WorkList() {
+        prev = this;
+        next = this;
+    }
+
     boolean isEmpty() {
-        return head == null;
+        return next == this;
     }
 
     /** Whether the list looks empty, read without the lock: a placement hint, never a decision. */
     boolean isEmptyOpaque() {
-        return HEAD.getOpaque(this) == null;
+        return NEXT.getOpaque(this) == this;
     }
 
     Work first() {
-        return head;
+        Work n = next;
+        return n == this ? null : n;
     }
 
     Work last() {
-        return tail;
+        Work p = prev;
+        return p == this ? null : p;
+    }
+
+    /** The item after {@code w}, which is on this list, or null if {@code w} is the last. */
+    Work after(Work w) {
+        Work n = w.next;
+        return n == this ? null : n;
     }
 
     void addLast(Work w) {
-        size++;
-        w.list = this;
-        w.prev = tail;
-        w.next = null;
-        if (tail == null) {
-            head = w;
-        } else {
-            tail.next = w;
-        }
-        tail = w;
+        link(w, prev, this);
     }
 
     void addFirst(Work w) {
-        size++;
-        w.list = this;
-        w.prev = null;
-        w.next = head;
-        if (head == null) {
-            tail = w;
-        } else {
-            head.prev = w;
-        }
-        head = w;
+        link(w, this, next);
     }
 
     /** Inserts {@code w} right after {@code pos}, which must be on this list. */
     void addAfter(Work pos, Work w) {
-        size++;
-        w.list = this;
-        w.prev = pos;
-        w.next = pos.next;
-        if (pos.next == null) {
-            tail = w;
-        } else {
-            pos.next.prev = w;
-        }
-        pos.next = w;
+        link(w, pos, pos.next);
     }
 
+    private void link(Work w, Work before, Work after) {
+        size++;
+        w.prev = before;
+        w.next = after;
+        before.next = w;
+        after.prev = w;
+    }
+
+    /** Unlinks {@code w}, which must be on this list (the kernel's {@code list_del_init}). */
     void remove(Work w) {
         size--;
-        if (w.prev == null) {
-            head = w.next;
-        } else {
-            w.prev.next = w.next;
-        }
-        if (w.next == null) {
-            tail = w.prev;
-        } else {
-            w.next.prev = w.prev;
-        }
+        Work p = w.prev;
+        Work n = w.next;
+        p.next = n;
+        n.prev = p;
         w.prev = null;
         w.next = null;
-        w.list = null;
+    }
+
+    /**
+     * The list that holds {@code w}, found by following its links to the sentinel: O(nodes after
+     * it), so for the short lists only (a worker's scheduled and helped lists: instances queued
+     * behind the worker's own runs, and flush barriers).
+     */
+    static WorkList holding(Work w) {
+        Work n = w.next;
+        while (!(n instanceof WorkList)) {
+            n = n.next;
+        }
+        return (WorkList) n;
     }
 
     /**
      * Moves {@code w} and the barriers linked behind it to the tail of {@code to}: the kernel's
-     * {@code move_linked_works}. Returns the item that followed the moved chain.
+     * {@code move_linked_works}. Returns the item that followed the moved chain on this list.
      */
     Work moveLinked(Work w, WorkList to) {
         Work cur = w;
         while (true) {
-            Work following = cur.next;
+            Work following = after(cur);
             remove(cur);
             to.addLast(cur);
             if (!Work.isLinked(cur.stateVolatile()) || following == null) {
@@ -128,5 +143,10 @@ final class WorkList {
     /** The node count read without the lock: a hint (stale by a few nodes at most), never a decision. */
     int sizeOpaque() {
         return (int) SIZE.getOpaque(this);
+    }
+
+    @Override
+    public String toString() {
+        return "WorkList@" + Integer.toHexString(System.identityHashCode(this));
     }
 }

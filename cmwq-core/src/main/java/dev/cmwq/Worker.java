@@ -54,6 +54,8 @@ class Worker extends Thread {
     /** Parked on a pool's lock (any pool's): not blocked in the sampler's sense. Written by the worker. */
     volatile boolean lockWait;
     Worker nextIdle; // L
+    /** This worker's slot among its pool's busy workers (WorkerPool.runnerOf), or -1. */
+    int busyIndex = -1; // L
     final WorkList scheduled = new WorkList(); // L
     /** The item this worker runs inline inside its own, while it waits for it (WorkerPool.help), or null. */
     Work helping; // L

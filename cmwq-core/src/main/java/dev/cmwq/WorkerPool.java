@@ -209,6 +209,12 @@ final class WorkerPool {
     boolean managerActive; // L
     private int nextWorkerId; // L
     final List<Worker> workers = new ArrayList<>(); // L
+    /**
+     * The workers running an item of this pool (a rescuer too, while attached), in no order: the
+     * kernel's busy_hash, searched by {@link #runnerOf}. A worker's {@code busyIndex} is its slot.
+     */
+    private Worker[] busy = new Worker[4]; // L
+    private int nrBusy; // L
     /** Items taken off the worklist so far: progress for the sampler and the watchdog. */
     long progress; // L
     /**
@@ -746,13 +752,81 @@ final class WorkerPool {
      * the worker already running it if there is one (non-reentrancy), else to {@code w}.
      */
     private boolean assignWork(Work work, Worker w) {
-        Worker runner = work.runner;
-        if (runner != null && runner != w && runner.pool == this) {
-            worklist.moveLinked(work, runner.scheduledFor(work));
+        Worker runner = runnerOf(work);
+        if (runner != null && runner != w) {
+            queueBehindRun(work, runner);
             return false;
         }
         worklist.moveLinked(work, w.scheduled);
         return true;
+    }
+
+    /**
+     * Moves {@code work} (with its linked barriers) from the worklist to the list of
+     * {@code runner}, which runs it now: it runs there next, after this run (non-reentrancy).
+     * SCHEDULED tells that it left the worklist (mayTake) and which list holds it (listOf).
+     */
+    private void queueBehindRun(Work work, Worker runner) {
+        work.setQueuedOwned(0, Work.SCHEDULED);
+        worklist.moveLinked(work, runner.scheduledFor(work));
+    }
+
+    /**
+     * The list of this pool that holds {@code work}, queued here ({@code s}, its state, has PWQ
+     * and this pool's id; L), from its state bits: INACTIVE, its pwq's inactive list; SCHEDULED, a
+     * worker's scheduled or helped list, found from the item's links (WorkList.holding: these
+     * lists are short, and the worker may no longer be running the item: between its run's end and
+     * the next, it completes the barriers queued ahead, unlocked); otherwise the worklist. The
+     * lists count their nodes, so an item leaves (and a barrier joins) the list that holds it.
+     */
+    private WorkList listOf(Work work, long s) {
+        if ((s & Work.SCHEDULED) != 0) {
+            return WorkList.holding(work);
+        }
+        return (s & Work.INACTIVE) != 0 ? work.pwq.inactive : worklist;
+    }
+
+    /**
+     * find_worker_executing_work: the worker of this pool running {@code work} now, as its own
+     * item or as the one it was running when it began helping, or null (L). A worker that runs
+     * nothing else is the common case: the search then reads one count.
+     */
+    Worker runnerOf(Work work) {
+        Worker[] b = busy;
+        for (int i = nrBusy - 1; i >= 0; i--) {
+            Worker r = b[i];
+            if (r.currentWork == work || r.helpedFrom == work) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** {@code w} starts an item of this pool, not inline inside another: it joins the busy workers (L). */
+    private void busyEnter(Worker w) {
+        int n = nrBusy;
+        if (n == busy.length) {
+            busy = Arrays.copyOf(busy, n * 2);
+        }
+        busy[n] = w;
+        w.busyIndex = n;
+        nrBusy = n + 1;
+    }
+
+    /** {@code w} finished its item (or died running it): it leaves the busy workers, if it is one (L). */
+    private void busyLeave(Worker w) {
+        int i = w.busyIndex;
+        if (i < 0) {
+            return;
+        }
+        int last = --nrBusy;
+        if (i != last) { // the last one takes its slot (the common single busy worker stores nothing)
+            Worker moved = busy[last];
+            busy[i] = moved;
+            moved.busyIndex = i;
+        }
+        busy[last] = null;
+        w.busyIndex = -1;
     }
 
     void processScheduled(Worker w) {
@@ -780,7 +854,10 @@ final class WorkerPool {
         w.currentPwq = pwq;
         w.currentColor = color;
         w.itemSeq++;
-        work.runner = w;
+        boolean inline = w.helping == work; // runInline: the worker is busy with its outer item already
+        if (!inline) {
+            busyEnter(w);
+        }
         if (pwq.wq.cpuIntensive) {
             w.setFlags(Worker.CPU_INTENSIVE);
         }
@@ -808,7 +885,7 @@ final class WorkerPool {
         Trace.WorkExecuted traced = Trace.executeStart(pwq, work);
         Throwable failure = null;
         try {
-            work.fn.run();
+            work.runFunction();
         } catch (Throwable t) {
             failure = t;
         }
@@ -852,7 +929,9 @@ final class WorkerPool {
         w.clrFlags(Worker.CPU_INTENSIVE);
         w.clearSleeping(Worker.SLEEP_SAMPLED);
         w.speculative = false;
-        work.clearRunner(w);
+        if (!inline) {
+            busyLeave(w);
+        }
         w.currentWork = null;
         w.currentPwq = null;
         pwq.decNrActive(false);
@@ -1004,6 +1083,7 @@ final class WorkerPool {
             oldest.next = null;
             PoolWorkqueue pwq = oldest.pwq;
             if (pwq.dead) {
+                oldest.setQueuedOwned(0, Work.REFUSED);
                 refused.addLast(oldest); // its producer saw the queue being destroyed and comes for it
             } else {
                 insert(pwq, oldest);
@@ -1018,10 +1098,12 @@ final class WorkerPool {
      * (still pending, owned by the caller) and must be refused. Otherwise it was accepted.
      */
     boolean takeBackRefused(Work work) {
-        if (work.list != refused) {
+        // REFUSED is this producer's: the item keeps PENDING, so no other instance exists yet.
+        if ((work.stateVolatile() & Work.REFUSED) == 0) {
             return false;
         }
         refused.remove(work);
+        work.setQueuedOwned(Work.REFUSED, 0);
         return true;
     }
 
@@ -1066,11 +1148,11 @@ final class WorkerPool {
                     watch();
                 }
             } else {
-                work.list.remove(work);
+                listOf(work, s).remove(work); // the worklist, or the scheduled list of its runner
                 pwq.decNrActive(true);
             }
             pwq.decNrInFlight(Work.colorOf(s));
-            work.updateQueued(Work.INACTIVE | Work.PWQ | Work.LINKED | Work.COLOR_MASK, 0);
+            work.updateQueued(Work.INACTIVE | Work.PWQ | Work.LINKED | Work.COLOR_MASK | Work.SCHEDULED, 0);
             work.pwq = null;
             return true;
         } finally {
@@ -1091,12 +1173,12 @@ final class WorkerPool {
                 long linked = s & Work.LINKED;
                 barrier.updateQueued(0, linked);
                 // Not addAfter(work, barrier) here: the verifier would load Barrier on the first queue's path.
-                barrier.linkAfter(work);
+                barrier.linkAfter(listOf(work, s), work);
                 work.updateQueued(0, Work.LINKED);
                 return true;
             }
-            Worker runner = work.runner;
-            if (runner != null && runner.pool == this) {
+            Worker runner = runnerOf(work);
+            if (runner != null) {
                 barrier.linkFirst(runner.scheduledFor(work));
                 return true;
             }
@@ -1130,7 +1212,7 @@ final class WorkerPool {
                 return false;
             }
             progress++;
-            worklist.remove(work);
+            worklist.remove(work); // mayHelp: on the worklist
             runInline(w, work);
             return true;
         } finally {
@@ -1223,15 +1305,16 @@ final class WorkerPool {
     /**
      * Whether {@code work} may be taken off this pool's worklist out of turn (L): it is active (so
      * max_active already counts it, and an inactive item keeps its place in the pwq's order: an
-     * ordered queue's next item is never taken early), on the worklist (not in the intake, not
-     * handed to a worker), not running anywhere (non-reentrancy), not linked to a waiter's barrier,
+     * ordered queue's next item is never taken early), on the worklist (queued here, PWQ: not in
+     * the intake; not SCHEDULED: not handed to a worker), not running here (non-reentrancy, as the
+     * kernel keeps it: on the pool the item was last queued on), not linked to a waiter's barrier,
      * not a barrier itself, and its pwq is not frozen.
      */
     private boolean mayTake(Work work) {
         long s = work.stateVolatile();
-        return !(work instanceof Work.Barrier) && work.list == worklist && work.runner == null
-                && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED)) == Work.PWQ && Work.poolIdOf(s) == id
-                && !work.pwq.frozen;
+        return !(work instanceof Work.Barrier)
+                && (s & (Work.PWQ | Work.INACTIVE | Work.LINKED | Work.SCHEDULED)) == Work.PWQ
+                && Work.poolIdOf(s) == id && work.pwq.pool == this && !work.pwq.frozen && runnerOf(work) == null;
     }
 
     /**
@@ -1289,6 +1372,7 @@ final class WorkerPool {
         }
         while ((x = w.helped.last()) != null) {
             w.helped.remove(x);
+            x.setQueuedOwned(Work.SCHEDULED, 0); // back on the worklist (a barrier has no such bit)
             worklist.addFirst(x);
         }
         if (!kickOrCreate()) {
@@ -1504,7 +1588,7 @@ final class WorkerPool {
     private Workqueue takeFrom(WorkerPool victim) {
         int movable = 0;
         int seen = 0;
-        for (Work x = victim.worklist.first(); x != null && seen < STEAL_SCAN; x = x.next, seen++) {
+        for (Work x = victim.worklist.first(); x != null && seen < STEAL_SCAN; x = victim.worklist.after(x), seen++) {
             if (victim.mayMove(x)) {
                 movable++;
             }
@@ -1513,7 +1597,7 @@ final class WorkerPool {
         Workqueue missing = null;
         Work x = victim.worklist.first();
         for (seen = 0; x != null && seen < STEAL_SCAN && take > 0; seen++) {
-            Work next = x.next;
+            Work next = victim.worklist.after(x);
             if (victim.mayMove(x)) {
                 if (adopt(victim, x)) {
                     worklist.addLast(x);
@@ -1532,8 +1616,7 @@ final class WorkerPool {
     boolean isRunning(Work work) {
         lock();
         try {
-            Worker r = work.runner;
-            return r != null && r.pool == this;
+            return runnerOf(work) != null;
         } finally {
             unlock();
         }
@@ -1638,7 +1721,7 @@ final class WorkerPool {
 
     /** send_mayday for every queue with items waiting here that has a rescuer. */
     void sendMaydays() {
-        for (Work w = worklist.first(); w != null; w = w.next) {
+        for (Work w = worklist.first(); w != null; w = worklist.after(w)) {
             PoolWorkqueue pwq = w.pwq;
             if (pwq == null || w instanceof Work.Barrier) {
                 continue;
@@ -1662,15 +1745,15 @@ final class WorkerPool {
     boolean rescueOne(Worker r, PoolWorkqueue pwq) {
         Work item = worklist.first();
         while (item != null && (item.pwq != pwq || item instanceof Work.Barrier)) {
-            item = item.next;
+            item = worklist.after(item);
         }
         if (item == null) {
             return false;
         }
         progress++;
-        Worker runner = item.runner;
-        if (runner != null && runner != r && runner.pool == this) {
-            worklist.moveLinked(item, runner.scheduledFor(item));
+        Worker runner = runnerOf(item);
+        if (runner != null && runner != r) {
+            queueBehindRun(item, runner);
             return true;
         }
         worklist.moveLinked(item, r.scheduled);
@@ -1715,7 +1798,7 @@ final class WorkerPool {
             PoolWorkqueue pwq = w.currentPwq;
             pwq.stats[PoolWorkqueue.STAT_FAILED]++;
             pwq.stats[PoolWorkqueue.STAT_COMPLETED]++;
-            cur.clearRunner(w);
+            busyLeave(w);
             w.currentWork = null;
             w.currentPwq = null;
             pwq.decNrActive(true);
@@ -1725,6 +1808,7 @@ final class WorkerPool {
         for (WorkList l : new WorkList[] {w.helped, w.scheduled}) {
             for (Work x = l.first(); x != null; x = l.first()) {
                 l.remove(x);
+                x.setQueuedOwned(Work.SCHEDULED, 0); // back on the worklist
                 orphans.add(x);
             }
         }

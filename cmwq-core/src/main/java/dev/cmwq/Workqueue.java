@@ -502,11 +502,10 @@ public final class Workqueue implements AutoCloseable, Executor {
         WorkerPool last = WorkerPool.byId(Work.poolIdOf(work.stateVolatile()));
         if (last != null && last != pool && !ordered) {
             last.lock();
-            Worker runner = work.runner;
-            // Only a runner of the locked pool (the kernel's lookup in last_pool's busy hash):
-            // the state word can name a pool the item was queued on and cancelled from while it
-            // still ran elsewhere, and the runner's pwq is guarded by the runner's pool lock.
-            PoolWorkqueue running = runner == null || runner.pool != last ? null : runner.pwqFor(work);
+            // The kernel's lookup in last_pool's busy hash: the worker of the locked pool running
+            // it (the runner's pwq is guarded by the runner's pool lock).
+            Worker runner = last.runnerOf(work);
+            PoolWorkqueue running = runner == null ? null : runner.pwqFor(work);
             if (running != null && running.wq == this) {
                 insertLocked(last, running, work, lane, unpinned); // still running there: queue behind it
                 return;

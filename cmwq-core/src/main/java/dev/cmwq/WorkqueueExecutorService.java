@@ -448,7 +448,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         ServiceWalk.armed(wq, found);
         for (Work w : found) {
             if (w.cancel()) { // Work.cancel: whoever wins PENDING owns the task now
-                notStarted.add(w instanceof RunnableItem r ? r.command : (FutureItem<?>) w);
+                notStarted.add(w instanceof RunnableItem r ? r.command() : (FutureItem<?>) w);
                 unaccept(w);
             }
         }

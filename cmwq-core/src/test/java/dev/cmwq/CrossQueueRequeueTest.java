@@ -65,7 +65,12 @@ class CrossQueueRequeueTest {
     private static boolean scheduledOn(Worker w, Work item) {
         w.pool.lock();
         try {
-            return item.list == w.scheduled;
+            for (Work x = w.scheduled.first(); x != null; x = w.scheduled.after(x)) {
+                if (x == item) {
+                    return true;
+                }
+            }
+            return false;
         } finally {
             w.pool.unlock();
         }

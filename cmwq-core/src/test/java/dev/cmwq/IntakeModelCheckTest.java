@@ -104,7 +104,7 @@ public class IntakeModelCheckTest {
             throw new IllegalStateException("an item was left in the intake: " + state());
         }
         int onList = 0;
-        for (Work w = pool.worklist.first(); w != null; w = w.next) {
+        for (Work w = pool.worklist.first(); w != null; w = pool.worklist.after(w)) {
             onList++;
         }
         int pushed = queueA + queueB;
@@ -123,7 +123,7 @@ public class IntakeModelCheckTest {
         if (count < 2) {
             return;
         }
-        for (Work w = pool.worklist.first(); w != null; w = w.next) {
+        for (Work w = pool.worklist.first(); w != null; w = pool.worklist.after(w)) {
             if (w == items[first + 1]) {
                 throw new IllegalStateException("item " + (first + 1) + " overtook item " + first + ": " + state());
             }

@@ -126,7 +126,7 @@ public class PendingModelCheckTest {
                     throw new IllegalStateException("the worklist does not end: " + state());
                 }
             }
-            if (queued != runs + stolen || work.isPending() || work.list != null || !pool.intakeIsEmpty()
+            if (queued != runs + stolen || work.isPending() || work.prev != null || !pool.intakeIsEmpty()
                     || pwq.nrActive != 0 || pwq.nrInFlight[0] != 0) {
                 throw new IllegalStateException(state());
             }
