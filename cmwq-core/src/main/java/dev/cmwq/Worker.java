@@ -98,8 +98,6 @@ class Worker extends Thread {
     long lastCpuReadAt;
     /** Wall time this worker spent between batches (idle, or stealing) since that read. */
     long idleWallSinceRead;
-    /** When its last batch ended (nanoTime), or 0. */
-    long lastBatchEnd;
     /** The last long item's CPU time, counted so that none of it can be another's (WorkerPool.cpuTime). */
     long itemCpuFloor;
     /**

@@ -732,9 +732,10 @@ final class WorkerPool {
 
     private void runBatch(Worker w) {
         w.clrFlags(Worker.PREP);
+        long lastEnd = w.clock; // the previous batch's last item's end, or 0 before the first batch
         w.clock = System.nanoTime();
-        if (w.lastBatchEnd != 0) {
-            w.idleWallSinceRead += w.clock - w.lastBatchEnd;
+        if (lastEnd != 0) {
+            w.idleWallSinceRead += w.clock - lastEnd;
         }
         do {
             Work first = worklist.first();
@@ -743,7 +744,6 @@ final class WorkerPool {
                 processScheduled(w);
             }
         } while (keepWorking());
-        w.lastBatchEnd = w.clock; // the last item's end
         w.setFlags(Worker.PREP);
     }
 
