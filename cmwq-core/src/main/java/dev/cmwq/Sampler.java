@@ -212,7 +212,7 @@ final class Sampler implements Runnable {
             p.sampledProgress = p.progress;
             // A backlog that waited a whole tick behind the running items: worth a thief whatever
             // the pool's recent item time says (WorkerPool.backlogWorthAThief judges by that).
-            stalled = !progressed && stealOnStall && (p.worklist.first().stateVolatile() & Work.UNPINNED) != 0;
+            stalled = !progressed && stealOnStall && p.nextIsUnpinned();
             if (progressed || p.progressAt == 0) {
                 p.progressAt = now;
             }

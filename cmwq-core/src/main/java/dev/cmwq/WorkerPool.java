@@ -866,7 +866,7 @@ final class WorkerPool {
             watch(); // items wait behind this one: the sampler follows the pool
             // An idle lane may take some, if the next item may move: a backlog of queue_work_on
             // items (UNPINNED is never set on an unbound pool's) would wake a worker for nothing.
-            askThief = (worklist.first().stateVolatile() & Work.UNPINNED) != 0;
+            askThief = nextIsUnpinned();
         }
         work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
         work.clearPendingForRun(id); // with the fence trySetPending's coalescing relies on
@@ -1521,6 +1521,14 @@ final class WorkerPool {
             l = l + 1 == n ? 0 : l + 1;
         }
         return false;
+    }
+
+    /**
+     * Whether the next item waiting on the worklist (which is not empty) was queued without a lane,
+     * so that another lane may take it (L): what makes a backlog worth asking a thief for.
+     */
+    boolean nextIsUnpinned() {
+        return (worklist.first().stateVolatile() & Work.UNPINNED) != 0;
     }
 
     /** Whether items wait here behind a running worker: worth a thief's look. A lock-free hint. */
