@@ -278,7 +278,7 @@ class SelfRegulationTest {
 
     @Test
     @Timeout(60)
-    void aWorkerWaitingForAnotherLanesPoolLockIsNotTakenForBlocked() throws InterruptedException {
+    void aWorkerWaitingForAnotherLanesPoolLockIsNotTakenForBlocked() {
         // A stealing or thief-waking worker takes another lane's pool lock while its own item
         // counts as running: a wait for a critical section, not for I/O. Taken for blocked, it
         // would let the next item start (and a worker be created for it) on every contended lock.
@@ -303,7 +303,11 @@ class SelfRegulationTest {
                 secondRan.countDown();
             }));
             Probe.await(firstIn, "the item that takes the other lane's pool lock");
-            Thread.sleep(100); // the sampler watches the lane (the second item waits) and looks many times
+            // The sampler watches the lane while the second item waits: ten looks, or the second
+            // item started (taking the first for blocked; the lane then has no backlog to watch).
+            long looks = Sampler.ticks() + 10;
+            Probe.awaitTrue(() -> Sampler.ticks() >= looks || secondRan.getCount() == 0,
+                    "ten sampler looks while the first item waits for the lock");
         } finally {
             other.unlock();
         }

@@ -117,6 +117,31 @@ class StealingTest {
         assertThat(maxPerLane.get()).as("items running at once on one lane").isEqualTo(1);
     }
 
+    /**
+     * Whether every lane but {@code home} is at rest, each read under its pool's lock: all its
+     * workers idle (none created and not yet idle), none woken (a thief on its way), none away
+     * stealing, none running.
+     */
+    private static boolean otherLanesAtRest(int home) {
+        for (int lane = 0; lane < Workqueues.lanes(); lane++) {
+            if (lane == home) {
+                continue;
+            }
+            WorkerPool p = WorkerPool.percpu(lane, false);
+            p.lock();
+            try {
+                Worker top = p.idleTop();
+                if (p.nrRunning != 0 || p.nrStealing != 0 || p.managerActive || p.nrIdle != p.nrWorkers
+                        || (top != null && top.woken)) {
+                    return false;
+                }
+            } finally {
+                p.unlock();
+            }
+        }
+        return true;
+    }
+
     /** Sets the pool's recent item time, as its finished items would have. */
     private static void recentItemNanos(WorkerPool pool, int nanos) {
         pool.lock();
@@ -128,7 +153,7 @@ class StealingTest {
     }
 
     @Test
-    void aShortBacklogOfTinyItemsIsNotWorthAThiefALongerOneIs() throws InterruptedException {
+    void aShortBacklogOfTinyItemsIsNotWorthAThiefALongerOneIs() {
         Sampler.stealOnStall = false; // only the producer's and the free lanes' judgement of the backlog
         wq = Workqueue.builder("steal-worth").build();
         int home = Workqueues.currentLane();
@@ -145,7 +170,9 @@ class StealingTest {
             for (int i = 0; i < n; i++) {
                 wq.queue(new Work(ran::countDown));
             }
-            Thread.sleep(30);
+            // Each queue() decided there and then; a thief it had asked for would be on its way,
+            // stealing or running until it has taken some.
+            Probe.awaitTrue(() -> otherLanesAtRest(home), "every other lane's workers idle, none woken");
             assertThat(stolenSoFar() - before).as("items stolen from a backlog of %d tiny items", n).isZero();
             assertThat(ran.getCount()).as("items not run yet").isEqualTo(n + 1);
             // At 50 us each, the same backlog is worth a thief: the next push asks for one.
