@@ -276,7 +276,10 @@ public final class Suite {
                         new Variant(create, List.of("-Dcmwq.idleTimeoutMs=2")));
             }
             case "timer-lateness" -> List.of(Variant.of(r200));
-            case "schedule-cancel" -> List.of(Variant.of("armed=" + mode.timerArmed())); // as TimerBenchmark's
+            // as many armed as TimerBenchmark; the heap touched at start: a first touch's page fault is kernel
+            // time on the allocating thread's CPU clock, about 3x the pair's own for the first 1 GB (26-schedsuite)
+            case "schedule-cancel" -> List.of(new Variant(List.of("armed=" + mode.timerArmed()),
+                    List.of("-XX:+AlwaysPreTouch")));
             case "many-executors" -> List.of(Variant.of(r200));
             case "fanout" -> {
                 String[] items = mode.scenarioParams().get("fanout-items"); // for 50 us and 500 us items
