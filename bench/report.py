@@ -687,19 +687,20 @@ class Report:
         runs = {i: [e for e in self.scen if e.get("scenario") == "schedule-cancel" and e.get("impl") == i] for i in impls}
         if not any(runs.values()):
             return
+        flags = next((e.get("jvmArgs", []) for r in runs.values() for e in r), [])
         self.p("**The service's schedule + cancel by CPU time** (issue 12: a cancelled task leaves the queue and the "
                "timer wheel at once). `WorkqueueExecutorService.schedule(task, delay)` an hour ahead, then "
                "`future.cancel(false)`, with %s other tasks armed an hour or two ahead, against "
                "`ScheduledThreadPoolExecutor(1)` with remove-on-cancel: JMH's service pair above, timed by the calling "
                "thread's CPU clock (which leaves out the time the thread waited for a CPU, and the collector's "
-               "threads) as well as the wall clock. One fresh JVM per contender, with `%s` (without it a first touch's page fault is "
-               "kernel time on the thread's CPU clock), the contenders alternating over %s rounds; each JVM runs %s unmeasured batches, then %s batches of %s pairs, and gives its median per "
+               "threads) as well as the wall clock. One fresh JVM per contender%s, the contenders alternating over %s rounds; each JVM runs %s unmeasured batches, then %s batches of %s pairs, and gives its median per "
                "pair; the table gives the median of the rounds and each round's. A JVM fails (no result) unless its "
                "timer holds exactly the background tasks after the pairs and none once those are cancelled too, and "
                "the service then terminates at shutdown. Ratio = peer CPU ns / cmwq CPU ns (higher is better for "
                "cmwq). Goal: at least 3x ScheduledThreadPoolExecutor."
                % (fmt_int(self.param("schedule-cancel", "armed")),
-                  " ".join(next((e.get("jvmArgs", []) for r in runs.values() for e in r), [])),
+                  (", with `%s` (without it a first touch's page fault is kernel time on the thread's CPU clock)"
+                   % " ".join(flags)) if flags else "",
                   fmt_int(max(len(r) for r in runs.values())),
                   fmt_int(self.param("schedule-cancel", "warmup")), fmt_int(self.param("schedule-cancel", "batches")),
                   fmt_int(self.param("schedule-cancel", "pairs"))))
