@@ -678,8 +678,61 @@ class Report:
             rs = ratio(s, c)
             self.goal("9. timers, service schedule+cancel (issue 12)", ">= 3x STPE (ops/s)",
                       "%s STPE (%s ns vs %s)" % (fmt_ratio(rs), fmt(c), fmt(s)), None if rs is None else rs >= 3)
+        self.schedule_cancel()
         self.timer_heap()
         self.timer_lateness()
+
+    def schedule_cancel(self):
+        impls = ["cmwq-service", "stpe"]
+        runs = {i: [e for e in self.scen if e.get("scenario") == "schedule-cancel" and e.get("impl") == i] for i in impls}
+        if not any(runs.values()):
+            return
+        flags = next((e.get("jvmArgs", []) for r in runs.values() for e in r), [])
+        self.p("**The service's schedule + cancel by CPU time** (issue 12: a cancelled task leaves the queue and the "
+               "timer wheel at once). `WorkqueueExecutorService.schedule(task, delay)` an hour ahead, then "
+               "`future.cancel(false)`, with %s other tasks armed an hour or two ahead, against "
+               "`ScheduledThreadPoolExecutor(1)` with remove-on-cancel: JMH's service pair above, timed by the calling "
+               "thread's CPU clock (which leaves out the time the thread waited for a CPU, and the collector's "
+               "threads) as well as the wall clock. One fresh JVM per contender%s, the contenders alternating over %s rounds; each JVM runs %s unmeasured batches, then %s batches of %s pairs, and gives its median per "
+               "pair; the table gives the median of the rounds and each round's. A JVM fails (no result) unless its "
+               "timer holds exactly the background tasks after the pairs and none once those are cancelled too, and "
+               "the service then terminates at shutdown. Ratio = peer CPU ns / cmwq CPU ns (higher is better for "
+               "cmwq). Goal: at least 3x ScheduledThreadPoolExecutor."
+               % (fmt_int(self.param("schedule-cancel", "armed")),
+                  (", with `%s` (without it a first touch's page fault is kernel time on the thread's CPU clock)"
+                   % " ".join(flags)) if flags else "",
+                  fmt_int(max(len(r) for r in runs.values())),
+                  fmt_int(self.param("schedule-cancel", "warmup")), fmt_int(self.param("schedule-cancel", "batches")),
+                  fmt_int(self.param("schedule-cancel", "pairs"))))
+        self.p()
+        ok = {i: sorted((e for e in runs[i] if "error" not in e), key=lambda e: e.get("round", 0)) for i in impls}
+        cpu = {i: statistics.median(e["cpuNsPerPair"] for e in ok[i]) if ok[i] else None for i in impls}
+        by_round = {e.get("round"): e["cpuNsPerPair"] for e in ok["cmwq-service"]}
+        rows = []
+        for impl in impls:
+            if not ok[impl]:
+                continue
+            per_round = [ratio(e["cpuNsPerPair"], by_round.get(e.get("round"))) for e in ok[impl]]
+            per_round = [r for r in per_round if r is not None]
+            rows.append([("**%s**" if is_cmwq(impl) else "%s") % timer_name(impl), fmt(cpu[impl]),
+                         ", ".join(fmt(e["cpuNsPerPair"]) for e in ok[impl]),
+                         fmt(statistics.median(e["wallNsPerPair"] for e in ok[impl])),
+                         fmt_ratio(ratio(cpu[impl], cpu["cmwq-service"])),
+                         "" if is_cmwq(impl) else spread_txt((min(per_round), max(per_round)) if per_round else None)])
+        self.table(["timer", "CPU ns per pair", "per round", "wall ns per pair", "ratio (CPU)", "ratio by round"], rows)
+        failed = [e for i in impls for e in runs[i] if "error" in e]
+        if failed:
+            self.p("*%d JVM(s) failed: %s (a cancelled task left on the timer fails its check; see the run's log).*"
+                   % (len(failed), ", ".join("%s round %s" % (timer_name(e["impl"]), e.get("round")) for e in failed)))
+            self.p()
+        if runs["cmwq-service"]:
+            rs = ratio(cpu["stpe"], cpu["cmwq-service"])
+            leaked = any("error" in e for e in runs["cmwq-service"])
+            self.goal("9. timers, service schedule+cancel, CPU per pair (issue 12)", ">= 3x STPE (CPU ns per pair)",
+                      "a cmwq JVM failed its check (the timer kept cancelled tasks?)" if leaked else
+                      "%s STPE (%s ns vs %s, medians of %d alternating rounds)"
+                      % (fmt_ratio(rs), fmt(cpu["cmwq-service"]), fmt(cpu["stpe"]), len(ok["cmwq-service"])),
+                      False if leaked else (None if rs is None else rs >= 3))
 
     def timer_heap(self):
         impls = ["cmwq-system", "stpe", "netty"]

@@ -3,6 +3,7 @@ package dev.cmwq.bench;
 import static java.util.Map.entry;
 
 import dev.cmwq.bench.jmh.TimerBenchmark;
+import dev.cmwq.bench.scenario.ScenarioMain;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -57,7 +58,9 @@ public final class Suite {
                     entry("idle-heap", new String[] {"queues=200", "reps=1"}),
                     entry("handoff-one-jvm", new String[] {"warmups=0", "iterations=1", "iterationMs=20"}),
                     entry("handoff-one-jvm-batches", new String[] {"1000", "4000"}),
-                    entry("cold-start", new String[] {"trials=1"})));
+                    entry("cold-start", new String[] {"trials=1"}),
+                    entry("schedule-cancel", new String[] {"pairs=1000", "batches=1", "warmup=0"}),
+                    entry("schedule-cancel-rounds", new String[] {"1"})));
     private static final Mode QUICK = new Mode("quick", 1, 2, TimeValue.seconds(1), 3,
             TimeValue.seconds(1), 1_000_000, Map.ofEntries(
                     entry("wakeup", new String[] {"samples=3000", "warmup=3000"}),
@@ -74,7 +77,9 @@ public final class Suite {
                     entry("idle-heap", new String[] {"queues=10000", "reps=3"}),
                     entry("handoff-one-jvm", new String[] {"warmups=3", "iterations=5", "iterationMs=300"}),
                     entry("handoff-one-jvm-batches", new String[] {"10000", "400000"}),
-                    entry("cold-start", new String[] {"trials=5"})));
+                    entry("cold-start", new String[] {"trials=5"}),
+                    entry("schedule-cancel", new String[] {"pairs=1000000", "batches=5", "warmup=2"}),
+                    entry("schedule-cancel-rounds", new String[] {"3"})));
     private static final Mode FULL = new Mode("full", 2, 5, TimeValue.seconds(1), 5,
             TimeValue.seconds(2), 1_000_000, Map.ofEntries(
                     entry("wakeup", new String[] {"samples=20000", "warmup=5000"}),
@@ -91,7 +96,9 @@ public final class Suite {
                     entry("idle-heap", new String[] {"queues=10000", "reps=5"}),
                     entry("handoff-one-jvm", new String[] {"warmups=5", "iterations=10", "iterationMs=500"}),
                     entry("handoff-one-jvm-batches", new String[] {"10000", "400000"}),
-                    entry("cold-start", new String[] {"trials=11"})));
+                    entry("cold-start", new String[] {"trials=11"}),
+                    entry("schedule-cancel", new String[] {"pairs=1000000", "batches=10", "warmup=3"}),
+                    entry("schedule-cancel-rounds", new String[] {"5"})));
 
     /** Contenders per scenario, cmwq first. */
     private static final Map<String, List<String>> CONTENDERS = Map.ofEntries(
@@ -106,10 +113,18 @@ public final class Suite {
             entry("fanout", List.of("cmwq-system", "cmwq-unbound", "fjp", "fixed", "cached", "virtual")),
             entry("idle-heap", List.of("cmwq")),
             entry("handoff-one-jvm", List.of("all", "cmwq-system", "fjp")), // all in one JVM, then two alone
-            entry("cold-start", List.of("cmwq", "stpe", "fixed1")));
+            entry("cold-start", List.of("cmwq", "stpe", "fixed1")),
+            entry("schedule-cancel", List.of("cmwq-service", "stpe")));
 
     /** Scenarios whose smoke run keeps only the last variant per contender, so that CI stays short. */
     private static final List<String> SMOKE_LAST_VARIANT_ONLY = List.of("fanout", "handoff-one-jvm");
+
+    /**
+     * Scenarios whose contenders' forks alternate, round after round (cmwq, peer, cmwq, peer...), so
+     * that drift in the machine's load falls on each; the mode's {@code "<scenario>-rounds"} entry
+     * says how many rounds, and each result records its {@code round}.
+     */
+    private static final List<String> ALTERNATED = List.of("schedule-cancel");
 
     /** Lane counts of the heap-per-idle-queue scenario, one fresh JVM each ({@code -Dcmwq.cpus}). */
     private static final List<Integer> IDLE_HEAP_LANES = List.of(2, 64, 256);
@@ -142,6 +157,7 @@ public final class Suite {
             System.err.println("usage: Suite smoke|quick|full --out DIR [--only REGEX]");
             System.exit(2);
         }
+        checkListed(mode);
         Files.createDirectories(out);
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("mode", mode.name());
@@ -183,20 +199,30 @@ public final class Suite {
         results.put("jmh", jmh);
 
         List<Object> scenarios = new ArrayList<>();
-        for (String scenario : List.of("wakeup", "blocking", "many-queues", "many-executors", "starvation", "timer-heap",
-                "timer-lateness", "sampler-reaction", "fanout", "idle-heap", "handoff-one-jvm", "cold-start")) {
+        for (String scenario : ScenarioMain.SCENARIOS) {
             if (!only.matcher(scenario).find()) {
                 continue;
             }
-            for (String impl : CONTENDERS.get(scenario)) {
-                List<Variant> runs = variants(scenario, impl, cal, mode);
-                if (mode == SMOKE && SMOKE_LAST_VARIANT_ONLY.contains(scenario)) {
-                    runs = runs.subList(runs.size() - 1, runs.size()); // the variants differ only in sizes
-                }
-                for (Variant variant : runs) {
-                    List<String> params = new ArrayList<>(List.of(mode.scenarioParams().get(scenario)));
-                    params.addAll(variant.params());
-                    scenarios.add(fork(scenario, impl, params, variant.jvmArgs()));
+            boolean alternated = ALTERNATED.contains(scenario);
+            int rounds = alternated ? Integer.parseInt(mode.scenarioParams().get(scenario + "-rounds")[0]) : 1;
+            for (int round = 1; round <= rounds; round++) {
+                for (String impl : CONTENDERS.get(scenario)) {
+                    List<Variant> runs = variants(scenario, impl, cal, mode);
+                    if (mode == SMOKE && SMOKE_LAST_VARIANT_ONLY.contains(scenario)) {
+                        runs = runs.subList(runs.size() - 1, runs.size()); // the variants differ only in sizes
+                    }
+                    for (Variant variant : runs) {
+                        List<String> params = new ArrayList<>(List.of(mode.scenarioParams().get(scenario)));
+                        params.addAll(variant.params());
+                        Map<String, Object> extra = new LinkedHashMap<>(); // recorded with the fork's result
+                        if (!variant.jvmArgs().isEmpty()) {
+                            extra.put("jvmArgs", variant.jvmArgs());
+                        }
+                        if (alternated) {
+                            extra.put("round", round);
+                        }
+                        scenarios.add(fork(scenario, impl, params, variant.jvmArgs(), extra));
+                    }
                 }
             }
         }
@@ -206,6 +232,18 @@ public final class Suite {
         Path file = out.resolve("results.json");
         Files.writeString(file, Json.write(results) + "\n");
         log("wrote " + file);
+    }
+
+    /** Fails unless every scenario has its contenders and {@code mode}'s parameters here: none is left out. */
+    private static void checkListed(Mode mode) {
+        for (String scenario : ScenarioMain.SCENARIOS) {
+            if (!CONTENDERS.containsKey(scenario) || !mode.scenarioParams().containsKey(scenario)
+                    || ALTERNATED.contains(scenario) && !mode.scenarioParams().containsKey(scenario + "-rounds")) {
+                throw new IllegalStateException("scenario \"" + scenario + "\" lacks its contenders or its " + mode.name()
+                        + " parameters in Suite (CONTENDERS, the mode's scenarioParams" + (ALTERNATED.contains(scenario)
+                        ? " and \"" + scenario + "-rounds\"" : "") + ")");
+            }
+        }
     }
 
     /** Rounds of {@link Spin} that cost 50 us, 200 us, 500 us and 50 ms of CPU on this machine. */
@@ -238,6 +276,11 @@ public final class Suite {
                         new Variant(create, List.of("-Dcmwq.idleTimeoutMs=2")));
             }
             case "timer-lateness" -> List.of(Variant.of(r200));
+            // as many armed as TimerBenchmark; the heap touched at start: a first touch's page fault is kernel
+            // time on the allocating thread's CPU clock, about 3x the pair's own for the first 1 GB (26-schedsuite);
+            // not in smoke, whose numbers mean nothing: touching 1 GB takes this machine 3-5 s per JVM
+            case "schedule-cancel" -> List.of(new Variant(List.of("armed=" + mode.timerArmed()),
+                    mode == SMOKE ? List.of() : List.of("-XX:+AlwaysPreTouch")));
             case "many-executors" -> List.of(Variant.of(r200));
             case "fanout" -> {
                 String[] items = mode.scenarioParams().get("fanout-items"); // for 50 us and 500 us items
@@ -263,9 +306,12 @@ public final class Suite {
         new Runner(ob.build()).run();
     }
 
-    /** Runs one scenario in a fresh JVM and returns its JSON result (or an error record). */
-    private static Object fork(String scenario, String impl, List<String> params, List<String> jvmArgs)
-            throws IOException, InterruptedException {
+    /**
+     * Runs one scenario in a fresh JVM and returns its JSON result (or an error record), with the
+     * entries of {@code extra} added.
+     */
+    private static Object fork(String scenario, String impl, List<String> params, List<String> jvmArgs,
+            Map<String, Object> extra) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xms1g", "-Xmx1g"));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
@@ -291,13 +337,13 @@ public final class Suite {
             err.put("scenario", scenario);
             err.put("impl", impl);
             err.put("error", "exit " + proc.exitValue() + (result == null ? ", no result" : ""));
+            err.putAll(extra);
             log("FAILED: " + err);
             return err;
         }
         log("  " + result);
-        if (!jvmArgs.isEmpty()) { // record the fork's flags with its result
-            result = result.substring(0, result.lastIndexOf('}')) + ",\"jvmArgs\":"
-                    + Json.write(jvmArgs) + "}";
+        if (!extra.isEmpty()) { // e.g. the fork's flags
+            result = result.substring(0, result.lastIndexOf('}')) + "," + Json.write(extra).substring(1);
         }
         return new Json.Raw(result);
     }

@@ -3,6 +3,7 @@ package dev.cmwq.bench.scenario;
 import dev.cmwq.Workqueues;
 import dev.cmwq.bench.Json;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,21 +19,44 @@ import java.util.Map;
  * {@code idle-heap}, {@code handoff-one-jvm}, {@code cold-start}, {@code schedule-cancel}.
  */
 public final class ScenarioMain {
-    private static final String SCENARIOS = "wakeup, blocking, many-queues, many-executors, starvation, timer-heap, timer-lateness, "
-            + "sampler-reaction, fanout, idle-heap, handoff-one-jvm, cold-start, schedule-cancel";
+    /** Every scenario, in the order the suite runs them (the suite runs every one). */
+    public static final List<String> SCENARIOS = List.of("wakeup", "blocking", "many-queues", "many-executors",
+            "starvation", "timer-heap", "timer-lateness", "sampler-reaction", "fanout", "idle-heap", "handoff-one-jvm",
+            "cold-start", "schedule-cancel");
 
     private ScenarioMain() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: ScenarioMain <scenario> <contender> [key=value...]; scenarios: " + SCENARIOS);
+            System.err.println("usage: ScenarioMain <scenario> <contender> [key=value...]; scenarios: " + String.join(", ", SCENARIOS));
             System.exit(2);
         }
         String scenario = args[0];
         String impl = args[1];
         Params p = new Params(args, 2);
         int baseline = Probe.BASELINE_THREADS; // read before any contender exists
-        Map<String, Object> result = switch (scenario) {
+        Map<String, Object> result;
+        try {
+            result = run(scenario, impl, p);
+        } catch (Throwable failure) {
+            failure.printStackTrace();
+            System.exit(1); // nor a failed one's (an executor's threads that are not daemons)
+            return;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("scenario", scenario);
+        out.put("impl", impl);
+        out.put("params", p.used);
+        out.put("lanes", Workqueues.lanes());
+        out.put("baselineThreads", baseline);
+        out.putAll(result);
+        System.out.println("RESULT " + Json.write(out));
+        System.out.flush();
+        System.exit(0); // a deadlocked contender's threads must not keep the JVM alive
+    }
+
+    private static Map<String, Object> run(String scenario, String impl, Params p) throws Exception {
+        return switch (scenario) {
             case "wakeup" -> WakeupLatency.run(impl, p);
             case "blocking" -> BlockingMix.run(impl, p);
             case "many-queues" -> ManyQueues.run(impl, p);
@@ -46,17 +70,7 @@ public final class ScenarioMain {
             case "handoff-one-jvm" -> HandoffOneJvm.run(impl, p);
             case "cold-start" -> ColdStart.run(impl, p);
             case "schedule-cancel" -> ScheduleCancel.run(impl, p);
-            default -> throw new IllegalArgumentException("scenario \"" + scenario + "\" is not one of " + SCENARIOS);
+            default -> throw new IllegalArgumentException("scenario \"" + scenario + "\" is not one of " + String.join(", ", SCENARIOS));
         };
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("scenario", scenario);
-        out.put("impl", impl);
-        out.put("params", p.used);
-        out.put("lanes", Workqueues.lanes());
-        out.put("baselineThreads", baseline);
-        out.putAll(result);
-        System.out.println("RESULT " + Json.write(out));
-        System.out.flush();
-        System.exit(0); // a deadlocked contender's threads must not keep the JVM alive
     }
 }
