@@ -147,6 +147,7 @@ class StealingTest {
         pool.lock();
         try {
             pool.itemNanos = nanos;
+            pool.worthSpreading = nanos >= WorkerPool.TINY_ITEM_NANOS;
         } finally {
             pool.unlock();
         }
@@ -177,6 +178,39 @@ class StealingTest {
             assertThat(ran.getCount()).as("items not run yet").isEqualTo(n + 1);
             // At 50 us each, the same backlog is worth a thief: the next push asks for one.
             recentItemNanos(pool, 50_000);
+            wq.queue(new Work(ran::countDown));
+            Probe.await(ran, "the backlog, on free lanes, while its lane is held");
+        } finally {
+            gate.open();
+        }
+        wq.flush();
+        assertThat(stolenSoFar() - before).as("items stolen").isGreaterThan(0);
+    }
+
+    @Test
+    void aLongBacklogOfTinyItemsGetsNoThiefItemsOfAFewMicrosecondsDo() {
+        Sampler.stealOnStall = false; // only the producer's and the free lanes' judgement of the backlog
+        wq = Workqueue.builder("steal-tiny").build();
+        int home = Workqueues.currentLane();
+        WorkerPool pool = WorkerPool.percpu(home, false);
+        Probe.Gate gate = new Probe.Gate(1);
+        wq.queueOn(home, new Work(gate::passUnannounced));
+        gate.awaitEntered("the item holding the producer's lane");
+        int n = 200;
+        CountDownLatch ran = new CountDownLatch(n + 1);
+        long before = stolenSoFar();
+        try {
+            // 200 items at 500 ns each: 100 us of work, long enough for a thief by its length, but
+            // items this small run no faster on two lanes than on one (WorkerPool.TINY_ITEM_NANOS).
+            recentItemNanos(pool, 500);
+            for (int i = 0; i < n; i++) {
+                wq.queue(new Work(ran::countDown));
+            }
+            Probe.awaitTrue(() -> otherLanesAtRest(home), "every other lane's workers idle, none woken");
+            assertThat(stolenSoFar() - before).as("items stolen from a backlog of %d tiny items", n).isZero();
+            assertThat(ran.getCount()).as("items not run yet").isEqualTo(n + 1);
+            // At 2 us each they are worth another lane: the next push asks for a thief.
+            recentItemNanos(pool, 2_000);
             wq.queue(new Work(ran::countDown));
             Probe.await(ran, "the backlog, on free lanes, while its lane is held");
         } finally {
