@@ -78,8 +78,14 @@ class Worker extends Thread {
     final String baseName; // I
     /** The set_worker_desc label of the current item, or null; this thread only. */
     String desc;
-    /** nanoTime at the end of the last item (or the start of the batch); this thread only. */
+    /**
+     * nanoTime at the end of the last item (or the start of the batch), estimated for an item of a
+     * group timed together (WorkerPool.processOneWork); this thread only.
+     */
     long clock;
+    /** The clock's last real read, and how many items ended since without one; this thread only. */
+    long timedAt;
+    int untimed;
     long lastActiveNanos; // L
     /**
      * Lanes.nextSpread's cursor: where this worker starts probing lanes for a thief or a victim

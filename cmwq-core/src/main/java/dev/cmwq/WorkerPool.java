@@ -224,8 +224,9 @@ final class WorkerPool {
     int nrStealing;
     /**
      * Recent wall time per item here, in nanoseconds, including the bookkeeping between items: a
-     * moving average over about the last 8 (L; read without the lock by backlogWorthAThief). It
-     * starts at THIEF_WORTH_NANOS, so that a new pool's first backlog is worth a thief.
+     * moving average over about the last 8 items, or groups of tiny items timed together
+     * (noteItemNanos; L; read without the lock as a hint by backlogWorthAThief and the item loop).
+     * It starts at THIEF_WORTH_NANOS, so that a new pool's first backlog is worth a thief.
      */
     int itemNanos = (int) THIEF_WORTH_NANOS;
     /** On the sampler's watch list. */
@@ -258,6 +259,13 @@ final class WorkerPool {
     int unboundRefs; // REGISTRY: workqueues using this unbound pool
     /** A worker of another lane has been woken to steal from this pool and has not left idle yet. */
     private boolean thiefComing; // V: through THIEF_COMING
+    /**
+     * Whether the pool's recent items take at least {@link #TINY_ITEM_NANOS} each, so that another
+     * lane running some of them gains more than the two lanes lose meeting on shared cache lines
+     * (L; read without the lock by producers, requestThief). Stored only when it flips
+     * (noteItemNanos), so that it does not share the fate of the fields written at every item.
+     */
+    boolean worthSpreading = true;
     /** Items this pool's workers took from other lanes' pools (stealing). */
     long stolen; // L
 
@@ -734,6 +742,8 @@ final class WorkerPool {
         w.clrFlags(Worker.PREP);
         long lastEnd = w.clock; // the previous batch's last item's end, or 0 before the first batch
         w.clock = System.nanoTime();
+        w.timedAt = w.clock;
+        w.untimed = 0;
         if (lastEnd != 0) {
             w.idleWallSinceRead += w.clock - lastEnd;
         }
@@ -871,7 +881,8 @@ final class WorkerPool {
         work.pwq = null; // an idle item keeps no queue alive; a requeue sets it again
         work.clearPendingForRun(id); // with the fence trySetPending's coalescing relies on
         pwq.stats[PoolWorkqueue.STAT_STARTED]++;
-        long start = w.clock; // the previous item's end, or the batch's start: one clock read per item
+        long start = w.clock; // the previous item's end, or the batch's start: no clock read here
+        long seq = w.itemSeq;
         w.currentStartNanos = start;
         unlock();
         if (askThief) {
@@ -894,7 +905,23 @@ final class WorkerPool {
         if (hook != null) {
             hook.run();
         }
-        long end = System.nanoTime();
+        // The item's end: read from the clock, or, for a tiny item in a run of them, estimated
+        // ("Timing tiny items in groups", below). itemNanos and watched are read without the
+        // lock: hints, as a stale one only costs a clock read or a group's end a little sooner.
+        long end;
+        long sample; // the item time to fold into itemNanos, or -1 for none
+        int untimed = w.untimed;
+        if (untimed < GROUP_TIMED_MAX && itemNanos < TINY_ITEM_NANOS && watched && w.itemSeq == seq
+                && w.sampledItem != seq && (w.flags & Worker.CPU_INTENSIVE) == 0 && !worklist.isEmptyOpaque()) {
+            w.untimed = untimed + 1;
+            end = start + itemNanos;
+            sample = -1;
+        } else {
+            end = System.nanoTime();
+            sample = untimed == 0 ? end - start : (end - w.timedAt) / (untimed + 1);
+            w.untimed = 0;
+            w.timedAt = end;
+        }
         long wall = end - start;
         w.clock = end;
         if (w.isInterrupted()) {
@@ -910,16 +937,19 @@ final class WorkerPool {
         }
         long cpuNanos = cpuTime(w, wall, end);
         lock();
-        itemNanos += (int) ((Math.min(wall, Integer.MAX_VALUE) - itemNanos) >> 3);
+        if (sample >= 0) {
+            noteItemNanos(sample);
+        }
         if (failure != null) {
             pwq.stats[PoolWorkqueue.STAT_FAILED]++;
         }
         pwq.stats[PoolWorkqueue.STAT_COMPLETED]++;
         pwq.stats[PoolWorkqueue.STAT_CPU_TIME] += cpuNanos;
-        if (!unbound && !pwq.wq.cpuIntensive && (w.flags & Worker.CPU_INTENSIVE) == 0
+        if (!unbound && !pwq.wq.cpuIntensive && (w.flags & Worker.CPU_INTENSIVE) == 0 && untimed == 0
                 && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0 && w.itemCpuFloor > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
             // It used more CPU than the threshold with no backlog behind it, so the sampler did not
-            // flag it while it ran. The kernel counts only a stretch without sleep; the total is
+            // flag it while it ran (an item that ended a group timed together is not judged here:
+            // its time is the group's, and the sampler watched it). The kernel counts only a stretch without sleep; the total is
             // what can be known here without reading the clock at every item's start.
             Sampler.cpuHog(pwq, work);
         }
@@ -947,6 +977,55 @@ final class WorkerPool {
                 + work + " returned with " + w.blockingDepth + " open on " + w.getName());
         w.blockingDepth = 0;
         w.clearSleeping(Worker.SLEEP_ANNOUNCED);
+    }
+
+    /*
+     * Timing tiny items in groups. An item's end is a clock read (System.nanoTime), and a clock
+     * read costs about as much as the rest of a tiny item's bookkeeping: a third of the worker's
+     * time in a hand-off of empty items on this project's machines (bench/findings.md, finding
+     * 26-lead). The kernel reads no clock per item either: its CPU time and hog checks come from
+     * the scheduler tick. So an item does not read the clock at its end when all of these hold:
+     *   - the pool's recent items are tiny (itemNanos below TINY_ITEM_NANOS);
+     *   - items wait behind it (the batch goes on) and the pool is watched, so the sampler, not
+     *     the end-of-item check, is what looks for a CPU hog, while the item runs, as the kernel's
+     *     tick does;
+     *   - it ran no other item inside it (helping: its itemSeq is unchanged);
+     *   - the sampler did not see it running (Worker.sampledItem, read as a hint), nor mark it
+     *     CPU-intensive: an item that lasted a sampler tick is not tiny, and is timed by the clock;
+     *   - fewer than GROUP_TIMED_MAX items ended since the last read.
+     * Its end is then estimated as its start plus itemNanos, and the next item starts there. The
+     * next read ends the group: the group's last item is charged the rest of the group's time, so
+     * the per-queue CPU time still sums to the wall time the items took (only its split between
+     * the group's items is estimated), and the group's average item time, not that last item's,
+     * goes into itemNanos. An item that ends a group is not judged a CPU hog at its end (its time
+     * is the group's); the sampler watched it. Dump's and the watchdog's "running for" shows a
+     * start estimated to within the group's items.
+     */
+
+    /**
+     * Items shorter than this (itemNanos) are tiny: a backlog of them asks for no thief and no free
+     * lane takes them (worthSpreading), unless the sampler finds the pool stalled behind a long
+     * item; and they are timed in groups. On the 2-core test machine, a second lane running half of
+     * a backlog of items of 500 ns each made the two lanes together no faster than one (each item
+     * then meets the other lane's on shared lines), while items of 2 us ran 1.5-1.9x faster
+     * (bench/findings.md, finding 26-lead).
+     */
+    static final int TINY_ITEM_NANOS = 1_000;
+
+    /** Items at most in a group timed together (see above). */
+    static final int GROUP_TIMED_MAX = 16;
+
+    /**
+     * Folds an item time (or a group's average) into itemNanos, a moving average over about the
+     * last 8, and stores worthSpreading when it flips: producers read it on every queue, so a store
+     * at every item would make them miss on its cache line (L).
+     */
+    void noteItemNanos(long nanos) {
+        int t = itemNanos + (int) ((Math.min(nanos, Integer.MAX_VALUE) - itemNanos) >> 3);
+        itemNanos = t;
+        if ((t >= TINY_ITEM_NANOS) != worthSpreading) {
+            worthSpreading = !worthSpreading;
+        }
     }
 
     /**
@@ -1337,6 +1416,8 @@ final class WorkerPool {
         w.helpedFrom = outer;
         w.helpedFromPwq = outerPwq;
         w.clock = System.nanoTime();
+        w.timedAt = w.clock;
+        w.untimed = 0;
         processOneWork(w, work);
         w.helping = null;
         w.helpedFrom = null;
@@ -1411,7 +1492,11 @@ final class WorkerPool {
      * recent wall time of its items (itemNanos), and neither half acts on a backlog whose items,
      * at that rate, would be done within THIEF_WORTH_NANOS (backlogWorthAThief): a burst of tiny
      * items drains on its own lane, where a thief would only make the producer pay wake-ups and
-     * the lane's worker contend for its lock (bench/findings.md, finding 25-lead). A short
+     * the lane's worker contend for its lock (bench/findings.md, finding 25-lead). Nor does
+     * either act on a backlog of any length of tiny items (under TINY_ITEM_NANOS each,
+     * worthSpreading): two lanes running them take as long as one, each item meeting the other
+     * lane's on the lines they share (a counter, a queue's bookkeeping, the locks a theft takes),
+     * so that a thief costs both lanes' CPU and gains nothing (finding 26-lead). A
      * backlog behind one long item is not judged by the recent items: the sampler, watching the
      * pool, asks for a thief when a look finds it has taken no item since the last (Sampler.sample).
      */
@@ -1443,7 +1528,7 @@ final class WorkerPool {
      */
     static void requestThief(WorkerPool busy, boolean stalled) {
         int n = Lanes.count();
-        if (n == 1 || busy.bh || busy.lane < 0 || !Tunables.SPREAD
+        if (n == 1 || busy.bh || busy.lane < 0 || !Tunables.SPREAD || !(stalled || busy.worthSpreading)
                 || (int) NR_RUNNING.getVolatile(busy) < busy.concurrency
                 || (boolean) THIEF_COMING.getVolatile(busy) || !(stalled || busy.backlogWorthAThief())) {
             return;
@@ -1542,7 +1627,7 @@ final class WorkerPool {
      * item time. Read without the lock: a hint.
      */
     private boolean backlogWorthAThief() {
-        return (long) itemNanos * (worklist.sizeOpaque() + 1) >= THIEF_WORTH_NANOS;
+        return worthSpreading && (long) itemNanos * (worklist.sizeOpaque() + 1) >= THIEF_WORTH_NANOS;
     }
 
     /**

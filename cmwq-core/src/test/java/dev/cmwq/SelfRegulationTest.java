@@ -240,6 +240,80 @@ class SelfRegulationTest {
                 .as("a CPU-bound item after 5 s idle").isEqualTo(15 * ms);
     }
 
+    /**
+     * Queues, from an item on {@code lane} (so that they run in one batch behind it, on a watched
+     * pool whose recent items are tiny), five empty items of {@code tiny}, one item of
+     * {@code hog} using {@code cpuMs} of CPU (and, if {@code untilSeen}, until the sampler has
+     * looked at it running), and five more of {@code tiny}; waits until all have run.
+     */
+    private static void tinyItemsAroundAHog(int lane, Workqueue tiny, Workqueue hog, int cpuMs, boolean untilSeen) {
+        WorkerPool pool = WorkerPool.percpu(lane, false);
+        pool.lock();
+        try {
+            pool.itemNanos = 100; // the pool's recent items were tiny
+        } finally {
+            pool.unlock();
+        }
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Workqueue feeder = Workqueue.builder("feeder").build();
+        try {
+            feeder.queueOn(lane, new Work(() -> {
+                for (int i = 0; i < 5; i++) {
+                    tiny.queueOn(lane, new Work(() -> { }));
+                }
+                hog.queueOn(lane, new Work(() -> {
+                    long cpuStart = threads.getCurrentThreadCpuTime();
+                    Worker me = Worker.current();
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
+                    while (threads.getCurrentThreadCpuTime() - cpuStart < TimeUnit.MILLISECONDS.toNanos(cpuMs)
+                            || (untilSeen && me.sampledItem != me.itemSeq && System.nanoTime() - deadline < 0)) {
+                        Thread.onSpinWait();
+                    }
+                }));
+                for (int i = 0; i < 5; i++) {
+                    tiny.queueOn(lane, new Work(() -> { }));
+                }
+            }));
+            feeder.flush();
+            tiny.flush();
+            hog.flush();
+        } finally {
+            feeder.destroy();
+        }
+    }
+
+    @Test
+    void aLongItemAmongTinyOnesIsTimedByTheClockOnceTheSamplerHasSeenIt() {
+        // Tiny items are timed in groups (one clock read for up to 16). The sampler watches the
+        // pool while the 8 ms item runs (under the 10 ms hog threshold: it stays counted, and the
+        // batch goes on behind it), and the item runs on until the sampler has seen it: it is then
+        // timed by its own clock reads, so its CPU time is its own and no tiny item is charged
+        // with it. Estimated as a tiny item, it would be charged 100 ns.
+        Workqueue tiny = queue("tiny-around-long");
+        Workqueue longer = queue("long-among-tiny");
+        tinyItemsAroundAHog(Probe.lane(5), tiny, longer, 8, true);
+        assertThat(longer.stats().cpuTimeNanos()).as("the long item's CPU time").isGreaterThan(TimeUnit.MILLISECONDS.toNanos(6));
+        assertThat(tiny.stats().cpuTimeNanos()).as("the tiny items' CPU time").isLessThan(TimeUnit.MILLISECONDS.toNanos(2));
+    }
+
+    @Test
+    void anItemThatEndsAGroupTimedTogetherIsNotJudgedAHogForTheGroupsTime() {
+        // With the sampler's looks at workers off (-Dcmwq.sampler=false), nothing sees the hog
+        // while it runs: its end is estimated as a tiny item's, and the group's last item, an
+        // empty one, is charged the group's 30 ms. Judged by that at its end, the empty item
+        // would be reported as a hog.
+        Workqueue tiny = queue("tiny-ending-group");
+        Workqueue hog = queue("hog-in-group");
+        boolean was = Sampler.detectBlocking;
+        Sampler.detectBlocking = false;
+        try {
+            tinyItemsAroundAHog(Probe.lane(3), tiny, hog, 30, false);
+        } finally {
+            Sampler.detectBlocking = was;
+        }
+        assertThat(tiny.stats().cpuIntensive()).as("hog reports on the queue of empty items").isZero();
+    }
+
     @Test
     void aLongItemWithNothingBehindItIsCountedCpuIntensiveAtItsEnd() {
         int lane = Probe.lane(7);

@@ -147,36 +147,38 @@ class StealingTest {
         pool.lock();
         try {
             pool.itemNanos = nanos;
+            pool.worthSpreading = nanos >= WorkerPool.TINY_ITEM_NANOS;
         } finally {
             pool.unlock();
         }
     }
 
-    @Test
-    void aShortBacklogOfTinyItemsIsNotWorthAThiefALongerOneIs() {
+    /**
+     * Holds the producer's lane, queues {@code n} unpinned items with the pool's recent item time
+     * at {@code notWorthNanos}, and checks that no thief came (each queue() decided there and
+     * then; a thief it had asked for would be on its way, stealing or running until it has taken
+     * some); then, at {@code worthNanos}, queues one more and checks that the backlog runs on free
+     * lanes while its own lane is still held.
+     */
+    private void stolenOnlyOnceWorthIt(String name, int n, int notWorthNanos, int worthNanos) {
         Sampler.stealOnStall = false; // only the producer's and the free lanes' judgement of the backlog
-        wq = Workqueue.builder("steal-worth").build();
+        wq = Workqueue.builder(name).build();
         int home = Workqueues.currentLane();
         WorkerPool pool = WorkerPool.percpu(home, false);
         Probe.Gate gate = new Probe.Gate(1);
         wq.queueOn(home, new Work(gate::passUnannounced)); // the lane's worker runs: the backlog waits
         gate.awaitEntered("the item holding the producer's lane");
-        int n = 10;
         CountDownLatch ran = new CountDownLatch(n + 1);
         long before = stolenSoFar();
         try {
-            // 10 items at 100 ns each: done in 1 us once the lane is free, far less than a thief costs.
-            recentItemNanos(pool, 100);
+            recentItemNanos(pool, notWorthNanos);
             for (int i = 0; i < n; i++) {
                 wq.queue(new Work(ran::countDown));
             }
-            // Each queue() decided there and then; a thief it had asked for would be on its way,
-            // stealing or running until it has taken some.
             Probe.awaitTrue(() -> otherLanesAtRest(home), "every other lane's workers idle, none woken");
-            assertThat(stolenSoFar() - before).as("items stolen from a backlog of %d tiny items", n).isZero();
+            assertThat(stolenSoFar() - before).as("items stolen from a backlog of %d items of %d ns", n, notWorthNanos).isZero();
             assertThat(ran.getCount()).as("items not run yet").isEqualTo(n + 1);
-            // At 50 us each, the same backlog is worth a thief: the next push asks for one.
-            recentItemNanos(pool, 50_000);
+            recentItemNanos(pool, worthNanos);
             wq.queue(new Work(ran::countDown));
             Probe.await(ran, "the backlog, on free lanes, while its lane is held");
         } finally {
@@ -184,6 +186,21 @@ class StealingTest {
         }
         wq.flush();
         assertThat(stolenSoFar() - before).as("items stolen").isGreaterThan(0);
+    }
+
+    @Test
+    void aShortBacklogOfTinyItemsIsNotWorthAThiefALongerOneIs() {
+        // 10 items at 100 ns each: done in 1 us once the lane is free, far less than a thief
+        // costs. At 50 us each, the same backlog is worth one.
+        stolenOnlyOnceWorthIt("steal-worth", 10, 100, 50_000);
+    }
+
+    @Test
+    void aLongBacklogOfTinyItemsGetsNoThiefItemsOfAFewMicrosecondsDo() {
+        // 200 items at 500 ns each: 100 us of work, long enough for a thief by its length, but
+        // items this small run no faster on two lanes than on one (WorkerPool.TINY_ITEM_NANOS).
+        // At 2 us each they are worth another lane.
+        stolenOnlyOnceWorthIt("steal-tiny", 200, 500, 2_000);
     }
 
     @Test
