@@ -1195,7 +1195,7 @@ class Report:
         self.p("```sh")
         self.p("bench/run-quick    # every benchmark, short runs, ~12 min on 2 cores; rewrites this page")
         self.p("bench/run-full     # more forks, iterations, samples and trials, ~45 min; rewrites this page")
-        self.p("bench/run-smoke    # CI: every benchmark once, very briefly (about 95 short JVMs: 16 min at load 36-55 on 2 cores); writes to cmwq-bench/target")
+        self.p("bench/run-smoke    # CI: every benchmark once, very briefly (38 JMH forks and about 60 scenario JVMs: 2 min on a quiet 2-core machine); writes to cmwq-bench/target")
         self.p("java -jar cmwq-bench/target/cmwq-bench.jar -h   # JMH's own command line, after a build")
         self.p("```")
         self.p()

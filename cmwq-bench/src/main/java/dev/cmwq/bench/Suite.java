@@ -319,33 +319,54 @@ public final class Suite {
         cmd.addAll(params);
         log("scenario " + scenario + " " + impl + " " + String.join(" ", jvmArgs) + " " + String.join(" ", params));
         Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String result = null;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith("RESULT ")) {
-                    result = line.substring("RESULT ".length());
-                } else {
-                    System.out.println(line);
-                }
-            }
-        }
-        if (!proc.waitFor(10, TimeUnit.MINUTES)) {
+        // The fork's output is read on a thread of its own, so that the timeout below holds even
+        // for a fork that hangs without closing its output (a deadlocked scenario, a non-daemon
+        // thread left alive): killing the fork ends the stream and the reader.
+        String[] result = new String[1];
+        Thread reader = new Thread(() -> readForkOutput(proc, result), "suite-fork-output");
+        reader.setDaemon(true);
+        reader.start();
+        boolean timedOut = !proc.waitFor(FORK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (timedOut) {
+            proc.descendants().forEach(ProcessHandle::destroyForcibly);
             proc.destroyForcibly();
+            proc.waitFor();
         }
-        if (result == null || proc.exitValue() != 0) {
+        reader.join(TimeUnit.SECONDS.toMillis(30));
+        if (timedOut || result[0] == null || proc.exitValue() != 0) {
             Map<String, Object> err = new LinkedHashMap<>();
             err.put("scenario", scenario);
             err.put("impl", impl);
-            err.put("error", "exit " + proc.exitValue() + (result == null ? ", no result" : ""));
+            err.put("error", timedOut ? "killed after " + FORK_TIMEOUT_SECONDS + " s (bench.forkTimeoutSeconds)"
+                    : "exit " + proc.exitValue() + (result[0] == null ? ", no result" : ""));
             err.putAll(extra);
             log("FAILED: " + err);
             return err;
         }
-        log("  " + result);
+        String json = result[0];
+        log("  " + json);
         if (!extra.isEmpty()) { // e.g. the fork's flags
-            result = result.substring(0, result.lastIndexOf('}')) + "," + Json.write(extra).substring(1);
+            json = json.substring(0, json.lastIndexOf('}')) + "," + Json.write(extra).substring(1);
         }
-        return new Json.Raw(result);
+        return new Json.Raw(json);
+    }
+
+    /** How long a scenario's JVM may run before the suite kills it and records an error. */
+    private static final long FORK_TIMEOUT_SECONDS = Long.getLong("bench.forkTimeoutSeconds", 600);
+
+    /** Copies a fork's output to ours, keeping its RESULT line in {@code result[0]}. */
+    private static void readForkOutput(Process proc, String[] result) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("RESULT ")) {
+                    result[0] = line.substring("RESULT ".length());
+                } else {
+                    System.out.println(line);
+                }
+            }
+        } catch (IOException e) {
+            // the fork was killed: its result, if any, was read
+        }
     }
 
     private static String javaBinary() {
