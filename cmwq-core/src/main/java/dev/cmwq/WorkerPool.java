@@ -1626,7 +1626,7 @@ final class WorkerPool {
      * the intake) would take this pool's worker at least {@link #THIEF_WORTH_NANOS} at its recent
      * item time. Read without the lock: a hint.
      */
-    private boolean backlogWorthAThief() {
+    boolean backlogWorthAThief() {
         return worthSpreading && (long) itemNanos * (worklist.sizeOpaque() + 1) >= THIEF_WORTH_NANOS;
     }
 

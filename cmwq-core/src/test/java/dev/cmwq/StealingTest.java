@@ -196,11 +196,32 @@ class StealingTest {
     }
 
     @Test
-    void aLongBacklogOfTinyItemsGetsNoThiefItemsOfAFewMicrosecondsDo() {
-        // 200 items at 500 ns each: 100 us of work, long enough for a thief by its length, but
-        // items this small run no faster on two lanes than on one (WorkerPool.TINY_ITEM_NANOS).
-        // At 2 us each they are worth another lane.
-        stolenOnlyOnceWorthIt("steal-tiny", 200, 500, 2_000);
+    void aLongBacklogOfTinyItemsIsNeverWorthAThiefItemsOfAFewMicrosecondsAre() {
+        // The rule itself, on a pool of its own (no lane's workers involved): 200 items at 500 ns
+        // each are 100 us of work, long enough for a thief by their length (THIEF_WORTH_NANOS),
+        // but items this small run no faster on two lanes than on one (TINY_ITEM_NANOS). At 2 us
+        // each the same backlog is worth a thief. The item times arrive as finished items report
+        // them (noteItemNanos), which also flips worthSpreading, the flag producers read.
+        WorkerPool pool = new WorkerPool(-1, 0, false, false);
+        pool.lock();
+        try {
+            for (int i = 0; i < 200; i++) {
+                pool.worklist.addLast(new Work(() -> { }));
+            }
+            for (int i = 0; i < 64; i++) {
+                pool.noteItemNanos(500);
+            }
+            assertThat(pool.itemNanos).as("recent item time").isBetween(500, 999);
+            assertThat(pool.worthSpreading).as("worth spreading at 500 ns").isFalse();
+            assertThat(pool.backlogWorthAThief()).as("200 items of 500 ns worth a thief").isFalse();
+            for (int i = 0; i < 64; i++) {
+                pool.noteItemNanos(2_000);
+            }
+            assertThat(pool.worthSpreading).as("worth spreading at 2 us").isTrue();
+            assertThat(pool.backlogWorthAThief()).as("200 items of 2 us worth a thief").isTrue();
+        } finally {
+            pool.unlock();
+        }
     }
 
     @Test
