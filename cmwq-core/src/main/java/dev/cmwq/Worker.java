@@ -86,6 +86,16 @@ class Worker extends Thread {
     /** The clock's last real read, and how many items ended since without one; this thread only. */
     long timedAt;
     int untimed;
+
+    /**
+     * The clock was just read ({@code now}): the next item starts then, and it opens a new group of
+     * items timed together (WorkerPool.processOneWork); this thread only.
+     */
+    void clockRead(long now) {
+        clock = now;
+        timedAt = now;
+        untimed = 0;
+    }
     long lastActiveNanos; // L
     /**
      * Lanes.nextSpread's cursor: where this worker starts probing lanes for a thief or a victim

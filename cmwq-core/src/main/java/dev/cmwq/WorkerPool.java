@@ -741,9 +741,7 @@ final class WorkerPool {
     private void runBatch(Worker w) {
         w.clrFlags(Worker.PREP);
         long lastEnd = w.clock; // the previous batch's last item's end, or 0 before the first batch
-        w.clock = System.nanoTime();
-        w.timedAt = w.clock;
-        w.untimed = 0;
+        w.clockRead(System.nanoTime());
         if (lastEnd != 0) {
             w.idleWallSinceRead += w.clock - lastEnd;
         }
@@ -915,15 +913,14 @@ final class WorkerPool {
                 && w.sampledItem != seq && (w.flags & Worker.CPU_INTENSIVE) == 0 && !worklist.isEmptyOpaque()) {
             w.untimed = untimed + 1;
             end = start + itemNanos;
+            w.clock = end;
             sample = -1;
         } else {
             end = System.nanoTime();
-            sample = untimed == 0 ? end - start : (end - w.timedAt) / (untimed + 1);
-            w.untimed = 0;
-            w.timedAt = end;
+            sample = untimed == 0 ? end - start : (end - w.timedAt) / (untimed + 1); // or the group's average
+            w.clockRead(end);
         }
         long wall = end - start;
-        w.clock = end;
         if (w.isInterrupted()) {
             // Cleared between items. Tested first through the worker's own type: once any virtual
             // thread exists, Thread.interrupted() is a virtual call C2 no longer inlines (finding 16).
@@ -1415,9 +1412,7 @@ final class WorkerPool {
         w.helping = work;
         w.helpedFrom = outer;
         w.helpedFromPwq = outerPwq;
-        w.clock = System.nanoTime();
-        w.timedAt = w.clock;
-        w.untimed = 0;
+        w.clockRead(System.nanoTime());
         processOneWork(w, work);
         w.helping = null;
         w.helpedFrom = null;
@@ -1528,6 +1523,9 @@ final class WorkerPool {
      */
     static void requestThief(WorkerPool busy, boolean stalled) {
         int n = Lanes.count();
+        // worthSpreading is looked at first, alone, though backlogWorthAThief reads it again: for
+        // a pool of tiny items (a hand-off's producer calls this at every queue) the flag, which
+        // changes rarely, decides before any of the fields a busy pool's worker keeps writing.
         if (n == 1 || busy.bh || busy.lane < 0 || !Tunables.SPREAD || !(stalled || busy.worthSpreading)
                 || (int) NR_RUNNING.getVolatile(busy) < busy.concurrency
                 || (boolean) THIEF_COMING.getVolatile(busy) || !(stalled || busy.backlogWorthAThief())) {
@@ -1852,7 +1850,7 @@ final class WorkerPool {
         worklist.moveLinked(item, r.scheduled);
         pwq.stats[PoolWorkqueue.STAT_RESCUED]++;
         Trace.rescued(pwq, item);
-        r.clock = System.nanoTime();
+        r.clockRead(System.nanoTime());
         processScheduled(r);
         return true;
     }
