@@ -1,0 +1,89 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The sampler's tick (Sampler.nextInterval): shortest after a change or while workers are being
+ * found blocked, doubling to MAX_INTERVAL while nothing changes, and on to CALM_INTERVAL once
+ * nothing has happened for CALM_NANOS, so that a long backlog of computing items is not looked at
+ * 2,000 times a second.
+ */
+@Timeout(60)
+class SamplerIntervalTest {
+    private static final long MS = 1_000_000;
+
+    private Workqueue wq;
+
+    @AfterEach
+    void tearDown() {
+        if (wq != null) {
+            wq.destroy();
+        }
+    }
+
+    /** The ticks that follow one another from {@code interval} with nothing changing, the last event at {@code eventAt}. */
+    private static long settle(long interval, long blockSeenAt, long eventAt, long now) {
+        for (int i = 0; i < 20; i++) {
+            interval = Sampler.nextInterval(interval, false, blockSeenAt, eventAt, now);
+            now += interval;
+        }
+        return interval;
+    }
+
+    @Test
+    void theTickGrowsPastHalfAMillisecondOnlyOnceNothingHasHappenedForTheCalmPeriod() {
+        long now = 1_000 * MS;
+        // Something happened just now (a change, a blocked worker, a new backlog): at most MAX.
+        assertThat(settle(Sampler.MIN_INTERVAL_NANOS, 0, now, now)).isEqualTo(Sampler.MAX_INTERVAL_NANOS);
+        // The last event is older than the calm period: the tick grows to CALM_INTERVAL.
+        assertThat(settle(Sampler.MIN_INTERVAL_NANOS, 0, now - Sampler.CALM_NANOS, now))
+                .isEqualTo(Sampler.CALM_INTERVAL_NANOS);
+        assertThat(Sampler.CALM_INTERVAL_NANOS).isGreaterThan(Sampler.MAX_INTERVAL_NANOS);
+        // A change, or a worker found blocked within HOT_NANOS, brings it back to the shortest.
+        assertThat(Sampler.nextInterval(Sampler.CALM_INTERVAL_NANOS, true, 0, now - Sampler.CALM_NANOS, now))
+                .isEqualTo(Sampler.MIN_INTERVAL_NANOS);
+        assertThat(Sampler.nextInterval(Sampler.CALM_INTERVAL_NANOS, false, now - 1 * MS, now - 1 * MS, now))
+                .isEqualTo(Sampler.MIN_INTERVAL_NANOS);
+        // After the hot period, not yet calm: doubling to MAX.
+        assertThat(Sampler.nextInterval(Sampler.MAX_INTERVAL_NANOS, false, now - 3 * MS, now - 3 * MS, now))
+                .isEqualTo(Sampler.MAX_INTERVAL_NANOS);
+    }
+
+    @Test
+    void aLongBacklogOfComputingItemsIsLookedAtLessOftenOnceCalm() throws InterruptedException {
+        // 1 ms items (under the CPU-hog threshold) pinned to one lane: a watched backlog whose
+        // worker computes steadily, with nothing for the sampler to change. At MAX_INTERVAL a
+        // 300 ms window holds up to 600 looks; once calm, at most about 150.
+        wq = Workqueue.builder("sampler-calm").build();
+        int lane = Workqueues.lanes() - 1;
+        int n = 600;
+        CountDownLatch ran = new CountDownLatch(n);
+        AtomicBoolean stop = new AtomicBoolean();
+        for (int i = 0; i < n; i++) {
+            wq.queueOn(lane, new Work(() -> {
+                if (!stop.get()) {
+                    Probe.spinNanos(MS);
+                }
+                ran.countDown();
+            }));
+        }
+        Thread.sleep(Sampler.CALM_NANOS / MS + 30); // past the calm period
+        long before = Sampler.ticks();
+        long t0 = System.nanoTime();
+        Thread.sleep(300);
+        long ticks = Sampler.ticks() - before;
+        long windowMs = (System.nanoTime() - t0) / MS;
+        boolean stillBusy = ran.getCount() > 0;
+        stop.set(true);
+        Probe.await(ran, "the rest of the backlog, stopped");
+        assertThat(stillBusy).as("the backlog outlasted the window").isTrue();
+        assertThat(ticks).as("sampler looks in %d ms of a calm computing backlog", windowMs)
+                .isLessThanOrEqualTo(windowMs * MS / Sampler.CALM_INTERVAL_NANOS * 3 / 2 + 10);
+    }
+}
