@@ -4,6 +4,8 @@ import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Enabled;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -37,10 +39,15 @@ final class Trace {
      * machinery (150 ms or more), and the first queue in a JVM must not pay it, nor the thread
      * start. Only the nested Recorder touches the event classes; the first item to start running
      * (executeStart, on a worker: never the queueing caller) starts the one-shot thread cmwq-jfr,
-     * which loads Recorder (registering the events) and then sets `ready`. Until then every point
-     * is a volatile read that returns: events of the first few hundred milliseconds of a JVM that
-     * records from its start are not recorded. This class's initializer does nothing, so the
-     * caller that reaches the first point loads one small class.
+     * which registers a FlightRecorderListener. The listener loads Recorder (registering the
+     * events) and then sets `ready` when JFR is initialized: at once if it already is (a JVM that
+     * records from its start), else on the thread that first initializes it (a Recording, a
+     * RecordingStream, jcmd JFR.start, the FlightRecorder MXBean), before its recording starts.
+     * A JVM that never records never pays for the registration: adding the listener costs about
+     * 6 ms of CPU, registering the events 150-170 ms (bench/findings.md, finding 27-lead). Until
+     * then every point is a volatile read that returns: events of the first few hundred
+     * milliseconds of a JVM that records from its start are not recorded. This class's
+     * initializer does nothing, so the caller that reaches the first point loads one small class.
      *
      * Differences from the kernel: workqueue_activate_work also fires when an item goes straight
      * to the worklist; here WorkQueued says so with inactive=false, and WorkActivated fires only for
@@ -76,8 +83,11 @@ final class Trace {
         }
     }
 
-    /** The one-shot thread cmwq-jfr: registers the event classes (loading Recorder does it), then opens the points. */
-    private static final class Registrar extends Thread {
+    /**
+     * The one-shot thread cmwq-jfr: asks JFR to say when it is initialized (at once if it is), and
+     * then registers the event classes (loading Recorder does it) and opens the points.
+     */
+    private static final class Registrar extends Thread implements FlightRecorderListener {
         Registrar() {
             super("cmwq-jfr");
             setDaemon(true);
@@ -86,9 +96,18 @@ final class Trace {
         @Override
         public void run() {
             try {
+                FlightRecorder.addListener(this);
+            } catch (Throwable t) { // a runtime without JFR: the points stay closed
+                Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: JFR events unavailable", t);
+            }
+        }
+
+        @Override
+        public void recorderInitialized(FlightRecorder recorder) {
+            try {
                 Recorder.init();
                 ready = true;
-            } catch (Throwable t) { // a runtime without JFR: the points stay closed
+            } catch (Throwable t) {
                 Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: JFR events unavailable", t);
             }
         }

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import jdk.jfr.Configuration;
 import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -54,8 +55,12 @@ class TraceTest {
         }
     }
 
-    /** The events register on cmwq-jfr, off the first caller's path; a recording waits for them. */
+    /**
+     * The events register once JFR is initialized (Trace: cmwq-jfr listens for it, off the first
+     * caller's path); a recording waits for them. Getting the platform recorder initializes JFR.
+     */
     private static void awaitEventsRegistered() {
+        FlightRecorder.getFlightRecorder();
         Trace.startRegistration(); // normally the first item to run starts it
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         while (!Trace.ready()) {
