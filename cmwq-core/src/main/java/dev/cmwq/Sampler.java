@@ -1,8 +1,8 @@
 package dev.cmwq;
 
 import java.util.ArrayList;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -82,7 +82,10 @@ final class Sampler implements Runnable {
     private static final int CHANGED = 2;
 
     private static final AtomicReference<WorkerPool> INBOX = new AtomicReference<>();
-    private static final Set<Class<?>> HOGS_REPORTED = ConcurrentHashMap.newKeySet();
+    /** How many times each function was found hogging a CPU (the kernel's wci_ents), for at most {@link #HOG_FUNCTIONS} functions. */
+    private static final ConcurrentHashMap<Class<?>, AtomicLong> HOGS = new ConcurrentHashMap<>();
+    /** WCI_MAX_ENTS: the functions tracked; a new one beyond them is counted in the stats and JFR only. */
+    static final int HOG_FUNCTIONS = 128;
     /** Looks in a row without one that found the slots all eaten, after which the overlap shrinks by one. */
     static final int OVERLAP_QUIET_LOOKS = 16;
     /** How long an unwatched pool keeps its overlap: a longer gap starts the next backlog afresh. */
@@ -422,14 +425,38 @@ final class Sampler implements Runnable {
         return true;
     }
 
-    /** Counts a CPU-intensive item and reports its function once, with the kernel's advice. */
+    /**
+     * Counts a CPU-intensive item (the queue's stats and a JFR event, every time) and reports its
+     * function with the kernel's advice as wq_cpu_intensive_report does: once the function has been
+     * found hogging {@code cmwq.cpuIntensiveWarningThresh} times (4), then at exponentially growing
+     * counts (4, 5, 7, 11, 19...), naming the count. A function found once is not reported: a JVM's
+     * first runs of an item are interpreted, and can take ten times their compiled time.
+     */
     static void cpuHog(PoolWorkqueue pwq, Work work) {
         pwq.stats[PoolWorkqueue.STAT_CPU_INTENSIVE]++;
         Trace.cpuIntensive(pwq, work);
-        if (HOGS_REPORTED.add(work.functionClass())) {
+        long n = countHog(work.functionClass());
+        if (hogReported(n, Tunables.CPU_INTENSIVE_WARNING_THRESH)) {
             Workqueues.log().log(System.Logger.Level.WARNING, "workqueue: " + work.functionName()
                     + " hogged CPU for >" + Tunables.CPU_INTENSIVE_THRESHOLD_NANOS / 1000
-                    + "us on " + pwq.wq.name() + ", consider switching to WQ_UNBOUND");
+                    + "us " + n + " times, consider switching to WQ_UNBOUND (last on " + pwq.wq.name() + ")");
         }
+    }
+
+    /** The times {@code fn} has now been found hogging, this one included; 0 if it is not tracked. */
+    private static long countHog(Class<?> fn) {
+        AtomicLong n = HOGS.get(fn);
+        if (n == null) {
+            if (HOGS.size() >= HOG_FUNCTIONS) {
+                return 0; // the kernel's table is full: enough noise was made
+            }
+            n = HOGS.computeIfAbsent(fn, k -> new AtomicLong());
+        }
+        return n.incrementAndGet();
+    }
+
+    /** Whether the {@code n}th hog of a function is reported: at {@code thresh}, then when n + 1 - thresh is a power of two. */
+    static boolean hogReported(long n, long thresh) {
+        return thresh > 0 && n >= thresh && Long.bitCount(n + 1 - thresh) == 1;
     }
 }

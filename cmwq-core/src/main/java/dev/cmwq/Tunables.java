@@ -14,6 +14,12 @@ final class Tunables {
     static final long CPU_INTENSIVE_THRESHOLD_NANOS =
             TimeUnit.MILLISECONDS.toNanos(setting("cmwq.cpuIntensiveThresholdMs", 10, 0, 3_600_000));
     /**
+     * {@code cmwq.cpuIntensiveWarningThresh} (default 4; 0 disables): wq_cpu_intensive_warning_thresh,
+     * how many times a function must be found hogging a CPU before it is reported (then again at
+     * exponentially growing counts).
+     */
+    static final long CPU_INTENSIVE_WARNING_THRESH = setting("cmwq.cpuIntensiveWarningThresh", 4, 0, Integer.MAX_VALUE);
+    /**
      * {@code cmwq.idleTimeoutMs} (default 5000): IDLE_WORKER_TIMEOUT, after which idle workers beyond
      * what the pool keeps are retired. The kernel waits 5 minutes: a kworker costs a few pages. A
      * JVM worker is a platform thread (its stack, a kernel task, a GC root), and starting one again
