@@ -104,6 +104,7 @@ final class Sampler implements Runnable {
     static volatile LongSupplier clock = System::nanoTime;
     private static volatile Thread thread; // V: started on the first watch
     private static volatile long ticks; // V: written by the sampler thread only
+    private static volatile long lastInterval; // V: written by the sampler thread only (for tests)
     private long blockSeenAt; // S: when a tick last marked a blocked worker, or 0
     private long eventAt; // S: when a tick last changed something, found a blocked worker, or took in a new backlog
 
@@ -120,6 +121,11 @@ final class Sampler implements Runnable {
     /** How many times the sampler has looked at its pools (for tests and the dump). */
     static long ticks() {
         return ticks;
+    }
+
+    /** The wait the sampler chose after its last look at its pools (for tests). */
+    static long lastInterval() {
+        return lastInterval;
     }
 
     static long now() {
@@ -197,6 +203,7 @@ final class Sampler implements Runnable {
                 eventAt = now;
             }
             interval = nextInterval(interval, changed, blockSeenAt, eventAt, now);
+            lastInterval = interval;
             LockSupport.parkNanos(this, interval);
         }
     }
