@@ -84,10 +84,11 @@ final class Trace {
     }
 
     /**
-     * The one-shot thread cmwq-jfr: asks JFR to say when it is initialized (at once if it is), and
-     * then registers the event classes (loading Recorder does it) and opens the points.
+     * The one-shot thread cmwq-jfr: asks JFR to say when it is initialized (at once if it is).
+     * It names no JFR type itself, so that starting it works on a runtime without JFR, where
+     * the listener's class fails to load inside the try and the points stay closed.
      */
-    private static final class Registrar extends Thread implements FlightRecorderListener {
+    private static final class Registrar extends Thread {
         Registrar() {
             super("cmwq-jfr");
             setDaemon(true);
@@ -96,10 +97,17 @@ final class Trace {
         @Override
         public void run() {
             try {
-                FlightRecorder.addListener(this);
+                Listener.listen();
             } catch (Throwable t) { // a runtime without JFR: the points stay closed
                 Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: JFR events unavailable", t);
             }
+        }
+    }
+
+    /** Registers the event classes (loading Recorder does it) and opens the points once JFR is initialized. */
+    private static final class Listener implements FlightRecorderListener {
+        static void listen() {
+            FlightRecorder.addListener(new Listener());
         }
 
         @Override
