@@ -162,9 +162,7 @@ final class Sampler implements Runnable {
         long interval = MIN_INTERVAL_NANOS;
         while (true) {
             WorkerPool arrived = INBOX.getAndSet(null);
-            if (arrived != null) {
-                eventAt = now(); // a new backlog: not calm (its items may block at once)
-            }
+            boolean newBacklog = arrived != null; // not calm: its items may block at once
             for (WorkerPool p = arrived; p != null; ) {
                 WorkerPool next = p.nextWatched;
                 p.nextWatched = null;
@@ -199,7 +197,7 @@ final class Sampler implements Runnable {
             if (sawBlock) {
                 blockSeenAt = now;
             }
-            if (changed || sawBlock) {
+            if (newBacklog || changed || sawBlock) {
                 eventAt = now;
             }
             interval = nextInterval(interval, changed, blockSeenAt, eventAt, now);

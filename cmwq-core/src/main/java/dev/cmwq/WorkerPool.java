@@ -946,8 +946,9 @@ final class WorkerPool {
                 && Tunables.CPU_INTENSIVE_THRESHOLD_NANOS > 0 && w.itemCpuFloor > Tunables.CPU_INTENSIVE_THRESHOLD_NANOS) {
             // It used more CPU than the threshold with no backlog behind it, so the sampler did not
             // flag it while it ran (an item that ended a group timed together is not judged here:
-            // its time is the group's, and the sampler watched it). The kernel counts only a stretch without sleep; the total is
-            // what can be known here without reading the clock at every item's start.
+            // its time is the group's, and the sampler watched it). The kernel counts only a
+            // stretch without sleep; the total is what can be known here without reading the
+            // clock at every item's start.
             Sampler.cpuHog(pwq, work);
         }
         if (w.blockingDepth != 0) {
