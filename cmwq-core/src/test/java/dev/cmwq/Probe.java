@@ -164,6 +164,17 @@ public final class Probe {
         }
     }
 
+    /** Sets the pool's recent item time (and the flag it decides), as its finished items would have. */
+    static void recentItemNanos(WorkerPool pool, int nanos) {
+        pool.lock();
+        try {
+            pool.itemNanos = nanos;
+            pool.worthSpreading = nanos >= WorkerPool.TINY_ITEM_NANOS;
+        } finally {
+            pool.unlock();
+        }
+    }
+
     /** The lane's normal pool with its idle workers retired down to the 2 it keeps. */
     static WorkerPool trimmed(int lane) {
         WorkerPool pool = WorkerPool.percpu(lane, false);

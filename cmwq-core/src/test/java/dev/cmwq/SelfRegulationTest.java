@@ -247,13 +247,7 @@ class SelfRegulationTest {
      * looked at it running), and five more of {@code tiny}; waits until all have run.
      */
     private static void tinyItemsAroundAHog(int lane, Workqueue tiny, Workqueue hog, int cpuMs, boolean untilSeen) {
-        WorkerPool pool = WorkerPool.percpu(lane, false);
-        pool.lock();
-        try {
-            pool.itemNanos = 100; // the pool's recent items were tiny
-        } finally {
-            pool.unlock();
-        }
+        Probe.recentItemNanos(WorkerPool.percpu(lane, false), 100); // the pool's recent items were tiny
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         Workqueue feeder = Workqueue.builder("feeder").build();
         try {

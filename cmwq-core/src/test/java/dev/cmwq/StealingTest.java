@@ -142,17 +142,6 @@ class StealingTest {
         return true;
     }
 
-    /** Sets the pool's recent item time, as its finished items would have. */
-    private static void recentItemNanos(WorkerPool pool, int nanos) {
-        pool.lock();
-        try {
-            pool.itemNanos = nanos;
-            pool.worthSpreading = nanos >= WorkerPool.TINY_ITEM_NANOS;
-        } finally {
-            pool.unlock();
-        }
-    }
-
     /**
      * Holds the producer's lane, queues {@code n} unpinned items with the pool's recent item time
      * at {@code notWorthNanos}, and checks that no thief came (each queue() decided there and
@@ -171,14 +160,14 @@ class StealingTest {
         CountDownLatch ran = new CountDownLatch(n + 1);
         long before = stolenSoFar();
         try {
-            recentItemNanos(pool, notWorthNanos);
+            Probe.recentItemNanos(pool, notWorthNanos);
             for (int i = 0; i < n; i++) {
                 wq.queue(new Work(ran::countDown));
             }
             Probe.awaitTrue(() -> otherLanesAtRest(home), "every other lane's workers idle, none woken");
             assertThat(stolenSoFar() - before).as("items stolen from a backlog of %d items of %d ns", n, notWorthNanos).isZero();
             assertThat(ran.getCount()).as("items not run yet").isEqualTo(n + 1);
-            recentItemNanos(pool, worthNanos);
+            Probe.recentItemNanos(pool, worthNanos);
             wq.queue(new Work(ran::countDown));
             Probe.await(ran, "the backlog, on free lanes, while its lane is held");
         } finally {
@@ -232,7 +221,7 @@ class StealingTest {
         Probe.Gate gate = new Probe.Gate(1);
         wq.queueOn(home, new Work(gate::passUnannounced));
         gate.awaitEntered("the item holding the producer's lane");
-        recentItemNanos(pool, 100); // the lane's recent items were tiny: its backlog looks short
+        Probe.recentItemNanos(pool, 100); // the lane's recent items were tiny: its backlog looks short
         CountDownLatch ran = new CountDownLatch(1);
         long before = stolenSoFar();
         try {
