@@ -43,11 +43,13 @@ class JfrOnDemandTest {
             Workqueues.system().queue(new Work(ran::countDown)); // the first item starts cmwq-jfr
             ran.await();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (jfrThreadAlive() && System.nanoTime() < deadline) {
+            while (jfrThreadAlive()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("cmwq-jfr still alive after 30 s");
+                }
                 Thread.sleep(10);
             }
-            Thread.sleep(200); // nothing registers late on its own
-            boolean before = Trace.ready();
+            boolean before = Trace.ready(); // cmwq-jfr has done all it does until JFR starts
             FlightRecorder.getFlightRecorder(); // what a Recording, jcmd JFR.start or a RecordingStream does first
             while (!Trace.ready() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
