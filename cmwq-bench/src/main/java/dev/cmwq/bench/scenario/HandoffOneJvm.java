@@ -26,6 +26,13 @@ import java.util.Map;
  * the process's CPU time per item (all threads: producers, workers, the JVM's own; less sensitive to
  * the machine's load than items per second), context switches per 1,000 items (summed over the
  * process's threads, {@link ProcStatus}) and the garbage collections that happened while it ran.
+ *
+ * <p>{@code heap=old} (the default) runs a full collection after the warm-ups: every long-lived
+ * object (the items, each contender's queues, pools and threads) is then in the old generation, as
+ * in an application that has run for a while, whichever contenders allocate. {@code heap=young}
+ * skips it: a contender alone that allocates nothing then keeps every object young for the whole
+ * run, as JMH's hand-off benchmark does, and G1's write barrier filters every reference store out
+ * (bench/findings.md, finding 28-lead: that flatters cmwq's hand-off by about 1.5x).
  */
 final class HandoffOneJvm {
     private static final OperatingSystemMXBean CPU =
@@ -40,6 +47,10 @@ final class HandoffOneJvm {
         int iterations = p.intValue("iterations", 5);
         long iterationNanos = p.longValue("iterationMs", 300) * 1_000_000;
         String all = p.stringValue("contenders", "cmwq-system,cmwq-unbound,fjp,fixed,cached,virtual");
+        String heap = p.stringValue("heap", "old");
+        if (!heap.equals("old") && !heap.equals("young")) {
+            throw new IllegalArgumentException("heap=" + heap + " is not old or young");
+        }
         List<String> names = impl.equals("all") ? List.of(all.split(",")) : List.of(impl);
         List<HandoffRig> rigs = new ArrayList<>();
         for (String name : names) {
@@ -52,6 +63,9 @@ final class HandoffOneJvm {
         }
         try {
             for (int it = 0; it < warmups + iterations; it++) {
+                if (it == warmups && heap.equals("old")) {
+                    System.gc(); // the long-lived objects to the old generation (see above)
+                }
                 for (int j = 0; j < rigs.size(); j++) {
                     int k = (it + j) % rigs.size();
                     ProcStatus ctx0 = ProcStatus.snapshot();
