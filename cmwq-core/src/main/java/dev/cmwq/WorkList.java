@@ -129,6 +129,16 @@ final class WorkList extends Work {
         }
     }
 
+    /**
+     * Ends a run that WorkerPool.splice appended after {@code last()} by linking the items to
+     * each other only: {@code tail} is the run's last item and {@code n} how many it added.
+     */
+    void closeRun(Work tail, int n) {
+        size += n;
+        tail.next = end;
+        prev = tail;
+    }
+
     /** Unlinks {@code w}, which must be on this list (the kernel's {@code list_del_init}). */
     void remove(Work w) {
         size--;

@@ -69,6 +69,26 @@ class WorkListTest {
         assertEnds(list, list);
     }
 
+    @Test
+    void aRunAppendedThroughItsItemsJoinsTheListWhenClosed() {
+        WorkList list = new WorkList();
+        Work first = new Work(() -> { });
+        list.addLast(first);
+        Work tail = first;
+        List<Work> all = new ArrayList<>(List.of(first));
+        for (int i = 0; i < 5; i++) { // as WorkerPool.splice appends a run: item links only
+            Work w = new Work(() -> { });
+            w.prev = tail;
+            tail.next = w;
+            tail = w;
+            all.add(w);
+        }
+        list.closeRun(tail, 5);
+        assertEnds(list, null, all.toArray(new Work[0]));
+        list.addLast(new Work(() -> { }));
+        assertThat(list.size()).isEqualTo(7);
+    }
+
     /** The list holds exactly {@code items}, linked both ways, its ends holding {@code end}. */
     private static void assertEnds(WorkList list, WorkList end, Work... items) {
         assertThat(list.size()).isEqualTo(items.length);
