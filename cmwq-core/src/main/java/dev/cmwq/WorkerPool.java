@@ -748,7 +748,18 @@ final class WorkerPool {
         do {
             Work first = worklist.first();
             progress++;
-            if (assignWork(first, w)) {
+            if (!(first instanceof Work.Barrier) && !Work.isLinked(first.stateVolatile()) && runnerOf(first) == null) {
+                // assign_work's common case, an item with no barrier behind it that no worker is
+                // running: it would only pass through this worker's scheduled list, which the
+                // same lock hold empties again (four list links written for nothing; see
+                // WorkList on what each costs). What is queued behind it while it runs (an
+                // instance of it, a flush barrier) still goes to that list and runs after it.
+                worklist.remove(first);
+                processOneWork(w, first);
+                if (!w.scheduled.isEmpty()) {
+                    processScheduled(w);
+                }
+            } else if (assignWork(first, w)) {
                 processScheduled(w);
             }
         } while (keepWorking());
