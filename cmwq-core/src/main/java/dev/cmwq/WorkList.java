@@ -4,23 +4,32 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * An intrusive circular doubly-linked list of {@link Work} items: a pool's worklist and refused
- * list, a pwq's inactive list, or a worker's scheduled and helped lists (the kernel's
- * {@code list_head}). The list object is its own sentinel node, so the list needs no head or tail
- * field and an item carries no field naming its list, as a kernel {@code work_struct} carries
- * none. The items are the nodes, so adding and removing allocate nothing. Every method is called
- * under the lock of the pool that owns the list; an item is on at most one list at a time, and off
- * every list its links are null.
+ * An intrusive doubly-linked list of {@link Work} items: a pool's worklist and refused list, a
+ * pwq's inactive list, or a worker's scheduled and helped lists (the kernel's {@code list_head}).
+ * The list object is a Work whose own links are the head ({@code next}) and the tail
+ * ({@code prev}), null when empty; an item carries no field naming its list, as a kernel
+ * {@code work_struct} carries none. The items are the nodes, so adding and removing allocate
+ * nothing. Every method is called under the lock of the pool that owns the list; an item is on at
+ * most one list at a time, and off every list its links are null.
+ *
+ * <p>The ends. The kernel's lists are circular through their head. Here a pool's lists end in
+ * null, so that no item ever links to the list object: once a collection has moved the items and
+ * the lists to the old generation they lie in different heap regions, and G1's write barrier
+ * issues a full fence for each reference stored from one region into another. A circular list
+ * stores two such references per insertion and two per removal at an end, on every item of a
+ * hand-off; null ends halve them (bench/findings.md, finding 28-lead). A worker's scheduled and
+ * helped lists, short ones that {@link #holding} must find from an item, end in the list object
+ * ({@code WorkList(true)}).
  *
  * <p>Each list counts its nodes ({@link #size}: {@link #hasAtLeast} and {@link #sizeOpaque} are
  * O(1), the latter a lock-free read on the producer's path). That is why {@link #remove} and
- * {@link #addAfter} are called on the list that holds the item, though the links alone would do:
- * the caller names the list from what it knows, for a queued item from its state bits
+ * {@link #addAfter} are called on the list that holds the item, though the links alone would
+ * almost do: the caller names the list from what it knows, for a queued item from its state bits
  * (WorkerPool.listOf: INACTIVE, on its pwq's inactive list; SCHEDULED, on a worker's scheduled or
- * helped list, a short one, found by walking to its sentinel ({@link #holding}); else the pool's
- * worklist; REFUSED, the pool's refused list), and a flush barrier linked after an item joins
- * that item's list. The counts of every list are kept; only the
- * worklist's and the inactive lists' are read by the engine (and by Sysfs and Dump).
+ * helped list, found by walking to the list ({@link #holding}); else the pool's worklist;
+ * REFUSED, the pool's refused list), and a flush barrier linked after an item joins that item's
+ * list. The counts of every list are kept; only the worklist's and the inactive lists' are read by
+ * the engine (and by Sysfs and Dump).
  */
 final class WorkList extends Work {
     private static final VarHandle NEXT;
@@ -38,56 +47,96 @@ final class WorkList extends Work {
 
     /** Nodes on the list (L; read without the lock only by sizeOpaque). */
     private int size;
+    /**
+     * What the first node's prev and the last node's next hold: this list, for the short lists
+     * whose holder is found from an item's links ({@link #holding}); null for the others.
+     */
+    private final WorkList end;
 
+    /** A list whose end links are null: a pool's worklist and refused list, a pwq's inactive list. */
     WorkList() {
-        prev = this;
-        next = this;
+        end = null;
+    }
+
+    /**
+     * A list whose end links name the list itself ({@code named} true): a worker's scheduled and
+     * helped lists, whose holder {@link #holding} finds from an item.
+     */
+    WorkList(boolean named) {
+        end = named ? this : null;
     }
 
     boolean isEmpty() {
-        return next == this;
+        return next == null;
     }
 
     /** Whether the list looks empty, read without the lock: a placement hint, never a decision. */
     boolean isEmptyOpaque() {
-        return NEXT.getOpaque(this) == this;
+        return NEXT.getOpaque(this) == null;
     }
 
     Work first() {
-        Work n = next;
-        return n == this ? null : n;
+        return next;
     }
 
     Work last() {
-        Work p = prev;
-        return p == this ? null : p;
+        return prev;
     }
 
     /** The item after {@code w}, which is on this list, or null if {@code w} is the last. */
     Work after(Work w) {
         Work n = w.next;
-        return n == this ? null : n;
+        return n == end ? null : n;
     }
 
     void addLast(Work w) {
-        link(w, prev, this);
+        size++;
+        Work t = prev;
+        w.prev = t == null ? end : t;
+        w.next = end;
+        if (t == null) {
+            next = w;
+        } else {
+            t.next = w;
+        }
+        prev = w;
     }
 
     void addFirst(Work w) {
-        link(w, this, next);
+        size++;
+        Work h = next;
+        w.prev = end;
+        w.next = h == null ? end : h;
+        if (h == null) {
+            prev = w;
+        } else {
+            h.prev = w;
+        }
+        next = w;
     }
 
     /** Inserts {@code w} right after {@code pos}, which must be on this list. */
     void addAfter(Work pos, Work w) {
-        link(w, pos, pos.next);
+        size++;
+        Work n = pos.next;
+        w.prev = pos;
+        w.next = n;
+        pos.next = w;
+        if (n == end) {
+            prev = w;
+        } else {
+            n.prev = w;
+        }
     }
 
-    private void link(Work w, Work before, Work after) {
-        size++;
-        w.prev = before;
-        w.next = after;
-        before.next = w;
-        after.prev = w;
+    /**
+     * Ends a run that WorkerPool.splice appended after {@code last()} by linking the items to
+     * each other only: {@code tail} is the run's last item and {@code n} how many it added.
+     */
+    void closeRun(Work tail, int n) {
+        size += n;
+        tail.next = end;
+        prev = tail;
     }
 
     /** Unlinks {@code w}, which must be on this list (the kernel's {@code list_del_init}). */
@@ -95,16 +144,24 @@ final class WorkList extends Work {
         size--;
         Work p = w.prev;
         Work n = w.next;
-        p.next = n;
-        n.prev = p;
+        if (p == end) {
+            next = n == end ? null : n;
+        } else {
+            p.next = n;
+        }
+        if (n == end) {
+            prev = p == end ? null : p;
+        } else {
+            n.prev = p;
+        }
         w.prev = null;
         w.next = null;
     }
 
     /**
-     * The list that holds {@code w}, found by following its links to the sentinel: O(nodes after
-     * it), so for the short lists only (a worker's scheduled and helped lists: instances queued
-     * behind the worker's own runs, and flush barriers).
+     * The list that holds {@code w}, found by following its links to the list: O(nodes after
+     * it), so for the short lists only, whose end links name the list (a worker's scheduled and
+     * helped lists: instances queued behind the worker's own runs, and flush barriers).
      */
     static WorkList holding(Work w) {
         Work n = w.next;

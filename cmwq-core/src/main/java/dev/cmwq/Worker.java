@@ -56,14 +56,14 @@ class Worker extends Thread {
     Worker nextIdle; // L
     /** This worker's slot among its pool's busy workers (WorkerPool.runnerOf), or -1. */
     int busyIndex = -1; // L
-    final WorkList scheduled = new WorkList(); // L
+    final WorkList scheduled = new WorkList(true); // L
     /** The item this worker runs inline inside its own, while it waits for it (WorkerPool.help), or null. */
     Work helping; // L
     /** The item (and its pwq) this worker was running when it began helping. */
     Work helpedFrom; // L
     PoolWorkqueue helpedFromPwq; // L
     /** Barriers and requeued instances of the helped item, which arrive while it runs inline. */
-    final WorkList helped = new WorkList(); // L
+    final WorkList helped = new WorkList(true); // L
     /**
      * The bracket Workqueues.enterBlocking() hands out on this worker, made at its first use there
      * (made here, the first queue in a JVM would load BlockingSection on its caller's thread).

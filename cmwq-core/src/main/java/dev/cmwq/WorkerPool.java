@@ -748,7 +748,18 @@ final class WorkerPool {
         do {
             Work first = worklist.first();
             progress++;
-            if (assignWork(first, w)) {
+            if (!(first instanceof Work.Barrier) && !Work.isLinked(first.stateVolatile()) && runnerOf(first) == null) {
+                // assign_work's common case, an item with no barrier behind it that no worker is
+                // running: it would only pass through this worker's scheduled list, which the
+                // same lock hold empties again (four list links written for nothing; see
+                // WorkList on what each costs). What is queued behind it while it runs (an
+                // instance of it, a flush barrier) still goes to that list and runs after it.
+                worklist.remove(first);
+                processOneWork(w, first);
+                if (!w.scheduled.isEmpty()) {
+                    processScheduled(w);
+                }
+            } else if (assignWork(first, w)) {
                 processScheduled(w);
             }
         } while (keepWorking());
@@ -1155,17 +1166,45 @@ final class WorkerPool {
             oldest = h;
             h = n;
         }
+        WorkList run = null; // an inactive list that items are being appended to (see below)
+        Work runTail = null;
+        int runLength = 0;
         while (oldest != null) {
             Work n = oldest.next;
             oldest.next = null;
             PoolWorkqueue pwq = oldest.pwq;
-            if (pwq.dead) {
-                oldest.setQueuedOwned(0, Work.REFUSED);
-                refused.addLast(oldest); // its producer saw the queue being destroyed and comes for it
+            if (run == pwq.inactive && !pwq.dead) {
+                // A run of items joining the same non-empty inactive list, as insert() would: they
+                // are linked to each other only, and the list's tail is written once, when the run
+                // ends (closeRun). An item stored into the list object is, once both are in the old
+                // generation, a store across heap regions, for which G1's write barrier issues a
+                // fence; items queued together lie together (bench/findings.md, finding 28-lead).
+                countInFlight(pwq, oldest, Work.INACTIVE);
+                oldest.prev = runTail;
+                runTail.next = oldest;
+                runTail = oldest;
+                runLength++;
             } else {
-                insert(pwq, oldest);
+                if (run != null) {
+                    run.closeRun(runTail, runLength);
+                    run = null;
+                }
+                if (pwq.dead) {
+                    oldest.setQueuedOwned(0, Work.REFUSED);
+                    refused.addLast(oldest); // its producer saw the queue being destroyed and comes for it
+                } else {
+                    insert(pwq, oldest);
+                    if (pwq.inactive.last() == oldest) {
+                        run = pwq.inactive;
+                        runTail = oldest;
+                        runLength = 0;
+                    }
+                }
             }
             oldest = n;
+        }
+        if (run != null) {
+            run.closeRun(runTail, runLength);
         }
     }
 
@@ -1188,21 +1227,27 @@ final class WorkerPool {
 
     /** Puts an item whose PENDING the caller owns on {@code pwq}: the worklist or the inactive list. */
     void insert(PoolWorkqueue pwq, Work work) {
-        int color = pwq.workColor;
-        pwq.nrInFlight[color]++;
-        work.pwq = pwq;
-        long set = Work.PWQ | ((long) color << Work.COLOR_SHIFT) | Work.poolBits(id);
-        long clear = Work.INACTIVE | Work.LINKED | Work.COLOR_MASK | Work.POOL_MASK;
         if (pwq.inactive.isEmpty() && pwq.tryIncActive()) {
-            work.setQueuedOwned(clear, set);
+            countInFlight(pwq, work, 0);
             worklist.addLast(work);
             if (!kickOrCreate()) {
                 watch();
             }
         } else {
-            work.setQueuedOwned(clear, set | Work.INACTIVE);
+            countInFlight(pwq, work, Work.INACTIVE);
             pwq.inactive.addLast(work);
         }
+    }
+
+    /** insert()'s accounting: the item joins {@code pwq}'s in-flight count of its work color (L). */
+    private void countInFlight(PoolWorkqueue pwq, Work work, long inactive) {
+        int color = pwq.workColor;
+        pwq.nrInFlight[color]++;
+        if (work.pwq != pwq) { // the intake set it already: no second store (its write barrier)
+            work.pwq = pwq;
+        }
+        long set = Work.PWQ | ((long) color << Work.COLOR_SHIFT) | Work.poolBits(id) | inactive;
+        work.setQueuedOwned(Work.INACTIVE | Work.LINKED | Work.COLOR_MASK | Work.POOL_MASK, set);
     }
 
     /**

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The node counts of a pool's worklist and a pwq's inactive list (WorkList.size, read lock-free by
- * the stealing hint and under the lock by hasBacklog) stay equal to their nodes. The lists are
- * circular, so an item could unlink itself from its links alone; the count holds only if every
+ * the stealing hint and under the lock by hasBacklog) stay equal to their nodes, and their links
+ * stay whole, with null ends (WorkListTest). An item could unlink itself from its links alone; the
+ * count holds only if every
  * removal and insertion goes through the list that holds the item, which the callers name from
  * the item's state bits (WorkerPool.listOf). Each step that moves items is followed by a walk.
  * The sampler is off: an item waiting unannounced in a gate holds lane 0, so that what is queued
@@ -140,12 +141,28 @@ class WorkListCountTest {
             assertThat(pool.worklist.size()).as("the worklist's count " + when).isEqualTo(nodes);
             assertThat(pool.worklist.sizeOpaque()).as("its lock-free read " + when).isEqualTo(nodes);
             assertThat(pool.worklist.hasAtLeast(nodes) && !pool.worklist.hasAtLeast(nodes + 1)).isTrue();
+            assertNoItemLinksTo(pool.worklist, when);
             int inactive = walk(pwq.inactive);
+            assertNoItemLinksTo(pwq.inactive, when);
             assertThat(pwq.inactive.size()).as("the inactive list's count " + when).isEqualTo(inactive);
             assertThat(pwq.inactive.hasAtLeast(inactive) && !pwq.inactive.hasAtLeast(inactive + 1)).isTrue();
         } finally {
             pool.unlock();
         }
+    }
+
+    /**
+     * A pool's lists end in null: no item links to the list object (WorkListTest says why), and
+     * each item's prev is the item before it.
+     */
+    private static void assertNoItemLinksTo(WorkList list, String when) {
+        Work before = null;
+        for (Work w = list.first(); w != null; w = list.after(w)) {
+            assertThat(w.prev).as("an item's prev on " + list + " " + when).isSameAs(before);
+            assertThat(w.next).as("an item's next on " + list + " " + when).isNotSameAs(list);
+            before = w;
+        }
+        assertThat(list.last()).isSameAs(before);
     }
 
     private static int walk(WorkList list) {
