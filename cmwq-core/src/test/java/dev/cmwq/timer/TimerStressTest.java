@@ -87,7 +87,7 @@ class TimerStressTest {
         }
         assertThat(fires).as("expiries").isGreaterThan(1_000);
         assertThat(cancels).as("successful disarms").isGreaterThan(1_000);
-        System.out.printf("TimerStressTest: %d armings, %d expiries, %d disarms%n",
+        System.out.printf("[stress] timer: %d armings, %d expiries, %d disarms%n",
                 fires + cancels, fires, cancels);
         Thread thread = base.thread();
         assertThat(thread.isAlive()).isTrue();
