@@ -1080,7 +1080,10 @@ class Report:
         self.p("Section 1's workload, but the way an application meets it: every contender alive in one JVM (threads, "
                "objects and the call sites they share), each with its own distinct task objects, measured in turn "
                "(the order rotates per iteration). Rounds of 10,000 items, and a backlog of 400,000 items queued before "
-               "the first has to finish, from one or two producers; items/s, median of the iterations. *Alone*: the "
+               "the first has to finish, from one or two producers; items/s, median of the iterations. After the warm-ups "
+               "a full collection moves every long-lived object (items, queues, pools, threads) to the old generation, "
+               "as in an application that has run for a while (`heap=old`; JMH's section 1 runs with everything young, "
+               "which G1's write barrier favours: finding 28-lead). *Alone*: the "
                "same harness with one contender in its JVM. Ratio = cmwq system_wq / ForkJoinPool(n) in the same "
                "fork. Goal (issue 10): at least 1.0x ForkJoinPool in every setting, 1 and 2 producers.")
         self.p()
