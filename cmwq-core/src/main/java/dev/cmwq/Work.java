@@ -44,7 +44,8 @@ public class Work {
      *                         behind its own run (non-reentrancy), not on the worklist
      *   bit  26     REFUSED   parked on its pool's refused list for its producer (the intake
      *                         brought it to a dead pwq; WorkerPool.takeBackRefused)
-     *   bits 32-62  POOL      id + 1 of the pool it was last queued on or ran on (0: none)
+     *   bits 32-62  POOL      id + 1 of the pool it was last queued on or ran on (0: none; an
+     *                         UNPINNED item's is forgotten after its run: forgetPool)
      *
      * The kernel keeps a pwq pointer in the word while queued; Java cannot, so the pwq is a separate
      * field guarded by the pool lock, and the word always carries the pool id. Like the kernel's
@@ -338,6 +339,27 @@ public class Work {
             s = state;
         } while (!casState(s, (s & ~(QUEUED_BITS | POOL_MASK)) | poolBits(poolId)));
         VarHandle.fullFence();
+    }
+
+    /**
+     * The end of an UNPINNED item's run on pool {@code poolId}, under that pool's lock, after its
+     * worker left the busy workers: the item forgets the pool unless something queued it
+     * meanwhile. An idle item's pool id serves only to find where it may still be running (the
+     * kernel's {@code last_pool}: non-reentrancy, flush, cancel, {@link #busy()}), and it runs
+     * nowhere now. An unpinned item is the one whose next queue often comes from another lane
+     * (stealing and a full lane's overflow move it; the producer's lane is only a home), and a
+     * pool id left here makes that queue take this pool's lock to ask (bench/findings.md, finding
+     * 29-lead). A queuer that set PENDING before this finds the pool and asks it, as before: the
+     * worker has left, so it is told the item does not run there.
+     */
+    final void forgetPool(int poolId) {
+        long s;
+        do {
+            s = state;
+            if ((s & PENDING) != 0 || poolIdOf(s) != poolId) {
+                return;
+            }
+        } while (!casState(s, s & ~POOL_MASK));
     }
 
     /** Releases a PENDING the caller owns (after grabPending), keeping the recorded pool. */

@@ -868,7 +868,8 @@ final class WorkerPool {
     /** process_one_work: runs one item outside the lock, with the kernel's bookkeeping around it. */
     private void processOneWork(Worker w, Work work) {
         PoolWorkqueue pwq = work.pwq;
-        int color = Work.colorOf(work.stateVolatile());
+        long queued = work.stateVolatile();
+        int color = Work.colorOf(queued);
         w.currentWork = work;
         w.currentPwq = pwq;
         w.currentColor = color;
@@ -973,6 +974,9 @@ final class WorkerPool {
         }
         w.currentWork = null;
         w.currentPwq = null;
+        if ((queued & Work.UNPINNED) != 0) {
+            work.forgetPool(id); // where it last ran no longer matters: see forgetPool
+        }
         pwq.decNrActive(false);
         pwq.decNrInFlight(color);
     }
