@@ -8,10 +8,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An unpinned item's pool forgets it after its run (Work.forgetPool), so that its next queue from
@@ -22,22 +22,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(60)
 @ExtendWith(SamplerOff.class)
 class ForgetPoolTest {
-    private Workqueue wq;
-    private Workqueue helper;
-
-    @AfterEach
-    void tearDown() {
-        if (wq != null) {
-            wq.destroy();
-        }
-        if (helper != null) {
-            helper.destroy();
-        }
-    }
+    @RegisterExtension
+    final QueueTracker queues = new QueueTracker();
 
     @Test
     void anUnpinnedItemForgetsThePoolItRanOnAPinnedOneKeepsIt() {
-        wq = Workqueue.builder("forget-state").build();
+        Workqueue wq = queues.track(Workqueue.builder("forget-state").build());
         Work unpinned = new Work(() -> {});
         Work pinned = new Work(() -> {});
 
@@ -58,8 +48,8 @@ class ForgetPoolTest {
     @Test
     void aQueueFromAnotherLaneWhileItRunsWaitsForTheRun() throws Exception {
         assumeTrue(Workqueues.lanes() >= 2, "needs two lanes");
-        wq = Workqueue.builder("forget-running").build();
-        helper = Workqueue.builder("forget-helper").build();
+        Workqueue wq = queues.track(Workqueue.builder("forget-running").build());
+        Workqueue helper = queues.track(Workqueue.builder("forget-helper").build());
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger inside = new AtomicInteger();
@@ -113,7 +103,7 @@ class ForgetPoolTest {
     @Test
     void producersOnTwoLanesNeverRunItTwiceAtOnce() throws Exception {
         assumeTrue(Workqueues.lanes() >= 2, "needs two lanes");
-        wq = Workqueue.builder("forget-race").build();
+        Workqueue wq = queues.track(Workqueue.builder("forget-race").build());
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger overlaps = new AtomicInteger();
         AtomicLong runs = new AtomicLong();
