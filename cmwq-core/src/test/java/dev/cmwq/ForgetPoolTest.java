@@ -46,7 +46,7 @@ class ForgetPoolTest {
     }
 
     @Test
-    void aQueueFromAnotherLaneWhileItRunsWaitsForTheRun() throws Exception {
+    void aQueueFromAnotherLaneWhileItRunsWaitsForTheRun() {
         assumeTrue(Workqueues.lanes() >= 2, "needs two lanes");
         Workqueue wq = queues.track(Workqueue.builder("forget-running").build());
         Workqueue helper = queues.track(Workqueue.builder("forget-helper").build());
@@ -70,6 +70,8 @@ class ForgetPoolTest {
             inside.decrementAndGet();
         });
         long stateWhileRunning;
+        long queuedAgain;
+        int runsWhileFirstRuns;
         try {
             // Queued unpinned by a worker of lane 0; it runs there, or on a lane whose worker stole it.
             helper.queueOn(0, new Work(() -> wq.queue(x)));
@@ -78,17 +80,21 @@ class ForgetPoolTest {
             stateWhileRunning = x.debugState();
 
             // From a worker of another lane, which is free: were the pool forgotten, the item would
-            // start there.
+            // be queued on that lane's pool and start there. Remembered, it is queued behind its
+            // run, on the pool running it.
             int other = ranOn.lane == 1 ? 0 : 1;
             AtomicBoolean second = new AtomicBoolean();
             helper.queueOn(other, new Work(() -> second.set(wq.queue(x))));
             helper.flush();
+            queuedAgain = x.debugState();
+            runsWhileFirstRuns = runs.get();
             assertThat(second).as("queued again while it runs").isTrue();
-            Thread.sleep(50); // a second run, if it could start, would start now
-            assertThat(runs.get()).as("runs started before the first ended").isEqualTo(1);
         } finally {
             release.countDown();
         }
+        assertThat(queuedAgain & Work.PENDING).as("pending behind its run").isNotZero();
+        assertThat(Work.poolIdOf(queuedAgain)).as("the pool it was queued on again").isEqualTo(firstPool.get());
+        assertThat(runsWhileFirstRuns).as("runs started before the first ended").isEqualTo(1);
         assertThat(Work.poolIdOf(stateWhileRunning)).as("its pool while it ran").isEqualTo(firstPool.get());
         wq.flush();
         assertThat(runs.get()).isEqualTo(2);
