@@ -89,6 +89,12 @@ final class WorkList extends Work {
         return n == end ? null : n;
     }
 
+    /** The item before {@code w}, which is on this list, or null if {@code w} is the first. */
+    Work before(Work w) {
+        Work p = w.prev;
+        return p == end ? null : p;
+    }
+
     void addLast(Work w) {
         size++;
         Work t = prev;

@@ -1723,22 +1723,23 @@ final class WorkerPool {
 
     /**
      * The theft itself, under both locks: moves half of the first {@link #STEAL_SCAN} items of
-     * {@code victim}'s worklist that may move (rounded up) to this pool's worklist. Returns a
+     * {@code victim}'s worklist that may move (rounded up) to this pool's worklist; when none of
+     * those may and the worklist is longer, half of the movable ones among its last
+     * {@link #STEAL_SCAN}, where unpinned items queued behind a pinned backlog wait. Returns a
      * queue whose item could not move only because it has no pwq on this lane yet, or null.
      */
     private Workqueue takeFrom(WorkerPool victim) {
-        int movable = 0;
-        int seen = 0;
-        for (Work x = victim.worklist.first(); x != null && seen < STEAL_SCAN; x = victim.worklist.after(x), seen++) {
-            if (victim.mayMove(x)) {
-                movable++;
-            }
+        WorkList list = victim.worklist;
+        Work from = list.first();
+        int take = (victim.movableFrom(from, true) + 1) / 2;
+        if (take == 0 && list.hasAtLeast(STEAL_SCAN + 1)) {
+            take = (victim.movableFrom(list.last(), false) + 1) / 2;
+            from = take == 0 ? null : victim.lastMovable(take);
         }
-        int take = (movable + 1) / 2;
         Workqueue missing = null;
-        Work x = victim.worklist.first();
-        for (seen = 0; x != null && seen < STEAL_SCAN && take > 0; seen++) {
-            Work next = victim.worklist.after(x);
+        Work x = from;
+        for (int seen = 0; x != null && seen < STEAL_SCAN && take > 0; seen++) {
+            Work next = list.after(x);
             if (victim.mayMove(x)) {
                 if (adopt(victim, x)) {
                     worklist.addLast(x);
@@ -1751,6 +1752,33 @@ final class WorkerPool {
             x = next;
         }
         return missing;
+    }
+
+    /**
+     * How many of the {@link #STEAL_SCAN} worklist items from {@code x} on (towards the tail if
+     * {@code forward}, else towards the head) may move (L).
+     */
+    private int movableFrom(Work x, boolean forward) {
+        int movable = 0;
+        for (int seen = 0; x != null && seen < STEAL_SCAN; seen++) {
+            if (mayMove(x)) {
+                movable++;
+            }
+            x = forward ? worklist.after(x) : worklist.before(x);
+        }
+        return movable;
+    }
+
+    /**
+     * Walking from the worklist's tail towards its head, the {@code n}th item that may move (L;
+     * {@code n} is at least one and at most what {@link #movableFrom} counted from the tail).
+     */
+    private Work lastMovable(int n) {
+        Work x = worklist.last();
+        while (!mayMove(x) || --n > 0) {
+            x = worklist.before(x);
+        }
+        return x;
     }
 
     /** Whether {@code work} is running on a worker of this pool. A hint. */

@@ -214,6 +214,45 @@ class StealingTest {
     }
 
     @Test
+    void unpinnedItemsQueuedBehindALongPinnedBacklogAreStolenFromItsTail() {
+        // A lane held by a long item, with more queueOn items waiting than a thief scans from the
+        // worklist's head, then unpinned items behind them (a pinned parent queueing its
+        // sub-items): a free lane takes those from the tail and runs them while the lane is held.
+        Sampler.stealOnStall = false;
+        wq = Workqueue.builder("steal-tail").build();
+        int home = Workqueues.currentLane();
+        WorkerPool pool = WorkerPool.percpu(home, false);
+        Probe.Gate gate = new Probe.Gate(1);
+        wq.queueOn(home, new Work(gate::passUnannounced));
+        gate.awaitEntered("the item holding the producer's lane");
+        AtomicInteger pinnedRan = new AtomicInteger();
+        int unpinned = 4;
+        CountDownLatch ran = new CountDownLatch(unpinned);
+        Set<Integer> ranOn = ConcurrentHashMap.newKeySet();
+        long before = stolenSoFar();
+        try {
+            for (int i = 0; i < 3 * 64; i++) {
+                wq.queueOn(home, new Work(pinnedRan::incrementAndGet));
+            }
+            Probe.recentItemNanos(pool, 50_000);
+            for (int i = 0; i < unpinned; i++) {
+                wq.queue(new Work(() -> {
+                    ranOn.add(Worker.current().pool.lane);
+                    ran.countDown();
+                }));
+            }
+            Probe.await(ran, "the unpinned items behind a pinned backlog, on a free lane, while their lane is held");
+            assertThat(pinnedRan.get()).as("pinned items run").isZero();
+            assertThat(stolenSoFar() - before).as("items stolen").isGreaterThanOrEqualTo(unpinned);
+        } finally {
+            gate.open();
+        }
+        wq.flush();
+        assertThat(ranOn).as("lanes the unpinned items ran on").doesNotContain(home);
+        assertThat(pinnedRan.get()).as("pinned items run").isEqualTo(3 * 64);
+    }
+
+    @Test
     void aShortBacklogBehindALongItemIsStolenOnceTheSamplerFindsItStalled() {
         wq = Workqueue.builder("steal-stalled").build();
         int home = Workqueues.currentLane();
