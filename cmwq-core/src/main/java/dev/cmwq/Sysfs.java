@@ -149,9 +149,7 @@ final class Sysfs {
     /** Starts cmwq-jmx once; takes no lock, so a worker never waits for the server's start. */
     private static void startRegistrar() {
         if (REGISTRAR_STARTED.compareAndSet(false, true)) {
-            Thread t = new Thread(null, Sysfs::startServer, "cmwq-jmx", 0, false);
-            t.setDaemon(true);
-            t.start();
+            new Registrar().start();
         }
     }
 
@@ -166,6 +164,28 @@ final class Sysfs {
             } catch (JMException e) {
                 Workqueues.log().log(System.Logger.Level.WARNING, "cannot unregister " + pool + " from JMX", e);
             }
+        }
+    }
+
+    /**
+     * The one-shot thread cmwq-jmx (a class, not a lambda: no lambda bootstrap on the first
+     * worker's way to its first item). It also reaches the CPU clocks' bean first, off every
+     * worker's path (ThreadCpu).
+     */
+    private static final class Registrar extends Thread {
+        Registrar() {
+            super(null, null, "cmwq-jmx", 0, false);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                ThreadCpu.load();
+            } catch (RuntimeException | Error e) { // no platform beans: workers count wall time
+                Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: no thread CPU clocks", e);
+            }
+            startServer();
         }
     }
 

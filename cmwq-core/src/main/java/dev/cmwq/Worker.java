@@ -306,7 +306,7 @@ class Worker extends Thread {
     public void run() {
         osStat = Tunables.OS_STATE ? osStatOfCurrentThread() : null; // no path resolved for a check that is off
         lastCpuReadAt = System.nanoTime();
-        lastCpuRead = ThreadCpu.current();
+        lastCpuRead = ThreadCpu.currentIfLoaded();
         WorkerPool p = pool;
         Sysfs.poolStarted(p); // JMX: the pool's first worker registers it, outside the lock
         p.lock();

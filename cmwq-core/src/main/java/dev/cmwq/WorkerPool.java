@@ -1056,7 +1056,18 @@ final class WorkerPool {
             w.itemCpuFloor = 0;
             return wall;
         }
-        long now = ThreadCpu.current();
+        long now = ThreadCpu.currentIfLoaded();
+        if (now == ThreadCpu.NOT_LOADED || w.lastCpuRead == ThreadCpu.NOT_LOADED) {
+            // No clock yet, or no read to count from (a JVM's first milliseconds): the wall time
+            // counts, no CPU-intensive verdict (a sleeping item is not a hog), and this read, if
+            // any, is the next one's start.
+            w.itemCpuFloor = 0;
+            w.lastCpuRead = now;
+            w.lastCpuReadAt = end;
+            w.shortWallSinceRead = 0;
+            w.idleWallSinceRead = 0;
+            return wall;
+        }
         long sinceRead = now - w.lastCpuRead;
         long delta = sinceRead - w.shortWallSinceRead;
         w.itemCpuFloor = now < 0 ? wall : itemCpuFloor(sinceRead, end - w.lastCpuReadAt, wall, w.idleWallSinceRead);

@@ -104,6 +104,57 @@ class FirstUseTest {
                 .isGreaterThanOrEqualTo(FirstUseProgram.DELAY_NANOS);
     }
 
+    @Test
+    void theFirstWorkerRunsItsFirstItemWithoutReachingThePlatformBeans() throws Exception {
+        // The thread-CPU bean costs tens of milliseconds to reach the first time in a JVM (the
+        // platform MBean providers): a first worker that read its CPU clock at its start ran its
+        // first item that much later. cmwq-jmx reaches it instead, off the worker's path.
+        Path log = dir.resolve("class-load.log");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xlog:class+load=info:file=" + log + ":tid", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                FirstItemProgram.class.getName());
+        Path err = dir.resolve("stderr.txt");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(dir.resolve("stdout.txt").toFile()).start();
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the child JVM exits").isTrue();
+        assertThat(p.exitValue()).as("child exit; stderr: %s", Files.readString(err)).isZero();
+        List<String> worker = workerLog(Files.readAllLines(log), FirstItemProgram.MarkItem.class.getName());
+        assertThat(worker).as("classes the first worker loaded before its first item")
+                .contains("dev.cmwq.ThreadCpu") // read at its start, so this is the worker's log
+                .noneMatch(c -> c.startsWith("java.lang.management.") || c.startsWith("sun.management.")
+                        || c.startsWith("com.sun.management.") || c.startsWith("jdk.jfr."))
+                .filteredOn(c -> c.startsWith("dev.cmwq.") && c.contains("$$Lambda"))
+                .as("cmwq lambdas spun on the first worker's way to its first item")
+                .isEmpty();
+    }
+
+    /**
+     * The classes loaded by the thread that loaded {@code marker}, from its first log line until
+     * that marker.
+     */
+    static List<String> workerLog(List<String> lines, String marker) {
+        String tid = null;
+        for (String line : lines) {
+            int close = line.indexOf(']');
+            if (line.startsWith("[") && close > 0 && line.substring(close + 1).strip().startsWith(marker + " ")) {
+                tid = line.substring(1, close);
+            }
+        }
+        assertThat(tid).as("the thread that loaded %s", marker).isNotNull();
+        List<String> loaded = new ArrayList<>();
+        for (String line : lines) {
+            int close = line.indexOf(']');
+            if (!line.startsWith("[") || close < 0 || !line.substring(1, close).equals(tid)) {
+                continue;
+            }
+            String first = line.substring(close + 1).strip().split(" ")[0];
+            if (first.equals(marker)) {
+                return loaded;
+            }
+            loaded.add(first);
+        }
+        throw new AssertionError("unreachable: " + marker + " was found");
+    }
+
     /**
      * The log lines (without their "[tid] " decoration) of the thread that loaded MarkStart, from
      * then until MarkEnd: its class loads ("dev.cmwq.Work source: ...") and thread starts
