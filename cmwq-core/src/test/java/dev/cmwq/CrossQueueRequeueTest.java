@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An item queued on a second queue while it still runs for a first one (the kernel gives no
@@ -15,23 +15,15 @@ import org.junit.jupiter.api.Test;
  * instance must run on a worker of its own queue's pool, under that pool's lock.
  */
 class CrossQueueRequeueTest {
+    @RegisterExtension
+    final QueueTracker queues = new QueueTracker();
     private Workqueue percpu;
     private Workqueue unbound;
 
-    @AfterEach
-    void tearDown() {
-        if (percpu != null) {
-            percpu.destroy();
-        }
-        if (unbound != null) {
-            unbound.destroy();
-        }
-    }
-
     @Test
     void anItemQueuedOnAnUnboundQueueWhileItRunsOnAPerCpuOneRunsOnAnUnboundWorker() {
-        percpu = Workqueue.builder("cross-percpu").build();
-        unbound = Workqueue.builder("cross-unbound").unbound().build();
+        percpu = queues.track(Workqueue.builder("cross-percpu").build());
+        unbound = queues.track(Workqueue.builder("cross-unbound").unbound().build());
         Probe.Gate gate = new Probe.Gate(1);
         List<String> ranOn = new CopyOnWriteArrayList<>();
         AtomicReference<Worker> first = new AtomicReference<>();

@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -22,23 +23,23 @@ class StalePoolRedirectTest {
     private Workqueue q1;
     private Workqueue q2;
 
+    @RegisterExtension
+    final QueueTracker queues = new QueueTracker();
+
+    /** Runs before the tracker destroys the queues: a frozen queue's items would never drain. */
     @AfterEach
-    void tearDown() {
+    void thaw() {
         if (q2 != null) {
             q2.thaw();
-            q2.destroy();
-        }
-        if (q1 != null) {
-            q1.destroy();
         }
     }
 
     @Test
     void anItemWhoseStateNamesAnotherPoolIsQueuedOnThePwqAskedFor() {
-        q1 = Workqueue.builder("stale-redirect-q1").build();
+        q1 = queues.track(Workqueue.builder("stale-redirect-q1").build());
         // Q2 is high-priority, so its pool on lane 1 (B) is neither Q1's on lane 0 (A) nor Q1's on
         // lane 1 (C): three pools on two lanes, so the test runs at any lane count.
-        q2 = Workqueue.builder("stale-redirect-q2").highPriority().maxActive(1).build();
+        q2 = queues.track(Workqueue.builder("stale-redirect-q2").highPriority().maxActive(1).build());
         Probe.Gate gate = new Probe.Gate(1);
         AtomicInteger runs = new AtomicInteger();
         List<String> ranOn = new CopyOnWriteArrayList<>();

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -26,15 +26,8 @@ class WorkListCountTest {
     private Workqueue wq;
     private Workqueue limited;
 
-    @AfterEach
-    void tearDown() {
-        if (limited != null) {
-            limited.destroy();
-        }
-        if (wq != null) {
-            wq.destroy();
-        }
-    }
+    @RegisterExtension
+    final QueueTracker queues = new QueueTracker();
 
     /**
      * Queue (active and inactive), cancel (an active item, an inactive one, each also with a flush
@@ -43,8 +36,8 @@ class WorkListCountTest {
      */
     @Test
     void theWorklistAndInactiveCountsMatchTheirNodesThroughQueueCancelFlushHelpAndActivation() throws Exception {
-        wq = Workqueue.builder("count-active").build();
-        limited = Workqueue.builder("count-inactive").maxActive(1).build();
+        wq = queues.track(Workqueue.builder("count-active").build());
+        limited = queues.track(Workqueue.builder("count-inactive").maxActive(1).build());
         WorkerPool pool = wq.pwq(0).pool;
         PoolWorkqueue inactiveOn = limited.pwq(0);
         assertThat(inactiveOn.pool).isSameAs(pool);
@@ -117,7 +110,7 @@ class WorkListCountTest {
      */
     @Test
     void anInstanceCancelledBehindItsRunLeavesTheRunnersListNotTheWorklist() {
-        wq = Workqueue.builder("count-scheduled").build();
+        wq = queues.track(Workqueue.builder("count-scheduled").build());
         WorkerPool pool = wq.pwq(0).pool;
         PoolWorkqueue pwq = wq.pwq(0);
         Probe.Gate firstRun = new Probe.Gate(1);
