@@ -8,12 +8,8 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
@@ -31,11 +27,12 @@ final class Sysfs {
      *
      * The platform MBean server costs a few hundred milliseconds to start, so nothing here starts it
      * on a caller's or a worker's path: a pool's first worker (Worker.run, before it takes the pool
-     * lock) puts the pool on PENDING_POOLS and, if the server is not up yet, starts the one-shot
-     * thread cmwq-jmx, which starts it and registers what waits; the system queues that exist are
+     * lock) puts the pool on JmxRegistrar.PENDING and, if the server is not up yet, starts the
+     * one-shot thread cmwq-jmx (JmxRegistrar: a class apart, so that the worker loads none of this
+     * one's JMX types), which starts it and registers what waits; the system queues that exist are
      * registered when the server comes up (Workqueues.jmxStarted tells later ones to register
-     * themselves, so the first use of a system queue does not load this class). Once it is, a registration costs a fraction of a millisecond and is
-     * done by the thread that asks. SYSFS queues and registerManagement() register at once, in the
+     * themselves, so the first use of a system queue does not load this class). Once it is, a
+     * registration costs a fraction of a millisecond and is done by the thread that asks. SYSFS queues and registerManagement() register at once, in the
      * caller, starting the server if need be: they asked for it.
      *
      * Every registration and unregistration runs under the class lock, outside every pool lock;
@@ -47,13 +44,10 @@ final class Sysfs {
     static final String ROOT = DOMAIN + ":type=Workqueues";
 
     private static final Map<Workqueue, ObjectName> QUEUES = new ConcurrentHashMap<>();
-    private static final Set<WorkerPool> POOLS = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
     /** Queue ids, weakly: a collected queue's entry goes with it. Guarded by itself. */
     private static final Map<Workqueue, Integer> IDS = new java.util.WeakHashMap<>();
-    private static final Queue<WorkerPool> PENDING_POOLS = new ConcurrentLinkedQueue<>();
     private static volatile MBeanServer server; // V, written under the class lock: null until started
-    private static final AtomicBoolean REGISTRAR_STARTED = new AtomicBoolean(); // cmwq-jmx, started once
 
     private Sysfs() {}
 
@@ -130,33 +124,10 @@ final class Sysfs {
         return QUEUES.get(wq);
     }
 
-    /**
-     * Called by every normal worker as it starts: registers its pool the first time, at once if the
-     * server is up, else through cmwq-jmx. Never waits for the server to start.
-     */
-    static void poolStarted(WorkerPool pool) {
-        if (POOLS.contains(pool) || !POOLS.add(pool)) {
-            return;
-        }
-        PENDING_POOLS.add(pool); // before the check: the registrar drains after it publishes server
-        if (server != null) {
-            registerPendingPools();
-        } else {
-            startRegistrar();
-        }
-    }
-
-    /** Starts cmwq-jmx once; takes no lock, so a worker never waits for the server's start. */
-    private static void startRegistrar() {
-        if (REGISTRAR_STARTED.compareAndSet(false, true)) {
-            new Registrar().start();
-        }
-    }
-
     /** A retired unbound pool leaves JMX (and this class's sets, which would keep it alive). */
     static synchronized void poolRetired(WorkerPool pool) {
-        PENDING_POOLS.remove(pool);
-        if (POOLS.remove(pool) && server != null) {
+        JmxRegistrar.PENDING.remove(pool);
+        if (JmxRegistrar.KNOWN.remove(pool) && server != null) {
             try {
                 server.unregisterMBean(poolName(pool.id));
             } catch (InstanceNotFoundException e) {
@@ -167,29 +138,8 @@ final class Sysfs {
         }
     }
 
-    /**
-     * The one-shot thread cmwq-jmx (a class, not a lambda: no lambda bootstrap on the first
-     * worker's way to its first item). It also reaches the CPU clocks' bean first, off every
-     * worker's path (ThreadCpu).
-     */
-    private static final class Registrar extends Thread {
-        Registrar() {
-            super(null, null, "cmwq-jmx", 0, false);
-            setDaemon(true);
-        }
-
-        @Override
-        public void run() {
-            try {
-                ThreadCpu.load();
-            } catch (RuntimeException | Error e) { // no platform beans: workers count wall time
-                Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: no thread CPU clocks", e);
-            }
-            startServer();
-        }
-    }
-
-    private static void startServer() {
+    /** cmwq-jmx's work (JmxRegistrar): the server, then the pools that wait for it. */
+    static void startServer() {
         Workqueues.ensureSystemQueues(); // before the class lock: their creation may register them
         try {
             synchronized (Sysfs.class) {
@@ -201,13 +151,13 @@ final class Sysfs {
         registerPendingPools();
     }
 
-    private static synchronized void registerPendingPools() {
+    static synchronized void registerPendingPools() {
         if (server == null) {
             return;
         }
-        for (WorkerPool pool; (pool = PENDING_POOLS.poll()) != null; ) {
+        for (WorkerPool pool; (pool = JmxRegistrar.PENDING.poll()) != null; ) {
             if (WorkerPool.byId(pool.id) != pool) {
-                POOLS.remove(pool); // retired before its registration: poolRetired found nothing to do
+                JmxRegistrar.KNOWN.remove(pool); // retired before its registration: poolRetired found nothing to do
                 continue;
             }
             try {
@@ -239,6 +189,7 @@ final class Sysfs {
                 s.registerMBean(new RootBean(), root);
             }
             server = s;
+            JmxRegistrar.serverUp = true; // after server: a worker that reads it true finds server set
             Workqueues.jmxStarted = true; // then read the registry: see the field
             for (Workqueue wq : Workqueues.all()) {
                 if (wq.isSystem() && !QUEUES.containsKey(wq)) {

@@ -308,7 +308,7 @@ class Worker extends Thread {
         lastCpuReadAt = System.nanoTime();
         lastCpuRead = ThreadCpu.currentIfLoaded();
         WorkerPool p = pool;
-        Sysfs.poolStarted(p); // JMX: the pool's first worker registers it, outside the lock
+        JmxRegistrar.poolStarted(p); // JMX: the pool's first worker registers it, outside the lock
         p.lock();
         Work lost = null;
         PoolWorkqueue lostPwq = null;
