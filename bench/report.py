@@ -1138,7 +1138,7 @@ class Report:
                       ">= 1.0x FJP", fmt_ratio(r), None if r is None else r >= 1.0)
 
     def cold_start(self):
-        impls = ["cmwq", "cmwq-cold", "stpe", "fixed1"]
+        impls = ["cmwq", "cmwq-cold", "cmwq-aot", "stpe", "fixed1"]
         if not any(self.s("cold-start", i) for i in impls):
             return
         self.p("## 14. Cold start: the first use in a fresh JVM")
@@ -1152,7 +1152,11 @@ class Report:
                "`Executors.newFixedThreadPool(1).execute` (one thread start, classes from the JDK's archive). "
                "*Platform beans untouched*: cmwq in a JVM that has not reached the platform beans before its first "
                "use (the others read the thread-CPU bean first, for the caller's CPU time), as an application that "
-               "never looked at them: its first item shows what the first worker waits for on its way. The "
+               "never looked at them: its first item shows what the first worker waits for on its way. "
+               "*JDK 25 AOT cache*: cmwq in JVMs started with `-XX:AOTCache=app.aot`, made once before the trials by a "
+               "training run of the same first use (`-XX:AOTCacheOutput=app.aot`): classes loaded and linked, and "
+               "method profiles, from the cache (a deployment choice, shown apart; the goal's verdict is the "
+               "no-flags row's). The "
                "caller's CPU time (where the results have it) is the figure the machine's load moves least. "
                "Milliseconds, medians of %s trials. "
                "Goal (issue 13): the first use costs the caller at most 5 ms." % fmt_int(self.param("cold-start", "trials")))
@@ -1162,7 +1166,8 @@ class Report:
             e = self.s("cold-start", impl)
             if e is None or "error" in e:
                 continue
-            label = {"cmwq": "cmwq system_wq", "cmwq-cold": "cmwq system_wq, platform beans untouched"}.get(impl) or name(impl)
+            label = {"cmwq": "cmwq system_wq", "cmwq-cold": "cmwq system_wq, platform beans untouched",
+                     "cmwq-aot": "cmwq system_wq, JDK 25 AOT cache"}.get(impl) or name(impl)
             rows.append([("**%s**" if is_cmwq(impl) else "%s") % label, fmt(e["callerMs"]),
                          fmt(e.get("callerCpuMs")), fmt(e.get("systemMs")), fmt(e.get("queueMs")), fmt(e["firstItemMs"]),
                          fmt(e["delayedCallerMs"]), fmt(e["delayedLatenessMs"]),

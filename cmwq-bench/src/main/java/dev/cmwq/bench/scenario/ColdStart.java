@@ -11,6 +11,7 @@ import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,10 @@ import java.util.concurrent.TimeUnit;
  * (the thread-CPU bean the others read for {@code callerCpuMs}, which it therefore lacks), as in an
  * application that never looked at them: its first item shows what the engine's first worker
  * waits for on its way.
+ * The {@code cmwq-aot} contender is {@code cmwq} in JVMs started with a JDK 25 AOT cache
+ * ({@code -XX:AOTCache}: classes loaded and linked, and method profiles, from a training run of the
+ * same first use made once before the trials with {@code -XX:AOTCacheOutput}), the deployment
+ * that takes class loading off a first use; on an older JDK it reports an error and is left out.
  * The {@code stpe} contender does the same with a fresh {@code ScheduledThreadPoolExecutor(n)}
  * ({@code execute}, then {@code schedule} 200 ms ahead), for reference; the {@code fixed1}
  * contender is the JDK-only floor of a first use: {@code Executors.newFixedThreadPool(1).execute}
@@ -60,21 +65,40 @@ final class ColdStart {
 
     static Map<String, Object> run(String impl, Params p) throws IOException, InterruptedException {
         int trials = p.intValue("trials", 5);
-        if (!impl.equals("cmwq") && !impl.equals("cmwq-cold") && !impl.equals("stpe") && !impl.equals("fixed1")) {
-            throw new IllegalArgumentException("cold-start contender \"" + impl + "\" is not cmwq, cmwq-cold, stpe or fixed1");
+        if (!List.of("cmwq", "cmwq-cold", "cmwq-aot", "stpe", "fixed1").contains(impl)) {
+            throw new IllegalArgumentException("cold-start contender \"" + impl + "\" is not cmwq, cmwq-cold, cmwq-aot, stpe or fixed1");
         }
-        List<Map<String, Object>> runs = new ArrayList<>();
-        for (int t = 0; t < trials; t++) {
-            runs.add(fork(impl));
+        List<String> flags = List.of();
+        Path cache = null;
+        if (impl.equals("cmwq-aot")) {
+            if (Runtime.version().feature() < 25) {
+                return Map.of("error", "an AOT cache with profiles needs JDK 25 (-XX:AOTCacheOutput), not " + Runtime.version());
+            }
+            cache = Files.createTempDirectory("cmwq-cold-start").resolve("app.aot");
+            fork("cmwq", List.of("-XX:AOTCacheOutput=" + cache)); // the training run: the same first use, once
+            flags = List.of("-XX:AOTCache=" + cache);
         }
-        return Trials.summary(runs);
+        try {
+            List<Map<String, Object>> runs = new ArrayList<>();
+            for (int t = 0; t < trials; t++) {
+                runs.add(fork(impl.equals("cmwq-aot") ? "cmwq" : impl, flags));
+            }
+            return Trials.summary(runs);
+        } finally {
+            if (cache != null) {
+                Files.deleteIfExists(cache);
+                Files.deleteIfExists(cache.getParent());
+            }
+        }
     }
 
-    /** Runs one trial in a fresh JVM and returns its figures. */
-    private static Map<String, Object> fork(String impl) throws IOException, InterruptedException {
+    /** Runs one trial in a fresh JVM with {@code flags} and returns its figures. */
+    private static Map<String, Object> fork(String impl, List<String> flags) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process proc = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                ColdStart.class.getName(), impl).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(flags);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ColdStart.class.getName(), impl));
+        Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String result = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
