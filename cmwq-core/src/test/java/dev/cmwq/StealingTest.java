@@ -39,6 +39,18 @@ class StealingTest {
         }
     }
 
+    /**
+     * Creates {@link #wq} as {@code name} and holds the caller's lane with an item of it waiting
+     * unannounced in the returned gate (the sampler is off: the lane stays held until it opens).
+     */
+    private Probe.Gate holdHomeLane(String name) {
+        wq = Workqueue.builder(name).build();
+        Probe.Gate gate = new Probe.Gate(1);
+        wq.queueOn(Workqueues.currentLane(), new Work(gate::passUnannounced));
+        gate.awaitEntered("the item holding the producer's lane");
+        return gate;
+    }
+
     private static long stolenSoFar() {
         long n = 0;
         for (int lane = 0; lane < Workqueues.lanes(); lane++) {
@@ -55,11 +67,8 @@ class StealingTest {
 
     @Test
     void anUnpinnedItemWaitingBehindABusyLaneRunsOnAFreeLaneMeanwhile() {
-        wq = Workqueue.builder("steal-basic").build();
+        Probe.Gate gate = holdHomeLane("steal-basic");
         int home = Workqueues.currentLane();
-        Probe.Gate gate = new Probe.Gate(1);
-        wq.queueOn(home, new Work(gate::passUnannounced)); // holds the producer's lane
-        gate.awaitEntered("the item holding the producer's lane");
         long before = stolenSoFar();
         AtomicReference<String> ranOn = new AtomicReference<>();
         CountDownLatch ran = new CountDownLatch(1);
@@ -151,12 +160,9 @@ class StealingTest {
      */
     private void stolenOnlyOnceWorthIt(String name, int n, int notWorthNanos, int worthNanos) {
         Sampler.stealOnStall = false; // only the producer's and the free lanes' judgement of the backlog
-        wq = Workqueue.builder(name).build();
+        Probe.Gate gate = holdHomeLane(name); // the lane's worker runs: the backlog waits
         int home = Workqueues.currentLane();
         WorkerPool pool = WorkerPool.percpu(home, false);
-        Probe.Gate gate = new Probe.Gate(1);
-        wq.queueOn(home, new Work(gate::passUnannounced)); // the lane's worker runs: the backlog waits
-        gate.awaitEntered("the item holding the producer's lane");
         CountDownLatch ran = new CountDownLatch(n + 1);
         long before = stolenSoFar();
         try {
@@ -219,12 +225,9 @@ class StealingTest {
         // worklist's head, then unpinned items behind them (a pinned parent queueing its
         // sub-items): a free lane takes those from the tail and runs them while the lane is held.
         Sampler.stealOnStall = false;
-        wq = Workqueue.builder("steal-tail").build();
+        Probe.Gate gate = holdHomeLane("steal-tail");
         int home = Workqueues.currentLane();
         WorkerPool pool = WorkerPool.percpu(home, false);
-        Probe.Gate gate = new Probe.Gate(1);
-        wq.queueOn(home, new Work(gate::passUnannounced));
-        gate.awaitEntered("the item holding the producer's lane");
         AtomicInteger pinnedRan = new AtomicInteger();
         int unpinned = 4;
         CountDownLatch ran = new CountDownLatch(unpinned);
@@ -254,12 +257,9 @@ class StealingTest {
 
     @Test
     void aShortBacklogBehindALongItemIsStolenOnceTheSamplerFindsItStalled() {
-        wq = Workqueue.builder("steal-stalled").build();
+        Probe.Gate gate = holdHomeLane("steal-stalled");
         int home = Workqueues.currentLane();
         WorkerPool pool = WorkerPool.percpu(home, false);
-        Probe.Gate gate = new Probe.Gate(1);
-        wq.queueOn(home, new Work(gate::passUnannounced));
-        gate.awaitEntered("the item holding the producer's lane");
         Probe.recentItemNanos(pool, 100); // the lane's recent items were tiny: its backlog looks short
         CountDownLatch ran = new CountDownLatch(1);
         long before = stolenSoFar();
