@@ -32,8 +32,9 @@ final class Sysfs {
      * one's JMX types), which starts it and registers what waits; the system queues that exist are
      * registered when the server comes up (Workqueues.jmxStarted tells later ones to register
      * themselves, so the first use of a system queue does not load this class). Once it is, a
-     * registration costs a fraction of a millisecond and is done by the thread that asks. SYSFS queues and registerManagement() register at once, in the
-     * caller, starting the server if need be: they asked for it.
+     * registration costs a fraction of a millisecond and is done by the thread that asks. SYSFS
+     * queues and registerManagement() register at once, in the caller, starting the server if need
+     * be: they asked for it.
      *
      * Every registration and unregistration runs under the class lock, outside every pool lock;
      * the beans' getters take pool locks and never this one, so JMX and the engine cannot
