@@ -1057,25 +1057,19 @@ final class WorkerPool {
             return wall;
         }
         long now = ThreadCpu.currentIfLoaded();
-        if (now == ThreadCpu.NOT_LOADED || w.lastCpuRead == ThreadCpu.NOT_LOADED) {
-            // No clock yet, or no read to count from (a JVM's first milliseconds): the wall time
-            // counts, no CPU-intensive verdict (a sleeping item is not a hog), and this read, if
-            // any, is the next one's start.
-            w.itemCpuFloor = 0;
-            w.lastCpuRead = now;
-            w.lastCpuReadAt = end;
-            w.shortWallSinceRead = 0;
-            w.idleWallSinceRead = 0;
-            return wall;
-        }
+        // No clock yet, or no read to count from (a JVM's first milliseconds): the wall time
+        // counts, with no CPU-intensive verdict (a sleeping item is not a hog); this read, if any,
+        // is the next one's start. A JVM that does not measure (-1): the wall time, as CPU time.
+        boolean unknown = now == ThreadCpu.NOT_LOADED || w.lastCpuRead == ThreadCpu.NOT_LOADED;
         long sinceRead = now - w.lastCpuRead;
         long delta = sinceRead - w.shortWallSinceRead;
-        w.itemCpuFloor = now < 0 ? wall : itemCpuFloor(sinceRead, end - w.lastCpuReadAt, wall, w.idleWallSinceRead);
+        w.itemCpuFloor = unknown ? 0
+                : now < 0 ? wall : itemCpuFloor(sinceRead, end - w.lastCpuReadAt, wall, w.idleWallSinceRead);
         w.lastCpuRead = now;
         w.lastCpuReadAt = end;
         w.shortWallSinceRead = 0;
         w.idleWallSinceRead = 0;
-        return now < 0 ? wall : Math.max(0, Math.min(wall, delta));
+        return unknown || now < 0 ? wall : Math.max(0, Math.min(wall, delta));
     }
 
     /**
