@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -64,14 +65,7 @@ class FirstUseTest {
     @Test
     void theFirstQueueStartsOnlyItsWorkerAndLoadsLittleOnTheCallersThreadAndTheFirstDelayedItemKeepsItsDelay() throws Exception {
         Path log = dir.resolve("class-load.log");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xlog:class+load=info,os+thread=info:file=" + log + ":tid", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                FirstUseProgram.class.getName()));
-        Path err = dir.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the child JVM exits").isTrue();
-        assertThat(p.exitValue()).as("child exit; output: %s; stderr: %s", out, Files.readString(err)).isZero();
+        String out = runChild(FirstUseProgram.class, "class+load=info,os+thread=info", log);
         String[] f = out.strip().split(" ");
         long callerCpuMs = TimeUnit.NANOSECONDS.toMillis(Long.parseLong(f[0]));
         long armedToRunNanos = Long.parseLong(f[3]);
@@ -111,13 +105,7 @@ class FirstUseTest {
         // first item that much later. cmwq-jmx reaches it instead, off the worker's path, and the
         // worker hands its pool to JMX registration without loading Sysfs and the JMX types.
         Path log = dir.resolve("class-load.log");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xlog:class+load=info:file=" + log + ":tid", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                FirstItemProgram.class.getName());
-        Path err = dir.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(dir.resolve("stdout.txt").toFile()).start();
-        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the child JVM exits").isTrue();
-        assertThat(p.exitValue()).as("child exit; stderr: %s", Files.readString(err)).isZero();
+        runChild(FirstItemProgram.class, "class+load=info", log);
         List<String> worker = workerLog(Files.readAllLines(log), FirstItemProgram.MarkItem.class.getName());
         assertThat(worker).as("classes the first worker loaded before its first item")
                 .contains("dev.cmwq.ThreadCpu") // read at its start, so this is the worker's log
@@ -130,29 +118,53 @@ class FirstUseTest {
     }
 
     /**
+     * Runs {@code program} in a child JVM whose {@code -Xlog} {@code tags} go to {@code log}, each
+     * line decorated with its thread id; returns what it printed, once it has exited with 0.
+     */
+    private String runChild(Class<?> program, String tags, Path log) throws IOException, InterruptedException {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xlog:" + tags + ":file=" + log + ":tid", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                program.getName());
+        Path err = dir.resolve("stderr.txt");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the child JVM exits").isTrue();
+        assertThat(p.exitValue()).as("child exit; output: %s; stderr: %s", out, Files.readString(err)).isZero();
+        return out;
+    }
+
+    /** A log line's thread id and the rest ("dev.cmwq.Work source: ..."): the "[tid] " decoration split off. */
+    private record LogLine(String tid, String rest) {
+        /** The line parsed, or null if it has no decoration. */
+        static LogLine of(String line) {
+            int close = line.indexOf(']');
+            return line.startsWith("[") && close > 0
+                    ? new LogLine(line.substring(1, close), line.substring(close + 1).strip()) : null;
+        }
+
+        /** The loaded class's name, for a class-load line. */
+        String first() {
+            return rest.split(" ")[0];
+        }
+    }
+
+    /**
      * The classes loaded by the thread that loaded {@code marker}, from its first log line until
      * that marker.
      */
     static List<String> workerLog(List<String> lines, String marker) {
-        String tid = null;
-        for (String line : lines) {
-            int close = line.indexOf(']');
-            if (line.startsWith("[") && close > 0 && line.substring(close + 1).strip().startsWith(marker + " ")) {
-                tid = line.substring(1, close);
-            }
-        }
+        List<LogLine> parsed = lines.stream().map(LogLine::of).filter(Objects::nonNull).toList();
+        String tid = parsed.stream().filter(l -> l.first().equals(marker)).map(LogLine::tid).findFirst().orElse(null);
         assertThat(tid).as("the thread that loaded %s", marker).isNotNull();
         List<String> loaded = new ArrayList<>();
-        for (String line : lines) {
-            int close = line.indexOf(']');
-            if (!line.startsWith("[") || close < 0 || !line.substring(1, close).equals(tid)) {
+        for (LogLine l : parsed) {
+            if (!l.tid().equals(tid)) {
                 continue;
             }
-            String first = line.substring(close + 1).strip().split(" ")[0];
-            if (first.equals(marker)) {
+            if (l.first().equals(marker)) {
                 return loaded;
             }
-            loaded.add(first);
+            loaded.add(l.first());
         }
         throw new AssertionError("unreachable: " + marker + " was found");
     }
@@ -166,22 +178,19 @@ class FirstUseTest {
         List<String> caller = new ArrayList<>();
         String tid = null;
         for (String line : lines) {
-            int close = line.indexOf(']');
-            if (!line.startsWith("[") || close < 0) {
+            LogLine l = LogLine.of(line);
+            if (l == null) {
                 continue;
             }
-            String thread = line.substring(1, close);
-            String rest = line.substring(close + 1).strip();
-            String first = rest.split(" ")[0];
             if (tid == null) {
-                if (first.equals(FirstUseProgram.MarkStart.class.getName())) {
-                    tid = thread;
+                if (l.first().equals(FirstUseProgram.MarkStart.class.getName())) {
+                    tid = l.tid();
                 }
-            } else if (thread.equals(tid)) {
-                if (first.equals(FirstUseProgram.MarkEnd.class.getName())) {
+            } else if (l.tid().equals(tid)) {
+                if (l.first().equals(FirstUseProgram.MarkEnd.class.getName())) {
                     return caller;
                 }
-                caller.add(rest);
+                caller.add(l.rest());
             }
         }
         throw new AssertionError("no MarkStart..MarkEnd in the class-load log (" + lines.size() + " lines)");
