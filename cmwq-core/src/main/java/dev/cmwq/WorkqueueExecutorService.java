@@ -70,13 +70,27 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     /*
      * Implementation overview
      *
-     * ctl packs the run state (2 high bits: RUNNING, SHUTDOWN, STOP, TIDYING) with the number of
-     * accepted tasks not yet finished, as ThreadPoolExecutor's ctl packs its state and worker count.
-     * A submission is accepted by one CAS that raises the count while the state is RUNNING, so
-     * acceptance and shutdown are totally ordered; a task retires (count - 1) exactly once: at the
-     * end of its last run, or when a cancel or shutdownNow takes it off the queue or the wheel
-     * (Work.cancel won its PENDING bit, so no run can follow). When the state is past RUNNING and
-     * the count reaches 0, the state becomes TIDYING and the owned queue is destroyed: inline, or,
+     * Accounting. The run state (RUNNING, SHUTDOWN, STOP, TIDYING) is a field of its own, written
+     * only by shutdown's transitions, and counters count the tasks: accepted, which a submission
+     * raises, and retired, which a task's end raises. Each is striped by the calling thread's lane
+     * (Lanes.current(): a worker's pool lane, a producer's home lane), one stripe per lane up to
+     * eight, and every counter has a cache line of its own (counts[]). So a producer and the worker
+     * running its task write different lines, two producers on different lanes too, and the run
+     * state every task reads is a line nobody writes while the service runs. (One word that packed
+     * state and count, as ThreadPoolExecutor's ctl, took a CAS from every submission and an RMW
+     * from every task's end: the line moved between the threads twice per task and the service's
+     * execute ran at about half of Workqueue.execute's rate; bench/findings.md, finding 31-lead.)
+     *
+     * A submission first raises accepted, then reads the state: RUNNING accepts it; anything else
+     * refuses it, and it retires at once. Acceptance and shutdown are totally ordered by that one
+     * read of the state (each is a volatile access after an RMW or a volatile write, so one of
+     * them sees the other: a shutdown that follows a RUNNING read finds the task counted). A task
+     * retires exactly once: at the end of its last run, or when a cancel or shutdownNow takes it
+     * off the queue or the wheel (Work.cancel won its PENDING bit, so no run can follow), or when
+     * it is refused. Whoever retires one, or shuts the service down, then looks at the state: past
+     * RUNNING, with nothing outstanding (every retired stripe read before any accepted one: each
+     * counter only grows and every retirement follows its acceptance, so equal sums read in that
+     * order mean nothing was outstanding when the accepted ones were read), the state becomes TIDYING and the owned queue is destroyed: inline, or,
      * when the last task retires on one of the queue's own workers (which cannot destroy their
      * own queue), from an item on system_unbound_wq. Then isTerminated() is true.
      *
@@ -94,27 +108,41 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     private static final int SHUTDOWN = 1;
     private static final int STOP = 2;
     private static final int TIDYING = 3;
-    private static final int STATE_SHIFT = 62;
-    private static final long COUNT_MASK = (1L << STATE_SHIFT) - 1;
     private static final String[] STATE_NAMES = {"running", "shutdown", "stop", "tidying"};
 
-    private static final VarHandle CTL;
+    /**
+     * The distance between two counters in counts[], in longs: 128 bytes, so that no two of them,
+     * nor the first and the array's header (its length, read by every access), share a cache line
+     * or a pair of lines the CPU prefetches together. Stripe i's accepted counter is at
+     * {@code PAD * (2i + 1)}, its retired one at {@code PAD * (2i + 2)}.
+     */
+    private static final int PAD = 16;
+    /** Stripes at most: one per lane up to this many. */
+    private static final int MAX_STRIPES = 8;
+
+    private static final VarHandle RUN_STATE;
+    private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
-            CTL = MethodHandles.lookup().findVarHandle(WorkqueueExecutorService.class, "ctl", long.class);
+            RUN_STATE = MethodHandles.lookup().findVarHandle(WorkqueueExecutorService.class, "runState", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private final Workqueue wq; // I
-    private volatile long ctl; // V: run state << STATE_SHIFT | accepted tasks not yet finished
+    private volatile int runState; // V: RUNNING until shutdown's transitions (advanceRunState, tryTerminate)
+    private final long[] counts; // V through COUNT: each stripe's accepted and retired tasks
+    private final int stripeMask; // stripes - 1 (a power of two)
     private final Set<FutureItem<?>> periodic = ConcurrentHashMap.newKeySet();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     WorkqueueExecutorService(Workqueue wq) {
         this.wq = wq;
+        int stripes = Integer.highestOneBit(Math.min(MAX_STRIPES, Lanes.count()) * 2 - 1); // rounded up
+        this.stripeMask = stripes - 1;
+        this.counts = new long[PAD * (2 * stripes + 2)]; // PAD longs before the first counter and after the last
         wq.service = this;
     }
 
@@ -126,20 +154,34 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         return wq;
     }
 
-    private static int runStateOf(long c) {
-        return (int) (c >>> STATE_SHIFT);
-    }
-
-    private static long countOf(long c) {
-        return c & COUNT_MASK;
-    }
-
-    private static long ctlOf(int runState, long count) {
-        return ((long) runState << STATE_SHIFT) | count;
-    }
-
     boolean isRunning() {
-        return runStateOf(ctl) == RUNNING;
+        return runState == RUNNING;
+    }
+
+    /**
+     * Accepted tasks not yet retired; exact once the state is past RUNNING and read after it
+     * (see the overview): every retired counter is read before any accepted one.
+     */
+    private long outstanding() {
+        long retired = 0;
+        for (int i = 0; i <= stripeMask; i++) {
+            retired += (long) COUNT.getVolatile(counts, acceptedIndex(i) + PAD);
+        }
+        long accepted = 0;
+        for (int i = 0; i <= stripeMask; i++) {
+            accepted += (long) COUNT.getVolatile(counts, acceptedIndex(i));
+        }
+        return accepted - retired;
+    }
+
+    /** counts[] index of stripe {@code i}'s accepted counter; its retired counter is PAD further. */
+    private static int acceptedIndex(int i) {
+        return PAD * (2 * i + 1);
+    }
+
+    /** The calling thread's stripe: its accepted counter's index. */
+    private int myStripe() {
+        return acceptedIndex(Lanes.current() & stripeMask);
     }
 
     // ---------------------------------------------------------------- submission
@@ -333,15 +375,13 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         return now + Math.min(nanos, Timer.MAX_DELAY_NANOS);
     }
 
-    /** Counts an accepted task in, or refuses it (the service is shut down). */
+    /** Counts an accepted task in, or refuses it (the service is shut down): see the overview. */
     private void accept(Object task) {
-        long c;
-        do {
-            c = ctl;
-            if (runStateOf(c) != RUNNING) {
-                throw rejected(task);
-            }
-        } while (!CTL.weakCompareAndSet(this, c, c + 1));
+        COUNT.getAndAdd(counts, myStripe(), 1L);
+        if (runState != RUNNING) {
+            finished(); // refused: it retires at once
+            throw rejected(task);
+        }
     }
 
     /**
@@ -369,7 +409,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
             throw new RejectedExecutionException("task " + task + " rejected from " + this + ": " + refused.getMessage(),
                     refused);
         }
-        if (runStateOf(ctl) >= STOP && item.cancel()) { // Work.cancel: off the queue or the wheel
+        if (runState >= STOP && item.cancel()) { // Work.cancel: off the queue or the wheel
             unaccept(item);
             throw rejected(task);
         }
@@ -399,8 +439,8 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
 
     /** A task retired: counts it out, and terminates the service if it was the last after shutdown. */
     void finished() {
-        long c = (long) CTL.getAndAdd(this, -1L) - 1;
-        if (runStateOf(c) != RUNNING && countOf(c) == 0) {
+        COUNT.getAndAdd(counts, myStripe() + PAD, 1L);
+        if (runState != RUNNING) {
             tryTerminate();
         }
     }
@@ -412,7 +452,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
 
     /** TPE's rule: a task that starts after shutdownNow starts interrupted. */
     void interruptIfStopping(Thread me) {
-        if (runStateOf(ctl) >= STOP && !me.isInterrupted()) {
+        if (runState >= STOP && !me.isInterrupted()) {
             me.interrupt();
         }
     }
@@ -471,24 +511,23 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     }
 
     private void advanceRunState(int target) {
-        long c;
+        int rs;
         do {
-            c = ctl;
-            if (runStateOf(c) >= target) {
+            rs = runState;
+            if (rs >= target) {
                 return;
             }
-        } while (!CTL.compareAndSet(this, c, ctlOf(target, countOf(c))));
+        } while (!RUN_STATE.compareAndSet(this, rs, target));
     }
 
     private void tryTerminate() {
-        long c;
+        int rs;
         do {
-            c = ctl;
-            int rs = runStateOf(c);
-            if (rs == RUNNING || rs == TIDYING || countOf(c) != 0) {
+            rs = runState; // first: past RUNNING, the counts read next are exact (see the overview)
+            if (rs == RUNNING || rs == TIDYING || outstanding() != 0) {
                 return;
             }
-        } while (!CTL.compareAndSet(this, c, ctlOf(TIDYING, 0)));
+        } while (!RUN_STATE.compareAndSet(this, rs, TIDYING));
         Worker w = Worker.current();
         PoolWorkqueue running = w == null ? null : w.currentPwq;
         if (running != null && running.wq == wq) {
@@ -509,7 +548,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     /** Whether {@link #shutdown()} or {@link #shutdownNow()} was called. */
     @Override
     public boolean isShutdown() {
-        return runStateOf(ctl) != RUNNING;
+        return runState != RUNNING;
     }
 
     /** Whether every accepted task has finished after a shutdown (the owned queue is destroyed). */
@@ -535,8 +574,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
 
     @Override
     public String toString() {
-        long c = ctl;
-        return "WorkqueueExecutorService[" + wq.name() + ", " + (isTerminated() ? "terminated" : STATE_NAMES[runStateOf(c)])
-                + ", tasks " + countOf(c) + "]";
+        return "WorkqueueExecutorService[" + wq.name() + ", " + (isTerminated() ? "terminated" : STATE_NAMES[runState])
+                + ", tasks " + outstanding() + "]";
     }
 }
