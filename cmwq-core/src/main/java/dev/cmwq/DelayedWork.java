@@ -184,7 +184,7 @@ public class DelayedWork extends Work {
         if (isPending(s)) {
             return false;
         }
-        if (disableCountOf(s) != 0) {
+        if (isDisabled(s)) {
             updateQueued(PENDING, 0);
             return false;
         }

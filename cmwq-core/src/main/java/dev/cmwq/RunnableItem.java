@@ -6,7 +6,7 @@ package dev.cmwq;
  * which the worker calls), which then tells its service the task finished. An exception the
  * command throws goes to the {@link WorkFailureHandler}, as for any item.
  *
- * <p>A bare {@code Work}: 40 bytes with compressed oops and class pointers, 32 with compact object
+ * <p>A bare {@code Work}: 32 bytes with compressed oops and class pointers, and with compact object
  * headers. The command is the item's {@code fn} (no field of its own); the service is the owner
  * of the queue the worker runs the item for, and the interrupt handshake (Runners) uses the
  * worker's field, so neither is a field here.

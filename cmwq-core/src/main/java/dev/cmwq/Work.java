@@ -29,7 +29,8 @@ public class Work {
     /*
      * Implementation overview
      *
-     * State word. One long, accessed only through STATE (the kernel's work->data):
+     * State word. One int, accessed only through STATE (the kernel's work->data), handled as its
+     * unsigned value in a long by the methods below, so that the pool id's top bit is no sign:
      *
      *   bit  0      PENDING   whoever sets it owns the item until it is queued or released
      *   bit  1      INACTIVE  on its pwq's inactive list (max_active reached)
@@ -37,23 +38,28 @@ public class Work {
      *                         scheduled list; the pwq field is valid
      *   bit  3      LINKED    a flush barrier follows and moves with it
      *   bits 4-7    COLOR     the flush color it was queued with (Workqueue.flush)
-     *   bits 8-23   DISABLE   the disable count (kept in every state, not only off-queue)
-     *   bit  24     UNPINNED  queued without a lane on a per-CPU queue: an idle lane may take it
+     *   bit  8      UNPINNED  queued without a lane on a per-CPU queue: an idle lane may take it
      *                         (WorkerPool's stealing); queue_work_on's items never have it
-     *   bit  25     SCHEDULED on the scheduled (or helped) list of the worker running it: queued
+     *   bit  9      SCHEDULED on the scheduled (or helped) list of the worker running it: queued
      *                         behind its own run (non-reentrancy), not on the worklist
-     *   bit  26     REFUSED   parked on its pool's refused list for its producer (the intake
+     *   bit  10     REFUSED   parked on its pool's refused list for its producer (the intake
      *                         brought it to a dead pwq; WorkerPool.takeBackRefused)
-     *   bits 32-62  POOL      id + 1 of the pool it was last queued on or ran on (0: none; an
-     *                         UNPINNED item's is forgotten after its run: forgetPool)
+     *   bit  11     DISABLED  the disable count is above zero: every queue attempt fails. The
+     *                         count itself is 1, or, nested, kept by DisableCounts (a disabled item
+     *                         is rare, and never queued: the word keeps one bit for it)
+     *   bits 12-31  POOL      id + 1 of the pool it was last queued on or ran on (0: none; an
+     *                         UNPINNED item's is forgotten after its run: forgetPool); pool ids
+     *                         are recycled and stay below 2^20 - 1 (WorkerPool.register)
      *
      * The kernel keeps a pwq pointer in the word while queued; Java cannot, so the pwq is a separate
      * field guarded by the pool lock, and the word always carries the pool id. Like the kernel's
      * work_struct, an item names neither the list that holds it (the lists are circular with a
      * sentinel; the state bits name the list, WorkerPool.listOf) nor the worker running it (the pool looks it
      * up among its busy workers, the kernel's find_worker_executing_work: WorkerPool.runnerOf).
-     * Layout (compressed oops and class pointers): header 12, state 8, fn, prev, next, pwq: 36,
-     * aligned to 40; 32 with -XX:+UseCompactObjectHeaders (header 8).
+     * Layout (compressed oops and class pointers): header 12, state 4 (in the header's gap), fn,
+     * prev, next, pwq: 32, as ForkJoinPool's task and its array slot; 32 with
+     * -XX:+UseCompactObjectHeaders too (header 8, 28 aligned to 32). The word was a long, with the
+     * 16-bit disable count in it and a 31-bit pool id, until 2026-12-07 (40 bytes; finding 32-lead).
      *
      * Transitions. Setting PENDING is a getAndBitwiseOr (an RMW, so a queuer that finds PENDING set
      * still publishes its earlier stores to the worker whose RMW clears it: the kernel's smp_mb
@@ -75,18 +81,19 @@ public class Work {
     static final int COLOR_SHIFT = 4;
     static final long COLOR_MASK = 0xFL << COLOR_SHIFT;
     static final int NR_COLORS = 16;
-    static final int DISABLE_SHIFT = 8;
-    static final long DISABLE_ONE = 1L << DISABLE_SHIFT;
-    static final long DISABLE_MASK = 0xFFFFL << DISABLE_SHIFT;
     static final int MAX_DISABLE = 0xFFFF;
-    static final int POOL_SHIFT = 32;
-    static final long POOL_MASK = 0x7FFF_FFFFL << POOL_SHIFT;
+    static final int POOL_SHIFT = 12;
+    static final long POOL_MASK = 0xF_FFFFL << POOL_SHIFT;
+    /** The largest pool id the word holds (id + 1 in 20 bits). */
+    static final int MAX_POOL_ID = (int) (POOL_MASK >>> POOL_SHIFT) - 1;
     /** Queued without a lane on a per-CPU queue: another lane's worker may take it (stealing). */
-    static final long UNPINNED = 1L << 24;
+    static final long UNPINNED = 1L << 8;
     /** On the scheduled (or helped) list of the worker running it, not on the worklist. */
-    static final long SCHEDULED = 1L << 25;
+    static final long SCHEDULED = 1L << 9;
     /** Parked on its pool's refused list, for its producer to take back. */
-    static final long REFUSED = 1L << 26;
+    static final long REFUSED = 1L << 10;
+    /** Disabled: the disable count is above zero (the count: 1, or DisableCounts'). */
+    static final long DISABLED = 1L << 11;
     /** Bits that describe a queued instance; all cleared when the item starts or is released. */
     static final long QUEUED_BITS = PENDING | INACTIVE | PWQ | LINKED | COLOR_MASK | UNPINNED | SCHEDULED | REFUSED;
 
@@ -99,7 +106,7 @@ public class Work {
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(Work.class, "state", long.class);
+            STATE = MethodHandles.lookup().findVarHandle(Work.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
@@ -108,12 +115,12 @@ public class Work {
     /**
      * What the worker runs: the user's Runnable; for a WorkFunction, its binding to this item
      * (ItemFunction); for a named item, the name with either (Named), so that an unnamed item,
-     * the common one, carries no name field (a Work is 40 bytes: header 12, state 8, four
-     * references; 32 with compact object headers). The executor views' one-shot task keeps its
+     * the common one, carries no name field (a Work is 32 bytes: header 12, state 4, four
+     * references; 32 with compact object headers too). The executor views' one-shot task keeps its
      * command here too (RunnableItem).
      */
     final Runnable fn; // I
-    private volatile long state; // V
+    private volatile int state; // V: unsigned (stateVolatile)
     Work prev; // L (pool of the list that holds it); null off every list
     Work next; // L; the intake's link while in the intake (WorkerPool.push)
     PoolWorkqueue pwq; // L: the pwq it is queued on (PWQ set) or last ran for
@@ -231,15 +238,15 @@ public class Work {
     // ---------------------------------------------------------------- state word helpers
 
     final long stateVolatile() {
-        return state;
+        return Integer.toUnsignedLong(state);
     }
 
     final boolean casState(long expect, long update) {
-        return STATE.compareAndSet(this, expect, update);
+        return STATE.compareAndSet(this, (int) expect, (int) update);
     }
 
     final long getAndSetPending() {
-        return (long) STATE.getAndBitwiseOr(this, PENDING);
+        return Integer.toUnsignedLong((int) STATE.getAndBitwiseOr(this, (int) PENDING));
     }
 
     /**
@@ -255,12 +262,12 @@ public class Work {
     final long trySetPending() {
         if (isPending(state)) {
             VarHandle.fullFence();
-            long s = state;
+            long s = stateVolatile();
             if (isPending(s)) {
                 return s;
             }
         }
-        return (long) STATE.getAndBitwiseOr(this, PENDING);
+        return getAndSetPending();
     }
 
     /**
@@ -269,7 +276,7 @@ public class Work {
      * intake's CAS, a pool lock, the timer's arming CAS) publishes the bit with it.
      */
     final void setPendingUnpublished() {
-        STATE.set(this, PENDING);
+        STATE.set(this, (int) PENDING);
     }
 
     static boolean isPending(long s) {
@@ -284,8 +291,8 @@ public class Work {
         return (int) ((s & COLOR_MASK) >>> COLOR_SHIFT);
     }
 
-    static int disableCountOf(long s) {
-        return (int) ((s & DISABLE_MASK) >>> DISABLE_SHIFT);
+    static boolean isDisabled(long s) {
+        return (s & DISABLED) != 0;
     }
 
     static int poolIdOf(long s) {
@@ -300,20 +307,20 @@ public class Work {
     final void updateQueued(long clear, long set) {
         long s;
         do {
-            s = state;
+            s = stateVolatile();
         } while (!casState(s, (s & ~clear) | set));
     }
 
     /**
      * Sets bits of a queued item under its pool lock, with a release store instead of a CAS. Safe
-     * because while an item is queued its disable count is 0 (disabling takes PENDING first, and
-     * enabling an enabled item writes nothing), so the only concurrent writes are failed
-     * getAndBitwiseOr(PENDING) calls, which write back the value they read. The worker's CAS that
+     * because a queued item is not DISABLED (disabling takes PENDING first, and enabling an enabled
+     * item writes nothing), so the only concurrent writes are failed getAndBitwiseOr(PENDING)
+     * calls, which write back the value they read. The worker's CAS that
      * clears PENDING reads this store, so what the queuer wrote before it is published.
      */
     final void setQueuedOwned(long clear, long set) {
-        long s = state;
-        STATE.setRelease(this, (s & ~clear) | set);
+        long s = Integer.toUnsignedLong(state);
+        STATE.setRelease(this, (int) ((s & ~clear) | set));
     }
 
     /**
@@ -336,7 +343,7 @@ public class Work {
     final void clearPendingForRun(int poolId) {
         long s;
         do {
-            s = state;
+            s = stateVolatile();
         } while (!casState(s, (s & ~(QUEUED_BITS | POOL_MASK)) | poolBits(poolId)));
         VarHandle.fullFence();
     }
@@ -355,7 +362,7 @@ public class Work {
     final void forgetPool(int poolId) {
         long s;
         do {
-            s = state;
+            s = stateVolatile();
             if ((s & PENDING) != 0 || poolIdOf(s) != poolId) {
                 return;
             }
@@ -366,7 +373,7 @@ public class Work {
     final void releasePending() {
         long s;
         do {
-            s = state;
+            s = stateVolatile();
         } while (!casState(s, s & ~QUEUED_BITS));
     }
 
@@ -385,7 +392,7 @@ public class Work {
      * hint, not synchronised with the item's progress.
      */
     public final int busy() {
-        long s = state;
+        long s = stateVolatile();
         int busy = isPending(s) ? BUSY_PENDING : 0;
         WorkerPool pool = WorkerPool.byId(poolIdOf(s));
         if (pool != null && pool.isRunning(this)) {
@@ -396,12 +403,14 @@ public class Work {
 
     /** Whether the disable count is above zero, so that every queue attempt fails. */
     public final boolean isDisabled() {
-        return disableCountOf(state) != 0;
+        return isDisabled(stateVolatile());
     }
 
     /** How many times the item has been disabled without being enabled again. */
     public final int disableCount() {
-        return disableCountOf(state);
+        synchronized (DisableCounts.LOCK) {
+            return isDisabled(stateVolatile()) ? DisableCounts.of(this) : 0;
+        }
     }
 
     // ---------------------------------------------------------------- grabbing PENDING
@@ -516,31 +525,51 @@ public class Work {
         return enableInternal();
     }
 
+    /*
+     * Disabling. The word has one DISABLED bit; the count is 1 while the bit is set, unless
+     * DisableCounts holds a larger one (nested disables). Every change of the count, and of the
+     * bit with it, happens under DisableCounts.LOCK: disable owns PENDING (grabPending) while it
+     * sets the bit and releases PENDING in the same CAS; enable clears the bit when the count
+     * leaves 1, with a CAS, as a queuer that found the item disabled may be releasing the PENDING
+     * it set (updateQueued, a CAS too). A queue attempt reads only the bit.
+     */
+
     boolean disableInternal() {
-        if (disableCountOf(state) == MAX_DISABLE) {
+        if (disableCount() == MAX_DISABLE) {
             throw new IllegalStateException("disable count of " + this + " would pass " + MAX_DISABLE);
         }
         boolean stolen = grabPending();
-        long s;
-        do {
-            s = stateVolatile();
-            if (disableCountOf(s) == MAX_DISABLE) {
+        synchronized (DisableCounts.LOCK) {
+            long s = stateVolatile();
+            int count = isDisabled(s) ? DisableCounts.of(this) : 0;
+            if (count == MAX_DISABLE) {
                 releasePending();
                 throw new IllegalStateException("disable count of " + this + " would pass " + MAX_DISABLE);
             }
-        } while (!casState(s, (s & ~QUEUED_BITS) + DISABLE_ONE));
+            DisableCounts.set(this, count + 1);
+            do {
+                s = stateVolatile();
+            } while (!casState(s, (s & ~QUEUED_BITS) | DISABLED));
+        }
         return stolen;
     }
 
     final boolean enableInternal() {
-        long s;
-        do {
-            s = stateVolatile();
-            if (disableCountOf(s) == 0) {
+        synchronized (DisableCounts.LOCK) {
+            long s = stateVolatile();
+            if (!isDisabled(s)) {
                 throw new IllegalStateException("enable of " + this + " which is not disabled");
             }
-        } while (!casState(s, s - DISABLE_ONE));
-        return disableCountOf(s) == 1;
+            int count = DisableCounts.of(this);
+            DisableCounts.set(this, count - 1);
+            if (count > 1) {
+                return false;
+            }
+            do {
+                s = stateVolatile();
+            } while (!casState(s, s & ~DISABLED));
+            return true;
+        }
     }
 
     // ---------------------------------------------------------------- flush
@@ -595,7 +624,7 @@ public class Work {
     private boolean flushWithBarrier(boolean spin) {
         Barrier barrier = new Barrier(Thread.currentThread());
         while (true) {
-            int poolId = poolIdOf(state);
+            int poolId = poolIdOf(stateVolatile());
             WorkerPool pool = WorkerPool.byId(poolId);
             if (pool == null) {
                 return false;
@@ -604,7 +633,7 @@ public class Work {
                 barrier.await(spin);
                 return true;
             }
-            if (poolIdOf(state) == poolId) {
+            if (poolIdOf(stateVolatile()) == poolId) {
                 return false; // idle: nothing queued or running where it was last seen
             }
         }
@@ -620,7 +649,7 @@ public class Work {
         if (self == null || self.pool == null) {
             return false;
         }
-        WorkerPool pool = WorkerPool.byId(poolIdOf(state));
+        WorkerPool pool = WorkerPool.byId(poolIdOf(stateVolatile()));
         return pool != null && (pool == self.pool ? pool.help(self, this) : self.pool.helpFrom(pool, self, this));
     }
 
@@ -639,7 +668,7 @@ public class Work {
         if (!Worker.currentIsBh()) {
             return false;
         }
-        WorkerPool last = WorkerPool.byId(poolIdOf(state));
+        WorkerPool last = WorkerPool.byId(poolIdOf(stateVolatile()));
         if (last == null || !last.bh) {
             Worker.checkMaySleep(op, this);
         }
@@ -655,15 +684,15 @@ public class Work {
 
     /** The flag word, for tests and the dump. */
     final long debugState() {
-        return state;
+        return stateVolatile();
     }
 
     @Override
     public String toString() {
-        long s = state;
+        long s = stateVolatile();
         return "Work@" + Integer.toHexString(System.identityHashCode(this)) + "[" + functionName()
                 + (isPending(s) ? ", pending" : "")
-                + (disableCountOf(s) != 0 ? ", disabled=" + disableCountOf(s) : "") + "]";
+                + (isDisabled(s) ? ", disabled=" + disableCount() : "") + "]";
     }
 
     /**

@@ -297,11 +297,30 @@ final class WorkerPool {
         return register(lane, highpri, unbound, false);
     }
 
+    /**
+     * Registers a pool under the next id (REGISTRY). An item's state word holds the id in 20 bits
+     * (Work.MAX_POOL_ID), so once the ids run out (a million pools registered: unbound pools come
+     * back after their queues were collected) a retired pool's id is given again, the lowest free
+     * one. An idle item may then still name that id; it only sends a racy reader (non-reentrancy,
+     * flush, cancel) to a pool that does not hold the item, which its locked re-check answers.
+     *
+     * @throws IllegalStateException if more than Work.MAX_POOL_ID + 1 pools exist at once
+     */
     private static WorkerPool register(int lane, boolean highpri, boolean unbound, boolean bh) {
         WorkerPool[] a = pools;
-        WorkerPool p = new WorkerPool(a.length, lane, highpri, unbound, bh);
-        WorkerPool[] b = Arrays.copyOf(a, a.length + 1);
-        b[p.id] = p;
+        int id = a.length;
+        if (id > Work.MAX_POOL_ID) {
+            id = 0;
+            while (id < a.length && a[id] != null) {
+                id++;
+            }
+        }
+        if (id > Work.MAX_POOL_ID) {
+            throw new IllegalStateException("more than " + (Work.MAX_POOL_ID + 1) + " worker pools at once");
+        }
+        WorkerPool p = new WorkerPool(id, lane, highpri, unbound, bh);
+        WorkerPool[] b = Arrays.copyOf(a, Math.max(a.length, id + 1));
+        b[id] = p;
         pools = b;
         return p;
     }
@@ -373,7 +392,7 @@ final class WorkerPool {
             }
             UNBOUND_POOLS.remove(p.highpri, p);
             WorkerPool[] a = pools.clone();
-            a[p.id] = null; // ids are never reused; an item that last ran here now reads "no pool"
+            a[p.id] = null; // an item that last ran here now reads "no pool" (or, once ids run out, a later pool: register)
             pools = a;
         }
         p.lock();

@@ -473,7 +473,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         if (Work.isPending(s)) {
             return false;
         }
-        if (Work.disableCountOf(s) != 0) {
+        if (Work.isDisabled(s)) {
             work.updateQueued(Work.PENDING, 0);
             return false;
         }
