@@ -39,8 +39,10 @@ final class Starvation {
      * restarts the stall, and the report the test waits for never comes.
      */
     private static void endFailureStreaks() {
-        for (int id = 0; WorkerPool.byId(id) != null; id++) {
-            WorkerPool pool = WorkerPool.byId(id);
+        for (WorkerPool pool : WorkerPool.all()) {
+            if (pool == null) {
+                continue; // a retired unbound pool's id: the pools after it still need the reset
+            }
             pool.lock();
             try {
                 pool.failingSince = 0;
