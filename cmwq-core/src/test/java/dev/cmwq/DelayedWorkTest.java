@@ -313,8 +313,12 @@ class DelayedWorkTest {
         // in a run, or in a cancel that returned true.
         assertThat(runs.get() + trueCancels.get() + lastCancelled).isEqualTo(trueQueues.get());
         paths.assertEachAtLeast(threads.length * calls / 4 / 40, "queueDelayed true", "queueDelayed false",
-                "modDelayed lock-free re-arm", "modDelayed slow path, pending", "modDelayed slow path, idle",
+                "modDelayed lock-free re-arm", "modDelayed slow path, idle",
                 "cancel true", "cancel false", "queue true", "queue false", "calls begun while another thread was in one");
+        // The item found queued on a worklist, not armed: it needs a worker slower than the racing
+        // threads, so its count follows the machine (276-311 in quiet runs, 2 in one CI run); the
+        // race must reach it, however rarely.
+        paths.assertEachAtLeast(1, "modDelayed slow path, pending");
     }
 
     @Test
