@@ -49,7 +49,7 @@ public class Work {
      *                         is rare, and never queued: the word keeps one bit for it)
      *   bits 12-31  POOL      id + 1 of the pool it was last queued on or ran on (0: none; an
      *                         UNPINNED item's is forgotten after its run: forgetPool); pool ids
-     *                         are recycled and stay below 2^20 - 1 (WorkerPool.register)
+     *                         stay below 2^20 - 1, recycled once they run out (WorkerPool.register)
      *
      * The kernel keeps a pwq pointer in the word while queued; Java cannot, so the pwq is a separate
      * field guarded by the pool lock, and the word always carries the pool id. Like the kernel's
@@ -319,7 +319,7 @@ public class Work {
      * clears PENDING reads this store, so what the queuer wrote before it is published.
      */
     final void setQueuedOwned(long clear, long set) {
-        long s = Integer.toUnsignedLong(state);
+        long s = stateVolatile();
         STATE.setRelease(this, (int) ((s & ~clear) | set));
     }
 

@@ -163,15 +163,17 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
      * (see the overview): every retired counter is read before any accepted one.
      */
     private long outstanding() {
-        long retired = 0;
+        long retired = sum(PAD);
+        return sum(0) - retired;
+    }
+
+    /** The sum over every stripe of its accepted counter ({@code offset} 0) or retired one ({@code PAD}). */
+    private long sum(int offset) {
+        long n = 0;
         for (int i = 0; i <= stripeMask; i++) {
-            retired += (long) COUNT.getVolatile(counts, acceptedIndex(i) + PAD);
+            n += (long) COUNT.getVolatile(counts, acceptedIndex(i) + offset);
         }
-        long accepted = 0;
-        for (int i = 0; i <= stripeMask; i++) {
-            accepted += (long) COUNT.getVolatile(counts, acceptedIndex(i));
-        }
-        return accepted - retired;
+        return n;
     }
 
     /** counts[] index of stripe {@code i}'s accepted counter; its retired counter is PAD further. */
