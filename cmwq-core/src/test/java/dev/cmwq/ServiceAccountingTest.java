@@ -87,19 +87,13 @@ class ServiceAccountingTest {
                 accepted[producer] = i;
             }));
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
-        while (acceptedSoFar.get() < ACCEPTED_BEFORE_SHUTDOWN && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        Probe.awaitTrue(() -> acceptedSoFar.get() >= ACCEPTED_BEFORE_SHUTDOWN, "tasks accepted before the shutdown");
         int returned = kind.now ? service.shutdownNow().size() : noneReturned(service);
         shutdownReturned.set(true);
         assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS))
                 .as("%s round %d: terminated", kind, round).isTrue();
         long ranAtTermination = ran.get();
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(Probe.TIMEOUT_SECONDS));
-            assertThat(t.isAlive()).as("producer still submitting").isFalse();
-        }
+        threads.forEach(Probe::join);
         long total = 0;
         for (int p = 0; p < producers; p++) {
             total += accepted[p];

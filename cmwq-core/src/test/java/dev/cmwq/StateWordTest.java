@@ -46,37 +46,30 @@ class StateWordTest {
     }
 
     @Test
-    void aNestedDisabledItemNobodyHoldsIsNotKeptAliveByItsCount() throws InterruptedException {
+    void aNestedDisabledItemNobodyHoldsIsNotKeptAliveByItsCount() {
         int before;
-        WeakReference<Work> ref;
         synchronized (DisableCounts.LOCK) {
             before = DisableCounts.size();
         }
         Work w = new Work(() -> {});
         w.disable();
         w.disable();
-        ref = new WeakReference<>(w);
+        WeakReference<Work> ref = new WeakReference<>(w);
         synchronized (DisableCounts.LOCK) {
             assertThat(DisableCounts.size()).isEqualTo(before + 1);
         }
         w = null;
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (ref.get() != null && System.nanoTime() < deadline) {
+        Probe.awaitTrue(() -> collectedAfterGc(ref), "the twice-disabled item to be collected");
+        Probe.awaitTrue(() -> {
             System.gc();
-            Thread.sleep(10);
-        }
-        assertThat(ref.get()).as("collected").isNull();
-        int after = Integer.MAX_VALUE;
-        while (System.nanoTime() < deadline) {
             synchronized (DisableCounts.LOCK) {
-                after = DisableCounts.size();
+                return DisableCounts.size() <= before;
             }
-            if (after <= before) {
-                break;
-            }
-            System.gc();
-            Thread.sleep(10);
-        }
-        assertThat(after).as("its entry purged").isLessThanOrEqualTo(before);
+        }, "its count's entry to be purged");
+    }
+
+    private static boolean collectedAfterGc(WeakReference<?> ref) {
+        System.gc();
+        return ref.get() == null;
     }
 }
