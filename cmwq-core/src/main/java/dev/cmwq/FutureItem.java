@@ -487,7 +487,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             return park(timed, nanos);
         }
         if (!timed && !isPeriodic() && busy() == BUSY_PENDING && !isArmed()) {
-            flush(); // queued, not started: wait through the item itself (announced; helping applies)
+            flushInterruptibly(); // queued, not started: wait through the item itself (announced; helping applies)
             int s = runStateOf(state);
             if (s > COMPLETING) {
                 return s;

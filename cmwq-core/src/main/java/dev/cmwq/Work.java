@@ -622,19 +622,53 @@ public class Work {
      * branches profiled in one phase of the run (finding 25-jitwarm).
      */
     private boolean flushWithBarrier(boolean spin) {
+        Barrier barrier = insertBarrier();
+        if (barrier == null) {
+            return false;
+        }
+        barrier.await(spin);
+        return true;
+    }
+
+    /**
+     * {@link #flushInstance}'s wait, ended by the caller's interrupt: the java.util.concurrent
+     * views' {@code Future.get()} from a worker, which must throw {@link InterruptedException} as
+     * {@code FutureTask.get} does. Helping runs the item inline as for a flush; a barrier left
+     * behind by an interrupted wait runs later and only unparks its thread (a spurious wake-up,
+     * which every park tolerates).
+     *
+     * @return true if it waited, false if the item was idle
+     * @throws InterruptedException if the caller is interrupted while it waits (not while it helps)
+     * @throws IllegalStateException as {@link #flush()}
+     */
+    final boolean flushInterruptibly() throws InterruptedException {
+        checkNotSelf("flush");
+        Worker.checkMaySleep("flush", this);
+        if (Tunables.HELP && helpInline()) {
+            return true;
+        }
+        Barrier barrier = insertBarrier();
+        if (barrier == null) {
+            return false;
+        }
+        barrier.awaitInterruptibly();
+        return true;
+    }
+
+    /** Links a new barrier behind the last instance, queued or running; null if there is none. */
+    private Barrier insertBarrier() {
         Barrier barrier = new Barrier(Thread.currentThread());
         while (true) {
             int poolId = poolIdOf(stateVolatile());
             WorkerPool pool = WorkerPool.byId(poolId);
             if (pool == null) {
-                return false;
+                return null;
             }
             if (pool.insertFlushBarrier(this, barrier)) {
-                barrier.await(spin);
-                return true;
+                return barrier;
             }
             if (poolIdOf(stateVolatile()) == poolId) {
-                return false; // idle: nothing queued or running where it was last seen
+                return null; // idle: nothing queued or running where it was last seen
             }
         }
     }
@@ -750,6 +784,18 @@ public class Work {
                 return;
             }
             Workqueues.waitUninterruptibly(() -> done, this);
+        }
+
+        /** {@link #await}, for a waiter that its interrupt must free (announced, as a flush is). */
+        void awaitInterruptibly() throws InterruptedException {
+            try (BlockingSection ignored = Workqueues.enterBlocking()) {
+                while (!done) {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                    LockSupport.park(this);
+                }
+            }
         }
 
         @Override

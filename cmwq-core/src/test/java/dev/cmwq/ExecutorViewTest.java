@@ -109,6 +109,89 @@ class ExecutorViewTest {
         assertThat(outer.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("inner+outer");
     }
 
+    /**
+     * Helping, as the issue "Lanes are not CPUs" defines it, through Future.get: a task that waits
+     * for a task queued behind it on its own lane, not started, runs it on its own thread. The
+     * other lanes are held, so no thief can take the inner task; the sampler is off, so no other
+     * worker of the lane starts while the outer task runs.
+     */
+    @Test
+    void getFromAWorkerOnATaskQueuedBehindItRunsItOnTheWaitingThread() throws Exception {
+        Sampler.detectBlocking = false;
+        service = Workqueue.builder("helping-get").buildExecutorService();
+        wq = Workqueue.builder("hold-other-lanes").build();
+        int lanes = Workqueues.lanes();
+        Probe.Gate hold = new Probe.Gate(lanes - 1);
+        for (int lane = 1; lane < lanes; lane++) {
+            wq.queueOn(lane, new Work(hold::passUnannounced));
+        }
+        hold.awaitEntered("every lane but lane 0 held");
+        AtomicReference<Thread> outerThread = new AtomicReference<>();
+        AtomicReference<Thread> innerThread = new AtomicReference<>();
+        AtomicReference<Future<String>> outer = new AtomicReference<>();
+        // Submitted from a lane-0 worker, the outer task is queued on lane 0, and so is the inner one.
+        wq.queueOn(0, new Work(() -> outer.set(service.submit(() -> {
+            outerThread.set(Thread.currentThread());
+            Future<String> inner = service.submit(() -> {
+                innerThread.set(Thread.currentThread());
+                return "inner";
+            });
+            return inner.get() + "+outer";
+        }))));
+        try {
+            Probe.awaitTrue(() -> outer.get() != null, "the outer task submitted");
+            assertThat(outer.get().get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("inner+outer");
+        } finally {
+            hold.open();
+        }
+        assertThat(innerThread.get()).as("the thread that ran the inner task: the one waiting in get()")
+                .isSameAs(outerThread.get());
+    }
+
+    /**
+     * Future.get from a worker on a task that is queued and cannot start (behind a running task of an
+     * ordered service) waits through a flush barrier, and an interrupt ends that wait with
+     * InterruptedException, as FutureTask.get's: cancel(true) and shutdownNow free such a task.
+     */
+    @Test
+    void getFromAWorkerOnAQueuedTaskThatCannotStartIsInterruptible() throws Exception {
+        service = Workqueue.builder("interruptible-get").buildExecutorService();
+        WorkqueueExecutorService behind = Workqueue.builder("interruptible-get-behind").ordered().buildExecutorService();
+        try {
+            CountDownLatch blockerIn = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            behind.execute(() -> {
+                blockerIn.countDown();
+                try (BlockingSection b = Workqueues.enterBlocking()) {
+                    Probe.await(release, "the blocker's release");
+                }
+            });
+            Probe.await(blockerIn, "the ordered service's blocker");
+            Future<String> inner = behind.submit(() -> "inner");
+            AtomicReference<Thread> waiter = new AtomicReference<>();
+            CountDownLatch interrupted = new CountDownLatch(1);
+            Future<?> outer = service.submit(() -> {
+                waiter.set(Thread.currentThread());
+                try {
+                    inner.get();
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                }
+                return null;
+            });
+            Probe.awaitTrue(() -> waiter.get() != null && waiter.get().getState() == Thread.State.WAITING,
+                    "the outer task parked in get()");
+            assertThat(outer.cancel(true)).isTrue();
+            Probe.await(interrupted, "get() to throw InterruptedException after cancel(true)");
+            assertThat(inner.isDone()).as("the inner task is untouched").isFalse();
+            release.countDown();
+            assertThat(inner.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("inner");
+        } finally {
+            behind.shutdownNow();
+            assertThat(behind.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     /** The same for a task that is already running when get() starts (the park inside a bracket). */
     @Test
     void getFromAWorkerOnARunningTaskIsAnAnnouncedWait() throws Exception {
