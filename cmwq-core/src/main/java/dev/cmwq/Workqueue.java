@@ -1174,7 +1174,8 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     @Override
     public String toString() {
-        return "workqueue " + name + " flags=" + flags() + (ordered ? " ordered" : "");
+        // "workqueue events", "workqueue events_unbound flags=[UNBOUND]": no empty flag set in messages.
+        return "workqueue " + name + (flagBits == 0 ? "" : " flags=" + flags()) + (ordered ? " ordered" : "");
     }
 
     /**

@@ -468,7 +468,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code listener} is null
      */
     public static void addListener(WorkqueueListener listener) {
-        LISTENERS.add(Objects.requireNonNull(listener, "listener"));
+        LISTENERS.add(Objects.requireNonNull(listener, "listener is null in Workqueues.addListener(listener)"));
     }
 
     /**
@@ -478,7 +478,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code listener} is null
      */
     public static boolean removeListener(WorkqueueListener listener) {
-        return LISTENERS.remove(Objects.requireNonNull(listener, "listener"));
+        return LISTENERS.remove(Objects.requireNonNull(listener, "listener is null in Workqueues.removeListener(listener)"));
     }
 
     /**
@@ -489,7 +489,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code wq} is null
      */
     public static dev.cmwq.management.WorkqueueMXBean managementView(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq");
+        Objects.requireNonNull(wq, "wq is null in Workqueues.managementView(wq)");
         return Sysfs.queueView(wq);
     }
 
@@ -515,7 +515,7 @@ public final class Workqueues {
      * @throws NullPointerException if {@code wq} is null
      */
     public static java.util.List<dev.cmwq.management.WorkerPoolMXBean> workerPools(Workqueue wq) {
-        Objects.requireNonNull(wq, "wq");
+        Objects.requireNonNull(wq, "wq is null in Workqueues.workerPools(wq)");
         java.util.Set<WorkerPool> pools = new java.util.LinkedHashSet<>();
         for (PoolWorkqueue pwq : wq.pwqs()) {
             pools.add(pwq.pool);
@@ -545,7 +545,7 @@ public final class Workqueues {
      * @throws IllegalStateException if called from the timer thread itself
      */
     public static int armedItems(Workqueue wq) {
-        return DelayedWork.armedCount(Objects.requireNonNull(wq, "wq"));
+        return DelayedWork.armedCount(Objects.requireNonNull(wq, "wq is null in Workqueues.armedItems(wq)"));
     }
 
     // ---------------------------------------------------------------- failures

@@ -125,6 +125,12 @@ class BadInputTest {
         ise("Work.cancelSync() past 65535", "65535", SATURATED::cancelSync);
         npe("Workqueues.setFailureHandler(null)", "handler", () -> Workqueues.setFailureHandler(null));
         npe("Workqueues.managedBlock(null)", "blocker", () -> Workqueues.managedBlock(null));
+        npe("Workqueues.addListener(null)", "listener", () -> Workqueues.addListener(null));
+        npe("Workqueues.removeListener(null)", "listener", () -> Workqueues.removeListener(null));
+        npe("Workqueues.managementView(null)", "wq", () -> Workqueues.managementView(null));
+        npe("Workqueues.workerPools(null)", "wq", () -> Workqueues.workerPools(null));
+        npe("Workqueues.armedItems(null)", "wq", () -> Workqueues.armedItems(null));
+        npe("Workqueues.dump(null)", "wq", () -> Workqueues.dump(null));
         return table.stream();
     }
 
