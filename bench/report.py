@@ -549,36 +549,58 @@ class Report:
             self.goal("7. many queues, heap", "<= 1024 B per idle queue", "%s B" % fmt(e["heapBytesPerQueue"]),
                       e["heapBytesPerQueue"] <= 1024)
 
+    # The first rounds of many-executors, the goal's makespan (JIT warm-up included, as the page's first runs
+    # had it), and the rounds from here on, the steady state (finding 34-lead).
+    MANY_EXECUTORS_COLD_ROUNDS = 7
+    MANY_EXECUTORS_STEADY_FROM = 8
+
+    @classmethod
+    def many_executors_makespans(cls, e):
+        """(median of the first rounds, median of the steady rounds or None) of a many-executors result."""
+        r = e["makespanMsPerRound"]
+        cold = statistics.median(r[:cls.MANY_EXECUTORS_COLD_ROUNDS])
+        steady = r[cls.MANY_EXECUTORS_STEADY_FROM:]
+        return cold, (statistics.median(steady) if len(steady) >= 3 else None)
+
     def many_executors(self):
         self.p("## 15. Many executors: the thread census")
         self.p()
         e = self.s("many-executors", "cmwq") or self.s("many-executors", "fixed")
         prm = (e or {}).get("params", {})
+        first, steady_from = self.MANY_EXECUTORS_COLD_ROUNDS, self.MANY_EXECUTORS_STEADY_FROM
         self.p("%s components, each with its own `ExecutorService`, as a service that adopted a library per concern "
                "has them: `Executors.newFixedThreadPool(4)` per component against one per-CPU "
                "`WorkqueueExecutorService` per component (all on cmwq's shared workers). Each component gets %s "
                "tasks, alternately about 200 us of CPU and an unannounced 2 ms sleep, from one producer thread per "
-               "lane; %s rounds. Threads are counted above the JVM's baseline: the peak, those still alive "
-               "once the load is over and the executors are still open, and those alive `settleMs` later (the "
-               "idle timeout plus 1 s: the idle threads a service keeps). "
-               "Makespan: median of the rounds. Goals (issue 12): at most 2 x lanes + 4 idle threads; makespan "
+               "lane; %s rounds in one JVM. Threads are counted above the JVM's baseline: the peak, those still alive "
+               "once the load is over and the executors are still open, and those alive %s later (past the "
+               "idle timeout of 5 s: the idle threads a service keeps; the goal's figure). "
+               "Makespan: the median of the first %d rounds (the JVM's first seconds, JIT compilation included, "
+               "the figure of the goal), and of rounds %d on (the steady state, once the JIT has compiled what "
+               "runs; finding 34-lead). Goals (issue 12): at most 2 x lanes + 4 idle threads; makespan "
                "within 1.1x the fixed pools'." % (fmt_int(prm.get("components", 200)), fmt_int(prm.get("tasks", 20)),
-                                                    fmt_int(prm.get("rounds", 3))))
+                                                    fmt_int(prm.get("rounds", 3)),
+                                                    "%g s" % (prm["settleMs"] / 1000) if "settleMs" in prm
+                                                    else "`settleMs` (the idle timeout plus 1 s)",
+                                                    first, steady_from + 1))
         self.p()
         rows, chart_rows = [], []
         for impl in ["cmwq", "fixed"]:
             e = self.s("many-executors", impl)
             if e is None or "error" in e:
                 continue
+            cold, steady = self.many_executors_makespans(e)
             label = "cmwq services" if impl == "cmwq" else "fixed(4) pools"
             rows.append([("**%s**" if is_cmwq(impl) else "%s") % label, fmt_int(e["peakThreads"]),
                          fmt_int(e["threadsStarted"]), fmt_int(e["idleThreadsAfter"]),
-                         fmt_int(e["idleThreadsSettled"]) if "idleThreadsSettled" in e else "-", fmt(e["makespanMs"]),
-                         ", ".join(fmt(x) for x in e["makespanMsPerRound"])])
+                         fmt_int(e["idleThreadsSettled"]) if "idleThreadsSettled" in e else "-", fmt(cold),
+                         fmt(steady), ", ".join(fmt(x) for x in e["makespanMsPerRound"])])
             chart_rows.append((label, [e["peakThreads"], e.get("idleThreadsSettled", e["idleThreadsAfter"])],
                                is_cmwq(impl)))
-        self.table(["contender", "peak threads", "threads started", "idle threads after", "idle threads settled",
-                    "makespan ms (median)", "makespan ms per round"], rows)
+        settled = "idle threads %g s later" % (prm["settleMs"] / 1000) if "settleMs" in prm else "idle threads settled"
+        self.table(["contender", "peak threads", "threads started", "idle threads after", settled,
+                    "makespan ms, first %d rounds (median)" % first,
+                    "makespan ms, rounds %d on (median)" % (steady_from + 1), "makespan ms per round"], rows)
         cmwq, fixed = self.s("many-executors", "cmwq"), self.s("many-executors", "fixed")
         limit = None
         if cmwq and "error" not in cmwq:
@@ -590,11 +612,19 @@ class Report:
         if limit is not None:
             # Settled: once the idle timeout has passed (runs before the field existed: right after the load).
             idle = cmwq.get("idleThreadsSettled", cmwq["idleThreadsAfter"])
-            self.goal("15. many executors, idle threads", "<= 2 x lanes + 4 = %d" % limit, fmt_int(idle), idle <= limit)
+            when = ("%g s after the load" % (prm["settleMs"] / 1000)) if "settleMs" in prm else "once settled"
+            self.goal("15. many executors, idle threads (%s)" % when, "<= 2 x lanes + 4 = %d" % limit,
+                      "%s (right after the load: %s)" % (fmt_int(idle), fmt_int(cmwq["idleThreadsAfter"])), idle <= limit)
             if fixed and "error" not in fixed:
-                r = ratio(cmwq["makespanMs"], fixed["makespanMs"])
-                self.goal("15. many executors, makespan", "<= 1.1x fixed(4) pools'", fmt_ratio(r),
-                          None if r is None else r <= 1.1)
+                (c_cold, c_steady), (f_cold, f_steady) = (self.many_executors_makespans(cmwq),
+                                                          self.many_executors_makespans(fixed))
+                r = ratio(c_cold, f_cold)
+                self.goal("15. many executors, makespan (first %d rounds)" % first, "<= 1.1x fixed(4) pools'",
+                          fmt_ratio(r), None if r is None else r <= 1.1)
+                r = ratio(c_steady, f_steady)
+                if r is not None:
+                    self.goal("15. many executors, makespan, steady state (rounds %d on)" % (steady_from + 1),
+                              "<= 1.1x fixed(4) pools'", fmt_ratio(r), r <= 1.1)
 
     def starvation(self):
         impls = ["cmwq-lanes", "fixed", "cached", "fjp", "virtual"]
