@@ -106,11 +106,6 @@ public final class Probe {
         }
     }
 
-    /**
-     * A gate: work functions block in pass() until open(). pass() announces the wait with the
-     * blocking bracket (so the pool lets another worker start, as the kernel's scheduler hook
-     * would); passUnannounced() blocks without telling cmwq.
-     */
     /** Spins for {@code nanos} of wall time without blocking: CPU-bound work, or a racer's head start. */
     public static void spinNanos(long nanos) {
         long end = System.nanoTime() + nanos;
@@ -124,6 +119,11 @@ public final class Probe {
         spinNanos(micros * 1_000L);
     }
 
+    /**
+     * A gate: work functions block in pass() until open(). pass() announces the wait with the
+     * blocking bracket (so the pool lets another worker start, as the kernel's scheduler hook
+     * would); passUnannounced() blocks without telling cmwq.
+     */
     static final class Gate {
         private final CountDownLatch open = new CountDownLatch(1);
         final CountDownLatch entered;

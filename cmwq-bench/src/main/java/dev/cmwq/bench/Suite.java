@@ -227,7 +227,9 @@ public final class Suite {
             }
         }
         results.put("scenarios", scenarios);
-        ((Map<String, Object>) results.get("machine")).put("loadAverageAtEnd", Machine.loadAverage());
+        @SuppressWarnings("unchecked") // put there as a Map<String, Object> above
+        Map<String, Object> machine = (Map<String, Object>) results.get("machine");
+        machine.put("loadAverageAtEnd", Machine.loadAverage());
         results.put("finished", Instant.now().toString());
         Path file = out.resolve("results.json");
         Files.writeString(file, Json.write(results) + "\n");

@@ -9,6 +9,9 @@ import dev.cmwq.Work;
 public final class ExecuteWork {
     volatile Work work;
 
+    /** Empty storage, as a zero-initialised {@code struct execute_work}. */
+    public ExecuteWork() {}
+
     /** The item of the last {@code execute_in_process_context} call with this storage, or null. */
     public Work work() {
         return work;

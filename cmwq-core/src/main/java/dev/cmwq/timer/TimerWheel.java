@@ -309,7 +309,6 @@ final class TimerWheel {
         return b.append(", overflow=").append(overflow.next != overflow).append(']').toString();
     }
 
-    /** The head of a bucket: a timer that is never armed, linked to itself when empty. */
     /** Calls {@code action} for every timer in the wheel (armed, or disarmed and not yet unlinked). */
     void forEach(java.util.function.Consumer<Timer> action) {
         for (Sentinel[] level : buckets) {
@@ -329,6 +328,7 @@ final class TimerWheel {
         }
     }
 
+    /** The head of a bucket: a timer that is never armed, linked to itself when empty. */
     private static final class Sentinel extends Timer {
         final int level;   // I: LEVELS for the overflow list
         final int slot;    // I
