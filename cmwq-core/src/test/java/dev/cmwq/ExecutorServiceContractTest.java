@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -370,6 +371,122 @@ class ExecutorServiceContractTest extends ServiceFixture {
         start(kind);
         service.shutdown();
         assertThatThrownBy(() -> CompletableFuture.runAsync(() -> { }, service)).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureAsyncConsumersRunOnTheService(ServiceKind kind) {
+        start(kind);
+        CompletableFuture<Integer> one = CompletableFuture.supplyAsync(() -> onService(1), service);
+        CompletableFuture<Integer> two = CompletableFuture.supplyAsync(() -> onService(2), service);
+        AtomicReference<Integer> accepted = new AtomicReference<>();
+        AtomicReference<Integer> acceptedBoth = new AtomicReference<>();
+        CountDownLatch ranAfterBoth = new CountDownLatch(1);
+        CompletableFuture<Void> all = CompletableFuture.allOf(
+                one.thenAcceptAsync(x -> accepted.set(onService(x)), service),
+                one.thenAcceptBothAsync(two, (x, y) -> acceptedBoth.set(onService(x + y)), service),
+                one.runAfterBothAsync(two, () -> {
+                    onService(0);
+                    ranAfterBoth.countDown();
+                }, service));
+        all.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join();
+        assertThat(accepted.get()).isEqualTo(1);
+        assertThat(acceptedBoth.get()).isEqualTo(3);
+        assertThat(ranAfterBoth.getCount()).isZero();
+    }
+
+    /** The other source never completes, so each either-stage has one answer: the service's. */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureAsyncEitherStagesRunOnTheService(ServiceKind kind) {
+        start(kind);
+        CompletableFuture<Integer> never = new CompletableFuture<>();
+        CompletableFuture<Integer> five = CompletableFuture.supplyAsync(() -> onService(5), service);
+        AtomicReference<Integer> accepted = new AtomicReference<>();
+        CountDownLatch ranAfterEither = new CountDownLatch(1);
+        CompletableFuture<Integer> applied = never.applyToEitherAsync(five, x -> onService(x * 2), service);
+        CompletableFuture<Void> all = CompletableFuture.allOf(applied,
+                never.acceptEitherAsync(five, x -> accepted.set(onService(x)), service),
+                never.runAfterEitherAsync(five, () -> {
+                    onService(0);
+                    ranAfterEither.countDown();
+                }, service));
+        all.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join();
+        assertThat(applied.join()).isEqualTo(10);
+        assertThat(accepted.get()).isEqualTo(5);
+        assertThat(ranAfterEither.getCount()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureAsyncHandlersOfAFailureRunOnTheService(ServiceKind kind) {
+        start(kind);
+        IllegalStateException boom = new IllegalStateException("boom");
+        CompletableFuture<Integer> failed = CompletableFuture.supplyAsync(() -> {
+            throw boom;
+        }, service);
+        AtomicReference<Throwable> seen = new AtomicReference<>();
+        CompletableFuture<Integer> watched = failed.whenCompleteAsync((v, t) -> {
+            onService(0);
+            seen.set(t);
+        }, service);
+        CompletableFuture<Integer> handled = failed.handleAsync((v, t) -> onService(t == null ? v : -2), service);
+        CompletableFuture<Integer> composed = failed.exceptionallyComposeAsync(t -> {
+            onService(0); // the function itself runs on the service
+            return CompletableFuture.supplyAsync(() -> onService(-3), service);
+        }, service);
+        assertThatThrownBy(() -> watched.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join())
+                .isInstanceOf(CompletionException.class).hasCause(boom);
+        assertThat(seen.get()).as("whenComplete's action saw the failure").isInstanceOf(CompletionException.class).hasCause(boom);
+        assertThat(handled.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join()).isEqualTo(-2);
+        assertThat(composed.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join()).isEqualTo(-3);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureCompleteAsyncRunsTheSupplierOnTheService(ServiceKind kind) {
+        start(kind);
+        CompletableFuture<Integer> cf = new CompletableFuture<Integer>().completeAsync(() -> onService(7), service);
+        assertThat(cf.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join()).isEqualTo(7);
+    }
+
+    /**
+     * CompletableFutureTest's rejecting executor: a dependent *Async stage whose executor refuses
+     * it (here a shut-down service) does not throw from the call; the stage completes with
+     * CompletionException caused by the RejectedExecutionException, whether its source was complete
+     * at the call or completes later.
+     */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aDependentAsyncStageOnAShutDownServiceCompletesWithTheRejection(ServiceKind kind) {
+        start(kind);
+        CompletableFuture<Integer> done = CompletableFuture.completedFuture(1);
+        CompletableFuture<Integer> later = new CompletableFuture<>();
+        CompletableFuture<Integer> failed = CompletableFuture.failedFuture(new IllegalStateException("source"));
+        service.shutdown();
+        AtomicInteger ran = new AtomicInteger();
+        List<CompletableFuture<?>> stages = new ArrayList<>();
+        for (CompletableFuture<Integer> source : List.of(done, later)) {
+            stages.add(source.thenApplyAsync(x -> ran.incrementAndGet(), service));
+            stages.add(source.thenAcceptAsync(x -> ran.incrementAndGet(), service));
+            stages.add(source.thenRunAsync(ran::incrementAndGet, service));
+            stages.add(source.thenCombineAsync(done, (x, y) -> ran.incrementAndGet(), service));
+            stages.add(source.runAfterBothAsync(done, ran::incrementAndGet, service));
+            stages.add(source.thenComposeAsync(x -> CompletableFuture.completedFuture(ran.incrementAndGet()), service));
+            stages.add(source.applyToEitherAsync(later, x -> ran.incrementAndGet(), service));
+            stages.add(source.whenCompleteAsync((v, t) -> ran.incrementAndGet(), service));
+            stages.add(source.handleAsync((v, t) -> ran.incrementAndGet(), service));
+        }
+        stages.add(failed.exceptionallyAsync(t -> ran.incrementAndGet(), service));
+        stages.add(failed.exceptionallyComposeAsync(t -> CompletableFuture.completedFuture(ran.incrementAndGet()), service));
+        assertThat(later.complete(1)).isTrue(); // the stages waiting on it try their executor now
+        String name = service.workqueue().name();
+        for (CompletableFuture<?> stage : stages) {
+            assertThat(stage.isCompletedExceptionally()).as("completed exceptionally: " + stage).isTrue();
+            assertThatThrownBy(stage::join).isInstanceOf(CompletionException.class)
+                    .cause().isInstanceOf(RejectedExecutionException.class).hasMessageContaining(name);
+        }
+        assertThat(ran.get()).as("no stage ran").isZero();
     }
 
     /** Returns {@code v}, asserting the caller runs one of the service's items. */
