@@ -122,7 +122,8 @@ class ExecutorServiceContractTest extends ServiceFixture {
     void timedGetWithNullUnitThrowsNullPointerException(ServiceKind kind) {
         start(kind);
         Future<?> running = service.submit(this::blockUntilRelease);
-        assertThatThrownBy(() -> running.get(1, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("unit");
+        assertThatThrownBy(() -> running.get(1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in FutureItem.get(timeout, unit)");
     }
 
     @ParameterizedTest
@@ -283,14 +284,27 @@ class ExecutorServiceContractTest extends ServiceFixture {
         List<Callable<String>> withNull = new ArrayList<>();
         withNull.add(() -> "x");
         withNull.add(null);
-        assertThatThrownBy(() -> service.invokeAll(null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("tasks is null in ");
-        assertThatThrownBy(() -> service.invokeAll(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1] is null");
-        assertThatThrownBy(() -> service.invokeAll(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
-        assertThatThrownBy(() -> service.invokeAny(null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("tasks is null in ");
-        assertThatThrownBy(() -> service.invokeAny(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1] is null");
+        String in = " is null in WorkqueueExecutorService.";
+        assertThatThrownBy(() -> service.invokeAll(null)).isInstanceOf(NullPointerException.class).hasMessage("tasks" + in + "invokeAll(tasks)");
+        assertThatThrownBy(() -> service.invokeAll(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1]" + in + "invokeAll(tasks)");
+        assertThatThrownBy(() -> service.invokeAll(null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks" + in + "invokeAll(tasks, timeout, unit)");
+        assertThatThrownBy(() -> service.invokeAll(withNull, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks[1]" + in + "invokeAll(tasks, timeout, unit)");
+        assertThatThrownBy(() -> service.invokeAll(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit" + in + "invokeAll(tasks, timeout, unit)");
+        assertThatThrownBy(() -> service.invokeAny(null)).isInstanceOf(NullPointerException.class).hasMessage("tasks" + in + "invokeAny(tasks)");
+        assertThatThrownBy(() -> service.invokeAny(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1]" + in + "invokeAny(tasks)");
+        assertThatThrownBy(() -> service.invokeAny(null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks" + in + "invokeAny(tasks, timeout, unit)");
+        assertThatThrownBy(() -> service.invokeAny(withNull, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks[1]" + in + "invokeAny(tasks, timeout, unit)");
         assertThatThrownBy(() -> service.invokeAny(List.<Callable<String>>of())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("tasks is empty");
-        assertThatThrownBy(() -> service.invokeAny(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
+        assertThatThrownBy(() -> service.invokeAny(List.<Callable<String>>of(), 1, TimeUnit.SECONDS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("tasks is empty");
+        assertThatThrownBy(() -> service.invokeAny(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit" + in + "invokeAny(tasks, timeout, unit)");
     }
 
     // ---------------------------------------------------------------- ExecutorCompletionService

@@ -286,7 +286,21 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         assertThatThrownBy(() -> service.submit((Runnable) null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("task is null in ");
         assertThatThrownBy(() -> service.submit((java.util.concurrent.Callable<?>) null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("task is null in ");
         assertThatThrownBy(() -> service.schedule((Runnable) null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("command is null in ");
-        assertThatThrownBy(() -> service.schedule(() -> 1, 1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
+        assertThatThrownBy(() -> service.submit(null, "result")).isInstanceOf(NullPointerException.class)
+                .hasMessage("task is null in WorkqueueExecutorService.submit(task, result)");
+        assertThatThrownBy(() -> service.schedule((java.util.concurrent.Callable<?>) null, 1, TimeUnit.SECONDS))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("callable is null in WorkqueueExecutorService.schedule(callable, delay, unit)");
+        assertThatThrownBy(() -> service.schedule(() -> 1, 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in WorkqueueExecutorService.schedule(callable, delay, unit)");
+        assertThatThrownBy(() -> service.schedule(r, 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in WorkqueueExecutorService.schedule(command, delay, unit)");
+        assertThatThrownBy(() -> service.scheduleAtFixedRate(null, 1, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("command is null in WorkqueueExecutorService.scheduleAtFixedRate(command, initialDelay, period, unit)");
+        assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in WorkqueueExecutorService.scheduleAtFixedRate(command, initialDelay, period, unit)");
+        assertThatThrownBy(() -> service.scheduleWithFixedDelay(r, 1, 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in WorkqueueExecutorService.scheduleWithFixedDelay(command, initialDelay, delay, unit)");
         assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, 0, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("period 0");
         assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, -3, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
@@ -296,5 +310,7 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         assertThatThrownBy(() -> service.scheduleWithFixedDelay(null, 1, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
                 .hasMessage("command is null in WorkqueueExecutorService.scheduleWithFixedDelay(command, initialDelay, delay, unit)");
         assertThatThrownBy(() -> service.awaitTermination(1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
+        service.shutdown();
+        assertThat(service.isTerminated()).as("no refused call left a task counted").isTrue();
     }
 }
