@@ -2,9 +2,12 @@ package dev.cmwq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -164,21 +168,46 @@ class ExecutorServiceContractTest extends ServiceFixture {
 
     // ---------------------------------------------------------------- refusal
 
+    /**
+     * Every entry point, while a task accepted before the shutdown still runs (so the owned queue
+     * is alive and only the service's own refusal can refuse): RejectedExecutionException naming
+     * the service, and the refused tasks neither run nor delay termination.
+     */
     @ParameterizedTest
     @EnumSource(ServiceKind.class)
-    void everySubmissionAfterShutdownIsRejectedNamingTheService(ServiceKind kind) {
+    void everySubmissionAfterShutdownIsRejectedNamingTheService(ServiceKind kind) throws InterruptedException {
         start(kind);
+        CountDownLatch started = new CountDownLatch(1);
+        service.execute(() -> {
+            started.countDown();
+            blockUntilRelease();
+        });
+        Probe.await(started, "the task accepted before the shutdown");
         service.shutdown();
         String name = service.workqueue().name();
-        List<Runnable> calls = List.of(
-                () -> service.execute(() -> { }),
-                () -> service.submit(() -> { }),
-                () -> service.submit(() -> "x"),
-                () -> service.schedule(() -> { }, 1, TimeUnit.SECONDS),
-                () -> service.scheduleAtFixedRate(() -> { }, 1, 1, TimeUnit.SECONDS));
-        for (Runnable call : calls) {
-            assertThatThrownBy(call::run).isInstanceOf(RejectedExecutionException.class).hasMessageContaining(name);
-        }
+        AtomicInteger ran = new AtomicInteger();
+        Runnable r = ran::incrementAndGet;
+        Callable<Integer> c = ran::incrementAndGet;
+        Map<String, ThrowingCallable> calls = new LinkedHashMap<>();
+        calls.put("execute", () -> service.execute(r));
+        calls.put("submit(Runnable)", () -> service.submit(r));
+        calls.put("submit(Runnable, result)", () -> service.submit(r, "result"));
+        calls.put("submit(Callable)", () -> service.submit(c));
+        calls.put("schedule(Runnable)", () -> service.schedule(r, 1, TimeUnit.SECONDS));
+        calls.put("schedule(Callable)", () -> service.schedule(c, 0, TimeUnit.SECONDS));
+        calls.put("scheduleAtFixedRate", () -> service.scheduleAtFixedRate(r, 1, 1, TimeUnit.SECONDS));
+        calls.put("scheduleWithFixedDelay", () -> service.scheduleWithFixedDelay(r, 0, 1, TimeUnit.SECONDS));
+        calls.put("invokeAll", () -> service.invokeAll(List.of(c, c)));
+        calls.put("timed invokeAll", () -> service.invokeAll(List.of(c, c), 1, TimeUnit.SECONDS));
+        calls.put("invokeAny", () -> service.invokeAny(List.of(c, c)));
+        calls.put("timed invokeAny", () -> service.invokeAny(List.of(c, c), 1, TimeUnit.SECONDS));
+        calls.forEach((call, thrower) -> assertThatThrownBy(thrower).as(call)
+                .isInstanceOf(RejectedExecutionException.class).hasMessageContaining(name));
+        assertThat(service.workqueue().isDestroyed()).as("the queue is alive: the service refused").isFalse();
+        release.countDown();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .as("terminated: no refused call left a task counted").isTrue();
+        assertThat(ran.get()).as("no refused task ran").isZero();
     }
 
     @ParameterizedTest
@@ -305,6 +334,59 @@ class ExecutorServiceContractTest extends ServiceFixture {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("tasks is empty");
         assertThatThrownBy(() -> service.invokeAny(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("unit" + in + "invokeAny(tasks, timeout, unit)");
+    }
+
+    /**
+     * AbstractExecutorServiceTest's interrupted invokeAll/invokeAny, timed and untimed: a caller
+     * interrupted while it waits gets InterruptedException, and every task that had not finished is
+     * cancelled: a running one is interrupted, a queued one never runs, and none is left counted
+     * (the service terminates without the tasks' release).
+     */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void invokeAllAndInvokeAnyInterruptedWhileWaitingThrowAndCancelTheUnfinishedTasks(ServiceKind kind) throws Exception {
+        start(kind);
+        List<String> calls = List.of("invokeAll", "timed invokeAll", "invokeAny", "timed invokeAny");
+        List<AtomicInteger[]> counts = new ArrayList<>(); // per call: started, interrupted, finished
+        for (String call : calls) {
+            AtomicInteger[] n = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
+            counts.add(n);
+            Callable<String> task = () -> {
+                n[0].incrementAndGet();
+                try {
+                    release.await(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    n[2].incrementAndGet();
+                } catch (InterruptedException e) {
+                    n[1].incrementAndGet();
+                }
+                return "done";
+            };
+            List<Callable<String>> tasks = List.of(task, task, task);
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Probe.CheckedThread caller = Probe.CheckedThread.start("caller of " + call, () -> thrown.set(catchThrowable(() -> {
+                switch (call) {
+                    case "invokeAll" -> service.invokeAll(tasks);
+                    case "timed invokeAll" -> service.invokeAll(tasks, Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    case "invokeAny" -> service.invokeAny(tasks);
+                    default -> service.invokeAny(tasks, Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                }
+            })));
+            Probe.awaitTrue(() -> n[0].get() > 0 && (caller.getState() == Thread.State.WAITING
+                    || caller.getState() == Thread.State.TIMED_WAITING), call + ": a task running and the caller waiting");
+            caller.interrupt();
+            caller.joinAndRethrow();
+            assertThat(thrown.get()).as(call).isInstanceOf(InterruptedException.class);
+        }
+        service.shutdown();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("terminated: nothing left to run").isTrue();
+        for (int i = 0; i < calls.size(); i++) {
+            AtomicInteger[] n = counts.get(i);
+            assertThat(n[1].get()).as(calls.get(i) + ": every task that started was interrupted").isEqualTo(n[0].get());
+            assertThat(n[2].get()).as(calls.get(i) + ": no task finished").isZero();
+        }
+        if (kind == ServiceKind.ORDERED) {
+            assertThat(counts).as("one at a time: the queued tasks never ran").allMatch(n -> n[0].get() == 1);
+        }
     }
 
     // ---------------------------------------------------------------- ExecutorCompletionService
