@@ -247,7 +247,8 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException {
-        return super.invokeAll(checkTasks(tasks, false, "invokeAll(tasks, timeout, unit)"), timeout, Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAll(tasks, timeout, unit)"));
+        return super.invokeAll(checkTasks(tasks, false, "invokeAll(tasks, timeout, unit)"), timeout,
+                Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAll(tasks, timeout, unit)"));
     }
 
     /**
@@ -266,7 +267,8 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException, ExecutionException, TimeoutException {
-        return super.invokeAny(checkTasks(tasks, true, "invokeAny(tasks, timeout, unit)"), timeout, Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAny(tasks, timeout, unit)"));
+        return super.invokeAny(checkTasks(tasks, true, "invokeAny(tasks, timeout, unit)"), timeout,
+                Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAny(tasks, timeout, unit)"));
     }
 
     /** {@code call}: the method and its parameters, for the messages ("invokeAll(tasks)"). */
@@ -371,7 +373,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         return f;
     }
 
-    /** The due time {@code delay} from now; zero or negative delays mean now. {@code unit} is checked by the caller. */
+    /** The due time {@code delay} from now; zero or negative delays mean now. The caller checked {@code unit}. */
     private static long triggerTime(long delay, TimeUnit unit) {
         return triggerTime(System.nanoTime(), Math.max(0L, unit.toNanos(delay)));
     }

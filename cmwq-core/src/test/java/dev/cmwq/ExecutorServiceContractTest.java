@@ -315,7 +315,8 @@ class ExecutorServiceContractTest extends ServiceFixture {
         withNull.add(null);
         String in = " is null in WorkqueueExecutorService.";
         assertThatThrownBy(() -> service.invokeAll(null)).isInstanceOf(NullPointerException.class).hasMessage("tasks" + in + "invokeAll(tasks)");
-        assertThatThrownBy(() -> service.invokeAll(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1]" + in + "invokeAll(tasks)");
+        assertThatThrownBy(() -> service.invokeAll(withNull)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks[1]" + in + "invokeAll(tasks)");
         assertThatThrownBy(() -> service.invokeAll(null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
                 .hasMessage("tasks" + in + "invokeAll(tasks, timeout, unit)");
         assertThatThrownBy(() -> service.invokeAll(withNull, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
@@ -323,7 +324,8 @@ class ExecutorServiceContractTest extends ServiceFixture {
         assertThatThrownBy(() -> service.invokeAll(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("unit" + in + "invokeAll(tasks, timeout, unit)");
         assertThatThrownBy(() -> service.invokeAny(null)).isInstanceOf(NullPointerException.class).hasMessage("tasks" + in + "invokeAny(tasks)");
-        assertThatThrownBy(() -> service.invokeAny(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1]" + in + "invokeAny(tasks)");
+        assertThatThrownBy(() -> service.invokeAny(withNull)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks[1]" + in + "invokeAny(tasks)");
         assertThatThrownBy(() -> service.invokeAny(null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
                 .hasMessage("tasks" + in + "invokeAny(tasks, timeout, unit)");
         assertThatThrownBy(() -> service.invokeAny(withNull, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
