@@ -349,17 +349,17 @@ class ExecutorServiceContractTest extends ServiceFixture {
     void invokeAllAndInvokeAnyInterruptedWhileWaitingThrowAndCancelTheUnfinishedTasks(ServiceKind kind) throws Exception {
         start(kind);
         List<String> calls = List.of("invokeAll", "timed invokeAll", "invokeAny", "timed invokeAny");
-        List<AtomicInteger[]> counts = new ArrayList<>(); // per call: started, interrupted, finished
+        List<Runs> runs = new ArrayList<>(); // one per call
         for (String call : calls) {
-            AtomicInteger[] n = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
-            counts.add(n);
+            Runs n = new Runs(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+            runs.add(n);
             Callable<String> task = () -> {
-                n[0].incrementAndGet();
+                n.started.incrementAndGet();
                 try {
                     release.await(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                    n[2].incrementAndGet();
+                    n.finished.incrementAndGet();
                 } catch (InterruptedException e) {
-                    n[1].incrementAndGet();
+                    n.interrupted.incrementAndGet();
                 }
                 return "done";
             };
@@ -373,7 +373,7 @@ class ExecutorServiceContractTest extends ServiceFixture {
                     default -> service.invokeAny(tasks, Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 }
             })));
-            Probe.awaitTrue(() -> n[0].get() > 0 && (caller.getState() == Thread.State.WAITING
+            Probe.awaitTrue(() -> n.started.get() > 0 && (caller.getState() == Thread.State.WAITING
                     || caller.getState() == Thread.State.TIMED_WAITING), call + ": a task running and the caller waiting");
             caller.interrupt();
             caller.joinAndRethrow();
@@ -382,13 +382,17 @@ class ExecutorServiceContractTest extends ServiceFixture {
         service.shutdown();
         assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("terminated: nothing left to run").isTrue();
         for (int i = 0; i < calls.size(); i++) {
-            AtomicInteger[] n = counts.get(i);
-            assertThat(n[1].get()).as(calls.get(i) + ": every task that started was interrupted").isEqualTo(n[0].get());
-            assertThat(n[2].get()).as(calls.get(i) + ": no task finished").isZero();
+            Runs n = runs.get(i);
+            assertThat(n.interrupted.get()).as(calls.get(i) + ": every task that started was interrupted").isEqualTo(n.started.get());
+            assertThat(n.finished.get()).as(calls.get(i) + ": no task finished").isZero();
+            if (kind == ServiceKind.ORDERED) {
+                assertThat(n.started.get()).as(calls.get(i) + ": one at a time, so the queued tasks never ran").isEqualTo(1);
+            }
         }
-        if (kind == ServiceKind.ORDERED) {
-            assertThat(counts).as("one at a time: the queued tasks never ran").allMatch(n -> n[0].get() == 1);
-        }
+    }
+
+    /** What the tasks of one call did: started, ended by an interrupt, finished normally. */
+    private record Runs(AtomicInteger started, AtomicInteger interrupted, AtomicInteger finished) {
     }
 
     // ---------------------------------------------------------------- ExecutorCompletionService
