@@ -240,14 +240,15 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     /** @throws NullPointerException if {@code tasks} or any of them is null */
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) throws InterruptedException {
-        return super.invokeAll(checkTasks(tasks, false));
+        return super.invokeAll(checkTasks(tasks, false, "invokeAll(tasks)"));
     }
 
     /** @throws NullPointerException if {@code tasks}, any of them, or {@code unit} is null */
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException {
-        return super.invokeAll(checkTasks(tasks, false), timeout, Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAll(tasks, timeout, unit)"));
+        return super.invokeAll(checkTasks(tasks, false, "invokeAll(tasks, timeout, unit)"), timeout,
+                Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAll(tasks, timeout, unit)"));
     }
 
     /**
@@ -256,7 +257,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
      */
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks) throws InterruptedException, ExecutionException {
-        return super.invokeAny(checkTasks(tasks, true));
+        return super.invokeAny(checkTasks(tasks, true, "invokeAny(tasks)"));
     }
 
     /**
@@ -266,15 +267,19 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException, ExecutionException, TimeoutException {
-        return super.invokeAny(checkTasks(tasks, true), timeout, Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAny(tasks, timeout, unit)"));
+        return super.invokeAny(checkTasks(tasks, true, "invokeAny(tasks, timeout, unit)"), timeout,
+                Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAny(tasks, timeout, unit)"));
     }
 
-    private static <C extends Collection<?>> C checkTasks(C tasks, boolean nonEmpty) {
-        Objects.requireNonNull(tasks, "tasks is null in WorkqueueExecutorService.invoke" + (nonEmpty ? "Any" : "All") + "(tasks)");
+    /** {@code call}: the method and its parameters, for the messages ("invokeAll(tasks)"). */
+    private static <C extends Collection<?>> C checkTasks(C tasks, boolean nonEmpty, String call) {
+        if (tasks == null) {
+            throw new NullPointerException("tasks is null in WorkqueueExecutorService." + call);
+        }
         int i = 0;
         for (Object t : tasks) {
             if (t == null) {
-                throw new NullPointerException("tasks[" + i + "] is null");
+                throw new NullPointerException("tasks[" + i + "] is null in WorkqueueExecutorService." + call);
             }
             i++;
         }
@@ -293,6 +298,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
         Objects.requireNonNull(command, "command is null in WorkqueueExecutorService.schedule(command, delay, unit)");
+        Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.schedule(command, delay, unit)");
         return schedule(new FutureItem<>(this, command, false, null, triggerTime(delay, unit), 0L), delay, unit);
     }
 
@@ -305,6 +311,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
         Objects.requireNonNull(callable, "callable is null in WorkqueueExecutorService.schedule(callable, delay, unit)");
+        Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.schedule(callable, delay, unit)");
         return schedule(new FutureItem<V>(this, callable, true, null, triggerTime(delay, unit), 0L), delay, unit);
     }
 
@@ -366,9 +373,8 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         return f;
     }
 
-    /** The due time {@code delay} from now; zero or negative delays mean now. */
+    /** The due time {@code delay} from now; zero or negative delays mean now. The caller checked {@code unit}. */
     private static long triggerTime(long delay, TimeUnit unit) {
-        Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.schedule(task, delay, unit)");
         return triggerTime(System.nanoTime(), Math.max(0L, unit.toNanos(delay)));
     }
 

@@ -29,6 +29,11 @@ public final class BadInputCases {
         cases.add(Arguments.of(Named.of(call, c), IllegalStateException.class, mention));
     }
 
+    /** The call must throw RejectedExecutionException mentioning {@code mention} (the refusing queue or service). */
+    public void ree(String call, String mention, ThrowingCallable c) {
+        cases.add(Arguments.of(Named.of(call, c), java.util.concurrent.RejectedExecutionException.class, mention));
+    }
+
     public Stream<Arguments> stream() {
         return cases.stream();
     }

@@ -2,8 +2,12 @@ package dev.cmwq;
 
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
@@ -23,6 +27,10 @@ class BadInputTest {
     private static Workqueue percpu;
     private static Workqueue ordered;
     private static Workqueue dead;
+    /** Frozen: a task it accepted by mistake would stay queued and counted, for the snapshot to see. */
+    private static WorkqueueExecutorService service;
+    private static WorkqueueExecutorService stopped; // shut down (and so terminated)
+    private static ScheduledFuture<?> future; // armed an hour ahead on service
     private static final Work WORK = new Work(() -> { });
     private static final DelayedWork DWORK = new DelayedWork(() -> { });
     private static final DelayedWork SATURATED = new DelayedWork(() -> { });
@@ -37,6 +45,11 @@ class BadInputTest {
         for (int i = 0; i < Work.MAX_DISABLE; i++) {
             SATURATED.disable();
         }
+        service = Workqueue.builder("idiomatic-service").buildExecutorService();
+        service.workqueue().freeze();
+        future = service.schedule(() -> { }, 1, TimeUnit.HOURS);
+        stopped = Workqueue.builder("idiomatic-stopped").buildExecutorService();
+        stopped.shutdown();
     }
 
     @AfterAll
@@ -44,6 +57,13 @@ class BadInputTest {
         live.destroy();
         percpu.destroy();
         ordered.destroy();
+        service.workqueue().thaw();
+        service.shutdownNow();
+        try {
+            org.assertj.core.api.Assertions.assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static String snapshot() {
@@ -52,7 +72,12 @@ class BadInputTest {
             sb.append(w.functionName()).append(" busy=").append(w.busy()).append(" disabled=")
                     .append(w.disableCount()).append('\n');
         }
-        return sb.append(BadInputCases.describe(List.of(live, percpu, ordered, dead))).toString();
+        List<Work> queued = new ArrayList<>();
+        ServiceWalk.queued(service.workqueue(), queued);
+        sb.append(service).append(" queued=").append(queued.size()).append(" linked=")
+                .append(DelayedWork.linkedCount(service.workqueue())).append(" future done=").append(future.isDone())
+                .append('\n').append(stopped).append('\n');
+        return sb.append(BadInputCases.describe(List.of(live, percpu, ordered, dead, service.workqueue()))).toString();
     }
 
     private static BadInputCases table = new BadInputCases();
@@ -67,6 +92,10 @@ class BadInputTest {
 
     private static void ise(String call, String mention, ThrowingCallable c) {
         table.ise(call, mention, c);
+    }
+
+    private static void ree(String call, String mention, ThrowingCallable c) {
+        table.ree(call, mention, c);
     }
 
     static Stream<Arguments> cases() {
@@ -131,7 +160,59 @@ class BadInputTest {
         npe("Workqueues.workerPools(null)", "wq", () -> Workqueues.workerPools(null));
         npe("Workqueues.armedItems(null)", "wq", () -> Workqueues.armedItems(null));
         npe("Workqueues.dump(null)", "wq", () -> Workqueues.dump(null));
+        executorCases();
         return table.stream();
+    }
+
+    /** The executor views: Workqueue.execute, WorkqueueExecutorService, its futures. */
+    private static void executorCases() {
+        Runnable r = () -> { };
+        Callable<String> c = () -> "x";
+        List<Callable<String>> withNull = new ArrayList<>();
+        withNull.add(c);
+        withNull.add(null);
+        List<Callable<String>> none = List.of();
+        TimeUnit s = TimeUnit.SECONDS;
+        npe("Workqueue.execute(null)", "command", () -> live.execute(null));
+        ree("Workqueue.execute on a destroyed queue", "idiomatic-dead", () -> dead.execute(r));
+
+        npe("service.execute(null)", "command", () -> service.execute(null));
+        npe("service.submit((Runnable) null)", "task", () -> service.submit((Runnable) null));
+        npe("service.submit(null, result)", "task", () -> service.submit(null, "result"));
+        npe("service.submit((Callable) null)", "task", () -> service.submit((Callable<?>) null));
+        npe("service.schedule((Runnable) null, 1, SECONDS)", "command", () -> service.schedule((Runnable) null, 1, s));
+        npe("service.schedule((Callable) null, 1, SECONDS)", "callable", () -> service.schedule((Callable<?>) null, 1, s));
+        npe("service.schedule(runnable, 1, null)", "unit", () -> service.schedule(r, 1, null));
+        npe("service.schedule(callable, 1, null)", "unit", () -> service.schedule(c, 1, null));
+        npe("service.scheduleAtFixedRate(null, 1, 1, SECONDS)", "command", () -> service.scheduleAtFixedRate(null, 1, 1, s));
+        npe("service.scheduleAtFixedRate(runnable, 1, 1, null)", "unit", () -> service.scheduleAtFixedRate(r, 1, 1, null));
+        iae("service.scheduleAtFixedRate(period 0)", "period 0 SECONDS", () -> service.scheduleAtFixedRate(r, 1, 0, s));
+        iae("service.scheduleAtFixedRate(period -3)", "period -3 SECONDS", () -> service.scheduleAtFixedRate(r, 1, -3, s));
+        npe("service.scheduleWithFixedDelay(null, 1, 1, SECONDS)", "command", () -> service.scheduleWithFixedDelay(null, 1, 1, s));
+        npe("service.scheduleWithFixedDelay(runnable, 1, 1, null)", "unit", () -> service.scheduleWithFixedDelay(r, 1, 1, null));
+        iae("service.scheduleWithFixedDelay(delay 0)", "delay 0 MILLISECONDS",
+                () -> service.scheduleWithFixedDelay(r, 1, 0, TimeUnit.MILLISECONDS));
+        iae("service.scheduleWithFixedDelay(delay -7)", "delay -7 MILLISECONDS",
+                () -> service.scheduleWithFixedDelay(r, 1, -7, TimeUnit.MILLISECONDS));
+        npe("service.invokeAll(null)", "tasks", () -> service.invokeAll(null));
+        npe("service.invokeAll([c, null])", "tasks[1]", () -> service.invokeAll(withNull));
+        npe("service.invokeAll(null, 1, SECONDS)", "tasks", () -> service.invokeAll(null, 1, s));
+        npe("service.invokeAll([c, null], 1, SECONDS)", "tasks[1]", () -> service.invokeAll(withNull, 1, s));
+        npe("service.invokeAll([c], 1, null)", "unit", () -> service.invokeAll(List.of(c), 1, null));
+        npe("service.invokeAny(null)", "tasks", () -> service.invokeAny(null));
+        npe("service.invokeAny([c, null])", "tasks[1]", () -> service.invokeAny(withNull));
+        iae("service.invokeAny([])", "tasks is empty", () -> service.invokeAny(none));
+        npe("service.invokeAny(null, 1, SECONDS)", "tasks", () -> service.invokeAny(null, 1, s));
+        npe("service.invokeAny([c, null], 1, SECONDS)", "tasks[1]", () -> service.invokeAny(withNull, 1, s));
+        iae("service.invokeAny([], 1, SECONDS)", "tasks is empty", () -> service.invokeAny(none, 1, s));
+        npe("service.invokeAny([c], 1, null)", "unit", () -> service.invokeAny(List.of(c), 1, null));
+        npe("service.awaitTermination(1, null)", "unit", () -> service.awaitTermination(1, null));
+        npe("Future.get(1, null)", "unit", () -> future.get(1, null));
+
+        ree("service.execute after shutdown", "idiomatic-stopped", () -> stopped.execute(r));
+        ree("service.submit after shutdown", "idiomatic-stopped", () -> stopped.submit(c));
+        ree("service.schedule after shutdown", "idiomatic-stopped", () -> stopped.schedule(r, 1, s));
+        ree("service.invokeAll after shutdown", "idiomatic-stopped", () -> stopped.invokeAll(List.of(c)));
     }
 
     @ParameterizedTest(name = "{0} throws {1}")

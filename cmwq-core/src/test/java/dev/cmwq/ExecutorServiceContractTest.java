@@ -2,9 +2,12 @@ package dev.cmwq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +19,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -121,7 +126,8 @@ class ExecutorServiceContractTest extends ServiceFixture {
     void timedGetWithNullUnitThrowsNullPointerException(ServiceKind kind) {
         start(kind);
         Future<?> running = service.submit(this::blockUntilRelease);
-        assertThatThrownBy(() -> running.get(1, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("unit");
+        assertThatThrownBy(() -> running.get(1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in FutureItem.get(timeout, unit)");
     }
 
     @ParameterizedTest
@@ -162,21 +168,46 @@ class ExecutorServiceContractTest extends ServiceFixture {
 
     // ---------------------------------------------------------------- refusal
 
+    /**
+     * Every entry point, while a task accepted before the shutdown still runs (so the owned queue
+     * is alive and only the service's own refusal can refuse): RejectedExecutionException naming
+     * the service, and the refused tasks neither run nor delay termination.
+     */
     @ParameterizedTest
     @EnumSource(ServiceKind.class)
-    void everySubmissionAfterShutdownIsRejectedNamingTheService(ServiceKind kind) {
+    void everySubmissionAfterShutdownIsRejectedNamingTheService(ServiceKind kind) throws InterruptedException {
         start(kind);
+        CountDownLatch started = new CountDownLatch(1);
+        service.execute(() -> {
+            started.countDown();
+            blockUntilRelease();
+        });
+        Probe.await(started, "the task accepted before the shutdown");
         service.shutdown();
         String name = service.workqueue().name();
-        List<Runnable> calls = List.of(
-                () -> service.execute(() -> { }),
-                () -> service.submit(() -> { }),
-                () -> service.submit(() -> "x"),
-                () -> service.schedule(() -> { }, 1, TimeUnit.SECONDS),
-                () -> service.scheduleAtFixedRate(() -> { }, 1, 1, TimeUnit.SECONDS));
-        for (Runnable call : calls) {
-            assertThatThrownBy(call::run).isInstanceOf(RejectedExecutionException.class).hasMessageContaining(name);
-        }
+        AtomicInteger ran = new AtomicInteger();
+        Runnable r = ran::incrementAndGet;
+        Callable<Integer> c = ran::incrementAndGet;
+        Map<String, ThrowingCallable> calls = new LinkedHashMap<>();
+        calls.put("execute", () -> service.execute(r));
+        calls.put("submit(Runnable)", () -> service.submit(r));
+        calls.put("submit(Runnable, result)", () -> service.submit(r, "result"));
+        calls.put("submit(Callable)", () -> service.submit(c));
+        calls.put("schedule(Runnable)", () -> service.schedule(r, 1, TimeUnit.SECONDS));
+        calls.put("schedule(Callable)", () -> service.schedule(c, 0, TimeUnit.SECONDS));
+        calls.put("scheduleAtFixedRate", () -> service.scheduleAtFixedRate(r, 1, 1, TimeUnit.SECONDS));
+        calls.put("scheduleWithFixedDelay", () -> service.scheduleWithFixedDelay(r, 0, 1, TimeUnit.SECONDS));
+        calls.put("invokeAll", () -> service.invokeAll(List.of(c, c)));
+        calls.put("timed invokeAll", () -> service.invokeAll(List.of(c, c), 1, TimeUnit.SECONDS));
+        calls.put("invokeAny", () -> service.invokeAny(List.of(c, c)));
+        calls.put("timed invokeAny", () -> service.invokeAny(List.of(c, c), 1, TimeUnit.SECONDS));
+        calls.forEach((call, thrower) -> assertThatThrownBy(thrower).as(call)
+                .isInstanceOf(RejectedExecutionException.class).hasMessageContaining(name));
+        assertThat(service.workqueue().isDestroyed()).as("the queue is alive: the service refused").isFalse();
+        release.countDown();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .as("terminated: no refused call left a task counted").isTrue();
+        assertThat(ran.get()).as("no refused task ran").isZero();
     }
 
     @ParameterizedTest
@@ -282,14 +313,86 @@ class ExecutorServiceContractTest extends ServiceFixture {
         List<Callable<String>> withNull = new ArrayList<>();
         withNull.add(() -> "x");
         withNull.add(null);
-        assertThatThrownBy(() -> service.invokeAll(null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("tasks is null in ");
-        assertThatThrownBy(() -> service.invokeAll(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1] is null");
-        assertThatThrownBy(() -> service.invokeAll(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
-        assertThatThrownBy(() -> service.invokeAny(null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("tasks is null in ");
-        assertThatThrownBy(() -> service.invokeAny(withNull)).isInstanceOf(NullPointerException.class).hasMessage("tasks[1] is null");
+        String in = " is null in WorkqueueExecutorService.";
+        assertThatThrownBy(() -> service.invokeAll(null)).isInstanceOf(NullPointerException.class).hasMessage("tasks" + in + "invokeAll(tasks)");
+        assertThatThrownBy(() -> service.invokeAll(withNull)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks[1]" + in + "invokeAll(tasks)");
+        assertThatThrownBy(() -> service.invokeAll(null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks" + in + "invokeAll(tasks, timeout, unit)");
+        assertThatThrownBy(() -> service.invokeAll(withNull, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks[1]" + in + "invokeAll(tasks, timeout, unit)");
+        assertThatThrownBy(() -> service.invokeAll(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit" + in + "invokeAll(tasks, timeout, unit)");
+        assertThatThrownBy(() -> service.invokeAny(null)).isInstanceOf(NullPointerException.class).hasMessage("tasks" + in + "invokeAny(tasks)");
+        assertThatThrownBy(() -> service.invokeAny(withNull)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks[1]" + in + "invokeAny(tasks)");
+        assertThatThrownBy(() -> service.invokeAny(null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks" + in + "invokeAny(tasks, timeout, unit)");
+        assertThatThrownBy(() -> service.invokeAny(withNull, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("tasks[1]" + in + "invokeAny(tasks, timeout, unit)");
         assertThatThrownBy(() -> service.invokeAny(List.<Callable<String>>of())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("tasks is empty");
-        assertThatThrownBy(() -> service.invokeAny(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
+        assertThatThrownBy(() -> service.invokeAny(List.<Callable<String>>of(), 1, TimeUnit.SECONDS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("tasks is empty");
+        assertThatThrownBy(() -> service.invokeAny(List.of(() -> 1), 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit" + in + "invokeAny(tasks, timeout, unit)");
+    }
+
+    /**
+     * AbstractExecutorServiceTest's interrupted invokeAll/invokeAny, timed and untimed: a caller
+     * interrupted while it waits gets InterruptedException, and every task that had not finished is
+     * cancelled: a running one is interrupted, a queued one never runs, and none is left counted
+     * (the service terminates without the tasks' release).
+     */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void invokeAllAndInvokeAnyInterruptedWhileWaitingThrowAndCancelTheUnfinishedTasks(ServiceKind kind) throws Exception {
+        start(kind);
+        List<String> calls = List.of("invokeAll", "timed invokeAll", "invokeAny", "timed invokeAny");
+        List<Runs> runs = new ArrayList<>(); // one per call
+        for (String call : calls) {
+            Runs n = new Runs(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+            runs.add(n);
+            Callable<String> task = () -> {
+                n.started.incrementAndGet();
+                try {
+                    release.await(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    n.finished.incrementAndGet();
+                } catch (InterruptedException e) {
+                    n.interrupted.incrementAndGet();
+                }
+                return "done";
+            };
+            List<Callable<String>> tasks = List.of(task, task, task);
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Probe.CheckedThread caller = Probe.CheckedThread.start("caller of " + call, () -> thrown.set(catchThrowable(() -> {
+                switch (call) {
+                    case "invokeAll" -> service.invokeAll(tasks);
+                    case "timed invokeAll" -> service.invokeAll(tasks, Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    case "invokeAny" -> service.invokeAny(tasks);
+                    default -> service.invokeAny(tasks, Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                }
+            })));
+            Probe.awaitTrue(() -> n.started.get() > 0 && (caller.getState() == Thread.State.WAITING
+                    || caller.getState() == Thread.State.TIMED_WAITING), call + ": a task running and the caller waiting");
+            caller.interrupt();
+            caller.joinAndRethrow();
+            assertThat(thrown.get()).as(call).isInstanceOf(InterruptedException.class);
+        }
+        service.shutdown();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("terminated: nothing left to run").isTrue();
+        for (int i = 0; i < calls.size(); i++) {
+            Runs n = runs.get(i);
+            assertThat(n.interrupted.get()).as(calls.get(i) + ": every task that started was interrupted").isEqualTo(n.started.get());
+            assertThat(n.finished.get()).as(calls.get(i) + ": no task finished").isZero();
+            if (kind == ServiceKind.ORDERED) {
+                assertThat(n.started.get()).as(calls.get(i) + ": one at a time, so the queued tasks never ran").isEqualTo(1);
+            }
+        }
+    }
+
+    /** What the tasks of one call did: started, ended by an interrupt, finished normally. */
+    private record Runs(AtomicInteger started, AtomicInteger interrupted, AtomicInteger finished) {
     }
 
     // ---------------------------------------------------------------- ExecutorCompletionService
@@ -370,6 +473,122 @@ class ExecutorServiceContractTest extends ServiceFixture {
         start(kind);
         service.shutdown();
         assertThatThrownBy(() -> CompletableFuture.runAsync(() -> { }, service)).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureAsyncConsumersRunOnTheService(ServiceKind kind) {
+        start(kind);
+        CompletableFuture<Integer> one = CompletableFuture.supplyAsync(() -> onService(1), service);
+        CompletableFuture<Integer> two = CompletableFuture.supplyAsync(() -> onService(2), service);
+        AtomicReference<Integer> accepted = new AtomicReference<>();
+        AtomicReference<Integer> acceptedBoth = new AtomicReference<>();
+        CountDownLatch ranAfterBoth = new CountDownLatch(1);
+        CompletableFuture<Void> all = CompletableFuture.allOf(
+                one.thenAcceptAsync(x -> accepted.set(onService(x)), service),
+                one.thenAcceptBothAsync(two, (x, y) -> acceptedBoth.set(onService(x + y)), service),
+                one.runAfterBothAsync(two, () -> {
+                    onService(0);
+                    ranAfterBoth.countDown();
+                }, service));
+        all.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join();
+        assertThat(accepted.get()).isEqualTo(1);
+        assertThat(acceptedBoth.get()).isEqualTo(3);
+        assertThat(ranAfterBoth.getCount()).isZero();
+    }
+
+    /** The other source never completes, so each either-stage has one answer: the service's. */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureAsyncEitherStagesRunOnTheService(ServiceKind kind) {
+        start(kind);
+        CompletableFuture<Integer> never = new CompletableFuture<>();
+        CompletableFuture<Integer> five = CompletableFuture.supplyAsync(() -> onService(5), service);
+        AtomicReference<Integer> accepted = new AtomicReference<>();
+        CountDownLatch ranAfterEither = new CountDownLatch(1);
+        CompletableFuture<Integer> applied = never.applyToEitherAsync(five, x -> onService(x * 2), service);
+        CompletableFuture<Void> all = CompletableFuture.allOf(applied,
+                never.acceptEitherAsync(five, x -> accepted.set(onService(x)), service),
+                never.runAfterEitherAsync(five, () -> {
+                    onService(0);
+                    ranAfterEither.countDown();
+                }, service));
+        all.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join();
+        assertThat(applied.join()).isEqualTo(10);
+        assertThat(accepted.get()).isEqualTo(5);
+        assertThat(ranAfterEither.getCount()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureAsyncHandlersOfAFailureRunOnTheService(ServiceKind kind) {
+        start(kind);
+        IllegalStateException boom = new IllegalStateException("boom");
+        CompletableFuture<Integer> failed = CompletableFuture.supplyAsync(() -> {
+            throw boom;
+        }, service);
+        AtomicReference<Throwable> seen = new AtomicReference<>();
+        CompletableFuture<Integer> watched = failed.whenCompleteAsync((v, t) -> {
+            onService(0);
+            seen.set(t);
+        }, service);
+        CompletableFuture<Integer> handled = failed.handleAsync((v, t) -> onService(t == null ? v : -2), service);
+        CompletableFuture<Integer> composed = failed.exceptionallyComposeAsync(t -> {
+            onService(0); // the function itself runs on the service
+            return CompletableFuture.supplyAsync(() -> onService(-3), service);
+        }, service);
+        assertThatThrownBy(() -> watched.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join())
+                .isInstanceOf(CompletionException.class).hasCause(boom);
+        assertThat(seen.get()).as("whenComplete's action saw the failure").isInstanceOf(CompletionException.class).hasCause(boom);
+        assertThat(handled.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join()).isEqualTo(-2);
+        assertThat(composed.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join()).isEqualTo(-3);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void completableFutureCompleteAsyncRunsTheSupplierOnTheService(ServiceKind kind) {
+        start(kind);
+        CompletableFuture<Integer> cf = new CompletableFuture<Integer>().completeAsync(() -> onService(7), service);
+        assertThat(cf.orTimeout(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS).join()).isEqualTo(7);
+    }
+
+    /**
+     * CompletableFutureTest's rejecting executor: a dependent *Async stage whose executor refuses
+     * it (here a shut-down service) does not throw from the call; the stage completes with
+     * CompletionException caused by the RejectedExecutionException, whether its source was complete
+     * at the call or completes later.
+     */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aDependentAsyncStageOnAShutDownServiceCompletesWithTheRejection(ServiceKind kind) {
+        start(kind);
+        CompletableFuture<Integer> done = CompletableFuture.completedFuture(1);
+        CompletableFuture<Integer> later = new CompletableFuture<>();
+        CompletableFuture<Integer> failed = CompletableFuture.failedFuture(new IllegalStateException("source"));
+        service.shutdown();
+        AtomicInteger ran = new AtomicInteger();
+        List<CompletableFuture<?>> stages = new ArrayList<>();
+        for (CompletableFuture<Integer> source : List.of(done, later)) {
+            stages.add(source.thenApplyAsync(x -> ran.incrementAndGet(), service));
+            stages.add(source.thenAcceptAsync(x -> ran.incrementAndGet(), service));
+            stages.add(source.thenRunAsync(ran::incrementAndGet, service));
+            stages.add(source.thenCombineAsync(done, (x, y) -> ran.incrementAndGet(), service));
+            stages.add(source.runAfterBothAsync(done, ran::incrementAndGet, service));
+            stages.add(source.thenComposeAsync(x -> CompletableFuture.completedFuture(ran.incrementAndGet()), service));
+            stages.add(source.applyToEitherAsync(later, x -> ran.incrementAndGet(), service));
+            stages.add(source.whenCompleteAsync((v, t) -> ran.incrementAndGet(), service));
+            stages.add(source.handleAsync((v, t) -> ran.incrementAndGet(), service));
+        }
+        stages.add(failed.exceptionallyAsync(t -> ran.incrementAndGet(), service));
+        stages.add(failed.exceptionallyComposeAsync(t -> CompletableFuture.completedFuture(ran.incrementAndGet()), service));
+        assertThat(later.complete(1)).isTrue(); // the stages waiting on it try their executor now
+        String name = service.workqueue().name();
+        for (CompletableFuture<?> stage : stages) {
+            assertThat(stage.isCompletedExceptionally()).as("completed exceptionally: " + stage).isTrue();
+            assertThatThrownBy(stage::join).isInstanceOf(CompletionException.class)
+                    .cause().isInstanceOf(RejectedExecutionException.class).hasMessageContaining(name);
+        }
+        assertThat(ran.get()).as("no stage ran").isZero();
     }
 
     /** Returns {@code v}, asserting the caller runs one of the service's items. */

@@ -77,6 +77,95 @@ class ExecutorViewTest {
     }
 
     @Test
+    void workqueueExecuteAfterDestroyIsRejectedNamingTheQueue() {
+        Workqueue destroyed = Workqueue.builder("destroyed-exec").build();
+        destroyed.destroy();
+        AtomicInteger ran = new AtomicInteger();
+        assertThatThrownBy(() -> destroyed.execute(ran::incrementAndGet)).isInstanceOf(RejectedExecutionException.class)
+                .hasMessageContaining("destroyed-exec").hasMessageEndingWith(": it is destroyed")
+                .hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(ran.get()).as("the refused command ran").isZero();
+    }
+
+    /**
+     * While a drain runs, execute from outside the queue is refused, and a command the queue's own
+     * item executes is accepted (chained queueing). The drain then returns with the queue empty,
+     * so a refused command that had been queued all the same would have run by then.
+     */
+    @Test
+    void workqueueExecuteWhileDrainingIsRejectedFromOutsideAndAcceptedFromItsOwnItems() {
+        wq = Workqueue.builder("draining-exec").build();
+        Probe.Gate gate = new Probe.Gate(1);
+        CountDownLatch chained = new CountDownLatch(1);
+        wq.execute(() -> {
+            gate.pass();
+            wq.execute(chained::countDown); // during the drain: the queue's own item may queue
+        });
+        gate.awaitEntered("the item the drain waits for");
+        Probe.CheckedThread drainer = Probe.CheckedThread.start("drainer", wq::drain);
+        AtomicInteger ran = new AtomicInteger();
+        try {
+            Probe.awaitTrue(wq::isDraining, "the drain to start");
+            assertThatThrownBy(() -> wq.execute(ran::incrementAndGet)).isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("draining-exec").hasMessageEndingWith(": it is draining");
+            assertThat(queuedItems(wq)).as("items queued on the draining queue after the refusal").isZero();
+        } finally {
+            gate.open();
+        }
+        drainer.joinAndRethrow();
+        assertThat(chained.getCount()).as("the chained command ran before the drain returned").isZero();
+        assertThat(ran.get()).as("the refused command ran").isZero();
+        CountDownLatch after = new CountDownLatch(1);
+        wq.execute(after::countDown);
+        Probe.await(after, "a command executed after the drain");
+    }
+
+    /**
+     * While another thread's destroy drains the queue, execute is refused as on a destroyed queue;
+     * when destroy returns, everything it accepted has run, and the refused command has not.
+     */
+    @Test
+    void workqueueExecuteDuringAConcurrentDestroyIsRejectedNamingTheQueue() {
+        wq = Workqueue.builder("destroying-exec").build();
+        Probe.Gate gate = new Probe.Gate(1);
+        wq.execute(gate::pass);
+        gate.awaitEntered("the item destroy waits for");
+        Probe.CheckedThread destroyer = Probe.CheckedThread.start("destroyer", wq::destroy);
+        AtomicInteger ran = new AtomicInteger();
+        try {
+            Probe.awaitTrue(wq::isDraining, "destroy to drain the queue");
+            assertThatThrownBy(() -> wq.execute(ran::incrementAndGet)).isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("destroying-exec").hasMessageEndingWith(": it is destroyed");
+            assertThat(queuedItems(wq)).as("items queued on the queue being destroyed after the refusal").isZero();
+        } finally {
+            gate.open();
+        }
+        destroyer.joinAndRethrow();
+        assertThat(wq.isDestroyed()).isTrue();
+        assertThat(ran.get()).as("the refused command ran").isZero();
+    }
+
+    /** Items of {@code q} waiting on its pools' lists (worklist, inactive, workers' scheduled), read under each pool lock. */
+    private static int queuedItems(Workqueue q) {
+        int n = 0;
+        for (PoolWorkqueue pwq : q.pwqs()) {
+            pwq.pool.lock(); // splices the pool's intake first
+            try {
+                List<WorkList> lists = new ArrayList<>(List.of(pwq.pool.worklist, pwq.inactive));
+                pwq.pool.workers.forEach(w -> lists.add(w.scheduled));
+                for (WorkList list : lists) {
+                    for (Work w = list.first(); w != null; w = list.after(w)) {
+                        n += w.pwq == pwq ? 1 : 0;
+                    }
+                }
+            } finally {
+                pwq.pool.unlock();
+            }
+        }
+        return n;
+    }
+
+    @Test
     void anExecutedCommandThatThrowsGoesToTheFailureHandlerAndTheWorkerGoesOn() {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         Workqueues.setFailureHandler((q, w, t) -> failures.add(t));

@@ -130,6 +130,10 @@ class ScheduledExecutorContractTest extends ServiceFixture {
 
     // ---------------------------------------------------------------- cancel
 
+    /**
+     * "The wheel" is every timer it links for the queue, armed or not (DelayedWork.linkedCount):
+     * a disarmed node left linked until its deadline (a lazy unlink) is garbage too.
+     */
     @ParameterizedTest
     @EnumSource(ServiceKind.class)
     void aCancelledDelayedTaskLeavesTheWheelAtOnce(ServiceKind kind) {
@@ -138,12 +142,32 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         List<Work> armed = new ArrayList<>();
         ServiceWalk.armed(service.workqueue(), armed);
         assertThat(armed).containsExactly((Work) f);
+        assertThat(DelayedWork.linkedCount(service.workqueue())).as("timers the wheel links before the cancel").isEqualTo(1);
         assertThat(f.cancel(false)).isTrue();
-        armed.clear();
-        ServiceWalk.armed(service.workqueue(), armed);
-        assertThat(armed).as("armed after cancel").isEmpty();
+        assertThat(DelayedWork.linkedCount(service.workqueue())).as("timers the wheel links after the cancel, armed or not")
+                .isZero();
         service.shutdown();
         assertThat(service.isTerminated()).as("nothing left to wait for: terminated at once").isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aCancelledQueuedTaskLeavesTheQueueAtOnce(ServiceKind kind) {
+        start(kind);
+        Workqueue wq = service.workqueue();
+        wq.freeze(); // nothing starts: the task stays on its list
+        CountDownLatch ran = new CountDownLatch(1);
+        Future<?> f = service.submit(ran::countDown);
+        List<Work> queued = new ArrayList<>();
+        ServiceWalk.queued(wq, queued);
+        assertThat(queued).containsExactly((Work) f);
+        assertThat(f.cancel(false)).isTrue();
+        queued.clear();
+        ServiceWalk.queued(wq, queued);
+        assertThat(queued).as("queued after the cancel, the queue still frozen").isEmpty();
+        service.shutdown();
+        assertThat(service.isTerminated()).as("counted out at the cancel: terminated at once").isTrue();
+        assertThat(ran.getCount()).as("the cancelled task never ran").isEqualTo(1);
     }
 
     @ParameterizedTest
@@ -262,7 +286,21 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         assertThatThrownBy(() -> service.submit((Runnable) null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("task is null in ");
         assertThatThrownBy(() -> service.submit((java.util.concurrent.Callable<?>) null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("task is null in ");
         assertThatThrownBy(() -> service.schedule((Runnable) null, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("command is null in ");
-        assertThatThrownBy(() -> service.schedule(() -> 1, 1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
+        assertThatThrownBy(() -> service.submit(null, "result")).isInstanceOf(NullPointerException.class)
+                .hasMessage("task is null in WorkqueueExecutorService.submit(task, result)");
+        assertThatThrownBy(() -> service.schedule((java.util.concurrent.Callable<?>) null, 1, TimeUnit.SECONDS))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("callable is null in WorkqueueExecutorService.schedule(callable, delay, unit)");
+        assertThatThrownBy(() -> service.schedule(() -> 1, 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in WorkqueueExecutorService.schedule(callable, delay, unit)");
+        assertThatThrownBy(() -> service.schedule(r, 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in WorkqueueExecutorService.schedule(command, delay, unit)");
+        assertThatThrownBy(() -> service.scheduleAtFixedRate(null, 1, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
+                .hasMessage("command is null in WorkqueueExecutorService.scheduleAtFixedRate(command, initialDelay, period, unit)");
+        assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in WorkqueueExecutorService.scheduleAtFixedRate(command, initialDelay, period, unit)");
+        assertThatThrownBy(() -> service.scheduleWithFixedDelay(r, 1, 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("unit is null in WorkqueueExecutorService.scheduleWithFixedDelay(command, initialDelay, delay, unit)");
         assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, 0, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("period 0");
         assertThatThrownBy(() -> service.scheduleAtFixedRate(r, 1, -3, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
@@ -272,5 +310,7 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         assertThatThrownBy(() -> service.scheduleWithFixedDelay(null, 1, 1, TimeUnit.SECONDS)).isInstanceOf(NullPointerException.class)
                 .hasMessage("command is null in WorkqueueExecutorService.scheduleWithFixedDelay(command, initialDelay, delay, unit)");
         assertThatThrownBy(() -> service.awaitTermination(1, null)).isInstanceOf(NullPointerException.class).hasMessageStartingWith("unit is null in ");
+        service.shutdown();
+        assertThat(service.isTerminated()).as("no refused call left a task counted").isTrue();
     }
 }
