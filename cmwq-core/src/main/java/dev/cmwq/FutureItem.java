@@ -98,6 +98,11 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
     private Object outcome; // written before the state's release, read after its acquire
     private volatile Object runner; // V: see Runners
     private volatile Waiter waiters; // V
+    /**
+     * Where this future goes once it is done, or null: invokeAny's completion queue (set before
+     * the future is queued). The field fills what was the object's alignment gap (64 bytes either way).
+     */
+    private java.util.Queue<? super FutureItem<V>> completions; // written before queueing, read after completion
 
     /**
      * A task of {@code service}: {@code task} is a {@code Callable} if {@code callable}, else a
@@ -348,6 +353,15 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         if (isPeriodic()) {
             service().periodicDone(this);
         }
+        java.util.Queue<? super FutureItem<V>> c = completions;
+        if (c != null) {
+            c.offer(this);
+        }
+    }
+
+    /** Sends this future to {@code queue} once it is done (WorkqueueExecutorService.invokeAny); before it is queued. */
+    void completeInto(java.util.Queue<? super FutureItem<V>> queue) {
+        completions = queue;
     }
 
     /**

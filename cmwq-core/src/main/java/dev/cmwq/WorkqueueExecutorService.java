@@ -257,7 +257,11 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
      */
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks) throws InterruptedException, ExecutionException {
-        return super.invokeAny(checkTasks(tasks, true, "invokeAny(tasks)"));
+        try {
+            return invokeAny(checkTasks(tasks, true, "invokeAny(tasks)"), false, 0L);
+        } catch (TimeoutException cannot) {
+            throw new AssertionError(cannot);
+        }
     }
 
     /**
@@ -267,8 +271,75 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException, ExecutionException, TimeoutException {
-        return super.invokeAny(checkTasks(tasks, true, "invokeAny(tasks, timeout, unit)"), timeout,
-                Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAny(tasks, timeout, unit)"));
+        checkTasks(tasks, true, "invokeAny(tasks, timeout, unit)");
+        Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAny(tasks, timeout, unit)");
+        return invokeAny(tasks, true, unit.toNanos(timeout));
+    }
+
+    /**
+     * invokeAny without an ExecutorCompletionService: the JDK's wraps each future in a Runnable of
+     * its own, which would be this queue's item, so a loser cancelled at the end stayed queued
+     * until it ran as a no-op (a frozen queue kept it; the service counted it). Here each task is
+     * the service's own future, queued as itself, that reports to a completion queue when done, and
+     * cancelling a loser takes it off the queue at once. Tasks are queued one at a time while none
+     * has finished (the first to succeed wins, so later ones may never need to run); the wait for
+     * a completion is announced from a cmwq worker. The losers are cancelled, running ones
+     * interrupted, as {@code AbstractExecutorService.invokeAny} does.
+     */
+    private <T> T invokeAny(Collection<? extends Callable<T>> tasks, boolean timed, long nanos)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        java.util.concurrent.BlockingQueue<FutureItem<T>> done = new java.util.concurrent.LinkedBlockingQueue<>();
+        List<FutureItem<T>> queued = new ArrayList<>(tasks.size());
+        java.util.Iterator<? extends Callable<T>> next = tasks.iterator();
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        ExecutionException lastFailure = null;
+        int running = 0;
+        try {
+            while (true) {
+                FutureItem<T> f = done.poll();
+                if (f == null && next.hasNext()) {
+                    FutureItem<T> task = new FutureItem<>(this, next.next(), true, null, 0L, 0L);
+                    task.completeInto(done);
+                    queued.add(task);
+                    execute(task);
+                    running++;
+                    continue;
+                }
+                if (f == null) {
+                    if (running == 0) {
+                        break;
+                    }
+                    f = awaitCompletion(done, timed, deadline);
+                }
+                running--;
+                try {
+                    return f.get();
+                } catch (ExecutionException e) {
+                    lastFailure = e;
+                } catch (java.util.concurrent.CancellationException e) {
+                    lastFailure = new ExecutionException("task " + f + " was cancelled", e);
+                }
+            }
+            throw lastFailure != null ? lastFailure : new ExecutionException("no task of invokeAny completed", null);
+        } finally {
+            for (FutureItem<T> f : queued) {
+                f.cancel(true);
+            }
+        }
+    }
+
+    private static <T> FutureItem<T> awaitCompletion(java.util.concurrent.BlockingQueue<FutureItem<T>> done,
+            boolean timed, long deadline) throws InterruptedException, TimeoutException {
+        try (BlockingSection ignored = Worker.current() != null ? Workqueues.enterBlocking() : null) {
+            if (!timed) {
+                return done.take();
+            }
+            FutureItem<T> f = done.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (f == null) {
+                throw new TimeoutException("no task of invokeAny completed in time");
+            }
+            return f;
+        }
     }
 
     /** {@code call}: the method and its parameters, for the messages ("invokeAll(tasks)"). */

@@ -282,6 +282,46 @@ class ExecutorServiceContractTest extends ServiceFixture {
         assertThat(service.invokeAny(tasks, Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("second");
     }
 
+    /**
+     * invokeAny's losers leave the queue at once, as any cancelled task does: on an ordered service
+     * the winner runs while the other two wait behind it, and freezes the queue before it returns,
+     * so that neither can start; once invokeAny has returned, nothing of it is left queued or
+     * counted (the JDK's completion service would have left its own wrappers queued, to run later
+     * as no-ops).
+     */
+    @org.junit.jupiter.api.Test
+    void invokeAnysLosersLeaveTheQueueAtOnce() throws Exception {
+        start(ServiceKind.ORDERED);
+        Workqueue wq = service.workqueue();
+        AtomicInteger losersRan = new AtomicInteger();
+        Callable<String> loser = () -> {
+            losersRan.incrementAndGet();
+            return "loser";
+        };
+        Callable<String> winner = () -> {
+            Probe.awaitTrue(() -> {
+                List<Work> queued = new ArrayList<>();
+                ServiceWalk.queued(wq, queued);
+                return queued.size() == 2;
+            }, "both losers queued behind the winner");
+            wq.freeze(); // the winner finishes; the losers cannot start
+            return "winner";
+        };
+        try {
+            assertThat(service.invokeAny(List.of(winner, loser, loser))).isEqualTo("winner");
+            List<Work> queued = new ArrayList<>();
+            ServiceWalk.queued(wq, queued);
+            assertThat(queued).as("tasks of invokeAny still queued once it returned").isEmpty();
+            service.shutdown();
+            assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                    .as("nothing left counted: terminated with the queue still frozen (once the winner's worker is done)")
+                    .isTrue();
+        } finally {
+            wq.thaw();
+        }
+        assertThat(losersRan).as("losers that ran").hasValue(0);
+    }
+
     @ParameterizedTest
     @EnumSource(ServiceKind.class)
     void invokeAnyThrowsExecutionExceptionWhenEveryTaskFails(ServiceKind kind) {
