@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 
 /**
  * {@code cmwq demo}: runs the talk's seven conversions one after the other, prints each one's
@@ -122,7 +123,7 @@ final class Demo {
      * reported as failed after {@link Pace#SCENARIO_LIMIT} instead of hanging the demo.
      */
     private Findings runBounded(Scenario s) {
-        Findings f = new Findings();
+        Findings f = new Findings(out, INDENT);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
@@ -150,23 +151,24 @@ final class Demo {
     }
 
     /**
-     * Prints {@code what}, then idles {@link #IDLE_WAIT_SECONDS} seconds, counting them on the same
-     * line (no silent stretch over a second, no escape codes).
+     * Prints {@code what} (which says what {@code live} counts), then idles {@link #IDLE_WAIT_SECONDS}
+     * seconds, printing a line with the count each second (no silent stretch over a second, no
+     * escape codes).
      */
-    static void idle(PrintWriter out, String what) {
-        out.print(what);
+    static void idle(PrintWriter out, String what, IntSupplier live) {
+        out.println(what);
+        out.flush();
+        String pad = " ".repeat(what.length() - what.stripLeading().length() + 2);
         for (int s = 1; s <= IDLE_WAIT_SECONDS; s++) {
-            out.print(" " + s);
-            out.flush();
             try {
                 TimeUnit.SECONDS.sleep(1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
+            out.printf(Locale.ROOT, "%s%d s: %d%n", pad, s, live.getAsInt());
+            out.flush();
         }
-        out.println();
-        out.flush();
     }
 
     private static String stackOf(Thread t) {
@@ -217,7 +219,8 @@ final class Demo {
             // The live count just after the scenes includes the workers created for items that
             // blocked, which retire after the idle timeout; the legacy threads never did. The
             // lasting cost is the count after the timeout: each pool keeps 2 idle workers.
-            idle(out, pad + "idle " + IDLE_WAIT_SECONDS + " s, so that the workers created for blocked items retire:");
+            idle(out, pad + "idle " + IDLE_WAIT_SECONDS + " s, so that the workers created for blocked items retire;"
+                    + " kworker threads alive:", () -> ThreadCensus.workers().size());
             int pools = ThreadCensus.byPool().size();
             out.printf(Locale.ROOT, "%scmwq after %d s idle: %d kworker threads (%d pools, each keeps 2 idle workers); legacy: %d.%n",
                     pad, IDLE_WAIT_SECONDS, ThreadCensus.workers().size(), pools, legacy);

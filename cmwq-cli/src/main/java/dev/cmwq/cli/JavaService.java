@@ -327,7 +327,8 @@ final class JavaService implements Scenario {
                     started, peak);
             int liveAfterIdle = -1;
             if (!pace.quick()) {
-                Demo.idle(progress, "    idle " + Demo.IDLE_WAIT_SECONDS + " s with the pools open, so that idle workers retire:");
+                Demo.idle(progress, "    idle " + Demo.IDLE_WAIT_SECONDS + " s with the pools open, so that idle workers retire;"
+                        + " live threads above the start:", () -> THREADS.getThreadCount() - alive);
                 liveAfterIdle = THREADS.getThreadCount() - alive;
             }
             for (ExecutorService e : all) {
