@@ -87,7 +87,11 @@ class DemoTest {
                 assertThat(line).as("%s", driver).startsWith("PASS");
             }
         });
-        assertThat(r.out()).contains("legacy total, on ").contains("kworker threads alive now");
+        // The census: the table, then wrapped text (read with its line breaks as spaces).
+        assertThat(r.out()).contains("legacy total, on ")
+                .containsPattern("(?m)^ {4}workqueue threads +\\d+ +\\d+$").containsPattern("(?m)^ {4}engine threads +\\d+ +\\d+$");
+        assertThat(r.out().replaceAll("\\s+", " ")).containsPattern("workqueue threads alive now, \\d+ at the peak \\(during [a-z_-]+: \\d+ of")
+                .contains("cmwq would also keep 2 rescuers: kworker/R-cfhsi0, kworker/R-dwceqos.");
         assertThat(verdicts.get("java-service")).hasSize(4).anyMatch(v -> v.startsWith("PASS  the same work was done"))
                 .anyMatch(v -> v.startsWith("PASS  threads started: "));
         assertThat(r.out()).doesNotContain("\u001b");
