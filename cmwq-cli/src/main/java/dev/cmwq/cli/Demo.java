@@ -5,9 +5,12 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 
 /**
  * {@code cmwq demo}: runs the talk's seven conversions one after the other, prints each one's
@@ -15,6 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class Demo {
     private static final int INDENT = 4;
+    /** The longest line {@link #paragraph} prints. */
+    private static final int WIDTH = 96;
     /** Longer than the default idle timeout (5 s), so that the census after it is the lasting one. */
     static final int IDLE_WAIT_SECONDS = 6;
 
@@ -68,6 +73,7 @@ final class Demo {
                 for (int i = 0; i < scenarios.size(); i++) {
                     Scenario s = scenarios.get(i);
                     printHeader(i + 1, total, s);
+                    census.scene(s.driver());
                     int before = ThreadCensus.workers().size();
                     Findings f = runBounded(s);
                     int after = census.sample();
@@ -122,7 +128,7 @@ final class Demo {
      * reported as failed after {@link Pace#SCENARIO_LIMIT} instead of hanging the demo.
      */
     private Findings runBounded(Scenario s) {
-        Findings f = new Findings();
+        Findings f = new Findings(out, INDENT);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
@@ -150,39 +156,29 @@ final class Demo {
     }
 
     /**
-     * Prints {@code what}, then idles {@link #IDLE_WAIT_SECONDS} seconds, counting them on the same
-     * line (no silent stretch over a second, no escape codes).
+     * Prints {@code what} (which says what {@code live} counts), then idles {@link #IDLE_WAIT_SECONDS}
+     * seconds, printing a line with the count each second (no silent stretch over a second, no
+     * escape codes).
      */
-    static void idle(PrintWriter out, String what) {
-        out.print(what);
+    static void idle(PrintWriter out, String what, IntSupplier live) {
+        out.println(what);
+        out.flush();
+        String pad = " ".repeat(what.length() - what.stripLeading().length() + 2);
         for (int s = 1; s <= IDLE_WAIT_SECONDS; s++) {
-            out.print(" " + s);
-            out.flush();
             try {
                 TimeUnit.SECONDS.sleep(1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
+            out.printf(Locale.ROOT, "%s%d s: %d%n", pad, s, live.getAsInt());
+            out.flush();
         }
-        out.println();
-        out.flush();
     }
 
-    private static String stackOf(Thread t) {
-        StringBuilder sb = new StringBuilder();
-        for (StackTraceElement e : t.getStackTrace()) {
-            sb.append(System.lineSeparator()).append("          at ").append(e);
-        }
-        return sb.toString();
-    }
-
-    /** The closing table: cmwq's worker threads against the legacy design's. */
-    private void printThreads(List<Scenario> scenarios, ThreadCensus census, int baseline) {
+    /** The legacy design's threads, queue by queue; returns their total. */
+    private int printLegacy(List<Scenario> scenarios) {
         int lanes = Workqueues.lanes();
-        out.println();
-        String title = "Threads: cmwq against the legacy workqueue design ";
-        out.println(title + "-".repeat(78 - title.length()));
         Findings t = new Findings();
         t.columns("legacy driver", "legacy queue", "threads");
         int legacy = 0;
@@ -198,31 +194,102 @@ final class Demo {
         legacy += keventd.threads(lanes);
         t.row("", "legacy total, on " + lanes + " CPUs", legacy);
         t.print(out, INDENT);
-        out.println();
+        return legacy;
+    }
 
+    /**
+     * cmwq's threads by pool, now and at the peak, and what they were then: what the legacy count
+     * leaves out on either side is said, not hidden.
+     */
+    private void printCensus(ThreadCensus census, int baseline, int legacy) {
         List<Thread> live = ThreadCensus.workers();
+        List<String> engine = ThreadCensus.names(ThreadCensus.engineThreads());
+        ThreadCensus.Peak peak = census.peak();
+        SortedMap<String, Integer> now = ThreadCensus.byPool(live);
+        SortedSet<String> pools = new TreeSet<>(now.keySet());
+        pools.addAll(peak.byPool().keySet());
         Findings c = new Findings();
-        c.columns("cmwq pool", "live workers");
-        for (Map.Entry<String, Integer> e : ThreadCensus.byPool().entrySet()) {
-            c.row(e.getKey(), e.getValue());
+        c.columns("cmwq threads", "alive now", "at the peak");
+        for (String pool : pools) {
+            c.row(pool, now.getOrDefault(pool, 0), peak.byPool().getOrDefault(pool, 0));
         }
-        c.row("all pools", live.size());
+        c.row("workqueue threads", live.size(), peak.workers());
+        c.row("engine threads", engine.size(), peak.engine().size());
         c.print(out, INDENT);
         out.println();
+        int r = peak.rescuers();
+        paragraph(String.format(Locale.ROOT, "cmwq: %d workqueue threads alive now, %d at the peak (during %s: %d of"
+                + " them idle pool workers%s)%s; legacy: %d threads, at every moment. A pool keeps a worker it created"
+                + " for an item that blocked until it has been idle %s, and 2 idle ones for good: the scenes follow one"
+                + " another faster, so the peak counts earlier scenes' idle workers. A WQ_MEM_RECLAIM queue's rescuer"
+                + " stands by from the queue's creation (the legacy queue's own thread did that job).",
+                live.size(), peak.workers(), peak.scene(), peak.idle(), r == 0 ? "" : r == 1 ? ", 1 a rescuer" : ", " + r + " rescuers",
+                baseline > 0 ? " (" + baseline + " were alive before the demo)" : "", legacy, idleTimeout()));
+        paragraph(String.format(Locale.ROOT, "Besides, cmwq's engine threads (not workers) alive now: %s; at the peak: %s."
+                + " Two stand in for what is no thread in the kernel: cmwq-sampler finds workers that block (the"
+                + " scheduler's hooks), cmwq-timer runs the timers of delayed work (the timer softirq); cmwq-cleaner"
+                + " frees what collected unbound queues held.",
+                engine.isEmpty() ? "none" : String.join(", ", engine),
+                peak.engine().isEmpty() ? "none" : String.join(", ", peak.engine())));
+    }
+
+    /** Prints {@code text} indented, in lines of at most {@link #WIDTH} characters (words are not split). */
+    private void paragraph(String text) {
         String pad = " ".repeat(INDENT);
-        out.printf(Locale.ROOT, "%scmwq: %d kworker threads alive now, %d at the peak%s; legacy: %d threads.%n",
-                pad, live.size(), census.peak(),
-                baseline > 0 ? " (" + baseline + " were alive before the demo)" : "", legacy);
+        StringBuilder line = new StringBuilder(pad);
+        for (String word : text.split(" ")) {
+            if (line.length() > INDENT && line.length() + 1 + word.length() > WIDTH) {
+                out.println(line);
+                line.setLength(0);
+                line.append(pad);
+            }
+            line.append(line.length() > INDENT ? " " : "").append(word);
+        }
+        out.println(line);
+    }
+
+    /** The engine's idle timeout as set (-Dcmwq.idleTimeoutMs, 5 s by default), e.g. "5 s". */
+    private static String idleTimeout() {
+        long ms = Long.getLong("cmwq.idleTimeoutMs", 5_000);
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+
+    private static String stackOf(Thread t) {
+        StringBuilder sb = new StringBuilder();
+        for (StackTraceElement e : t.getStackTrace()) {
+            sb.append(System.lineSeparator()).append("          at ").append(e);
+        }
+        return sb.toString();
+    }
+
+    /** The closing tables: cmwq's threads against the legacy design's. */
+    private void printThreads(List<Scenario> scenarios, ThreadCensus census, int baseline) {
+        out.println();
+        String title = "Threads: cmwq against the legacy workqueue design ";
+        out.println(title + "-".repeat(78 - title.length()));
+        int legacy = printLegacy(scenarios);
+        out.println();
+        printCensus(census, baseline, legacy);
+        String pad = " ".repeat(INDENT);
         if (!pace.quick()) {
             // The live count just after the scenes includes the workers created for items that
             // blocked, which retire after the idle timeout; the legacy threads never did. The
-            // lasting cost is the count after the timeout: each pool keeps 2 idle workers.
-            idle(out, pad + "idle " + IDLE_WAIT_SECONDS + " s, so that the workers created for blocked items retire:");
-            int pools = ThreadCensus.byPool().size();
-            out.printf(Locale.ROOT, "%scmwq after %d s idle: %d kworker threads (%d pools, each keeps 2 idle workers); legacy: %d.%n",
-                    pad, IDLE_WAIT_SECONDS, ThreadCensus.workers().size(), pools, legacy);
+            // lasting cost is the count after the timeout: each pool keeps up to 2 idle workers.
+            idle(out, pad + "idle " + IDLE_WAIT_SECONDS + " s, so that the workers created for blocked items retire;"
+                    + " workqueue threads alive:", () -> ThreadCensus.workers().size());
+            List<Thread> rest = ThreadCensus.workers();
+            out.printf(Locale.ROOT, "%scmwq after %d s idle: %d workqueue threads (%d pools, each keeps up to 2 idle workers)%n",
+                    pad, IDLE_WAIT_SECONDS, rest.size(), ThreadCensus.byPool(rest).size());
+            out.printf(Locale.ROOT, "%sand %d engine threads; legacy: %d.%n", pad, ThreadCensus.engineThreads().size(), legacy);
         } else {
-            out.printf(Locale.ROOT, "%s(workers beyond 2 idle per pool retire after 5 s idle; the normal pace waits and counts again)%n", pad);
+            out.printf(Locale.ROOT, "%s(workers beyond 2 idle per pool retire after %s idle; the normal pace waits and counts again)%n",
+                    pad, idleTimeout());
+        }
+        SortedSet<String> rescuers = census.rescuers();
+        if (!rescuers.isEmpty()) {
+            paragraph(String.format(Locale.ROOT, "Each scene destroyed its driver's queues at its end; with every driver"
+                    + " loaded, as the legacy count assumes, cmwq would also keep %d rescuer%s: %s.", rescuers.size(),
+                    rescuers.size() > 1 ? "s" : "", String.join(", ", rescuers)));
         }
         out.printf(Locale.ROOT, "%sLegacy threads existed per queue whether or not it had work, and multiplied with%n", pad);
         out.printf(Locale.ROOT, "%sdevices and CPUs (a GPU with 6 CRTCs: 6 radeon-crtc threads); cmwq's are shared by%n", pad);

@@ -15,11 +15,13 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "Prints the busy workqueues and worker pools of a running JVM that uses cmwq.",
-            "%nThe kernel's show_all_workqueues() format (Workqueues.dump() in the target): each busy"
-                    + " queue with its pwqs (in-flight items with their worker thread and running time,"
-                    + " pending and inactive items, flush barriers), then each busy pool (hung time,"
-                    + " workers, idle workers). Read over JMX after attaching to the JVM.%n"
+            "Prints every workqueue and worker pool of a running JVM that uses cmwq.",
+            "%nThe kernel's show_all_workqueues() format (Workqueues.dump() in the target), but of every"
+                    + " queue, registered for JMX or not (the kernel shows only busy ones): each queue with"
+                    + " its busy pwqs (in-flight items with their worker thread and running time, pending"
+                    + " and inactive items, flush barriers), or \"idle\"; then each pool that has workers"
+                    + " or waiting items (hung time, workers, idle workers). An idle application's dump"
+                    + " still lists its queues and pools. Read over JMX after attaching to the JVM.%n"
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the dump failed", "2:usage error", "3:no such process",

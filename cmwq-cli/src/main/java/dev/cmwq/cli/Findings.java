@@ -25,10 +25,34 @@ final class Findings {
     record Guarantee(Verdict verdict, String text) {}
 
     private final long startNanos = System.nanoTime(); // I
+    private final PrintWriter live; // I: where progress lines go at once; null: nowhere
+    private final String livePad; // I
     private String[] header; // this
     private final List<String[]> rows = new ArrayList<>(); // this
     private final List<String> notes = new ArrayList<>(); // this
     private final List<Guarantee> guarantees = new ArrayList<>(); // this
+
+    /** Findings whose progress lines go nowhere. */
+    Findings() {
+        this(null, 0);
+    }
+
+    /** Findings whose progress lines are printed at once to {@code live}, indented by {@code indent} spaces. */
+    Findings(PrintWriter live, int indent) {
+        this.live = live;
+        this.livePad = " ".repeat(indent);
+    }
+
+    /**
+     * Prints a line at once, while the scenario runs (the rest is printed when it ends): what a
+     * scenario that waits does meanwhile, so that the demo is never silent for long.
+     */
+    void progress(String text) {
+        if (live != null) {
+            live.println(livePad + text);
+            live.flush();
+        }
+    }
 
     /** The columns of the table. */
     synchronized void columns(String... names) {

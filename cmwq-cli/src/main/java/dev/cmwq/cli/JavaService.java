@@ -200,8 +200,8 @@ final class JavaService implements Scenario {
             f.row("live after " + Demo.IDLE_WAIT_SECONDS + " s idle (pools open)", jdk.liveAfterIdle(), cmwq.liveAfterIdle());
         }
         f.note("cmwq's services own no threads: their tasks run on the kworkers every queue shares, created");
-        f.note("when a task blocks and retired after 5 s idle (each pool keeps 2). Counts are of all JVM");
-        f.note("threads (ThreadMXBean), so the kworkers alive at the start are reused, not counted as started.");
+        f.note("when a task blocks and retired after 5 s idle (each pool keeps up to 2). Counts are of all");
+        f.note("JVM threads (ThreadMXBean), so the kworkers alive at the start are reused, not counted as started.");
         f.note("The HTTP calls block without announcing it: the cached pool starts a thread per call in flight,");
         f.note("cmwq replaces a blocked worker only up to a spare limit that grows with the backlog, so the");
         f.note("calls share a few workers and wait their turn (-Dcmwq.limitSpares=false: the kernel's rule).");
@@ -327,7 +327,8 @@ final class JavaService implements Scenario {
                     started, peak);
             int liveAfterIdle = -1;
             if (!pace.quick()) {
-                Demo.idle(progress, "    idle " + Demo.IDLE_WAIT_SECONDS + " s with the pools open, so that idle workers retire:");
+                Demo.idle(progress, "    idle " + Demo.IDLE_WAIT_SECONDS + " s with the pools open, so that idle workers retire;"
+                        + " live threads above the start:", () -> THREADS.getThreadCount() - alive);
                 liveAfterIdle = THREADS.getThreadCount() - alive;
             }
             for (ExecutorService e : all) {

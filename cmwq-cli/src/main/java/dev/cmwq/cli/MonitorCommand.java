@@ -31,9 +31,10 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         description = {
             "Shows the workqueue counters of a running JVM that uses cmwq, like the kernel's wq_monitor.py.",
-            "%nAttaches to the JVM (Attach API), starts or finds its local JMX agent and reads the"
-                    + " dev.cmwq Workqueue MXBeans: the system queues, SYSFS queues and queues registered"
-                    + " with Workqueues.registerManagement. Cumulative columns as wq_monitor.py: total"
+            "%nAttaches to the JVM (Attach API), starts or finds its local JMX agent and reads every"
+                    + " workqueue alive in it, as wq_monitor.py walks every workqueue: registered for JMX"
+                    + " (SYSFS, Workqueues.registerManagement) or not, idle or busy, from the root MXBean"
+                    + " dev.cmwq:type=Workqueues. Cumulative columns as wq_monitor.py: total"
                     + " (items started), infl (running now), CPUtime (s), CPUitsv (CPU-intensive violations;"
                     + " '-' for unbound queues), CMW/RPR (concurrency-management wake-ups; repatriations for"
                     + " unbound queues), mayday and rescued ('-' without MEM_RECLAIM). Per-interval columns:"

@@ -5,10 +5,12 @@ import static dev.cmwq.linux.LinuxWorkqueue.*;
 import dev.cmwq.DelayedWork;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 /**
  * octeon-ethernet: two periodic polls (RX buffer refill, port status) re-arm themselves every
@@ -52,12 +54,15 @@ final class OcteonPoll implements Scenario {
         return List.of(LegacyQueue.singlethread(driver(), "octeon-ethernet", 1));
     }
 
+    /** periods[i] is counted down by each poll's (i + 1)-th run: open once both have run i + 1 times. */
+    private final CountDownLatch[] periods =
+            Stream.generate(() -> new CountDownLatch(2)).limit(PERIODS).toArray(CountDownLatch[]::new);
+
     /** A periodic poll: its delayed work and what it saw. */
     private final class Poll {
         final String name; // I
         final DelayedWork work = new DelayedWork(this::poll); // I
         final AtomicInteger runs = new AtomicInteger();
-        final CountDownLatch enough = new CountDownLatch(PERIODS);
         final TreeSet<String> threads = new TreeSet<>(); // this
 
         Poll(String name) {
@@ -69,8 +74,10 @@ final class OcteonPoll implements Scenario {
             synchronized (this) {
                 threads.add(Thread.currentThread().getName());
             }
-            runs.incrementAndGet();
-            enough.countDown();
+            int n = runs.incrementAndGet();
+            if (n <= PERIODS) {
+                periods[n - 1].countDown();
+            }
             schedule_delayed_work(work, delay);
         }
     }
@@ -94,9 +101,16 @@ final class OcteonPoll implements Scenario {
         }
         schedule_delayed_work(portPeriodic.work, delay);
 
-        long patience = Pace.PATIENCE.toNanos() + PERIODS * period.toNanos();
-        boolean periodic = Hardware.await(rxRefill.enough, Duration.ofNanos(patience))
-                & Hardware.await(portPeriodic.enough, Duration.ofNanos(patience));
+        // Both polls, once a period: a line each time, so the seconds of waiting show progress.
+        long deadline = start + Pace.PATIENCE.toNanos() + PERIODS * period.toNanos();
+        boolean periodic = true;
+        for (int i = 0; i < PERIODS && periodic; i++) {
+            periodic = Hardware.await(periods[i], Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (periodic) {
+                f.progress(String.format(Locale.ROOT, "%s: both works ran and re-armed themselves (period %d of %d)",
+                        f.at(System.nanoTime()), i + 1, PERIODS));
+            }
+        }
         long ran = System.nanoTime() - start;
 
         // cvm_oct_cleanup_module()
@@ -105,11 +119,16 @@ final class OcteonPoll implements Scenario {
         boolean idle = isIdle(rxRefill.work) && isIdle(portPeriodic.work);
         int rxRuns = rxRefill.runs.get();
         int portRuns = portPeriodic.runs.get();
-        // Nothing may run after the cancel: look again once a period (and some) has gone by.
+        // Nothing may run after the cancel: look again once a period (and some) has gone by, saying
+        // so halfway.
         long after = period.toNanos() * 3 / 2;
-        for (long end = System.nanoTime() + after, left; (left = end - System.nanoTime()) > 0; ) {
-            LockSupport.parkNanos(left);
-        }
+        f.progress(String.format(Locale.ROOT, "%s: cancel_delayed_work_sync() of both returned; watching %s for a late run",
+                f.at(System.nanoTime()), Findings.millis(after)));
+        long cancelled = System.nanoTime();
+        park(cancelled + after / 2);
+        f.progress(String.format(Locale.ROOT, "%s: %d late runs so far", f.at(System.nanoTime()),
+                rxRefill.runs.get() - rxRuns + portPeriodic.runs.get() - portRuns));
+        park(cancelled + after);
         int lateRuns = rxRefill.runs.get() - rxRuns + portPeriodic.runs.get() - portRuns;
         boolean stillIdle = isIdle(rxRefill.work) && isIdle(portPeriodic.work);
 
@@ -125,6 +144,13 @@ final class OcteonPoll implements Scenario {
         f.check(idle, "cancel_delayed_work_sync: neither work pending nor running when it returned");
         f.check(lateRuns == 0 && stillIdle, "nothing in flight afterwards: " + lateRuns + " runs, and "
                 + (stillIdle ? "nothing" : "something") + " pending, in the " + Findings.millis(after) + " after it");
+    }
+
+    /** Parks until {@code deadline} (a System.nanoTime() value). */
+    private static void park(long deadline) {
+        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+            LockSupport.parkNanos(left);
+        }
     }
 
     private static boolean isIdle(DelayedWork dwork) {

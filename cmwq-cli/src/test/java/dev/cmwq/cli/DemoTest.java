@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +15,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@code cmwq demo --quick} run in this JVM, and the demo's verdict handling with made-up scenarios. */
+/**
+ * {@code cmwq demo --quick} run in this JVM, the kernel scenes at the normal pace (for the silences
+ * a user would see), and the demo's verdict handling with made-up scenarios.
+ */
 class DemoTest {
+    /** The longest the demo may go without completing a line (issue 13: no silent stretch over 2 s). */
+    private static final Duration MAX_SILENCE = Duration.ofSeconds(2);
+
     private static final Pattern HEADER = Pattern.compile("^\\[(\\d+)/(\\d+)] ([^:]+): .*");
     private static final Pattern VERDICT = Pattern.compile("^ {4}(PASS|FAIL|WAIT) {2}(.*)");
 
@@ -27,6 +34,12 @@ class DemoTest {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Result(code, out.toString(), err.toString());
+    }
+
+    /** Asserts that {@code timed} went no longer than {@link #MAX_SILENCE} without a line, up to now. */
+    private static void assertNoLongSilence(TimedLines timed) {
+        List<TimedLines.Gap> silences = timed.gapsOver(MAX_SILENCE, System.nanoTime());
+        assertThat(silences).as("silences over %d s; output:%n%s", MAX_SILENCE.toSeconds(), timed.text()).isEmpty();
     }
 
     private static Result demo(Scenario... scenarios) {
@@ -57,9 +70,13 @@ class DemoTest {
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void quickDemoPassesEveryGuaranteeOfTheSevenConversions() {
-        Result r = cmwq("demo", "--quick");
+        TimedLines timed = new TimedLines();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(timed, true), new PrintWriter(err, true), "demo", "--quick");
+        Result r = new Result(code, timed.text(), err.toString());
 
         assertThat(r.exitCode()).as("exit code; output:%n%s%s", r.out(), r.err()).isZero();
+        assertNoLongSilence(timed);
         Map<String, List<String>> verdicts = verdicts(r.out());
         assertThat(verdicts.keySet()).containsExactly(
                 "asus-laptop", "dwc_eth_qos", "radeon", "caif_hsi", "binder", "octeon", "ttm", "java-service");
@@ -70,11 +87,30 @@ class DemoTest {
                 assertThat(line).as("%s", driver).startsWith("PASS");
             }
         });
-        assertThat(r.out()).contains("legacy total, on ").contains("kworker threads alive now");
+        // The census: the table, then wrapped text (read with its line breaks as spaces).
+        assertThat(r.out()).contains("legacy total, on ")
+                .containsPattern("(?m)^ {4}workqueue threads +\\d+ +\\d+$").containsPattern("(?m)^ {4}engine threads +\\d+ +\\d+$");
+        assertThat(r.out().replaceAll("\\s+", " ")).containsPattern("workqueue threads alive now, \\d+ at the peak \\(during [a-z_-]+: \\d+ of")
+                .contains("cmwq would also keep 2 rescuers: kworker/R-cfhsi0, kworker/R-dwceqos.");
         assertThat(verdicts.get("java-service")).hasSize(4).anyMatch(v -> v.startsWith("PASS  the same work was done"))
                 .anyMatch(v -> v.startsWith("PASS  threads started: "));
         assertThat(r.out()).doesNotContain("\u001b");
         assertThat(r.out()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    /**
+     * The normal pace is the one users watch, and the one with waits (octeon's one-second periods,
+     * the idle wait before the last census): the seven kernel scenes and their census, timed
+     * line by line (about 11 s). The Java scene waits only in the same {@link Demo#idle}.
+     */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void normalPaceKernelScenesAreNeverSilentForMoreThanTwoSeconds() {
+        TimedLines timed = new TimedLines();
+        int code = new Demo(Pace.NORMAL, new PrintWriter(timed, true), Demo.scenarios()).run();
+
+        assertThat(code).as("exit code; output:%n%s", timed.text()).isZero();
+        assertNoLongSilence(timed);
     }
 
     @Test

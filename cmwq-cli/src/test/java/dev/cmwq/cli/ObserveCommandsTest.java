@@ -242,6 +242,23 @@ class ObserveCommandsTest {
     }
 
     @Test
+    void monitorAndDumpHelpSayTheyShowEveryQueueAsTheCodeDoes() {
+        Result monitor = cmwq("monitor", "--help");
+        Result dump = cmwq("dump", "--help");
+
+        assertThat(monitor.exitCode()).isZero();
+        assertThat(dump.exitCode()).isZero();
+        // Unwrapped: picocli breaks the description at the terminal's width.
+        String monitorHelp = monitor.out().replaceAll("\\s+", " ");
+        String dumpHelp = dump.out().replaceAll("\\s+", " ");
+        assertThat(monitorHelp).contains("reads every workqueue alive in it").contains("registered for JMX")
+                .contains("or not, idle or busy").doesNotContain("the system queues, SYSFS queues and queues registered");
+        assertThat(dumpHelp).contains("Prints every workqueue and worker pool").contains("or \"idle\"")
+                .contains("An idle application's dump still lists its queues and pools")
+                .doesNotContain("busy workqueues").doesNotContain("each busy queue");
+    }
+
+    @Test
     void aPidWithNoProcessIsExitCode3() {
         long pid = ProcessHandle.current().pid();
         for (long candidate = 4_194_000; candidate < 4_194_304; candidate++) {
