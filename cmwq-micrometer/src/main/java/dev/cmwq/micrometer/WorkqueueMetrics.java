@@ -56,44 +56,69 @@ public final class WorkqueueMetrics implements MeterBinder {
     private final List<Meter> bound = new ArrayList<>(); // guarded by this
 
     /**
-     * Meters for {@code wq}, tagged {@code name=<wq.name()>} and {@code tags}.
+     * Meters for {@code wq}, tagged {@code name=<wq.name()>} and {@code tags}. Nothing is registered
+     * until {@link #bindTo}.
      *
+     * @param wq the queue to read
+     * @param tags tags for every meter, besides {@code name}
      * @throws NullPointerException if {@code wq} or {@code tags} is null
      */
     public WorkqueueMetrics(Workqueue wq, Iterable<Tag> tags) {
-        this(wq, Objects.requireNonNull(wq, "wq").name(), tags);
+        this(Objects.requireNonNull(wq, "wq is null in new WorkqueueMetrics(wq, tags)"),
+                wq.name(), Objects.requireNonNull(tags, "tags is null in new WorkqueueMetrics(wq, tags)"));
     }
 
     /**
      * Meters for {@code wq}, tagged {@code name=<name>} and {@code tags}: a name of one's own where
-     * two queues share one.
+     * two queues share one. Nothing is registered until {@link #bindTo}.
      *
+     * @param wq the queue to read
+     * @param name the value of the meters' {@code name} tag
+     * @param tags tags for every meter, besides {@code name}
      * @throws NullPointerException if an argument is null
      */
     public WorkqueueMetrics(Workqueue wq, String name, Iterable<Tag> tags) {
-        this.wq = Objects.requireNonNull(wq, "wq");
-        this.tags = Tags.of(Objects.requireNonNull(tags, "tags")).and("name", Objects.requireNonNull(name, "name"));
+        this.wq = Objects.requireNonNull(wq, "wq is null in new WorkqueueMetrics(wq, name, tags)");
+        this.tags = Tags.of(Objects.requireNonNull(tags, "tags is null in new WorkqueueMetrics(wq, name, tags)"))
+                .and("name", Objects.requireNonNull(name, "name is null in new WorkqueueMetrics(wq, name, tags)"));
     }
 
     /**
      * Binds {@code wq}'s meters to {@code registry}, tagged {@code name=<wq.name()>} and {@code tags}.
      *
+     * @param registry the registry to bind to
+     * @param wq the queue to read
+     * @param tags tags for every meter, besides {@code name}
      * @return the binder, whose {@link #remove} takes the meters away again
+     * @throws NullPointerException if an argument is null
      */
     public static WorkqueueMetrics monitor(MeterRegistry registry, Workqueue wq, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry is null in WorkqueueMetrics.monitor(registry, wq, tags)");
+        Objects.requireNonNull(wq, "wq is null in WorkqueueMetrics.monitor(registry, wq, tags)");
+        Objects.requireNonNull(tags, "tags is null in WorkqueueMetrics.monitor(registry, wq, tags)");
         WorkqueueMetrics m = new WorkqueueMetrics(wq, tags);
         m.bindTo(registry);
         return m;
     }
 
-    /** The queue these meters read. */
+    /**
+     * The queue these meters read.
+     *
+     * @return the queue given to the constructor
+     */
     public Workqueue workqueue() {
         return wq;
     }
 
+    /**
+     * Registers the meters with {@code registry}. A binder may be bound to several registries.
+     *
+     * @param registry the registry to bind to
+     * @throws NullPointerException if {@code registry} is null
+     */
     @Override
     public void bindTo(MeterRegistry registry) {
-        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(registry, "registry is null in WorkqueueMetrics.bindTo(registry)");
         List<Meter> meters = new ArrayList<>();
         meters.add(counter(registry, "executor.completed", q -> stats(q).completed(), "tasks",
                 "The approximate total number of tasks that have completed execution"));
@@ -124,8 +149,15 @@ public final class WorkqueueMetrics implements MeterBinder {
         }
     }
 
-    /** Removes from {@code registry} the meters this binder bound to it. */
+    /**
+     * Removes from {@code registry} the meters this binder bound (to any registry: removing a
+     * meter a registry does not hold does nothing), and forgets them.
+     *
+     * @param registry the registry to remove them from
+     * @throws NullPointerException if {@code registry} is null
+     */
     public void remove(MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry is null in WorkqueueMetrics.remove(registry)");
         List<Meter> meters;
         synchronized (this) {
             meters = new ArrayList<>(bound);

@@ -1,6 +1,7 @@
 package dev.cmwq.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cmwq.BlockingSection;
 import dev.cmwq.DelayedWork;
@@ -9,6 +10,8 @@ import dev.cmwq.Workqueue;
 import dev.cmwq.WorkqueueStats;
 import dev.cmwq.Workqueues;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -158,5 +161,42 @@ class WorkqueueMetricsTest {
         }
         assertThat(registry.getMeters()).extracting(Meter::getId).extracting(id -> id.getTag("name"))
                 .doesNotContain("mm-engine");
+    }
+    @Test
+    void aNullArgumentIsNamedWithTheCallItWasPassedTo() {
+        MeterRegistry noRegistry = null;
+        Workqueue noQueue = null;
+        Iterable<Tag> noTags = null;
+        try (Workqueue wq = Workqueue.builder("mm-null").build()) {
+            WorkqueueMetrics m = new WorkqueueMetrics(wq, Tags.empty());
+            assertThatThrownBy(() -> new WorkqueueMetrics(noQueue, Tags.empty()))
+                    .isInstanceOf(NullPointerException.class).hasMessage("wq is null in new WorkqueueMetrics(wq, tags)");
+            assertThatThrownBy(() -> new WorkqueueMetrics(wq, noTags))
+                    .isInstanceOf(NullPointerException.class).hasMessage("tags is null in new WorkqueueMetrics(wq, tags)");
+            assertThatThrownBy(() -> new WorkqueueMetrics(noQueue, "n", Tags.empty())).isInstanceOf(NullPointerException.class)
+                    .hasMessage("wq is null in new WorkqueueMetrics(wq, name, tags)");
+            assertThatThrownBy(() -> new WorkqueueMetrics(wq, null, Tags.empty())).isInstanceOf(NullPointerException.class)
+                    .hasMessage("name is null in new WorkqueueMetrics(wq, name, tags)");
+            assertThatThrownBy(() -> new WorkqueueMetrics(wq, "n", noTags)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("tags is null in new WorkqueueMetrics(wq, name, tags)");
+            assertThatThrownBy(() -> WorkqueueMetrics.monitor(noRegistry, wq, Tags.empty()))
+                    .isInstanceOf(NullPointerException.class)
+                    .hasMessage("registry is null in WorkqueueMetrics.monitor(registry, wq, tags)");
+            assertThatThrownBy(() -> WorkqueueMetrics.monitor(registry, noQueue, Tags.empty()))
+                    .isInstanceOf(NullPointerException.class)
+                    .hasMessage("wq is null in WorkqueueMetrics.monitor(registry, wq, tags)");
+            assertThatThrownBy(() -> WorkqueueMetrics.monitor(registry, wq, noTags))
+                    .isInstanceOf(NullPointerException.class)
+                    .hasMessage("tags is null in WorkqueueMetrics.monitor(registry, wq, tags)");
+            assertThatThrownBy(() -> m.bindTo(noRegistry))
+                    .isInstanceOf(NullPointerException.class).hasMessage("registry is null in WorkqueueMetrics.bindTo(registry)");
+            assertThatThrownBy(() -> m.remove(noRegistry))
+                    .isInstanceOf(NullPointerException.class).hasMessage("registry is null in WorkqueueMetrics.remove(registry)");
+            assertThatThrownBy(() -> new WorkqueuesMetrics(noTags))
+                    .isInstanceOf(NullPointerException.class).hasMessage("tags is null in new WorkqueuesMetrics(tags)");
+            assertThatThrownBy(() -> new WorkqueuesMetrics().bindTo(noRegistry))
+                    .isInstanceOf(NullPointerException.class).hasMessage("registry is null in WorkqueuesMetrics.bindTo(registry)");
+            assertThat(registry.getMeters()).as("nothing bound by a call that threw").isEmpty();
+        }
     }
 }
