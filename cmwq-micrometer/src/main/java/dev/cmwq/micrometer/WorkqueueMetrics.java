@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -53,7 +54,8 @@ public final class WorkqueueMetrics implements MeterBinder {
 
     private final Workqueue wq;
     private final Tags tags;
-    private final List<Meter> bound = new ArrayList<>(); // guarded by this
+    /** The meters bound, per registry: a meter object belongs to the registry that made it. */
+    private final Map<MeterRegistry, List<Meter>> bound = new IdentityHashMap<>(); // guarded by this
 
     /**
      * Meters for {@code wq}, tagged {@code name=<wq.name()>} and {@code tags}. Nothing is registered
@@ -145,13 +147,13 @@ public final class WorkqueueMetrics implements MeterBinder {
         meters.add(counter(registry, "cmwq.rescued", q -> stats(q).rescued(), "items",
                 "Items run by the queue's rescuer"));
         synchronized (this) {
-            bound.addAll(meters);
+            bound.computeIfAbsent(registry, r -> new ArrayList<>()).addAll(meters);
         }
     }
 
     /**
-     * Removes from {@code registry} the meters this binder bound (to any registry: removing a
-     * meter a registry does not hold does nothing), and forgets them.
+     * Removes from {@code registry} the meters this binder bound to it; those bound to other
+     * registries stay.
      *
      * @param registry the registry to remove them from
      * @throws NullPointerException if {@code registry} is null
@@ -160,10 +162,11 @@ public final class WorkqueueMetrics implements MeterBinder {
         Objects.requireNonNull(registry, "registry is null in WorkqueueMetrics.remove(registry)");
         List<Meter> meters;
         synchronized (this) {
-            meters = new ArrayList<>(bound);
-            bound.clear();
+            meters = bound.remove(registry);
         }
-        meters.forEach(registry::remove);
+        if (meters != null) {
+            meters.forEach(registry::remove);
+        }
     }
 
     private FunctionCounter counter(MeterRegistry registry, String name, ToDoubleFunction<Workqueue> f,

@@ -199,4 +199,17 @@ class WorkqueueMetricsTest {
             assertThat(registry.getMeters()).as("nothing bound by a call that threw").isEmpty();
         }
     }
+    @Test
+    void aDestroyedQueuesMetersLeaveEveryRegistryTheBinderWasBoundTo() {
+        SimpleMeterRegistry second = new SimpleMeterRegistry();
+        all = new WorkqueuesMetrics();
+        all.bindTo(registry);
+        all.bindTo(second);
+        Workqueue wq = Workqueue.builder("mm-two-registries").build();
+        assertThat(registry.find("executor.completed").tag("name", "mm-two-registries").meters()).hasSize(1);
+        assertThat(second.find("executor.completed").tag("name", "mm-two-registries").meters()).hasSize(1);
+        wq.destroy();
+        assertThat(registry.find("executor.completed").tag("name", "mm-two-registries").meters()).isEmpty();
+        assertThat(second.find("executor.completed").tag("name", "mm-two-registries").meters()).isEmpty();
+    }
 }
