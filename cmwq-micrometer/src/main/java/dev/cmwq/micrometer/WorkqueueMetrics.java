@@ -16,8 +16,9 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -42,14 +43,15 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>The meters read what the engine already counts ({@link Workqueue#stats()} and the queue's
  * management view), at scrape time; nothing is added to the queueing path. One scrape reads the
- * queue's counters once: the counters of a scrape come from one {@link WorkqueueStats} snapshot
- * (each pwq read under its pool's lock), reused for 100 ms.
+ * queue once: every meter but {@code executor.pool.size} and {@code executor.pool.max} reads one
+ * snapshot of the queue (its {@link WorkqueueStats}, each pwq read under its pool's lock, and its
+ * active and inactive counts), reused for 100 ms.
  *
  * <p>Meters hold the queue weakly (Micrometer's default): a queue that is collected reads NaN.
  * {@link WorkqueuesMetrics} binds every queue and removes a destroyed queue's meters.
  */
 public final class WorkqueueMetrics implements MeterBinder {
-    /** How long one stats snapshot serves the meters of a scrape. */
+    /** How long one snapshot serves the meters of a scrape. */
     static final long SNAPSHOT_REUSE_NANOS = 100_000_000L;
 
     private final Workqueue wq;
@@ -188,26 +190,49 @@ public final class WorkqueueMetrics implements MeterBinder {
     // ---------------------------------------------------------------- reading
 
     /**
-     * One stats snapshot per queue serves a scrape's meters. Weak keys: the registry holds a queue
+     * One snapshot per queue serves a scrape's meters. Weak keys: the registry holds a queue
      * weakly (Micrometer's default for a meter's state), and so does this.
      */
     private static final Map<Workqueue, Snapshot> SNAPSHOTS = new WeakHashMap<>(); // guarded by itself
 
-    private record Snapshot(WorkqueueStats stats, long at) {}
+    /** The clock that dates a snapshot; a test seam (System.nanoTime in production). */
+    static volatile LongSupplier clock = System::nanoTime;
 
-    static WorkqueueStats stats(Workqueue q) {
-        long now = System.nanoTime();
+    /**
+     * What a scrape reads of one queue: its stats, and its items active (max_active slots taken,
+     * running or not) and inactive, read once, at {@code at}.
+     */
+    private record Snapshot(WorkqueueStats stats, int active, int inactive, long at) {
+        /** Items queued and not started: active ones not running, plus inactive ones. */
+        long queued() {
+            return Math.max(0, active - stats.inFlight()) + inactive;
+        }
+    }
+
+    private static Snapshot snapshot(Workqueue q) {
+        long now = clock.getAsLong();
         synchronized (SNAPSHOTS) {
             Snapshot s = SNAPSHOTS.get(q);
             if (s != null && now - s.at() <= SNAPSHOT_REUSE_NANOS) {
-                return s.stats();
+                return s;
             }
         }
-        WorkqueueStats fresh = q.stats(); // outside the map's lock: it takes pool locks
+        // Outside the map's lock: these take pool locks.
+        WorkqueueMXBean view = Workqueues.managementView(q);
+        Snapshot fresh = new Snapshot(q.stats(), view.getActive(), view.getInactive(), now);
         synchronized (SNAPSHOTS) {
-            SNAPSHOTS.put(q, new Snapshot(fresh, now));
+            SNAPSHOTS.put(q, fresh);
         }
         return fresh;
+    }
+
+    static WorkqueueStats stats(Workqueue q) {
+        return snapshot(q).stats();
+    }
+
+    /** Items queued and not started, as the scrape's snapshot has them. */
+    static double queued(Workqueue q) {
+        return snapshot(q).queued();
     }
 
     /** Drops the snapshots, so the next read is a new scrape (tests). */
@@ -215,13 +240,6 @@ public final class WorkqueueMetrics implements MeterBinder {
         synchronized (SNAPSHOTS) {
             SNAPSHOTS.clear();
         }
-    }
-
-    /** Items queued and not started: active ones not running, plus inactive ones. */
-    static double queued(Workqueue q) {
-        WorkqueueMXBean view = Workqueues.managementView(q);
-        long running = q.stats().inFlight();
-        return Math.max(0, view.getActive() - running) + view.getInactive();
     }
 
     static double poolSize(Workqueue q) {

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,6 +34,8 @@ class WorkqueueMetricsTest {
             all.close();
         }
         Workqueues.resetFailureHandler();
+        WorkqueueMetrics.clock = System::nanoTime;
+        WorkqueueMetrics.forgetSnapshots();
     }
 
     private double counter(String meter, String name) {
@@ -53,24 +56,19 @@ class WorkqueueMetricsTest {
             WorkqueueMetrics.monitor(registry, wq, Tags.of("app", "t"));
             CountDownLatch started = new CountDownLatch(2);
             CountDownLatch release = new CountDownLatch(1);
-            Runnable blocker = () -> {
-                started.countDown();
-                try (BlockingSection b = Workqueues.enterBlocking()) {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    wq.execute(blocker(started, release));
                 }
-            };
-            for (int i = 0; i < 5; i++) {
-                wq.execute(blocker);
+                await(started);
+                assertThat(gauge("executor.active", "mm-exec")).isEqualTo(2);
+                assertThat(gauge("executor.queued", "mm-exec")).as("held back by max_active 2").isEqualTo(3);
+                assertThat(gauge("executor.pool.max", "mm-exec")).isEqualTo(2);
+                assertThat(gauge("executor.pool.size", "mm-exec")).isGreaterThanOrEqualTo(2);
+                assertThat(registry.get("executor.active").tag("app", "t").gauge()).isNotNull();
+            } finally {
+                release.countDown();
             }
-            await(started);
-            assertThat(gauge("executor.active", "mm-exec")).isEqualTo(2);
-            assertThat(gauge("executor.queued", "mm-exec")).as("held back by max_active 2").isEqualTo(3);
-            assertThat(gauge("executor.pool.max", "mm-exec")).isEqualTo(2);
-            assertThat(gauge("executor.pool.size", "mm-exec")).isGreaterThanOrEqualTo(2);
-            assertThat(registry.get("executor.active").tag("app", "t").gauge()).isNotNull();
-            release.countDown();
             wq.flush();
             WorkqueueMetrics.forgetSnapshots(); // a new scrape
             WorkqueueStats s = wq.stats();
@@ -211,5 +209,42 @@ class WorkqueueMetricsTest {
         wq.destroy();
         assertThat(registry.find("executor.completed").tag("name", "mm-two-registries").meters()).isEmpty();
         assertThat(second.find("executor.completed").tag("name", "mm-two-registries").meters()).isEmpty();
+    }
+    /** Blocks (announced) until {@code release} opens, after counting down {@code started}. */
+    private static Runnable blocker(CountDownLatch started, CountDownLatch release) {
+        return () -> {
+            started.countDown();
+            try (BlockingSection b = Workqueues.enterBlocking()) {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    @Test
+    void executorQueuedReadsTheScrapesSnapshotAsTheOtherMetersDo() throws Exception {
+        AtomicLong now = new AtomicLong();
+        WorkqueueMetrics.clock = now::get;
+        try (Workqueue wq = Workqueue.builder("mm-snapshot").unbound().maxActive(2).build()) {
+            WorkqueueMetrics.monitor(registry, wq, Tags.empty());
+            assertThat(gauge("executor.active", "mm-snapshot")).as("a scrape of the idle queue").isZero();
+            CountDownLatch started = new CountDownLatch(2);
+            CountDownLatch release = new CountDownLatch(1);
+            try {
+                for (int i = 0; i < 5; i++) {
+                    wq.execute(blocker(started, release));
+                }
+                await(started);
+                assertThat(gauge("executor.queued", "mm-snapshot")).as("the same scrape: its snapshot").isZero();
+                assertThat(gauge("executor.active", "mm-snapshot")).as("the same scrape: its snapshot").isZero();
+                now.addAndGet(WorkqueueMetrics.SNAPSHOT_REUSE_NANOS + 1); // the next scrape
+                assertThat(gauge("executor.queued", "mm-snapshot")).as("held back by max_active 2").isEqualTo(3);
+                assertThat(gauge("executor.active", "mm-snapshot")).isEqualTo(2);
+            } finally {
+                release.countDown(); // a failed assertion must not leave close() waiting on the blockers
+            }
+            wq.flush();
+        }
     }
 }
