@@ -32,6 +32,8 @@ import org.springframework.scheduling.annotation.AsyncAnnotationBeanPostProcesso
 @ConditionalOnBooleanProperty(name = "cmwq.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(CmwqProperties.class)
 public class CmwqAutoConfiguration {
+    /** Created by Spring Boot's auto-configuration; an application does not create it. */
+    public CmwqAutoConfiguration() {}
 
     /** Builds the service for one queue's settings. */
     static WorkqueueExecutorService service(CmwqProperties.Queue q) {

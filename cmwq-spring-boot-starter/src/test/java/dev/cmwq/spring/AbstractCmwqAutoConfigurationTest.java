@@ -1,7 +1,10 @@
 package dev.cmwq.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cmwq.Workqueue;
+import dev.cmwq.WorkqueueExecutorService;
 import dev.cmwq.WorkqueueFlag;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -303,5 +306,23 @@ abstract class AbstractCmwqAutoConfigurationTest {
     @Test
     void theDefaultAwaitIsThirtySeconds() {
         assertThat(new CmwqProperties().getAwaitTermination()).isEqualTo(Duration.ofSeconds(30));
+    }
+    @Test
+    void aNullArgumentIsNamedWithTheCallItWasPassedTo() {
+        Duration noAwait = null;
+        WorkqueueExecutorService noService = null;
+        WorkqueueExecutorService service = Workqueue.builder("null-args").buildExecutorService();
+        try {
+            assertThatThrownBy(() -> new WorkqueueTaskExecutor(noService, Duration.ZERO)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("service is null in new WorkqueueTaskExecutor(service, await)");
+            assertThatThrownBy(() -> new WorkqueueTaskExecutor(service, noAwait)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("await is null in new WorkqueueTaskExecutor(service, await)");
+            assertThatThrownBy(() -> new WorkqueueTaskScheduler(noService, Duration.ZERO)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("service is null in new WorkqueueTaskScheduler(service, await)");
+            assertThatThrownBy(() -> new WorkqueueTaskScheduler(service, noAwait)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("await is null in new WorkqueueTaskScheduler(service, await)");
+        } finally {
+            service.shutdown();
+        }
     }
 }
