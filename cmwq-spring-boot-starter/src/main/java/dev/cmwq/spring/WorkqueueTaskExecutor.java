@@ -64,10 +64,12 @@ public class WorkqueueTaskExecutor extends ConcurrentTaskExecutor implements Sma
     }
 
     /**
-     * The phase the context stops this in: after the web server's graceful shutdown
-     * ({@code DEFAULT_PHASE - 1024}), so that the requests it lets finish can still hand work over.
+     * The phase the context stops this in: below both of the web server's, so strictly after it
+     * (Boot's start-stop lifecycle, which stops the server, is at {@code DEFAULT_PHASE - 2048}, its
+     * graceful shutdown at {@code DEFAULT_PHASE - 1024}), so that the requests the server lets
+     * finish can still hand work over.
      *
-     * @return {@code SmartLifecycle.DEFAULT_PHASE - 2048}
+     * @return {@code SmartLifecycle.DEFAULT_PHASE - 3072}
      */
     @Override
     public int getPhase() {
