@@ -13,10 +13,12 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -41,59 +43,86 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>The meters read what the engine already counts ({@link Workqueue#stats()} and the queue's
  * management view), at scrape time; nothing is added to the queueing path. One scrape reads the
- * queue's counters once: the counters of a scrape come from one {@link WorkqueueStats} snapshot
- * (each pwq read under its pool's lock), reused for 100 ms.
+ * queue once: every meter but {@code executor.pool.size} and {@code executor.pool.max} reads one
+ * snapshot of the queue (its {@link WorkqueueStats}, each pwq read under its pool's lock, and its
+ * active and inactive counts), reused for 100 ms.
  *
  * <p>Meters hold the queue weakly (Micrometer's default): a queue that is collected reads NaN.
  * {@link WorkqueuesMetrics} binds every queue and removes a destroyed queue's meters.
  */
 public final class WorkqueueMetrics implements MeterBinder {
-    /** How long one stats snapshot serves the meters of a scrape. */
+    /** How long one snapshot serves the meters of a scrape. */
     static final long SNAPSHOT_REUSE_NANOS = 100_000_000L;
 
     private final Workqueue wq;
     private final Tags tags;
-    private final List<Meter> bound = new ArrayList<>(); // guarded by this
+    /** The meters bound, per registry: a meter object belongs to the registry that made it. */
+    private final Map<MeterRegistry, List<Meter>> bound = new IdentityHashMap<>(); // guarded by this
 
     /**
-     * Meters for {@code wq}, tagged {@code name=<wq.name()>} and {@code tags}.
+     * Meters for {@code wq}, tagged {@code name=<wq.name()>} and {@code tags}. Nothing is registered
+     * until {@link #bindTo}.
      *
+     * @param wq the queue to read
+     * @param tags tags for every meter, besides {@code name}
      * @throws NullPointerException if {@code wq} or {@code tags} is null
      */
     public WorkqueueMetrics(Workqueue wq, Iterable<Tag> tags) {
-        this(wq, Objects.requireNonNull(wq, "wq").name(), tags);
+        this(Objects.requireNonNull(wq, "wq is null in new WorkqueueMetrics(wq, tags)"),
+                wq.name(), Objects.requireNonNull(tags, "tags is null in new WorkqueueMetrics(wq, tags)"));
     }
 
     /**
      * Meters for {@code wq}, tagged {@code name=<name>} and {@code tags}: a name of one's own where
-     * two queues share one.
+     * two queues share one. Nothing is registered until {@link #bindTo}.
      *
+     * @param wq the queue to read
+     * @param name the value of the meters' {@code name} tag
+     * @param tags tags for every meter, besides {@code name}
      * @throws NullPointerException if an argument is null
      */
     public WorkqueueMetrics(Workqueue wq, String name, Iterable<Tag> tags) {
-        this.wq = Objects.requireNonNull(wq, "wq");
-        this.tags = Tags.of(Objects.requireNonNull(tags, "tags")).and("name", Objects.requireNonNull(name, "name"));
+        this.wq = Objects.requireNonNull(wq, "wq is null in new WorkqueueMetrics(wq, name, tags)");
+        this.tags = Tags.of(Objects.requireNonNull(tags, "tags is null in new WorkqueueMetrics(wq, name, tags)"))
+                .and("name", Objects.requireNonNull(name, "name is null in new WorkqueueMetrics(wq, name, tags)"));
     }
 
     /**
      * Binds {@code wq}'s meters to {@code registry}, tagged {@code name=<wq.name()>} and {@code tags}.
      *
+     * @param registry the registry to bind to
+     * @param wq the queue to read
+     * @param tags tags for every meter, besides {@code name}
      * @return the binder, whose {@link #remove} takes the meters away again
+     * @throws NullPointerException if an argument is null
      */
     public static WorkqueueMetrics monitor(MeterRegistry registry, Workqueue wq, Iterable<Tag> tags) {
+        Objects.requireNonNull(registry, "registry is null in WorkqueueMetrics.monitor(registry, wq, tags)");
+        Objects.requireNonNull(wq, "wq is null in WorkqueueMetrics.monitor(registry, wq, tags)");
+        Objects.requireNonNull(tags, "tags is null in WorkqueueMetrics.monitor(registry, wq, tags)");
         WorkqueueMetrics m = new WorkqueueMetrics(wq, tags);
         m.bindTo(registry);
         return m;
     }
 
-    /** The queue these meters read. */
+    /**
+     * The queue these meters read.
+     *
+     * @return the queue given to the constructor
+     */
     public Workqueue workqueue() {
         return wq;
     }
 
+    /**
+     * Registers the meters with {@code registry}. A binder may be bound to several registries.
+     *
+     * @param registry the registry to bind to
+     * @throws NullPointerException if {@code registry} is null
+     */
     @Override
     public void bindTo(MeterRegistry registry) {
-        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(registry, "registry is null in WorkqueueMetrics.bindTo(registry)");
         List<Meter> meters = new ArrayList<>();
         meters.add(counter(registry, "executor.completed", q -> stats(q).completed(), "tasks",
                 "The approximate total number of tasks that have completed execution"));
@@ -120,18 +149,26 @@ public final class WorkqueueMetrics implements MeterBinder {
         meters.add(counter(registry, "cmwq.rescued", q -> stats(q).rescued(), "items",
                 "Items run by the queue's rescuer"));
         synchronized (this) {
-            bound.addAll(meters);
+            bound.computeIfAbsent(registry, r -> new ArrayList<>()).addAll(meters);
         }
     }
 
-    /** Removes from {@code registry} the meters this binder bound to it. */
+    /**
+     * Removes from {@code registry} the meters this binder bound to it; those bound to other
+     * registries stay.
+     *
+     * @param registry the registry to remove them from
+     * @throws NullPointerException if {@code registry} is null
+     */
     public void remove(MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry is null in WorkqueueMetrics.remove(registry)");
         List<Meter> meters;
         synchronized (this) {
-            meters = new ArrayList<>(bound);
-            bound.clear();
+            meters = bound.remove(registry);
         }
-        meters.forEach(registry::remove);
+        if (meters != null) {
+            meters.forEach(registry::remove);
+        }
     }
 
     private FunctionCounter counter(MeterRegistry registry, String name, ToDoubleFunction<Workqueue> f,
@@ -153,26 +190,49 @@ public final class WorkqueueMetrics implements MeterBinder {
     // ---------------------------------------------------------------- reading
 
     /**
-     * One stats snapshot per queue serves a scrape's meters. Weak keys: the registry holds a queue
+     * One snapshot per queue serves a scrape's meters. Weak keys: the registry holds a queue
      * weakly (Micrometer's default for a meter's state), and so does this.
      */
     private static final Map<Workqueue, Snapshot> SNAPSHOTS = new WeakHashMap<>(); // guarded by itself
 
-    private record Snapshot(WorkqueueStats stats, long at) {}
+    /** The clock that dates a snapshot; a test seam (System.nanoTime in production). */
+    static volatile LongSupplier clock = System::nanoTime;
 
-    static WorkqueueStats stats(Workqueue q) {
-        long now = System.nanoTime();
+    /**
+     * What a scrape reads of one queue: its stats, and its items active (max_active slots taken,
+     * running or not) and inactive, read once, at {@code at}.
+     */
+    private record Snapshot(WorkqueueStats stats, int active, int inactive, long at) {
+        /** Items queued and not started: active ones not running, plus inactive ones. */
+        long queued() {
+            return Math.max(0, active - stats.inFlight()) + inactive;
+        }
+    }
+
+    private static Snapshot snapshot(Workqueue q) {
+        long now = clock.getAsLong();
         synchronized (SNAPSHOTS) {
             Snapshot s = SNAPSHOTS.get(q);
             if (s != null && now - s.at() <= SNAPSHOT_REUSE_NANOS) {
-                return s.stats();
+                return s;
             }
         }
-        WorkqueueStats fresh = q.stats(); // outside the map's lock: it takes pool locks
+        // Outside the map's lock: these take pool locks.
+        WorkqueueMXBean view = Workqueues.managementView(q);
+        Snapshot fresh = new Snapshot(q.stats(), view.getActive(), view.getInactive(), now);
         synchronized (SNAPSHOTS) {
-            SNAPSHOTS.put(q, new Snapshot(fresh, now));
+            SNAPSHOTS.put(q, fresh);
         }
         return fresh;
+    }
+
+    static WorkqueueStats stats(Workqueue q) {
+        return snapshot(q).stats();
+    }
+
+    /** Items queued and not started, as the scrape's snapshot has them. */
+    static double queued(Workqueue q) {
+        return snapshot(q).queued();
     }
 
     /** Drops the snapshots, so the next read is a new scrape (tests). */
@@ -180,13 +240,6 @@ public final class WorkqueueMetrics implements MeterBinder {
         synchronized (SNAPSHOTS) {
             SNAPSHOTS.clear();
         }
-    }
-
-    /** Items queued and not started: active ones not running, plus inactive ones. */
-    static double queued(Workqueue q) {
-        WorkqueueMXBean view = Workqueues.managementView(q);
-        long running = q.stats().inFlight();
-        return Math.max(0, view.getActive() - running) + view.getInactive();
     }
 
     static double poolSize(Workqueue q) {

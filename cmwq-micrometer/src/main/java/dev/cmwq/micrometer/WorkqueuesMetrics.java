@@ -67,23 +67,32 @@ public final class WorkqueuesMetrics implements MeterBinder, AutoCloseable {
     };
     private boolean listening; // guarded by this
 
-    /** Meters for every queue, with no extra tags. */
+    /** Meters for every queue, with no extra tags. Nothing is registered until {@link #bindTo}. */
     public WorkqueuesMetrics() {
         this(Tags.empty());
     }
 
     /**
-     * Meters for every queue, each tagged with {@code tags} too.
+     * Meters for every queue, each tagged with {@code tags} too. Nothing is registered until
+     * {@link #bindTo}.
      *
+     * @param tags tags for every meter, besides the queues' {@code name}
      * @throws NullPointerException if {@code tags} is null
      */
     public WorkqueuesMetrics(Iterable<Tag> tags) {
-        this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+        this.tags = Tags.of(Objects.requireNonNull(tags, "tags is null in new WorkqueuesMetrics(tags)"));
     }
 
+    /**
+     * Registers the engine's meters and every queue's with {@code registry}, and from then on those
+     * of each queue created, until {@link #close()}. May be called for several registries.
+     *
+     * @param registry the registry to bind to
+     * @throws NullPointerException if {@code registry} is null
+     */
     @Override
     public void bindTo(MeterRegistry registry) {
-        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(registry, "registry is null in WorkqueuesMetrics.bindTo(registry)");
         synchronized (this) {
             registries.add(registry);
             bindEngine(registry);
@@ -109,7 +118,11 @@ public final class WorkqueuesMetrics implements MeterBinder, AutoCloseable {
         Workqueues.removeListener(listener);
     }
 
-    /** The queues whose meters are bound now (a snapshot). */
+    /**
+     * The queues whose meters are bound now.
+     *
+     * @return a snapshot, in no particular order
+     */
     public synchronized List<Workqueue> workqueues() {
         return new ArrayList<>(bound.keySet());
     }

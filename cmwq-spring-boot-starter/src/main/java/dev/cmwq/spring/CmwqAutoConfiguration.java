@@ -24,14 +24,16 @@ import org.springframework.scheduling.annotation.AsyncAnnotationBeanPostProcesso
  * worker pools with every other queue of the JVM ({@link CmwqSchedulingAutoConfiguration} does the
  * same for {@code taskScheduler}). Ordered before Boot's own task auto-configuration, which then
  * steps aside; it steps aside itself, as Boot's does, when the application defines an
- * {@code Executor}. With
- * Micrometer and cmwq-micrometer on the class path it registers {@link WorkqueuesMetrics}, which
- * Boot binds to its registries. Off with {@code cmwq.enabled=false}.
+ * {@code Executor}. With Micrometer on the class path (Boot's actuator brings it; cmwq-micrometer
+ * comes with the starter) it registers {@link WorkqueuesMetrics}, which Boot binds to its
+ * registries; without it, nothing of Micrometer's is loaded. Off with {@code cmwq.enabled=false}.
  */
 @AutoConfiguration(before = {TaskExecutionAutoConfiguration.class, TaskSchedulingAutoConfiguration.class})
 @ConditionalOnBooleanProperty(name = "cmwq.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(CmwqProperties.class)
 public class CmwqAutoConfiguration {
+    /** Created by Spring Boot's auto-configuration; an application does not create it. */
+    public CmwqAutoConfiguration() {}
 
     /** Builds the service for one queue's settings. */
     static WorkqueueExecutorService service(CmwqProperties.Queue q) {

@@ -23,34 +23,79 @@ public class CmwqProperties {
     /** Whether the Micrometer binder is registered when Micrometer is present. */
     private boolean metrics = true;
 
+    /** Settings with their defaults; Spring Boot binds {@code cmwq.*} onto them. */
+    public CmwqProperties() {}
+
+    /**
+     * {@code cmwq.enabled}: whether the starter replaces Boot's task executor and scheduler.
+     *
+     * @return true unless set to false
+     */
     public boolean isEnabled() {
         return enabled;
     }
 
+    /**
+     * Sets {@code cmwq.enabled}.
+     *
+     * @param enabled false for Boot's own executor and scheduler
+     */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
     }
 
+    /**
+     * {@code cmwq.execution.*}: the queue behind {@code applicationTaskExecutor}, {@code @Async} and
+     * MVC async.
+     *
+     * @return its settings, named {@code applicationTaskExecutor} by default
+     */
     public Queue getExecution() {
         return execution;
     }
 
+    /**
+     * {@code cmwq.scheduling.*}: the queue behind {@code taskScheduler} and {@code @Scheduled}.
+     *
+     * @return its settings, named {@code taskScheduler} by default
+     */
     public Queue getScheduling() {
         return scheduling;
     }
 
+    /**
+     * {@code cmwq.await-termination}: how long the context's close waits for accepted tasks before
+     * interrupting them.
+     *
+     * @return 30 seconds unless set
+     */
     public Duration getAwaitTermination() {
         return awaitTermination;
     }
 
+    /**
+     * Sets {@code cmwq.await-termination}.
+     *
+     * @param awaitTermination how long close waits for accepted tasks
+     */
     public void setAwaitTermination(Duration awaitTermination) {
         this.awaitTermination = awaitTermination;
     }
 
+    /**
+     * {@code cmwq.metrics}: whether the Micrometer binder is registered when Micrometer is present.
+     *
+     * @return true unless set to false
+     */
     public boolean isMetrics() {
         return metrics;
     }
 
+    /**
+     * Sets {@code cmwq.metrics}.
+     *
+     * @param metrics false for no cmwq meters
+     */
     public void setMetrics(boolean metrics) {
         this.metrics = metrics;
     }
@@ -73,34 +118,74 @@ public class CmwqProperties {
             this.name = name;
         }
 
+        /**
+         * The workqueue's name.
+         *
+         * @return the name set, or the default of the queue's role
+         */
         public String getName() {
             return name;
         }
 
+        /**
+         * Sets the workqueue's name.
+         *
+         * @param name the name dumps, JMX and the meters show
+         */
         public void setName(String name) {
             this.name = name;
         }
 
+        /**
+         * The workqueue's flags.
+         *
+         * @return the flags set, {@code UNBOUND} by default
+         */
         public Set<WorkqueueFlag> getFlags() {
             return flags;
         }
 
+        /**
+         * Sets the workqueue's flags.
+         *
+         * @param flags e.g. {@code UNBOUND,HIGHPRI}
+         */
         public void setFlags(Set<WorkqueueFlag> flags) {
             this.flags = flags;
         }
 
+        /**
+         * The workqueue's max_active.
+         *
+         * @return the value set, 0 (the engine's default) if none
+         */
         public int getMaxActive() {
             return maxActive;
         }
 
+        /**
+         * Sets the workqueue's max_active.
+         *
+         * @param maxActive items running at once (per lane for a per-lane queue); 0 for the default
+         */
         public void setMaxActive(int maxActive) {
             this.maxActive = maxActive;
         }
 
+        /**
+         * Whether the workqueue runs one task at a time, in queueing order.
+         *
+         * @return false unless set
+         */
         public boolean isOrdered() {
             return ordered;
         }
 
+        /**
+         * Sets whether the workqueue is ordered.
+         *
+         * @param ordered true for one task at a time, in queueing order (max_active 1, unbound)
+         */
         public void setOrdered(boolean ordered) {
             this.ordered = ordered;
         }

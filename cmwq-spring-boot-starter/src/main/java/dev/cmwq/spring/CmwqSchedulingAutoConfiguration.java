@@ -31,6 +31,9 @@ import org.springframework.scheduling.annotation.ScheduledAnnotationBeanPostProc
 @ConditionalOnBean(ScheduledAnnotationBeanPostProcessor.class)
 @ConditionalOnMissingBean({TaskScheduler.class, ScheduledExecutorService.class})
 public class CmwqSchedulingAutoConfiguration {
+    /** Created by Spring Boot's auto-configuration; an application does not create it. */
+    public CmwqSchedulingAutoConfiguration() {}
+
     @Bean
     WorkqueueTaskScheduler taskScheduler(CmwqProperties properties, ObjectProvider<TaskDecorator> decorator) {
         WorkqueueTaskScheduler scheduler = new WorkqueueTaskScheduler(

@@ -6,15 +6,22 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Stops a cmwq service in the context's lifecycle: at {@link #PHASE}, after the web server's
- * graceful shutdown (so requests it lets finish can still hand work over), the service stops
- * accepting tasks, cancels its periodic ones, and waits for accepted tasks up to the configured
- * time; what is still running then is interrupted and what never started is dropped
- * ({@code shutdownNow}). A stopped service cannot start again.
+ * Stops a cmwq service in the context's lifecycle: at {@link #PHASE}, after the web server (so
+ * requests it lets finish can still hand work over), the service stops accepting tasks, cancels
+ * its periodic ones, and waits for accepted tasks up to the configured time; what is still running
+ * then is interrupted and what never started is dropped ({@code shutdownNow}). A stopped service
+ * cannot start again.
  */
 final class GracefulShutdown {
-    /** Below the web server's graceful shutdown ({@code DEFAULT_PHASE - 1024}): stopped after it. */
-    static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
+    /**
+     * Below both of the web server's phases, so stopped strictly after them (a context stops the
+     * higher phases first): its graceful shutdown ({@code WebServerGracefulShutdownLifecycle},
+     * {@code DEFAULT_PHASE - 1024}) and its start-stop lifecycle ({@code WebServerStartStopLifecycle},
+     * {@code DEFAULT_PHASE - 2048}, which stops the server). At the start-stop phase itself the
+     * executors stopped alongside the server, before it in practice: the context registers the
+     * server's lifecycle bean last, and stops the beans of one phase in registration order.
+     */
+    static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 3072;
 
     private final WorkqueueExecutorService service;
     private final Duration await;

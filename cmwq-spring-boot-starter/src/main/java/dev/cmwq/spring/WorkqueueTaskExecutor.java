@@ -2,30 +2,83 @@ package dev.cmwq.spring;
 
 import dev.cmwq.WorkqueueExecutorService;
 import java.time.Duration;
+import java.util.Objects;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.concurrent.ConcurrentTaskExecutor;
 
 /**
  * Spring's {@code AsyncTaskExecutor} over a cmwq service: what the starter registers as
  * {@code applicationTaskExecutor}, so that {@code @Async} and MVC async run as items of a workqueue.
- * A {@code TaskDecorator} applies to every task. Shut down gracefully in the context's lifecycle
- * (see {@link GracefulShutdown}).
+ * A {@code TaskDecorator} applies to every task. Stopped with the context, after the web server
+ * (see {@link #getPhase()}): the service stops accepting tasks, waits for the accepted ones, then
+ * interrupts what still runs. Thread-safe, as the service is.
  */
-public class WorkqueueTaskExecutor extends ConcurrentTaskExecutor implements GracefulLifecycle {
+public class WorkqueueTaskExecutor extends ConcurrentTaskExecutor implements SmartLifecycle, DisposableBean {
     private final GracefulShutdown shutdown;
 
-    /** An executor over {@code service}, which it owns; close waits up to {@code await} for tasks. */
+    /**
+     * An executor over {@code service}, which it owns: stopping the executor shuts the service down.
+     *
+     * @param service the service the tasks run on
+     * @param await how long stopping waits for accepted tasks before interrupting them
+     * @throws NullPointerException if an argument is null
+     */
     public WorkqueueTaskExecutor(WorkqueueExecutorService service, Duration await) {
-        super(service);
-        this.shutdown = new GracefulShutdown(service, await);
+        super(Objects.requireNonNull(service, "service is null in new WorkqueueTaskExecutor(service, await)"));
+        this.shutdown = new GracefulShutdown(service,
+                Objects.requireNonNull(await, "await is null in new WorkqueueTaskExecutor(service, await)"));
     }
 
-    /** The service the tasks run on. */
+    /**
+     * The service the tasks run on.
+     *
+     * @return the service given to the constructor
+     */
     public WorkqueueExecutorService getService() {
         return shutdown.service();
     }
 
+    /** Does nothing: the service runs from its creation. */
     @Override
-    public GracefulShutdown shutdown() {
-        return shutdown;
+    public void start() {}
+
+    /**
+     * Shuts the service down: new tasks are refused; waits for the accepted ones up to the await
+     * given to the constructor, then interrupts what still runs and drops what never started.
+     * Blocks the calling thread meanwhile. A stopped executor cannot start again.
+     */
+    @Override
+    public void stop() {
+        shutdown.stop();
+    }
+
+    /**
+     * Whether the service still accepts tasks.
+     *
+     * @return false once stopped
+     */
+    @Override
+    public boolean isRunning() {
+        return shutdown.isRunning();
+    }
+
+    /**
+     * The phase the context stops this in: below both of the web server's, so strictly after it
+     * (Boot's start-stop lifecycle, which stops the server, is at {@code DEFAULT_PHASE - 2048}, its
+     * graceful shutdown at {@code DEFAULT_PHASE - 1024}), so that the requests the server lets
+     * finish can still hand work over.
+     *
+     * @return {@code SmartLifecycle.DEFAULT_PHASE - 3072}
+     */
+    @Override
+    public int getPhase() {
+        return GracefulShutdown.PHASE;
+    }
+
+    /** Shuts the service down as {@link #stop()} does, if the context never stopped it (a failed refresh). */
+    @Override
+    public void destroy() {
+        shutdown.destroy();
     }
 }

@@ -1,8 +1,12 @@
 package dev.cmwq.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cmwq.Workqueue;
+import dev.cmwq.WorkqueueExecutorService;
 import dev.cmwq.WorkqueueFlag;
+import dev.cmwq.Workqueues;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -21,6 +26,7 @@ import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguratio
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.TaskDecorator;
@@ -67,7 +73,9 @@ abstract class AbstractCmwqAutoConfigurationTest {
     /** What the jobs saw; a bean of its own, since the @Async proxy of Jobs does not share fields. */
     static class Record {
         final AtomicReference<String> asyncThread = new AtomicReference<>();
+        final AtomicReference<String> asyncQueue = new AtomicReference<>();
         final AtomicReference<String> scheduledThread = new AtomicReference<>();
+        final AtomicReference<String> scheduledQueue = new AtomicReference<>();
         final CountDownLatch scheduled = new CountDownLatch(2);
         final CountDownLatch inFlightStarted = new CountDownLatch(1);
         final CountDownLatch inFlightRelease = new CountDownLatch(1);
@@ -85,6 +93,7 @@ abstract class AbstractCmwqAutoConfigurationTest {
         @Async
         public CompletableFuture<String> whereAmI() {
             r.asyncThread.set(Thread.currentThread().getName());
+            r.asyncQueue.set(queueName());
             return CompletableFuture.completedFuture(Thread.currentThread().getName());
         }
 
@@ -101,7 +110,14 @@ abstract class AbstractCmwqAutoConfigurationTest {
         @Scheduled(fixedRate = 10)
         public void tick() {
             r.scheduledThread.set(Thread.currentThread().getName());
+            r.scheduledQueue.set(queueName());
             r.scheduled.countDown();
+        }
+
+        /** The name of the workqueue whose item the caller runs, or null off cmwq. */
+        private static String queueName() {
+            var wq = Workqueues.currentWorkqueue();
+            return wq == null ? null : wq.name();
         }
     }
 
@@ -125,6 +141,24 @@ abstract class AbstractCmwqAutoConfigurationTest {
         @Bean
         ExecutorService myExecutor() {
             return Executors.newFixedThreadPool(1);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserTaskScheduler {
+        @Bean
+        ThreadPoolTaskScheduler myScheduler() {
+            ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
+            scheduler.setThreadNamePrefix("my-scheduler-");
+            return scheduler;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserScheduledExecutor {
+        @Bean(destroyMethod = "shutdownNow")
+        ScheduledExecutorService myScheduledExecutor() {
+            return Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "my-scheduled-executor"));
         }
     }
 
@@ -158,8 +192,11 @@ abstract class AbstractCmwqAutoConfigurationTest {
             assertThat(ctx).doesNotHaveBean(ThreadPoolTaskExecutor.class);
             Jobs jobs = ctx.getBean(Jobs.class);
             assertThat(jobs.whereAmI().get(20, TimeUnit.SECONDS)).startsWith("kworker/");
-            await(ctx.getBean(Record.class).scheduled, "two scheduled runs");
-            assertThat(ctx.getBean(Record.class).scheduledThread.get()).startsWith("kworker/");
+            Record record = ctx.getBean(Record.class);
+            assertThat(record.asyncQueue).hasValue("applicationTaskExecutor");
+            await(record.scheduled, "two scheduled runs");
+            assertThat(record.scheduledThread.get()).startsWith("kworker/");
+            assertThat(record.scheduledQueue).hasValue("taskScheduler");
             assertThat(ctx.getBean(WorkqueueTaskExecutor.class).getService().workqueue().name())
                     .isEqualTo("applicationTaskExecutor");
         });
@@ -303,5 +340,123 @@ abstract class AbstractCmwqAutoConfigurationTest {
     @Test
     void theDefaultAwaitIsThirtySeconds() {
         assertThat(new CmwqProperties().getAwaitTermination()).isEqualTo(Duration.ofSeconds(30));
+    }
+    @Test
+    void aNullArgumentIsNamedWithTheCallItWasPassedTo() {
+        Duration noAwait = null;
+        WorkqueueExecutorService noService = null;
+        WorkqueueExecutorService service = Workqueue.builder("null-args").buildExecutorService();
+        try {
+            assertThatThrownBy(() -> new WorkqueueTaskExecutor(noService, Duration.ZERO)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("service is null in new WorkqueueTaskExecutor(service, await)");
+            assertThatThrownBy(() -> new WorkqueueTaskExecutor(service, noAwait)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("await is null in new WorkqueueTaskExecutor(service, await)");
+            assertThatThrownBy(() -> new WorkqueueTaskScheduler(noService, Duration.ZERO)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("service is null in new WorkqueueTaskScheduler(service, await)");
+            assertThatThrownBy(() -> new WorkqueueTaskScheduler(service, noAwait)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("await is null in new WorkqueueTaskScheduler(service, await)");
+        } finally {
+            service.shutdown();
+        }
+    }
+    @Test
+    void asyncRunsOnTheExecutorsQueueByAThreadNameTheSchedulersQueueCannotHave() {
+        // Per-lane HIGHPRI pools name their workers kworker/<lane>:<id>H; the scheduler's queue,
+        // UNBOUND by default, runs on kworker/u<pool>:<id>.
+        runner.withUserConfiguration(App.class).withPropertyValues("cmwq.execution.flags=HIGHPRI").run(ctx -> {
+            assertThat(ctx.getBean(Jobs.class).whereAmI().get(20, TimeUnit.SECONDS)).matches("kworker/\\d+:\\d+H");
+            Record record = ctx.getBean(Record.class);
+            await(record.scheduled, "two scheduled runs");
+            assertThat(record.scheduledThread.get()).matches("kworker/u\\d+:\\d+");
+        });
+    }
+
+    @Test
+    void itStepsAsideForTheApplicationsOwnTaskScheduler() {
+        runner.withUserConfiguration(App.class, UserTaskScheduler.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed().doesNotHaveBean(WorkqueueTaskScheduler.class);
+            assertThat(ctx.getBean(TaskScheduler.class)).isSameAs(ctx.getBean("myScheduler"));
+            Record record = ctx.getBean(Record.class);
+            await(record.scheduled, "two scheduled runs");
+            assertThat(record.scheduledThread.get()).startsWith("my-scheduler-");
+        });
+    }
+
+    @Test
+    void itStepsAsideForTheApplicationsOwnScheduledExecutorService() {
+        runner.withUserConfiguration(App.class, UserScheduledExecutor.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed().doesNotHaveBean(WorkqueueTaskScheduler.class);
+            Record record = ctx.getBean(Record.class);
+            await(record.scheduled, "two scheduled runs");
+            assertThat(record.scheduledThread).hasValue("my-scheduled-executor");
+        });
+    }
+
+    /**
+     * Stands in for one of the web server's lifecycle beans, which need a real server: Boot's
+     * {@code WebServerGracefulShutdownLifecycle} ({@code DEFAULT_PHASE - 1024}) and
+     * {@code WebServerStartStopLifecycle} ({@code DEFAULT_PHASE - 2048}, which stops the server).
+     * Registered as Boot registers them, as singletons after the bean definitions, at their phases.
+     * At stop, a request the server let finish hands a task over to {@code applicationTaskExecutor}.
+     */
+    static final class WebServerStandIn implements SmartLifecycle {
+        static final int GRACEFUL_SHUTDOWN_PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
+        static final int START_STOP_PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
+
+        private final int phase;
+        private volatile boolean running;
+        volatile Executor executor;
+        /** The thread the handed-over task ran on, or the executor's refusal. */
+        final CompletableFuture<String> handedOver = new CompletableFuture<>();
+
+        WebServerStandIn(int phase) {
+            this.phase = phase;
+        }
+
+        @Override
+        public void start() {
+            running = true;
+        }
+
+        @Override
+        public void stop() {
+            running = false;
+            try {
+                executor.execute(() -> handedOver.complete(Thread.currentThread().getName()));
+            } catch (RuntimeException e) {
+                handedOver.completeExceptionally(e);
+            }
+        }
+
+        @Override
+        public boolean isRunning() {
+            return running;
+        }
+
+        @Override
+        public int getPhase() {
+            return phase;
+        }
+    }
+
+    @Test
+    void theExecutorsStopStrictlyAfterTheWebServer() {
+        WebServerStandIn gracefulShutdown = new WebServerStandIn(WebServerStandIn.GRACEFUL_SHUTDOWN_PHASE);
+        WebServerStandIn startStop = new WebServerStandIn(WebServerStandIn.START_STOP_PHASE);
+        runner.withUserConfiguration(App.class).withInitializer(ctx -> {
+            ctx.getBeanFactory().registerSingleton("webServerGracefulShutdown", gracefulShutdown);
+            ctx.getBeanFactory().registerSingleton("webServerStartStop", startStop);
+        }).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            Executor executor = ctx.getBean("applicationTaskExecutor", Executor.class);
+            gracefulShutdown.executor = executor;
+            startStop.executor = executor;
+            assertThat(ctx.getBean(WorkqueueTaskExecutor.class).getPhase()).isLessThan(WebServerStandIn.START_STOP_PHASE);
+            assertThat(ctx.getBean(WorkqueueTaskScheduler.class).getPhase()).isLessThan(WebServerStandIn.START_STOP_PHASE);
+        });
+        assertThat(gracefulShutdown.handedOver).as("work handed over in the graceful shutdown's phase")
+                .succeedsWithin(Duration.ofSeconds(20)).asString().startsWith("kworker/");
+        assertThat(startStop.handedOver).as("work handed over as the server stops")
+                .succeedsWithin(Duration.ofSeconds(20)).asString().startsWith("kworker/");
     }
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.core.SpringVersion;
 
 /**
@@ -25,5 +26,12 @@ class CmwqAutoConfigurationBoot35Test extends AbstractCmwqAutoConfigurationTest 
         // The starter's classes come from the starter module's build (compiled against Boot 4), not from here.
         assertThat(CmwqAutoConfiguration.class.getProtectionDomain().getCodeSource().getLocation().getPath())
                 .contains("cmwq-spring-boot-starter");
+    }
+    @Test
+    void theWebServerStandInsHaveBootsPhases() {
+        // Boot 3.5 keeps the graceful shutdown's phase public; its WebServerStartStopLifecycle
+        // (package-private) returns SMART_LIFECYCLE_PHASE - 1024.
+        assertThat(WebServerStandIn.GRACEFUL_SHUTDOWN_PHASE).isEqualTo(WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE);
+        assertThat(WebServerStandIn.START_STOP_PHASE).isEqualTo(WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE - 1024);
     }
 }
