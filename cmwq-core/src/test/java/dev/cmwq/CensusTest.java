@@ -53,7 +53,7 @@ class CensusTest {
         Workqueue.builder("census-c").build().destroy();
         assertThat(events).containsExactly("created census-b listed=true", "destroyed census-b listed=false");
         assertThatThrownBy(() -> Workqueues.addListener(null)).isInstanceOf(NullPointerException.class)
-                .hasMessage("listener");
+                .hasMessage("listener is null in Workqueues.addListener(listener)");
     }
 
     @Test
