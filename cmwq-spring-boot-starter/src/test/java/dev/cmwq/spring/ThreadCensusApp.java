@@ -20,7 +20,7 @@ import org.springframework.scheduling.annotation.Scheduled;
 /**
  * The sample app: the same application (200 {@code @Async} calls that block 20 ms, from one
  * thread, plus a {@code @Scheduled} task every 10 ms) with Boot's executors and with the starter's;
- * prints the JVM's peak and live thread counts for each. Run:
+ * prints the JVM's peak thread count and the live count 1 s and 10 s after the calls for each. Run:
  * {@code java -cp <test classpath> dev.cmwq.spring.ThreadCensusApp [boot|cmwq|cmwq8]}, one mode per JVM
  * (thread counts are per JVM).
  */
@@ -71,9 +71,12 @@ public final class ThreadCensusApp {
                     CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
                     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                     Thread.sleep(1000);
+                    int after1s = threads.getThreadCount();
+                    Thread.sleep(9000); // past cmwq's idle timeout (5 s): the threads the app keeps
                     System.out.printf("%s: 200 x @Async sleep(20) in %d ms; threads before context %d, peak %d,"
-                            + " live 1 s after %d; executor %s%n", mode, ms, before, threads.getPeakThreadCount(),
-                            threads.getThreadCount(), ctx.getBean("applicationTaskExecutor").getClass().getSimpleName());
+                            + " live 1 s after %d, 10 s after %d; executor %s%n", mode, ms, before,
+                            threads.getPeakThreadCount(), after1s, threads.getThreadCount(),
+                            ctx.getBean("applicationTaskExecutor").getClass().getSimpleName());
                 });
     }
 }
