@@ -298,7 +298,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
             while (true) {
                 FutureItem<T> f = done.poll();
                 if (f == null && next.hasNext()) {
-                    FutureItem<T> task = new FutureItem<>(this, next.next(), true, null, 0L, 0L);
+                    FutureItem<T> task = (FutureItem<T>) newTaskFor(next.next());
                     task.completeInto(done);
                     queued.add(task);
                     execute(task);
@@ -330,7 +330,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
 
     private static <T> FutureItem<T> awaitCompletion(java.util.concurrent.BlockingQueue<FutureItem<T>> done,
             boolean timed, long deadline) throws InterruptedException, TimeoutException {
-        try (BlockingSection ignored = Worker.current() != null ? Workqueues.enterBlocking() : null) {
+        try (BlockingSection ignored = Workqueues.enterBlocking()) { // nothing outside a worker
             if (!timed) {
                 return done.take();
             }
