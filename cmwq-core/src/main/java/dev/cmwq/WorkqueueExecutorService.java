@@ -322,8 +322,10 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
             }
             throw lastFailure != null ? lastFailure : new ExecutionException("no task of invokeAny completed", null);
         } finally {
-            for (FutureItem<T> f : queued) {
-                f.cancel(true);
+            // Last queued first: on an ordered queue, a task cancelled (and so ended) while the ones
+            // behind it were still queued would let the next one start before its own cancel.
+            for (int i = queued.size() - 1; i >= 0; i--) {
+                queued.get(i).cancel(true);
             }
         }
     }
