@@ -240,15 +240,74 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     /** @throws NullPointerException if {@code tasks} or any of them is null */
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) throws InterruptedException {
-        return super.invokeAll(checkTasks(tasks, false, "invokeAll(tasks)"));
+        return invokeAll(checkTasks(tasks, false, "invokeAll(tasks)"), false, 0L);
     }
 
     /** @throws NullPointerException if {@code tasks}, any of them, or {@code unit} is null */
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException {
-        return super.invokeAll(checkTasks(tasks, false, "invokeAll(tasks, timeout, unit)"), timeout,
-                Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAll(tasks, timeout, unit)"));
+        checkTasks(tasks, false, "invokeAll(tasks, timeout, unit)");
+        Objects.requireNonNull(unit, "unit is null in WorkqueueExecutorService.invokeAll(tasks, timeout, unit)");
+        return invokeAll(tasks, true, unit.toNanos(timeout));
+    }
+
+    /**
+     * invokeAll as {@code AbstractExecutorService}'s, except that the unfinished tasks are cancelled
+     * last-queued first (see {@link #cancelLastQueuedFirst}). Every task is queued, then each is
+     * waited for in turn (from a cmwq worker, an announced wait that helps, as any {@code get()});
+     * an interrupt or a failed submission cancels the unfinished ones and is rethrown, and the
+     * deadline passing cancels them and returns the list.
+     */
+    private <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, boolean timed, long nanos)
+            throws InterruptedException {
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        List<Future<T>> futures = new ArrayList<>(tasks.size());
+        for (Callable<T> task : tasks) {
+            futures.add(newTaskFor(task));
+        }
+        boolean allDone = false;
+        try {
+            for (Future<T> f : futures) {
+                if (timed && deadline - System.nanoTime() <= 0L) {
+                    return futures; // the finally cancels those not queued yet, as the JDK's does
+                }
+                execute((Runnable) f);
+            }
+            for (Future<T> f : futures) {
+                if (f.isDone()) {
+                    continue;
+                }
+                try {
+                    if (timed) {
+                        f.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    } else {
+                        f.get();
+                    }
+                } catch (ExecutionException | java.util.concurrent.CancellationException reportedByItsFuture) {
+                    // the task's own outcome, which its future reports
+                } catch (TimeoutException deadlinePassed) {
+                    return futures; // the finally cancels the unfinished ones
+                }
+            }
+            allDone = true;
+            return futures;
+        } finally {
+            if (!allDone) {
+                cancelLastQueuedFirst(futures);
+            }
+        }
+    }
+
+    /**
+     * Cancels, interrupting, every task of an invokeAll/invokeAny call, last queued first: on an
+     * ordered queue, a running task cancelled (and so ended) while the ones behind it were still
+     * queued would let the next one start before its own cancel. The JDK's cancel in queueing order.
+     */
+    private static void cancelLastQueuedFirst(List<? extends Future<?>> queued) {
+        for (int i = queued.size() - 1; i >= 0; i--) {
+            queued.get(i).cancel(true);
+        }
     }
 
     /**
@@ -322,11 +381,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
             }
             throw lastFailure != null ? lastFailure : new ExecutionException("no task of invokeAny completed", null);
         } finally {
-            // Last queued first: on an ordered queue, a task cancelled (and so ended) while the ones
-            // behind it were still queued would let the next one start before its own cancel.
-            for (int i = queued.size() - 1; i >= 0; i--) {
-                queued.get(i).cancel(true);
-            }
+            cancelLastQueuedFirst(queued);
         }
     }
 
