@@ -45,6 +45,28 @@ final class GracefulShutdown {
         awaitOrForce();
     }
 
+    /**
+     * {@link #stop()} without blocking the context's thread: the service stops accepting tasks at
+     * once, and {@code callback} runs once it has terminated (at once if it has; otherwise from a
+     * short-lived thread that waits, and forces, as {@link #stop()} does). The context stops every
+     * bean of a phase this way before it waits for their callbacks, so the executor's and the
+     * scheduler's waits overlap instead of adding up, as Spring's own executors' do.
+     */
+    void stop(Runnable callback) {
+        service.shutdown();
+        if (service.isTerminated()) {
+            callback.run();
+            return;
+        }
+        Thread.ofPlatform().daemon().name("cmwq-stop-" + service.workqueue().name()).start(() -> {
+            try {
+                awaitOrForce();
+            } finally {
+                callback.run();
+            }
+        });
+    }
+
     /** The context's destroy (also when it never stopped, e.g. a failed refresh). */
     void destroy() {
         if (!service.isShutdown()) {

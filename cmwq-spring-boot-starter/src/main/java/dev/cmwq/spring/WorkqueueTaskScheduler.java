@@ -56,6 +56,19 @@ public class WorkqueueTaskScheduler extends ConcurrentTaskScheduler implements S
     }
 
     /**
+     * What the context calls: shuts the service down as {@link #stop()} does, but waits for the
+     * accepted tasks off the calling thread and runs {@code callback} once the service has
+     * terminated, so that the context stops this scheduler and the other beans of its phase side by
+     * side (their waits overlap, bounded by the context's timeout per shutdown phase).
+     *
+     * @param callback what the context waits for
+     */
+    @Override
+    public void stop(Runnable callback) {
+        shutdown.stop(callback);
+    }
+
+    /**
      * Whether the service still accepts tasks.
      *
      * @return false once stopped

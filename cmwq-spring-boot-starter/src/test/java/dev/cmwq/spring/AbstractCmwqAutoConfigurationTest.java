@@ -9,11 +9,13 @@ import dev.cmwq.WorkqueueFlag;
 import dev.cmwq.Workqueues;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -285,6 +287,43 @@ abstract class AbstractCmwqAutoConfigurationTest {
         });
         assertThat(jobsRef.get().inFlightEnd.get()).isEqualTo("finished");
         assertThat(executorRef.get().getService().isTerminated()).isTrue();
+    }
+
+    /**
+     * The context stops the executor and the scheduler (one phase) side by side: both services are
+     * shut down while both still wait for a task in flight. With a blocking stop(), the scheduler's
+     * shutdown would begin only once the executor's task had finished (their waits adding up).
+     */
+    @Test
+    void closingStopsTheExecutorAndTheSchedulerSideBySide() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        runner.withUserConfiguration(App.class).run(ctx -> {
+            WorkqueueExecutorService executor = ctx.getBean(WorkqueueTaskExecutor.class).getService();
+            WorkqueueExecutorService scheduler = ctx.getBean(WorkqueueTaskScheduler.class).getService();
+            CountDownLatch started = new CountDownLatch(2);
+            Callable<String> inFlight = () -> {
+                started.countDown();
+                return release.await(20, TimeUnit.SECONDS) ? "finished" : "timed out";
+            };
+            Future<String> onExecutor = executor.submit(inFlight);
+            Future<String> onScheduler = scheduler.submit(inFlight);
+            await(started, "both tasks to start");
+            Thread closer = new Thread(((ConfigurableApplicationContext) ctx)::close, "closer");
+            closer.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!(executor.isShutdown() && scheduler.isShutdown())) {
+                assertThat(System.nanoTime() - deadline).as("the close to shut both services down").isNegative();
+                Thread.onSpinWait();
+            }
+            assertThat(onExecutor.isDone() || onScheduler.isDone()).as("both still in flight as both are shut down").isFalse();
+            release.countDown();
+            assertThat(onExecutor.get(20, TimeUnit.SECONDS)).isEqualTo("finished");
+            assertThat(onScheduler.get(20, TimeUnit.SECONDS)).isEqualTo("finished");
+            closer.join(TimeUnit.SECONDS.toMillis(20));
+            assertThat(closer.isAlive()).as("the close returned").isFalse();
+            assertThat(executor.isTerminated() && scheduler.isTerminated()).isTrue();
+        });
+        release.countDown();
     }
 
     @Test
