@@ -227,14 +227,17 @@ class LifecycleTest {
         Probe.Gate gate = new Probe.Gate(1);
         WorkerPool pool = Starvation.starve(wq, lane, gate, 3);
         try {
+            // A watchdog look at the starved pool's final state: one taken while the starvation was
+            // still settling saw a progress count that has moved since, and its stall would restart
+            // at the next look, after the clock's jump below (the report then never comes).
             Probe.awaitTrue(() -> {
                 pool.lock();
                 try {
-                    return pool.watched && pool.stallSince != 0;
+                    return pool.watched && pool.stallSince != 0 && pool.stallProgress == pool.progress;
                 } finally {
                     pool.unlock();
                 }
-            }, "the sampler to watch the stalled pool");
+            }, "the sampler to watch the stalled pool, as it is now");
             assertThat(reports).isEmpty();
             fake.addAndGet(31_000_000_000L);
             Probe.awaitTrue(() -> !reports.isEmpty(), "a lockup report");
