@@ -46,6 +46,7 @@ public class DelayedWork extends Work {
     /**
      * Creates an idle, enabled delayed work item that runs {@code fn}.
      *
+     * @param fn the function a worker runs each time the item is queued; not null
      * @throws NullPointerException if {@code fn} is null
      */
     public DelayedWork(Runnable fn) {
@@ -56,6 +57,7 @@ public class DelayedWork extends Work {
      * Creates an idle, enabled delayed work item whose function receives the item itself (as the
      * kernel's callback receives {@code &dwork->work}; {@code to_delayed_work} is a cast).
      *
+     * @param fn the function a worker calls with this item each time it is queued; not null
      * @throws NullPointerException if {@code fn} is null
      */
     public DelayedWork(WorkFunction fn) {
@@ -67,6 +69,8 @@ public class DelayedWork extends Work {
      * Creates an idle, enabled delayed work item that runs {@code fn}, named {@code name} for
      * dumps, JFR events and reports (see {@link Work#Work(String, Runnable)}).
      *
+     * @param name the item's name, not blank; need not be unique
+     * @param fn the function a worker runs each time the item is queued; not null
      * @throws NullPointerException if {@code name} or {@code fn} is null
      * @throws IllegalArgumentException if {@code name} is blank
      */
@@ -79,6 +83,8 @@ public class DelayedWork extends Work {
      * Creates an idle, enabled delayed work item whose function receives the item itself, named
      * {@code name} (see {@link Work#Work(String, Runnable)}).
      *
+     * @param name the item's name, not blank; need not be unique
+     * @param fn the function a worker calls with this item each time it is queued; not null
      * @throws NullPointerException if {@code name} or {@code fn} is null
      * @throws IllegalArgumentException if {@code name} is blank
      */
@@ -141,7 +147,12 @@ public class DelayedWork extends Work {
         }
     }
 
-    /** Whether the timer is armed now (a hint). */
+    /**
+     * Whether the timer is armed now (a hint).
+     *
+     * @return true while the timer waits to queue the item; false once it has fired, been
+     *     cancelled, or was never armed
+     */
     public final boolean isArmed() {
         return timer.isArmed();
     }

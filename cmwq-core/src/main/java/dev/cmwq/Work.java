@@ -128,6 +128,7 @@ public class Work {
     /**
      * Creates an idle, enabled work item that runs {@code fn}.
      *
+     * @param fn the function a worker runs each time the item is queued; not null
      * @throws NullPointerException if {@code fn} is null
      */
     public Work(Runnable fn) {
@@ -140,6 +141,8 @@ public class Work {
      * {@link #toString()} show the name instead of the function's class (which, for a lambda, says
      * only where it was written). The name is kept as given; naming costs nothing when queueing.
      *
+     * @param name the item's name, not blank; need not be unique
+     * @param fn the function a worker runs each time the item is queued; not null
      * @throws NullPointerException if {@code name} or {@code fn} is null
      * @throws IllegalArgumentException if {@code name} is blank
      */
@@ -152,6 +155,7 @@ public class Work {
      * Creates an idle, enabled work item whose function receives the item itself (the kernel's
      * {@code work_func_t}); see {@link WorkFunction}.
      *
+     * @param fn the function a worker calls with this item each time it is queued; not null
      * @throws NullPointerException if {@code fn} is null
      */
     public Work(WorkFunction fn) {
@@ -162,6 +166,8 @@ public class Work {
      * Creates an idle, enabled work item whose function receives the item itself, named
      * {@code name} (see {@link #Work(String, Runnable)}).
      *
+     * @param name the item's name, not blank; need not be unique
+     * @param fn the function a worker calls with this item each time it is queued; not null
      * @throws NullPointerException if {@code name} or {@code fn} is null
      * @throws IllegalArgumentException if {@code name} is blank
      */
@@ -198,6 +204,8 @@ public class Work {
     /**
      * The function this item runs; for an item created with a {@link WorkFunction}, a
      * {@code Runnable} that calls it with this item.
+     *
+     * @return the function given at creation (without the name of a named item), or that binding
      */
     public final Runnable function() {
         return fn instanceof Named n ? n.fn : fn;
@@ -382,6 +390,8 @@ public class Work {
     /**
      * Whether the item is pending: queued, armed on a timer, or being queued. A hint: it may
      * change as soon as it is read (the kernel's {@code work_pending}).
+     *
+     * @return true if the PENDING bit is set; false for an idle item and for one that only runs
      */
     public final boolean isPending() {
         return isPending(state);
@@ -390,6 +400,9 @@ public class Work {
     /**
      * The kernel's {@code work_busy}: {@link #BUSY_PENDING} and/or {@link #BUSY_RUNNING}, or 0. A
      * hint, not synchronised with the item's progress.
+     *
+     * @return {@link #BUSY_PENDING} if pending, OR-ed with {@link #BUSY_RUNNING} if a worker of
+     *     the pool it last ran on is running it; 0 if neither
      */
     public final int busy() {
         long s = stateVolatile();
@@ -401,12 +414,20 @@ public class Work {
         return busy;
     }
 
-    /** Whether the disable count is above zero, so that every queue attempt fails. */
+    /**
+     * Whether the disable count is above zero, so that every queue attempt fails.
+     *
+     * @return true between a disable and the enable that brings the count back to zero
+     */
     public final boolean isDisabled() {
         return isDisabled(stateVolatile());
     }
 
-    /** How many times the item has been disabled without being enabled again. */
+    /**
+     * How many times the item has been disabled without being enabled again.
+     *
+     * @return the disable count; 0 for an enabled item
+     */
     public final int disableCount() {
         synchronized (DisableCounts.LOCK) {
             return isDisabled(stateVolatile()) ? DisableCounts.of(this) : 0;
@@ -736,6 +757,8 @@ public class Work {
      * class that wrote it ({@code Outer::lambda}; the JVM does not say which lambda of that class,
      * so name items whose lambdas must be told apart). Computed on each call; cheap, but not meant
      * for a hot path.
+     *
+     * @return the name given at creation, else its function's short name
      */
     public final String name() {
         return functionName();

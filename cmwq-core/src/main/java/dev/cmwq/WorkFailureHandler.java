@@ -9,6 +9,9 @@ package dev.cmwq;
 @FunctionalInterface
 public interface WorkFailureHandler {
     /**
+     * Receives one failure: called once for each run of an item whose function threw (or whose
+     * worker died of an Error while running it).
+     *
      * @param queue the queue the item ran for
      * @param work the item whose function threw
      * @param failure what it threw

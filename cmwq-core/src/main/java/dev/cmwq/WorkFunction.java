@@ -15,6 +15,11 @@ package dev.cmwq;
  */
 @FunctionalInterface
 public interface WorkFunction {
-    /** Runs the item's work; {@code work} is the item being run. */
+    /**
+     * Runs the item's work; {@code work} is the item being run.
+     *
+     * @param work the item created with this function, so a subclass of {@link Work} may cast it
+     *     back to its own type
+     */
     void run(Work work);
 }

@@ -242,7 +242,14 @@ public final class Workqueue implements AutoCloseable, Executor {
         return MAX_ACTIVE;
     }
 
-    /** Starts building a queue named {@code name}. */
+    /**
+     * Starts building a queue named {@code name}.
+     *
+     * @param name the queue's name, as dumps, JMX and messages show it; names need not be unique
+     * @return a builder with the defaults: a per-CPU queue, max_active {@link #DEFAULT_ACTIVE}
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
     public static Builder builder(String name) {
         return new Builder(name);
     }
@@ -259,12 +266,21 @@ public final class Workqueue implements AutoCloseable, Executor {
         return poolRef != null;
     }
 
-    /** The queue's name. */
+    /**
+     * The queue's name.
+     *
+     * @return the name given to {@link #builder(String)}
+     */
     public String name() {
         return name;
     }
 
-    /** The queue's effective flags (POWER_EFFICIENT resolved), unmodifiable. */
+    /**
+     * The queue's effective flags (POWER_EFFICIENT resolved), unmodifiable.
+     *
+     * @return the flags given, with UNBOUND added to an ordered queue and to a POWER_EFFICIENT one
+     *     when power-efficient mode is on, and PERCPU dropped when UNBOUND is set
+     */
     public Set<WorkqueueFlag> flags() {
         return Collections.unmodifiableSet(WorkqueueFlag.fromBits(flagBits));
     }
@@ -279,17 +295,30 @@ public final class Workqueue implements AutoCloseable, Executor {
         return flagBits;
     }
 
-    /** Whether this is an ordered queue: strict FIFO, one item at a time. */
+    /**
+     * Whether this is an ordered queue: strict FIFO, one item at a time.
+     *
+     * @return true if it was built with {@link Builder#ordered()}
+     */
     public boolean isOrdered() {
         return ordered;
     }
 
-    /** Whether the queue is served by an unbound pool. */
+    /**
+     * Whether the queue is served by an unbound pool.
+     *
+     * @return true if its effective flags have UNBOUND (ordered queues included)
+     */
     public boolean isUnbound() {
         return unbound;
     }
 
-    /** The current max_active: per lane for per-CPU queues, queue-wide for unbound ones. */
+    /**
+     * The current max_active: per lane for per-CPU queues, queue-wide for unbound ones.
+     *
+     * @return 1..{@link #MAX_ACTIVE}: {@link #DEFAULT_ACTIVE} if built with 0 and not changed
+     *     since, 1 for an ordered queue, {@link #MAX_ACTIVE} for a BH queue
+     */
     public int maxActive() {
         mutex.lock();
         try {
@@ -299,7 +328,12 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
     }
 
-    /** The current min_active (unbound, unordered queues; equal to max_active otherwise). */
+    /**
+     * The current min_active (unbound, unordered queues; equal to max_active otherwise).
+     *
+     * @return 0..max_active for an unbound, unordered queue (the builder's value, capped at
+     *     max_active); max_active for any other queue
+     */
     public int minActive() {
         mutex.lock();
         try {
@@ -309,7 +343,11 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
     }
 
-    /** Whether a {@link #drain()} (or a destroy's drain) is in progress. */
+    /**
+     * Whether a {@link #drain()} (or a destroy's drain) is in progress.
+     *
+     * @return true while at least one drain runs; outside items are refused meanwhile
+     */
     public boolean isDraining() {
         return drainers.get() > 0;
     }
@@ -319,7 +357,12 @@ public final class Workqueue implements AutoCloseable, Executor {
         return destroying;
     }
 
-    /** Whether {@link #destroy()} has completed. */
+    /**
+     * Whether {@link #destroy()} has completed.
+     *
+     * @return true once the first destroy has drained and released the queue; false while it is
+     *     still in progress
+     */
     public boolean isDestroyed() {
         return destroyed;
     }
@@ -333,6 +376,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      *
      * @return true if this call queued the item; false if it was already pending or is disabled (or,
      *     for an instant, held by a concurrent cancel, disable or queue attempt, as in the kernel)
+     * @param work the item to queue; not null
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalStateException if the queue is destroyed, or draining and the caller is not one
      *     of its own items; the item is left not pending
@@ -346,7 +390,11 @@ public final class Workqueue implements AutoCloseable, Executor {
      * The kernel's {@code queue_work_on}: like {@link #queue(Work)}, on {@code lane}'s pool (for an
      * unbound queue the lane is only checked).
      *
+     * @param lane the lane whose pool runs the item, 0..lanes-1; the item is pinned to it
+     * @param work the item to queue; not null (NullPointerException)
+     * @return true if this call queued the item; false if it was already pending or is disabled
      * @throws IllegalArgumentException if {@code lane} is outside 0..lanes-1
+     * @throws IllegalStateException as {@link #queue(Work)}
      */
     public boolean queueOn(int lane, Work work) {
         Lanes.check(lane, "lane");
@@ -358,8 +406,14 @@ public final class Workqueue implements AutoCloseable, Executor {
      * The kernel's {@code queue_delayed_work}: queues {@code work} after {@code delay}; a zero delay
      * queues at once without a timer.
      *
+     * @param work the item to arm or queue; not null (NullPointerException)
+     * @param delay how long to wait before queueing; not null (NullPointerException); a delay
+     *     beyond the timer's range (about 146 years) is capped to it
      * @return true if this call took the item; false if it was pending or is disabled
      * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws IllegalStateException if the queue refuses the item, which is left not pending: with
+     *     a zero delay as {@link #queue(Work)} refuses; with a timer while the queue is being
+     *     destroyed or is destroyed, even from its own items (a draining queue accepts timers)
      */
     public boolean queueDelayed(DelayedWork work, Duration delay) {
         return queueDelayedOn(-1, work, delay);
@@ -368,6 +422,12 @@ public final class Workqueue implements AutoCloseable, Executor {
     /**
      * The kernel's {@code queue_delayed_work_on}: {@link #queueDelayed} on {@code lane} ({@code -1}:
      * the caller's lane when the timer fires).
+     *
+     * @param lane the lane to queue on, 0..lanes-1, or -1 for none (placed as {@link #queueDelayed}
+     *     places it); anything else throws IllegalArgumentException
+     * @param work the item to arm or queue; not null (NullPointerException)
+     * @param delay how long to wait; as for {@link #queueDelayed}
+     * @return true if this call took the item; false if it was pending or is disabled
      */
     public boolean queueDelayedOn(int lane, DelayedWork work, Duration delay) {
         if (lane != -1) {
@@ -387,12 +447,27 @@ public final class Workqueue implements AutoCloseable, Executor {
      *
      * @return true if the item was pending and has been modified; false if it was idle and is now
      *     queued or armed (the kernel's inverted return), or is disabled
+     * @param work the item to re-arm or queue; not null (NullPointerException)
+     * @param delay the new delay, counted from now; zero queues at once; not null
+     *     (NullPointerException), not negative (IllegalArgumentException)
+     * @throws IllegalStateException as {@link #queue(Work)} refuses, checked before the item
+     *     changes; and when a timer would be armed while the queue is being destroyed, even from
+     *     its own items (the item is then left not pending)
      */
     public boolean modDelayed(DelayedWork work, Duration delay) {
         return modDelayedOn(-1, work, delay);
     }
 
-    /** The kernel's {@code mod_delayed_work_on}: {@link #modDelayed} on {@code lane}. */
+    /**
+     * The kernel's {@code mod_delayed_work_on}: {@link #modDelayed} on {@code lane}.
+     *
+     * @param lane the lane to queue on, 0..lanes-1, or -1 for none (as {@link #modDelayed});
+     *     anything else throws IllegalArgumentException
+     * @param work the item to re-arm or queue; not null (NullPointerException)
+     * @param delay the new delay; as for {@link #modDelayed}
+     * @return true if the item was pending and has been modified; false if it was idle and is now
+     *     queued or armed, or is disabled
+     */
     public boolean modDelayedOn(int lane, DelayedWork work, Duration delay) {
         if (lane != -1) {
             Lanes.check(lane, "lane");
@@ -420,6 +495,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      *
      * @return true if the count reached zero and the item was queued (or was already pending);
      *     false if it is still disabled
+     * @param work a disabled item, whose disable count this call lowers by one
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalStateException if the item is not disabled, or the queue is destroyed, or
      *     draining and the caller is not one of its items; both are checked before the count
@@ -936,6 +1012,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      * The kernel's {@code workqueue_set_max_active}: changes max_active and starts what the new
      * limit lets through.
      *
+     * @param max the new limit, 1..{@link #MAX_ACTIVE}; a min_active above it is lowered to it
      * @throws IllegalArgumentException if {@code max} is outside 1..{@link #MAX_ACTIVE}
      * @throws IllegalStateException on an ordered queue, whose max_active is fixed at 1
      */
@@ -974,6 +1051,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      * SYSTEM affinity scope), so all {@code max_active} items are guaranteed and this value is
      * recorded and reported only.
      *
+     * @param min the new min_active, 0..max_active
      * @throws IllegalArgumentException if {@code min} is outside 0..max_active
      * @throws IllegalStateException on a per-CPU or ordered queue
      */
@@ -996,6 +1074,9 @@ public final class Workqueue implements AutoCloseable, Executor {
      * The kernel's {@code workqueue_congested}: whether items wait on {@code lane}'s pwq because
      * max_active is reached. A hint.
      *
+     * @param lane the lane to look at, 0..lanes-1; an unbound queue has one pwq for every lane
+     * @return true if items wait on the pwq's inactive list (max_active reached, or the queue
+     *     frozen); false if none wait or nothing was ever queued on the lane
      * @throws IllegalArgumentException if {@code lane} is outside 0..lanes-1
      */
     public boolean congested(int lane) {
@@ -1012,7 +1093,12 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
     }
 
-    /** The queue's counters, summed over its pwqs. */
+    /**
+     * The queue's counters, summed over its pwqs.
+     *
+     * @return a new snapshot; each pwq's counters are read together under its pool's lock, the
+     *     pwqs one after another
+     */
     public WorkqueueStats stats() {
         long[] sum = new long[PoolWorkqueue.NR_STATS];
         for (PoolWorkqueue pwq : pwqs()) {
@@ -1055,7 +1141,12 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
     }
 
-    /** Whether the queue is frozen, by {@link #freeze()} or by the system freeze. */
+    /**
+     * Whether the queue is frozen, by {@link #freeze()} or by the system freeze.
+     *
+     * @return true from {@link #freeze()} until {@link #thaw()}, and for a FREEZABLE queue while
+     *     the system freeze holds
+     */
     public boolean isFrozen() {
         mutex.lock();
         try {
@@ -1197,7 +1288,13 @@ public final class Workqueue implements AutoCloseable, Executor {
             this.name = name;
         }
 
-        /** Adds flags. */
+        /**
+         * Adds flags.
+         *
+         * @param more the flags to add to those set so far; neither the array nor an element may
+         *     be null (NullPointerException)
+         * @return this builder
+         */
         public Builder flags(WorkqueueFlag... more) {
             for (WorkqueueFlag f : Objects.requireNonNull(more, "flags is null in Workqueue.Builder.flags(flags)")) {
                 flags |= Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element").bit();
@@ -1205,7 +1302,13 @@ public final class Workqueue implements AutoCloseable, Executor {
             return this;
         }
 
-        /** Adds flags. */
+        /**
+         * Adds flags.
+         *
+         * @param more the flags to add to those set so far; neither the set nor an element may be
+         *     null (NullPointerException)
+         * @return this builder
+         */
         public Builder flags(Set<WorkqueueFlag> more) {
             for (WorkqueueFlag f : Objects.requireNonNull(more, "flags is null in Workqueue.Builder.flags(flags)")) {
                 flags |= Objects.requireNonNull(f, "flag is null in Workqueue.Builder.flags(flags): an element").bit();
@@ -1213,27 +1316,47 @@ public final class Workqueue implements AutoCloseable, Executor {
             return this;
         }
 
-        /** Served by an unbound pool (WQ_UNBOUND). */
+        /**
+         * Served by an unbound pool (WQ_UNBOUND).
+         *
+         * @return this builder
+         */
         public Builder unbound() {
             return flags(WorkqueueFlag.UNBOUND);
         }
 
-        /** Served by the high-priority pools (WQ_HIGHPRI). */
+        /**
+         * Served by the high-priority pools (WQ_HIGHPRI).
+         *
+         * @return this builder
+         */
         public Builder highPriority() {
             return flags(WorkqueueFlag.HIGHPRI);
         }
 
-        /** Has a rescuer for guaranteed forward progress (WQ_MEM_RECLAIM). */
+        /**
+         * Has a rescuer for guaranteed forward progress (WQ_MEM_RECLAIM).
+         *
+         * @return this builder
+         */
         public Builder memReclaim() {
             return flags(WorkqueueFlag.MEM_RECLAIM);
         }
 
-        /** Paused while frozen (WQ_FREEZABLE). */
+        /**
+         * Paused while frozen (WQ_FREEZABLE).
+         *
+         * @return this builder
+         */
         public Builder freezable() {
             return flags(WorkqueueFlag.FREEZABLE);
         }
 
-        /** Items do not hold the lane's concurrency slot while they run (WQ_CPU_INTENSIVE). */
+        /**
+         * Items do not hold the lane's concurrency slot while they run (WQ_CPU_INTENSIVE).
+         *
+         * @return this builder
+         */
         public Builder cpuIntensive() {
             return flags(WorkqueueFlag.CPU_INTENSIVE);
         }
@@ -1241,6 +1364,8 @@ public final class Workqueue implements AutoCloseable, Executor {
         /**
          * An ordered queue (the kernel's {@code alloc_ordered_workqueue}): unbound, max_active 1,
          * strict FIFO.
+         *
+         * @return this builder
          */
         public Builder ordered() {
             this.ordered = true;
@@ -1250,6 +1375,9 @@ public final class Workqueue implements AutoCloseable, Executor {
         /**
          * max_active: 0 for the default ({@link #DEFAULT_ACTIVE}), at most {@link #MAX_ACTIVE}.
          *
+         * @param n the limit, 0..{@link #MAX_ACTIVE}; an ordered queue accepts only 0 and 1, a BH
+         *     queue only 0 (checked by {@link #build()})
+         * @return this builder
          * @throws IllegalArgumentException if {@code n} is outside 0..{@link #MAX_ACTIVE}
          */
         public Builder maxActive(int n) {
@@ -1263,6 +1391,9 @@ public final class Workqueue implements AutoCloseable, Executor {
         /**
          * min_active for unbound queues (default {@link #DEFAULT_MIN_ACTIVE}, capped at max_active).
          *
+         * @param n the value, 0..{@link #MAX_ACTIVE}; ignored by per-CPU and ordered queues, whose
+         *     min_active is their max_active
+         * @return this builder
          * @throws IllegalArgumentException if {@code n} is outside 0..{@link #MAX_ACTIVE}
          */
         public Builder minActive(int n) {
@@ -1276,6 +1407,8 @@ public final class Workqueue implements AutoCloseable, Executor {
         /**
          * Creates the queue. No thread starts until the first item is queued.
          *
+         * @return the new queue, told to the {@link WorkqueueListener}s and, with SYSFS,
+         *     registered for JMX
          * @throws IllegalArgumentException if an ordered queue is given a max_active other than 0 or 1
          */
         public Workqueue build() {
@@ -1287,6 +1420,7 @@ public final class Workqueue implements AutoCloseable, Executor {
          * {@link WorkqueueExecutorService}: the service's shutdown destroys it. On a per-CPU queue
          * (the default) {@link #maxActive(int)} is per lane, as for any per-CPU queue.
          *
+         * @return a new service, running, that owns the new queue
          * @throws IllegalArgumentException as {@link #build()} does
          */
         public WorkqueueExecutorService buildExecutorService() {

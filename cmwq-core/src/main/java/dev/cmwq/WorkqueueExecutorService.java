@@ -149,6 +149,8 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     /**
      * The queue this service owns: its stats, JMX bean, {@code freeze}/{@code thaw} and
      * {@code flush} work as for any queue. Destroyed when the service terminates.
+     *
+     * @return the queue the service was created with, the same for the service's whole life
      */
     public Workqueue workqueue() {
         return wq;

@@ -39,7 +39,11 @@ public enum WorkqueueFlag {
         this.bit = bit;
     }
 
-    /** The kernel's bit value of this flag, e.g. {@code WQ_UNBOUND = 1 << 1}. */
+    /**
+     * The kernel's bit value of this flag, e.g. {@code WQ_UNBOUND = 1 << 1}.
+     *
+     * @return a single bit, the same as the kernel's {@code enum wq_flags} value
+     */
     public int bit() {
         return bit;
     }
@@ -59,6 +63,8 @@ public enum WorkqueueFlag {
     /**
      * The bits of {@code flags}, OR-ed.
      *
+     * @param flags the flags; neither the set nor an element may be null (NullPointerException)
+     * @return the flags' {@link #bit()}s OR-ed; 0 for an empty set
      * @throws NullPointerException if {@code flags} is null
      */
     public static int bitsOf(Set<WorkqueueFlag> flags) {
@@ -72,6 +78,8 @@ public enum WorkqueueFlag {
     /**
      * The flags named by {@code bits}.
      *
+     * @param bits kernel flag bits, as {@link #bitsOf} makes them; 0 gives an empty set
+     * @return a new, modifiable set of the flags whose bits are set
      * @throws IllegalArgumentException if {@code bits} has a bit that names no flag
      */
     public static EnumSet<WorkqueueFlag> fromBits(int bits) {

@@ -12,9 +12,18 @@ package dev.cmwq;
  * listener that throws is logged and ignored; it must not block.
  */
 public interface WorkqueueListener {
-    /** {@code wq} was built and started (system queues included, on their first use). */
+    /**
+     * {@code wq} was built and started (system queues included, on their first use).
+     *
+     * @param wq the new queue, already listed by {@link Workqueues#workqueues()}
+     */
     default void created(Workqueue wq) {}
 
-    /** {@code wq} was destroyed (its items have run) and left the registry. */
+    /**
+     * {@code wq} was destroyed (its items have run) and left the registry.
+     *
+     * @param wq the queue, drained and no longer listed; it refuses items from outside. A queue
+     *     dropped without destroy and collected is not reported
+     */
     default void destroyed(Workqueue wq) {}
 }

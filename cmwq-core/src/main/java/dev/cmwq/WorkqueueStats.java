@@ -18,7 +18,11 @@ package dev.cmwq;
 public record WorkqueueStats(long started, long completed, long cpuTimeNanos, long cpuIntensive,
         long cmWakeups, long repatriated, long maydays, long rescued, long failed) {
 
-    /** Items running now: started minus completed (wq_monitor's "infl"). */
+    /**
+     * Items running now: started minus completed (wq_monitor's "infl").
+     *
+     * @return {@code started - completed} of this snapshot
+     */
     public long inFlight() {
         return started - completed;
     }

@@ -137,79 +137,143 @@ public final class Workqueues {
         }
     }
 
-    /** {@code system_wq} ("events"): short per-CPU items. */
+    /**
+     * {@code system_wq} ("events"): short per-CPU items.
+     *
+     * @return the shared queue, created at the first call; it cannot be destroyed
+     */
     public static Workqueue system() {
         return Wq.Q;
     }
 
-    /** {@code system_percpu_wq} ("events", WQ_PERCPU): the explicit name for {@link #system()}'s role. */
+    /**
+     * {@code system_percpu_wq} ("events", WQ_PERCPU): the explicit name for {@link #system()}'s role.
+     *
+     * @return the shared queue, created at the first call, a queue distinct from {@link #system()};
+     *     it cannot be destroyed
+     */
     public static Workqueue systemPercpu() {
         return Percpu.Q;
     }
 
-    /** {@code system_highpri_wq} ("events_highpri"). */
+    /**
+     * {@code system_highpri_wq} ("events_highpri").
+     *
+     * @return the shared queue, created at the first call; it cannot be destroyed
+     */
     public static Workqueue systemHighpri() {
         return Highpri.Q;
     }
 
-    /** {@code system_long_wq} ("events_long"): items that may run long. */
+    /**
+     * {@code system_long_wq} ("events_long"): items that may run long.
+     *
+     * @return the shared queue, created at the first call; it cannot be destroyed
+     */
     public static Workqueue systemLong() {
         return Long_.Q;
     }
 
-    /** {@code system_unbound_wq} ("events_unbound", WQ_UNBOUND, max_active 2048). */
+    /**
+     * {@code system_unbound_wq} ("events_unbound", WQ_UNBOUND, max_active 2048).
+     *
+     * @return the shared queue, created at the first call; it cannot be destroyed
+     */
     public static Workqueue systemUnbound() {
         return Unbound.Q;
     }
 
-    /** {@code system_dfl_wq} ("events_unbound", WQ_UNBOUND, max_active 2048). */
+    /**
+     * {@code system_dfl_wq} ("events_unbound", WQ_UNBOUND, max_active 2048).
+     *
+     * @return the shared queue, created at the first call, a queue distinct from
+     *     {@link #systemUnbound()}; it cannot be destroyed
+     */
     public static Workqueue systemDfl() {
         return Dfl.Q;
     }
 
-    /** {@code system_freezable_wq} ("events_freezable", WQ_FREEZABLE). */
+    /**
+     * {@code system_freezable_wq} ("events_freezable", WQ_FREEZABLE).
+     *
+     * @return the shared queue, created at the first call; it cannot be destroyed
+     */
     public static Workqueue systemFreezable() {
         return Freezable.Q;
     }
 
-    /** {@code system_power_efficient_wq} ("events_power_efficient", WQ_POWER_EFFICIENT). */
+    /**
+     * {@code system_power_efficient_wq} ("events_power_efficient", WQ_POWER_EFFICIENT).
+     *
+     * @return the shared queue, created at the first call (unbound in power-efficient mode, else
+     *     per-CPU); it cannot be destroyed
+     */
     public static Workqueue systemPowerEfficient() {
         return PowerEfficient.Q;
     }
 
-    /** {@code system_freezable_power_efficient_wq} ("events_freezable_pwr_efficient"). */
+    /**
+     * {@code system_freezable_power_efficient_wq} ("events_freezable_pwr_efficient").
+     *
+     * @return the shared queue, created at the first call (FREEZABLE; unbound in power-efficient
+     *     mode, else per-CPU); it cannot be destroyed
+     */
     public static Workqueue systemFreezablePowerEfficient() {
         return FreezablePowerEfficient.Q;
     }
 
-    /** {@code system_dfl_long_wq} ("events_dfl_long", WQ_UNBOUND, max_active 2048; kernel 7.1): long items. */
+    /**
+     * {@code system_dfl_long_wq} ("events_dfl_long", WQ_UNBOUND, max_active 2048; kernel 7.1): long items.
+     *
+     * @return the shared queue, created at the first call; it cannot be destroyed
+     */
     public static Workqueue systemDflLong() {
         return DflLong.Q;
     }
 
-    /** {@code system_bh_wq} ("events_bh", {@link WorkqueueFlag#BH}): per-lane items that must not sleep. */
+    /**
+     * {@code system_bh_wq} ("events_bh", {@link WorkqueueFlag#BH}): per-lane items that must not sleep.
+     *
+     * @return the shared queue, created at the first call; it cannot be destroyed
+     */
     public static Workqueue systemBh() {
         return Bh.Q;
     }
 
-    /** {@code system_bh_highpri_wq} ("events_bh_highpri", BH and HIGHPRI). */
+    /**
+     * {@code system_bh_highpri_wq} ("events_bh_highpri", BH and HIGHPRI).
+     *
+     * @return the shared queue, created at the first call; it cannot be destroyed
+     */
     public static Workqueue systemBhHighpri() {
         return BhHighpri.Q;
     }
 
     // ---------------------------------------------------------------- context
 
-    /** The number of lanes (the kernel's possible CPUs): {@code -Dcmwq.cpus}, else the processors. */
+    /**
+     * The number of lanes (the kernel's possible CPUs): {@code -Dcmwq.cpus}, else the processors.
+     *
+     * @return 1..4096, fixed for the life of the JVM
+     */
     public static int lanes() {
         return Lanes.count();
     }
 
-    /** The caller's lane: a per-CPU worker's own, else a stable lane of the calling thread. */
+    /**
+     * The caller's lane: a per-CPU worker's own, else a stable lane of the calling thread.
+     *
+     * @return 0..{@link #lanes()}-1; other threads get theirs round-robin at their first call
+     */
     public static int currentLane() {
         return Lanes.current();
     }
 
-    /** The item the calling worker is running, or null when the caller is not running one. */
+    /**
+     * The item the calling worker is running, or null when the caller is not running one.
+     *
+     * @return the running item, or null outside a worker or between items
+     */
     public static Work currentWork() {
         Worker w = Worker.current();
         return w == null ? null : w.currentWork;
@@ -218,6 +282,8 @@ public final class Workqueues {
     /**
      * The queue of the item the calling worker (or rescuer) is running, or null when the caller is
      * not running one.
+     *
+     * @return the queue the running item was queued on, or null
      */
     public static Workqueue currentWorkqueue() {
         Worker w = Worker.current();
@@ -232,6 +298,7 @@ public final class Workqueues {
      * ends. Outside a work item it does nothing. Unlike the kernel (32 bytes), the label is kept
      * whole.
      *
+     * @param desc the label, appended after a {@code +}; not null
      * @throws NullPointerException if {@code desc} is null
      */
     public static void setWorkerDesc(String desc) {
@@ -245,17 +312,28 @@ public final class Workqueues {
     /**
      * Whether the caller is running a BH work item ({@link WorkqueueFlag#BH}): the JVM's stand-in
      * for the kernel's softirq context, in which nothing may sleep.
+     *
+     * @return true on a worker of a BH pool; cmwq's waits and {@link #enterBlocking()} throw
+     *     IllegalStateException there
      */
     public static boolean currentIsBh() {
         return Worker.currentIsBh();
     }
 
-    /** Whether the caller is a rescuer thread ({@code kworker/R-<name>}). */
+    /**
+     * Whether the caller is a rescuer thread ({@code kworker/R-<name>}).
+     *
+     * @return true on the rescuer of a MEM_RECLAIM queue, whether or not it is running an item
+     */
     public static boolean currentIsRescuer() {
         return Worker.current() instanceof Rescuer;
     }
 
-    /** Whether power-efficient mode ({@code -Dcmwq.powerEfficient=true}) makes POWER_EFFICIENT queues unbound. */
+    /**
+     * Whether power-efficient mode ({@code -Dcmwq.powerEfficient=true}) makes POWER_EFFICIENT queues unbound.
+     *
+     * @return the property as read when this class was initialized; false unless set to true
+     */
     public static boolean powerEfficient() {
         return POWER_EFFICIENT;
     }
@@ -271,6 +349,10 @@ public final class Workqueues {
      * }
      * }</pre>
      * Outside a worker it does nothing.
+     *
+     * @return the bracket, to close on this thread; brackets nest, and only the outermost close
+     *     counts the worker as running again
+     * @throws IllegalStateException on a BH worker, which must not sleep
      */
     public static BlockingSection enterBlocking() {
         Worker w = Worker.current();
@@ -289,6 +371,8 @@ public final class Workqueues {
      * blocking bracket, on a ForkJoinPool worker it goes to {@code ForkJoinPool.managedBlock}, and
      * elsewhere it simply blocks. So code written for either kind of pool stays portable.
      *
+     * @param blocker the wait; its {@code block()} is called until it or {@code isReleasable()}
+     *     returns true; not null (NullPointerException)
      * @throws InterruptedException if {@code blocker.block()} throws it
      */
     public static void managedBlock(ForkJoinPool.ManagedBlocker blocker) throws InterruptedException {
@@ -347,6 +431,9 @@ public final class Workqueues {
     /**
      * The kernel's {@code freeze_workqueues_busy}: whether any FREEZABLE queue still has active items
      * (handed to a pool before the freeze and not finished).
+     *
+     * @return true while such items remain; false once the freeze is complete (or if no FREEZABLE
+     *     queue has active items)
      */
     public static boolean freezeBusy() {
         synchronized (REGISTRY) {
@@ -371,7 +458,11 @@ public final class Workqueues {
         }
     }
 
-    /** Whether {@link #freezeAll()} is in force. */
+    /**
+     * Whether {@link #freezeAll()} is in force.
+     *
+     * @return true from {@link #freezeAll()} until {@link #thawAll()}
+     */
     public static boolean isFreezing() {
         synchronized (REGISTRY) {
             return freezing;
@@ -380,7 +471,12 @@ public final class Workqueues {
 
     // ---------------------------------------------------------------- worker budget
 
-    /** The budget of normal workers across all pools ({@code -Dcmwq.maxWorkers}). */
+    /**
+     * The budget of normal workers across all pools ({@code -Dcmwq.maxWorkers}).
+     *
+     * @return at least 1: the last {@link #setMaxWorkers} value, else the property, else
+     *     max(1024, 128 per lane)
+     */
     public static int maxWorkers() {
         return Tunables.maxWorkers();
     }
@@ -389,13 +485,18 @@ public final class Workqueues {
      * Changes the worker budget. Lowering it retires no worker; it stops new ones. When a pool that
      * needs a worker cannot create one, queues with a rescuer (MEM_RECLAIM) still progress.
      *
+     * @param n the new budget, at least 1
      * @throws IllegalArgumentException if {@code n} is below 1
      */
     public static void setMaxWorkers(int n) {
         Tunables.setMaxWorkers(n);
     }
 
-    /** Normal workers alive now, in all pools (rescuers not counted). */
+    /**
+     * Normal workers alive now, in all pools (rescuers not counted).
+     *
+     * @return the count now, which may exceed {@link #maxWorkers()} after the budget was lowered
+     */
     public static int liveWorkers() {
         return WorkerPool.LIVE_WORKERS.get();
     }
@@ -410,6 +511,8 @@ public final class Workqueues {
      * pool that has workers ({@code hung=<s>s workers=<n> idle: <workers>}). The kernel shows only
      * busy queues and pools. Each pwq and pool is read under its pool's lock; the whole is not one
      * atomic snapshot. Does not block on running items.
+     *
+     * @return the dump, lines separated by {@code \n}; it creates the system queues not created yet
      */
     public static String dump() {
         ensureSystemQueues();
@@ -419,6 +522,8 @@ public final class Workqueues {
     /**
      * {@link #dump()} for one queue: its header line, then its busy pwqs, or "idle".
      *
+     * @param wq the queue, destroyed or not; not null
+     * @return the queue's part of the dump
      * @throws NullPointerException if {@code wq} is null
      */
     public static String dump(Workqueue wq) {
@@ -430,6 +535,7 @@ public final class Workqueues {
      * MBean server, as WQ_SYSFS does at creation; see {@link dev.cmwq.management} for the names.
      * Registering a registered queue returns its name again. Destroying the queue unregisters it.
      *
+     * @param wq the queue to register; not null
      * @return the object name, e.g. {@code dev.cmwq:type=Workqueue,name=disk,id=12}
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalStateException if {@code wq} is destroyed or being destroyed, or JMX refuses
@@ -442,6 +548,7 @@ public final class Workqueues {
     /**
      * Unregisters {@code wq}'s MXBean.
      *
+     * @param wq the queue to unregister; not null
      * @return true if it was registered
      * @throws NullPointerException if {@code wq} is null
      */
@@ -454,6 +561,8 @@ public final class Workqueues {
     /**
      * Every workqueue not destroyed, the system queues included: a snapshot, in no
      * particular order. A queue its owner dropped without destroying leaves once it is collected.
+     *
+     * @return an unmodifiable copy; it creates the system queues not created yet
      */
     public static java.util.List<Workqueue> workqueues() {
         ensureSystemQueues();
@@ -465,6 +574,8 @@ public final class Workqueues {
      * {@link WorkqueueListener} for the order of calls). To follow every queue, add the listener,
      * then read {@link #workqueues()}. Adding a listener twice makes it told twice.
      *
+     * @param listener the listener; not null. What it throws is logged and does not stop the
+     *     other listeners
      * @throws NullPointerException if {@code listener} is null
      */
     public static void addListener(WorkqueueListener listener) {
@@ -474,6 +585,7 @@ public final class Workqueues {
     /**
      * Removes one registration of {@code listener}.
      *
+     * @param listener the listener to remove; not null
      * @return true if it was registered
      * @throws NullPointerException if {@code listener} is null
      */
@@ -486,6 +598,8 @@ public final class Workqueues {
      * the queue is registered for JMX ({@link #registerManagement}). Its {@code getId()} is the
      * JMX id if registered, else 0.
      *
+     * @param wq the queue; not null
+     * @return a new view; its {@code setMaxActive} changes the queue
      * @throws NullPointerException if {@code wq} is null
      */
     public static dev.cmwq.management.WorkqueueMXBean managementView(Workqueue wq) {
@@ -497,6 +611,8 @@ public final class Workqueues {
      * Views of the worker pools that exist now (per lane and priority, and the shared unbound
      * ones), each attribute read under its pool's lock on each call. A retired unbound pool's view
      * keeps its last figures.
+     *
+     * @return a new list of views; pools created later are not in it
      */
     public static java.util.List<dev.cmwq.management.WorkerPoolMXBean> workerPools() {
         java.util.List<dev.cmwq.management.WorkerPoolMXBean> views = new java.util.ArrayList<>();
@@ -512,6 +628,9 @@ public final class Workqueues {
      * Views of the pools that serve {@code wq} (those of its pool workqueues), as in
      * {@link #workerPools()}.
      *
+     * @param wq the queue; not null
+     * @return an unmodifiable list, one view per pool, empty if no item was ever queued on the
+     *     queue
      * @throws NullPointerException if {@code wq} is null
      */
     public static java.util.List<dev.cmwq.management.WorkerPoolMXBean> workerPools(Workqueue wq) {
@@ -523,7 +642,11 @@ public final class Workqueues {
         return pools.stream().map(Sysfs::poolView).toList();
     }
 
-    /** Stalls the watchdog reported since the JVM started (one per stall of a pool). */
+    /**
+     * Stalls the watchdog reported since the JVM started (one per stall of a pool).
+     *
+     * @return the count, 0 if the watchdog is off or saw no stall
+     */
     public static long watchdogStalls() {
         return Watchdog.stalls();
     }
@@ -532,6 +655,7 @@ public final class Workqueues {
      * Delayed items armed on the timer wheel now. Counts on the timer thread and waits for it:
      * O(armed timers), meant for a metrics scrape, not a hot path.
      *
+     * @return the number of armed delayed items of every queue
      * @throws IllegalStateException if called from the timer thread itself
      */
     public static int armedItems() {
@@ -541,6 +665,8 @@ public final class Workqueues {
     /**
      * {@link #armedItems()} for the items of one queue.
      *
+     * @param wq the queue; not null
+     * @return the number of delayed items armed for {@code wq}
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalStateException if called from the timer thread itself
      */
@@ -553,6 +679,8 @@ public final class Workqueues {
     /**
      * Installs the handler that receives exceptions thrown by work functions.
      *
+     * @param handler the handler for all queues, replacing the previous one; not null. What it
+     *     throws is ignored
      * @throws NullPointerException if {@code handler} is null
      */
     public static void setFailureHandler(WorkFailureHandler handler) {

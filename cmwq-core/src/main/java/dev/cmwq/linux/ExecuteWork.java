@@ -12,7 +12,12 @@ public final class ExecuteWork {
     /** Empty storage, as a zero-initialised {@code struct execute_work}. */
     public ExecuteWork() {}
 
-    /** The item of the last {@code execute_in_process_context} call with this storage, or null. */
+    /**
+     * The item of the last {@code execute_in_process_context} call with this storage, or null.
+     *
+     * @return the item that call created, whether it ran the function in place or queued it; null
+     *     if the storage was never used
+     */
     public Work work() {
         return work;
     }

@@ -118,6 +118,12 @@ public final class LinuxWorkqueue {
     /**
      * {@code KERNEL_VERSION(a, b, c)} of {@code <linux/version.h>}: comparable version codes, as
      * {@code (a << 16) + (b << 8) + min(c, 255)}.
+     *
+     * @param a the major version
+     * @param b the minor version, 0..255; not checked, as in the kernel: a larger value runs into
+     *     the major's bits
+     * @param c the patch level; above 255 counts as 255
+     * @return the version code, e.g. {@code 0x070200} for 7.2.0
      */
     public static int KERNEL_VERSION(int a, int b, int c) {
         return (a << 16) + (b << 8) + Math.min(c, 255);
@@ -176,6 +182,8 @@ public final class LinuxWorkqueue {
      * wake an idle cpu. Deferral only allows lateness; cmwq's timer thread has no idle cpu to
      * spare, so the item fires like {@code new DelayedWork(fn)}'s.
      *
+     * @param fn the function a worker runs each time the item is queued; not null
+     * @return a new idle, enabled delayed item
      * @throws NullPointerException if {@code fn} is null
      */
     public static DelayedWork INIT_DEFERRABLE_WORK(Runnable fn) {
@@ -185,6 +193,8 @@ public final class LinuxWorkqueue {
     /**
      * {@link #INIT_DEFERRABLE_WORK(Runnable)} with a function that receives the item.
      *
+     * @param fn the function a worker calls with the item each time it is queued; not null
+     * @return a new idle, enabled delayed item
      * @throws NullPointerException if {@code fn} is null
      */
     public static DelayedWork INIT_DEFERRABLE_WORK(WorkFunction fn) {
@@ -195,6 +205,8 @@ public final class LinuxWorkqueue {
      * {@code DECLARE_DEFERRABLE_WORK(name, fn)}: {@link #INIT_DEFERRABLE_WORK(Runnable)}, for a
      * static field.
      *
+     * @param fn the function a worker runs each time the item is queued; not null
+     * @return a new idle, enabled delayed item
      * @throws NullPointerException if {@code fn} is null
      */
     public static DelayedWork DECLARE_DEFERRABLE_WORK(Runnable fn) {
@@ -204,6 +216,8 @@ public final class LinuxWorkqueue {
     /**
      * {@code DECLARE_DEFERRABLE_WORK(name, fn)} with a function that receives the item.
      *
+     * @param fn the function a worker calls with the item each time it is queued; not null
+     * @return a new idle, enabled delayed item
      * @throws NullPointerException if {@code fn} is null
      */
     public static DelayedWork DECLARE_DEFERRABLE_WORK(WorkFunction fn) {
@@ -214,6 +228,8 @@ public final class LinuxWorkqueue {
      * {@code to_delayed_work}: the delayed item a work function was given (the kernel's
      * {@code container_of}).
      *
+     * @param work the item a work function was given; not null
+     * @return the same object, as a {@link DelayedWork}
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalArgumentException if {@code work} is not a {@link DelayedWork}
      */
@@ -224,6 +240,8 @@ public final class LinuxWorkqueue {
     /**
      * {@code to_rcu_work}: the rcu_work a work function was given.
      *
+     * @param work the item a work function was given; not null
+     * @return the same object, as an {@link RcuWork}
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalArgumentException if {@code work} is not an {@link RcuWork}
      */
@@ -266,6 +284,8 @@ public final class LinuxWorkqueue {
      * queueing order. The kernel's {@code alloc_workqueue(name, WQ_UNBOUND | __WQ_ORDERED | flags, 1)};
      * {@code WQ_FREEZABLE}, {@code WQ_MEM_RECLAIM} and {@code WQ_HIGHPRI} are the meaningful flags.
      *
+     * @param name the queue's name; not null, not blank
+     * @param flags {@code WQ_*} bits; {@code WQ_UNBOUND} is implied and {@code WQ_PERCPU} dropped
      * @return the new queue
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank, {@code flags} has an unknown bit, or
@@ -280,6 +300,8 @@ public final class LinuxWorkqueue {
      * {@code max_active} 1 <em>per cpu</em>. It is not ordered: items queued from different cpus run
      * concurrently.
      *
+     * @param name the queue's name; not null, not blank
+     * @return the new per-CPU queue, with a rescuer and {@code max_active} 1 per cpu
      * @deprecated use {@link #alloc_workqueue} and say what you mean
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
@@ -292,6 +314,8 @@ public final class LinuxWorkqueue {
     /**
      * Deprecated: {@code alloc_ordered_workqueue(name, WQ_MEM_RECLAIM)}, a true ordered queue.
      *
+     * @param name the queue's name; not null, not blank
+     * @return the new ordered queue, with a rescuer
      * @deprecated use {@link #alloc_ordered_workqueue}
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
@@ -306,6 +330,8 @@ public final class LinuxWorkqueue {
      * with {@code max_active} 1, so one item runs at a time, but <em>not</em> an ordered queue (its
      * {@code max_active} can be raised, and the kernel no longer promises order for it).
      *
+     * @param name the queue's name; not null, not blank
+     * @return the new unbound queue, freezable, with a rescuer and {@code max_active} 1
      * @deprecated use {@link #alloc_workqueue} or {@link #alloc_ordered_workqueue}
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
@@ -329,6 +355,7 @@ public final class LinuxWorkqueue {
      * on it) and releases it. May block. Calling it again does nothing. Do not destroy a system
      * queue.
      *
+     * @param wq the queue; not null, and not a system queue (IllegalStateException)
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalStateException if called from one of {@code wq}'s own items
      */
@@ -340,6 +367,9 @@ public final class LinuxWorkqueue {
      * Sets {@code wq}'s {@code max_active} and starts the waiting items the new limit lets through.
      * (The kernel clamps a bad value and warns; cmwq throws.)
      *
+     * @param wq the queue; not null
+     * @param max_active the new limit, 1..{@link #WQ_MAX_ACTIVE}: per cpu for a per-CPU queue, for
+     *     the whole queue for an unbound one
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalArgumentException if {@code max_active} is outside 1..{@link #WQ_MAX_ACTIVE}
      * @throws IllegalStateException if {@code wq} is ordered or BH (the kernel warns and ignores it)
@@ -353,6 +383,8 @@ public final class LinuxWorkqueue {
      * (kernel 6.9). cmwq's unbound queues are not split by NUMA node, so every {@code max_active}
      * item is guaranteed anyway and the value is only recorded.
      *
+     * @param wq an unbound, unordered queue; not null
+     * @param min_active the new value, 0..the queue's {@code max_active}
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalArgumentException if {@code min_active} is outside 0..max_active
      * @throws IllegalStateException if {@code wq} is per-CPU or ordered
@@ -367,6 +399,8 @@ public final class LinuxWorkqueue {
      * Queues {@code work} on {@code wq}: on the caller's cpu for a per-CPU queue. If the call returns
      * true, every store the caller made before it is visible to the work function.
      *
+     * @param wq the queue; not null
+     * @param work the item; not null
      * @return true if this call queued it; false if it was already pending or is disabled
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if {@code wq} is destroyed, or draining and the caller is not
@@ -380,6 +414,10 @@ public final class LinuxWorkqueue {
      * Queues {@code work} on {@code wq} on {@code cpu} ({@link #WORK_CPU_UNBOUND}: the caller's
      * cpu). For an unbound queue the cpu is only checked.
      *
+     * @param cpu the cpu (lane), 0..{@link #num_possible_cpus()}-1, or {@link #WORK_CPU_UNBOUND}
+     *     for the caller's
+     * @param wq the queue; not null
+     * @param work the item; not null
      * @return true if this call queued it; false if it was already pending or is disabled
      * @throws NullPointerException if {@code wq} or {@code work} is null
      * @throws IllegalArgumentException if {@code cpu} is not a lane nor {@link #WORK_CPU_UNBOUND}
@@ -395,6 +433,7 @@ public final class LinuxWorkqueue {
     /**
      * {@link #queue_work} on {@link #system_percpu_wq} (on {@link #system_wq} before kernel 7.2).
      *
+     * @param work the item; not null
      * @return true if this call queued it; false if it was already pending or is disabled
      * @throws NullPointerException if {@code work} is null
      */
@@ -405,6 +444,9 @@ public final class LinuxWorkqueue {
     /**
      * {@link #queue_work_on} on {@link #system_percpu_wq} (on {@link #system_wq} before kernel 7.2).
      *
+     * @param cpu the cpu (lane), 0..{@link #num_possible_cpus()}-1, or {@link #WORK_CPU_UNBOUND}
+     *     for the caller's
+     * @param work the item; not null
      * @return true if this call queued it; false if it was already pending or is disabled
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalArgumentException if {@code cpu} is not a lane nor {@link #WORK_CPU_UNBOUND}
@@ -419,6 +461,9 @@ public final class LinuxWorkqueue {
      * node that is invalid or offline. Meant for unbound queues: on a per-CPU queue it warns and
      * queues anyway, as the kernel does.
      *
+     * @param node ignored: any value, {@link #NUMA_NO_NODE} included, means the caller's cpu
+     * @param wq the queue, meant to be unbound; not null
+     * @param work the item; not null
      * @return true if this call queued it; false if it was already pending or is disabled
      * @throws NullPointerException if {@code wq} or {@code work} is null
      * @throws IllegalStateException as {@link #queue_work}
@@ -437,6 +482,9 @@ public final class LinuxWorkqueue {
      * wait for, so the grace period is empty and it is queued at once. A disabled item is warned
      * about and not queued (an rcu_work is not meant to be disabled).
      *
+     * @param wq the queue, recorded in the item ({@link RcuWork#workqueue()}) unless it is
+     *     disabled; not null
+     * @param rwork the item; not null
      * @return true if this call queued it; false if it was already pending or is disabled
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException as {@link #queue_work}
@@ -456,6 +504,7 @@ public final class LinuxWorkqueue {
      * Runs {@code func} once on every cpu, through {@code schedule_work_on}, and waits for all of
      * them. A run that throws goes to the failure handler like any work function's. Blocks.
      *
+     * @param func the function, called once on each cpu, each time with a new item; not null
      * @return 0, as the kernel does on success
      * @throws NullPointerException if {@code func} is null
      * @throws IllegalStateException if called from a BH work item, which must not sleep
@@ -477,6 +526,8 @@ public final class LinuxWorkqueue {
     /**
      * {@link #schedule_on_each_cpu(WorkFunction)} for a function that does not need its item.
      *
+     * @param func the function, run once on each cpu; not null
+     * @return 0, as the kernel does on success
      * @throws NullPointerException if {@code func} is null
      */
     public static int schedule_on_each_cpu(Runnable func) {
@@ -490,6 +541,11 @@ public final class LinuxWorkqueue {
      * the kernel cannot throw, an exception thrown by {@code fn} is thrown again to the caller (and
      * does not reach the failure handler).
      *
+     * @param <T> the type of {@code fn}'s argument
+     * @param cpu the cpu (lane) to run on, 0..{@link #num_possible_cpus()}-1
+     *     ({@link #WORK_CPU_UNBOUND} is refused too)
+     * @param fn the function, run in a work item on {@code cpu}; not null
+     * @param arg passed to {@code fn} as it is; may be null
      * @return what {@code fn} returned
      * @throws NullPointerException if {@code fn} is null
      * @throws IllegalArgumentException if {@code cpu} is not a lane
@@ -502,6 +558,13 @@ public final class LinuxWorkqueue {
     /**
      * {@link #work_on_cpu}. The kernel's version holds the cpu online while it runs; cmwq's lanes
      * never go offline.
+     *
+     * @param <T> the type of {@code fn}'s argument
+     * @param cpu the cpu (lane) to run on, 0..{@link #num_possible_cpus()}-1
+     *     ({@link #WORK_CPU_UNBOUND} is refused too)
+     * @param fn the function, run in a work item on {@code cpu}; not null
+     * @param arg passed to {@code fn} as it is; may be null
+     * @return what {@code fn} returned; what it threw is thrown again, as by {@link #work_on_cpu}
      */
     public static <T> long work_on_cpu_safe(int cpu, ToLongFunction<T> fn, T arg) {
         return work_on_cpu_key(cpu, fn, arg, null);
@@ -510,6 +573,14 @@ public final class LinuxWorkqueue {
     /**
      * {@link #work_on_cpu} with the caller's lockdep class key, which cmwq has no use for: it is
      * ignored and may be null.
+     *
+     * @param <T> the type of {@code fn}'s argument
+     * @param cpu the cpu (lane) to run on, 0..{@link #num_possible_cpus()}-1
+     *     ({@link #WORK_CPU_UNBOUND} is refused too)
+     * @param fn the function, run in a work item on {@code cpu}; not null
+     * @param arg passed to {@code fn} as it is; may be null
+     * @param key ignored; may be null
+     * @return what {@code fn} returned; what it threw is thrown again, as by {@link #work_on_cpu}
      */
     public static <T> long work_on_cpu_key(int cpu, ToLongFunction<T> fn, T arg, Object key) {
         if (cpu < 0 || cpu >= num_possible_cpus()) {
@@ -560,6 +631,8 @@ public final class LinuxWorkqueue {
      * interrupt context), queues it with {@code schedule_work} in {@code ew} (1). Either way
      * {@code fn} receives the item kept in {@code ew}.
      *
+     * @param fn the function, called with a new item; not null
+     * @param ew the storage that keeps that item ({@link ExecuteWork#work()}); not null
      * @return 0 if {@code fn} ran, 1 if it was queued
      * @throws NullPointerException if an argument is null
      */
@@ -583,6 +656,8 @@ public final class LinuxWorkqueue {
      *
      * An item that is not disabled is warned about, as {@link #enable_work} does, and queued.
      *
+     * @param wq the queue; not null
+     * @param work the item, normally disabled; not null
      * @return true if the count reached 0 (or was 0) and the item was queued (or was pending
      *     already); false if it is still disabled
      * @throws NullPointerException if an argument is null
@@ -606,6 +681,9 @@ public final class LinuxWorkqueue {
      * Queues {@code dwork} on {@code wq} after {@code delay} jiffies; a delay of 0 queues it at once,
      * without a timer.
      *
+     * @param wq the queue; not null
+     * @param dwork the item; not null
+     * @param delay the delay in jiffies (milliseconds), 0 or more; 0 queues at once
      * @return true if this call took the item (queued it or armed its timer); false if it was
      *     already pending or is disabled
      * @throws NullPointerException if {@code wq} or {@code dwork} is null
@@ -620,6 +698,11 @@ public final class LinuxWorkqueue {
      * {@link #queue_delayed_work} on {@code cpu} ({@link #WORK_CPU_UNBOUND}: the cpu the timer fires
      * on, or the caller's for a delay of 0).
      *
+     * @param cpu the cpu (lane), 0..{@link #num_possible_cpus()}-1, or {@link #WORK_CPU_UNBOUND}
+     *     for none
+     * @param wq the queue; not null
+     * @param dwork the item; not null
+     * @param delay the delay in jiffies (milliseconds), 0 or more; 0 queues at once
      * @return true if this call took the item; false if it was already pending or is disabled
      * @throws IllegalArgumentException if {@code cpu} is not a lane nor {@link #WORK_CPU_UNBOUND},
      *     or {@code delay} is negative
@@ -638,6 +721,9 @@ public final class LinuxWorkqueue {
      *
      * <p><b>The return is inverted</b> with respect to {@link #queue_delayed_work}.
      *
+     * @param wq the queue; not null
+     * @param dwork the item; not null
+     * @param delay the new delay in jiffies (milliseconds) from now, 0 or more; 0 queues at once
      * @return true if the item was pending and has been modified; false if it was idle and is now
      *     queued or armed (or is disabled)
      * @throws NullPointerException if {@code wq} or {@code dwork} is null
@@ -651,6 +737,11 @@ public final class LinuxWorkqueue {
     /**
      * {@link #mod_delayed_work} on {@code cpu} ({@link #WORK_CPU_UNBOUND}: no cpu chosen).
      *
+     * @param cpu the cpu (lane), 0..{@link #num_possible_cpus()}-1, or {@link #WORK_CPU_UNBOUND}
+     *     for none
+     * @param wq the queue; not null
+     * @param dwork the item; not null
+     * @param delay the new delay in jiffies (milliseconds) from now, 0 or more; 0 queues at once
      * @return true if the item was pending and has been modified; false if it was idle
      * @throws IllegalArgumentException if {@code cpu} is not a lane nor {@link #WORK_CPU_UNBOUND},
      *     or {@code delay} is negative
@@ -665,6 +756,8 @@ public final class LinuxWorkqueue {
     /**
      * {@link #queue_delayed_work} on {@link #system_percpu_wq} (system_wq before 7.2).
      *
+     * @param dwork the item; not null
+     * @param delay the delay in jiffies (milliseconds), 0 or more; 0 queues at once
      * @return true if this call took the item; false if it was already pending or is disabled
      */
     public static boolean schedule_delayed_work(DelayedWork dwork, long delay) {
@@ -674,6 +767,10 @@ public final class LinuxWorkqueue {
     /**
      * {@link #queue_delayed_work_on} on {@link #system_percpu_wq} (system_wq before 7.2).
      *
+     * @param cpu the cpu (lane), 0..{@link #num_possible_cpus()}-1, or {@link #WORK_CPU_UNBOUND}
+     *     for none
+     * @param dwork the item; not null
+     * @param delay the delay in jiffies (milliseconds), 0 or more; 0 queues at once
      * @return true if this call took the item; false if it was already pending or is disabled
      */
     public static boolean schedule_delayed_work_on(int cpu, DelayedWork dwork, long delay) {
@@ -688,6 +785,7 @@ public final class LinuxWorkqueue {
      * timer, as the kernel does: an item that is only armed gives false at once (use
      * {@link #flush_delayed_work} to fire the timer and wait).
      *
+     * @param work the item; not null. A delayed item's armed timer is left armed
      * @return true if it waited; false if the item was idle
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalStateException if the wait could never end: called from the item itself, or
@@ -701,6 +799,7 @@ public final class LinuxWorkqueue {
     /**
      * Queues {@code dwork} at once if its timer is armed, then {@link #flush_work flushes} it.
      *
+     * @param dwork the item; not null
      * @return true if it waited; false if the item was idle
      * @throws NullPointerException if {@code dwork} is null
      * @throws IllegalStateException as {@link #flush_work}
@@ -713,6 +812,7 @@ public final class LinuxWorkqueue {
      * Waits until every item queued on {@code wq} before the call has finished. Items queued during
      * the call do not prolong it. Blocks.
      *
+     * @param wq the queue; not null
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalStateException if called from one of {@code wq}'s own items
      */
@@ -737,6 +837,7 @@ public final class LinuxWorkqueue {
      * Waits for {@code rwork} like {@link #flush_work}; if it is pending, after an RCU barrier
      * (empty on the JVM), and then it returns true.
      *
+     * @param rwork the item; not null
      * @return true if it was pending or waited for a running instance; false if it was idle
      * @throws NullPointerException if {@code rwork} is null
      * @throws IllegalStateException as {@link #flush_work}
@@ -754,6 +855,7 @@ public final class LinuxWorkqueue {
      * Flushes {@code wq} until it is empty. While it runs only {@code wq}'s own items may queue on it
      * (chained queueing); anyone else gets {@link IllegalStateException}. Blocks.
      *
+     * @param wq the queue; not null
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalStateException if called from one of {@code wq}'s own items
      */
@@ -766,6 +868,7 @@ public final class LinuxWorkqueue {
     /**
      * Takes a pending {@code work} off its queue; does not wait for a running instance.
      *
+     * @param work the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code work} is null
      */
@@ -778,6 +881,7 @@ public final class LinuxWorkqueue {
      * pending nor running, unless someone else queues it meanwhile. Works on an item that requeues
      * itself. Blocks.
      *
+     * @param work the item; not null
      * @return true if it was pending (not whether it was running)
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalStateException if called from the item itself
@@ -789,6 +893,7 @@ public final class LinuxWorkqueue {
     /**
      * Cancels a pending {@code dwork}, armed or queued; does not wait for a running instance.
      *
+     * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
      */
@@ -799,6 +904,7 @@ public final class LinuxWorkqueue {
     /**
      * {@link #cancel_work_sync} for a delayed item, timer included. Blocks.
      *
+     * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
      * @throws IllegalStateException if called from the item itself
@@ -811,6 +917,7 @@ public final class LinuxWorkqueue {
      * Raises {@code work}'s disable count and cancels a pending instance (kernel 6.10). While the
      * count is above 0 every queue attempt returns false. Does not wait.
      *
+     * @param work the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalStateException if the count would pass 65535
@@ -822,6 +929,7 @@ public final class LinuxWorkqueue {
     /**
      * {@link #disable_work}, then waits for a running instance. Blocks.
      *
+     * @param work the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code work} is null
      * @throws IllegalStateException if called from the item itself, or the count would pass 65535
@@ -835,6 +943,7 @@ public final class LinuxWorkqueue {
      * warned about and left as it was (a pending instance stays queued, where the kernel drops it),
      * and the return is true, as in the kernel.
      *
+     * @param work a disabled item; not null
      * @return true if the count is now 0, so the item can be queued again
      * @throws NullPointerException if {@code work} is null
      */
@@ -851,6 +960,7 @@ public final class LinuxWorkqueue {
     /**
      * {@link #disable_work} for a delayed item, timer included.
      *
+     * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
      */
@@ -861,6 +971,7 @@ public final class LinuxWorkqueue {
     /**
      * {@link #disable_work_sync} for a delayed item, timer included. Blocks.
      *
+     * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
      * @throws IllegalStateException if called from the item itself
@@ -872,6 +983,7 @@ public final class LinuxWorkqueue {
     /**
      * {@link #enable_work} for a delayed item. It does not re-arm the timer.
      *
+     * @param dwork a disabled item; not null
      * @return true if the count is now 0
      * @throws NullPointerException if {@code dwork} is null
      */
@@ -885,6 +997,8 @@ public final class LinuxWorkqueue {
      * Whether {@code work} is pending (queued, armed, or being queued). A hint: it may change as soon
      * as it is read.
      *
+     * @param work the item; not null
+     * @return true if its PENDING bit is set
      * @throws NullPointerException if {@code work} is null
      */
     public static boolean work_pending(Work work) {
@@ -894,6 +1008,8 @@ public final class LinuxWorkqueue {
     /**
      * Whether {@code dwork} is pending, armed or queued. A hint.
      *
+     * @param dwork the item; not null
+     * @return true if its timer is armed or it is queued
      * @throws NullPointerException if {@code dwork} is null
      */
     public static boolean delayed_work_pending(DelayedWork dwork) {
@@ -905,18 +1021,28 @@ public final class LinuxWorkqueue {
      * with the item; as in the kernel, an item running on one pool and queued on another reports
      * only what the pool it is queued on knows.
      *
+     * @param work the item; not null
+     * @return the bits OR-ed; 0 if the item is neither pending nor running
      * @throws NullPointerException if {@code work} is null
      */
     public static int work_busy(Work work) {
         return Objects.requireNonNull(work, "work is null in work_busy(work)").busy();
     }
 
-    /** The item the calling worker is running, or null if the caller is not running one. */
+    /**
+     * The item the calling worker is running, or null if the caller is not running one.
+     *
+     * @return the running item, or null outside a worker or between items
+     */
     public static Work current_work() {
         return Workqueues.currentWork();
     }
 
-    /** Whether the caller is a rescuer thread ({@code kworker/R-<name>}). */
+    /**
+     * Whether the caller is a rescuer thread ({@code kworker/R-<name>}).
+     *
+     * @return true on a rescuer thread, whether or not it is running an item
+     */
     public static boolean current_is_workqueue_rescuer() {
         return Workqueues.currentIsRescuer();
     }
@@ -925,6 +1051,8 @@ public final class LinuxWorkqueue {
      * Whether the caller is running an item of a {@link #WQ_MEM_RECLAIM} queue that was not made by
      * a legacy {@code create_*workqueue} (kernel 7.3): code that must not wait for queues without
      * a rescuer.
+     *
+     * @return true if the caller runs such an item; false outside a work item
      */
     public static boolean current_is_workqueue_mem_reclaim() {
         Workqueue wq = Workqueues.currentWorkqueue();
@@ -937,6 +1065,8 @@ public final class LinuxWorkqueue {
      * {@code Workqueues.dump()} and the watchdog show. {@code fmt} is a {@link String#format}
      * pattern. Outside a work item it does nothing, as in the kernel.
      *
+     * @param fmt the label's {@link String#format} pattern; not null
+     * @param args the pattern's arguments (formatted even outside a work item)
      * @throws NullPointerException if {@code fmt} is null
      * @throws java.util.IllegalFormatException if {@code fmt} does not fit {@code args}
      */
@@ -949,6 +1079,11 @@ public final class LinuxWorkqueue {
      * caller's) because {@code max_active} is reached. For an unbound queue the cpu is only checked.
      * A hint.
      *
+     * @param cpu the cpu (lane), 0..{@link #num_possible_cpus()}-1, or {@link #WORK_CPU_UNBOUND}
+     *     for the caller's
+     * @param wq the queue; not null
+     * @return true if items wait on that pwq's inactive list (which holds a frozen queue's items
+     *     too); false if none wait or nothing was ever queued there
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalArgumentException if {@code cpu} is not a lane nor {@link #WORK_CPU_UNBOUND}
      */
@@ -961,6 +1096,8 @@ public final class LinuxWorkqueue {
     /**
      * The number of cpus: cmwq's lanes ({@code -Dcmwq.cpus=N}, else the available processors). Valid
      * cpu arguments are 0 to this minus 1.
+     *
+     * @return the lane count, 1..4096, fixed for the life of the JVM
      */
     public static int num_possible_cpus() {
         return Workqueues.lanes();
@@ -969,6 +1106,8 @@ public final class LinuxWorkqueue {
     /**
      * The caller's cpu: a per-CPU worker's own lane, else a lane given to the calling thread on
      * first use, which stays the same for that thread.
+     *
+     * @return 0..{@link #num_possible_cpus()}-1
      */
     public static int raw_smp_processor_id() {
         return Workqueues.currentLane();
@@ -981,17 +1120,31 @@ public final class LinuxWorkqueue {
     /**
      * The jiffies clock: milliseconds on a monotonic clock, from an arbitrary origin. Compare two
      * readings with {@link #time_after}, never with {@code <}.
+     *
+     * @return the milliseconds of {@code System.nanoTime()} since this class was initialized
      */
     public static long jiffies() {
         return (System.nanoTime() - JIFFIES_ORIGIN) / 1_000_000L;
     }
 
-    /** Whether jiffies reading {@code a} is after {@code b}, immune to wrap-around. */
+    /**
+     * Whether jiffies reading {@code a} is after {@code b}, immune to wrap-around.
+     *
+     * @param a a jiffies reading
+     * @param b another jiffies reading
+     * @return true if {@code a} is later than {@code b}
+     */
     public static boolean time_after(long a, long b) {
         return b - a < 0;
     }
 
-    /** Whether jiffies reading {@code a} is before {@code b}, immune to wrap-around. */
+    /**
+     * Whether jiffies reading {@code a} is before {@code b}, immune to wrap-around.
+     *
+     * @param a a jiffies reading
+     * @param b another jiffies reading
+     * @return true if {@code a} is earlier than {@code b}
+     */
     public static boolean time_before(long a, long b) {
         return time_after(b, a);
     }
@@ -999,12 +1152,20 @@ public final class LinuxWorkqueue {
     /**
      * Milliseconds to jiffies: the same number, since {@link #HZ} is 1000. A negative argument means
      * "forever", as in the kernel, and gives {@link #MAX_JIFFY_OFFSET}.
+     *
+     * @param m milliseconds; negative means forever
+     * @return {@code m}, or {@link #MAX_JIFFY_OFFSET} if it is negative
      */
     public static long msecs_to_jiffies(long m) {
         return m < 0 ? MAX_JIFFY_OFFSET : m;
     }
 
-    /** Jiffies to milliseconds: the same number, since {@link #HZ} is 1000. */
+    /**
+     * Jiffies to milliseconds: the same number, since {@link #HZ} is 1000.
+     *
+     * @param j jiffies
+     * @return {@code j}
+     */
     public static long jiffies_to_msecs(long j) {
         return j;
     }
@@ -1023,6 +1184,8 @@ public final class LinuxWorkqueue {
     /**
      * The kernel's {@code freeze_workqueues_busy}: whether a freezable queue still has active items
      * (handed to a pool before the freeze began, not finished yet).
+     *
+     * @return true while such items remain; false once none does
      */
     public static boolean freeze_workqueues_busy() {
         return Workqueues.freezeBusy();
@@ -1050,6 +1213,7 @@ public final class LinuxWorkqueue {
      * {@link #show_all_workqueues()}. Unlike the kernel, which prints nothing for an idle queue, it
      * logs the queue's header and "idle".
      *
+     * @param wq the queue; not null
      * @throws NullPointerException if {@code wq} is null
      */
     public static void show_one_workqueue(Workqueue wq) {

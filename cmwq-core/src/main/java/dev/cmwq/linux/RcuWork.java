@@ -18,6 +18,7 @@ public class RcuWork extends Work {
     /**
      * {@code INIT_RCU_WORK(&rwork, fn)}.
      *
+     * @param fn the function a worker runs each time the item is queued; not null
      * @throws NullPointerException if {@code fn} is null
      */
     public RcuWork(Runnable fn) {
@@ -28,13 +29,19 @@ public class RcuWork extends Work {
      * {@code INIT_RCU_WORK(&rwork, fn)} with a function that receives the item
      * ({@link LinuxWorkqueue#to_rcu_work} turns it back into this type).
      *
+     * @param fn the function a worker calls with this item each time it is queued; not null
      * @throws NullPointerException if {@code fn} is null
      */
     public RcuWork(WorkFunction fn) {
         super(fn);
     }
 
-    /** The queue it was last queued on with {@code queue_rcu_work}, or null. */
+    /**
+     * The queue it was last queued on with {@code queue_rcu_work}, or null.
+     *
+     * @return the {@code wq} of the last {@code queue_rcu_work} call that found the item enabled,
+     *     whether that call queued it or found it already pending; null if there was none
+     */
     public Workqueue workqueue() {
         return wq;
     }

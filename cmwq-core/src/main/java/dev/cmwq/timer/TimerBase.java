@@ -250,6 +250,9 @@ public final class TimerBase {
      * disarm through the wheel's own structures; {@link Timer#disarm()} is fine (lazy unlink).
      * Timers armed after the sweep began may or may not be seen: the caller makes them refuse
      * themselves (it sets its own flag first and the arming side re-checks it).
+     *
+     * @param action called once for each timer linked in the wheel; a disarmed timer may still be
+     *     linked (lazy unlink), so test {@link Timer#isArmed()}; not null
      */
     public void sweep(java.util.function.Consumer<Timer> action) {
         if (threadStateVolatile() == MANUAL) {
