@@ -611,7 +611,8 @@ public final class Workqueue implements AutoCloseable, Executor {
      * max_active stays per lane, as the kernel's per-CPU queues have it; the item only goes where
      * a slot is free rather than wait inactive behind a busy lane (docs/architecture.md, "Lanes are
      * not CPUs"). A lock-free hint: a slot taken meanwhile leaves the item inactive there, as on
-     * its own lane.
+     * its own lane; so does one that an item queued just before through the lock-free intake
+     * takes once its pool splices it (a tight burst can put two on one lane).
      */
     private PoolWorkqueue withFreeSlot(int home, PoolWorkqueue full) {
         int n = Lanes.count();

@@ -111,13 +111,20 @@ class MaxActiveAndOrderingTest {
         }));
         Probe.await(first, "the item holding lane 0's only slot");
         // Queued without a lane from lane 0 itself, whose pwq has no free slot: each goes to a lane
-        // with one, so all run at once, one per lane (max_active stays per lane).
+        // with one, so all run at once, one per lane (max_active stays per lane). Each is queued
+        // once the one before has started: the placement reads the slots without a lock, and an
+        // item still in its pool's intake has not taken its slot yet (the next one could pick the
+        // same lane and wait there inactive). The lane recorded is the one of the pwq whose slot
+        // the item holds: a free worker of another lane may run it (stealing).
         caller.queueOn(0, new Work(() -> {
             for (int i = 0; i < spread; i++) {
+                CountDownLatch started = new CountDownLatch(1);
                 wq.queue(new Work(() -> {
-                    lanes.add(Lanes.current());
+                    lanes.add(Worker.current().currentPwq.pool.lane);
+                    started.countDown();
                     gate.pass();
                 }));
+                Probe.await(started, "unpinned item " + i + " to start");
             }
         }));
         gate.awaitEntered("lane 0's item and " + spread + " unpinned items at once");
