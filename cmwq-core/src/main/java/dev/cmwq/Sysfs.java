@@ -520,6 +520,7 @@ final class Sysfs {
 
         @Override
         public int getWorkqueueCount() {
+            Workqueues.ensureSystemQueues(); // as samples() and Workqueues.dump(): the count matches them
             return Workqueues.all().size();
         }
 
@@ -530,7 +531,7 @@ final class Sysfs {
 
         @Override
         public String dump() {
-            return Dump.all();
+            return Workqueues.dump();
         }
     }
 }

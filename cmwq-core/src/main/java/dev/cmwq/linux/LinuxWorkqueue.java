@@ -483,7 +483,8 @@ public final class LinuxWorkqueue {
      * about and not queued (an rcu_work is not meant to be disabled).
      *
      * @param wq the queue, recorded in the item ({@link RcuWork#workqueue()}) unless it is
-     *     disabled; not null
+     *     disabled or already pending (as the kernel sets {@code rwork->wq} only once it took
+     *     PENDING; two calls racing on an idle item may leave the loser's); not null
      * @param rwork the item; not null
      * @return true if this call queued it; false if it was already pending or is disabled
      * @throws NullPointerException if an argument is null
@@ -495,6 +496,9 @@ public final class LinuxWorkqueue {
         if (rwork.isDisabled()) {
             warn("queue_rcu_work of " + rwork + ", which is disabled");
             return false;
+        }
+        if (work_pending(rwork)) {
+            return false; // the kernel's test_bit before its test_and_set_bit: the recorded queue stays
         }
         rwork.wq = wq;
         return queue_work(wq, rwork);
@@ -616,13 +620,16 @@ public final class LinuxWorkqueue {
         }
 
         long result() {
-            if (failure instanceof RuntimeException e) {
-                throw e;
-            }
-            if (failure instanceof Error e) {
-                throw e;
+            if (failure != null) {
+                throw WorkForCpu.<RuntimeException>rethrow(failure); // a checked one thrown sneakily too
             }
             return ret;
+        }
+
+        /** Throws {@code t} as it is, checked or not: the compiler takes it for an {@code X}. */
+        @SuppressWarnings("unchecked")
+        private static <X extends Throwable> X rethrow(Throwable t) throws X {
+            throw (X) t;
         }
     }
 

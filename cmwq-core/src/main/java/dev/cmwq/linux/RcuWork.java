@@ -39,8 +39,8 @@ public class RcuWork extends Work {
     /**
      * The queue it was last queued on with {@code queue_rcu_work}, or null.
      *
-     * @return the {@code wq} of the last {@code queue_rcu_work} call that found the item enabled,
-     *     whether that call queued it or found it already pending; null if there was none
+     * @return the {@code wq} of the last {@code queue_rcu_work} call that found the item enabled
+     *     and not pending (the one that queued it); null if there was none
      */
     public Workqueue workqueue() {
         return wq;

@@ -277,6 +277,14 @@ class LinuxWorkqueueDriverApiTest {
         assertThatThrownBy(() -> work_on_cpu(1, (String s) -> {
             throw new IllegalStateException("from fn: " + s);
         }, "x")).isInstanceOf(IllegalStateException.class).hasMessage("from fn: x");
+        // A checked exception thrown where ToLongFunction declares none is thrown again too, not lost.
+        java.io.IOException checked = new java.io.IOException("from fn, checked");
+        assertThatThrownBy(() -> work_on_cpu(1, (String s) -> sneakyThrow(checked), "x")).isSameAs(checked);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <X extends Throwable> long sneakyThrow(Throwable t) throws X {
+        throw (X) t;
     }
 
     @Test
@@ -330,7 +338,9 @@ class LinuxWorkqueueDriverApiTest {
         RcuWork rwork = new RcuWork(w -> given.set(to_rcu_work(w)));
         assertThat(queue_rcu_work(wq, rwork)).isTrue();
         assertThat(queue_rcu_work(wq, rwork)).as("pending").isFalse();
-        assertThat(rwork.workqueue()).isSameAs(wq);
+        Workqueue other = keep(alloc_workqueue("rcu-other", WQ_UNBOUND, 1));
+        assertThat(queue_rcu_work(other, rwork)).as("pending, on another queue").isFalse();
+        assertThat(rwork.workqueue()).as("the queue that queued it: the kernel sets rwork->wq once it took PENDING").isSameAs(wq);
         try (Probe.Releaser r = new Probe.Releaser(Thread.currentThread(), gate)) {
             assertThat(flush_rcu_work(rwork)).as("it was pending").isTrue();
         }
