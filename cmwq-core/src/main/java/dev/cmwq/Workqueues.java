@@ -472,6 +472,17 @@ public final class Workqueues {
     // ---------------------------------------------------------------- worker budget
 
     /**
+     * How long a worker a pool does not keep for good (it keeps 2 idle ones) may stay idle before
+     * it exits ({@code -Dcmwq.idleTimeoutMs}, 5 s by default; the kernel's IDLE_WORKER_TIMEOUT is 5
+     * minutes).
+     *
+     * @return the idle timeout this JVM runs with, at least 1 ms
+     */
+    public static java.time.Duration idleTimeout() {
+        return java.time.Duration.ofNanos(Tunables.IDLE_TIMEOUT_NANOS);
+    }
+
+    /**
      * The budget of normal workers across all pools ({@code -Dcmwq.maxWorkers}).
      *
      * @return at least 1: the last {@link #setMaxWorkers} value, else the property, else

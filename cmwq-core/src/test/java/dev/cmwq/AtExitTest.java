@@ -61,10 +61,19 @@ class AtExitTest {
     void aBadSettingNamesItselfAndTheDefaultIsUsed() throws Exception {
         Run r = run("settings", "-Dcmwq.cpus=0", "-Dcmwq.idleTimeoutMs=soon");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).isEqualTo("ran on " + Runtime.getRuntime().availableProcessors() + " lanes\n");
+        assertThat(r.out()).isEqualTo("ran on " + Runtime.getRuntime().availableProcessors() + " lanes\n"
+                + "idle timeout 5000 ms\n");
         assertThat(r.err()).contains("-Dcmwq.cpus=0 is outside 1..4096; using the default, "
                         + Runtime.getRuntime().availableProcessors())
                 .contains("-Dcmwq.idleTimeoutMs=soon is not a whole number; using the default, 5000")
                 .doesNotContain("ExceptionInInitializerError");
+    }
+
+    @Test
+    void aGoodSettingIsWhatTheEngineReports() throws Exception {
+        Run r = run("settings", "-Dcmwq.cpus=3", "-Dcmwq.idleTimeoutMs=1234");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).isEqualTo("ran on 3 lanes\nidle timeout 1234 ms\n");
+        assertThat(r.err()).isEmpty();
     }
 }

@@ -47,6 +47,7 @@ public final class ExitProgram {
                 await(ran);
                 wq.close();
                 System.out.println("ran on " + Workqueues.lanes() + " lanes");
+                System.out.println("idle timeout " + Workqueues.idleTimeout().toMillis() + " ms");
             }
             default -> throw new IllegalArgumentException("mode " + args[0]);
         }

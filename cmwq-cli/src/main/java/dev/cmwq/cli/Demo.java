@@ -248,9 +248,9 @@ final class Demo {
         out.println(line);
     }
 
-    /** The engine's idle timeout as set (-Dcmwq.idleTimeoutMs, 5 s by default), e.g. "5 s". */
+    /** The engine's idle timeout ({@link Workqueues#idleTimeout()}), e.g. "5 s". */
     private static String idleTimeout() {
-        long ms = Long.getLong("cmwq.idleTimeoutMs", 5_000);
+        long ms = Workqueues.idleTimeout().toMillis();
         return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
     }
 

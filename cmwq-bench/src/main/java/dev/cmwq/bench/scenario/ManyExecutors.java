@@ -96,7 +96,8 @@ final class ManyExecutors {
         m.put("idleThreadsAfter", Probe.THREADS.getThreadCount() - Probe.BASELINE_THREADS);
         m.put("liveWorkersAfter", impl.equals("cmwq") ? Workqueues.liveWorkers() : components * poolSize);
         // Then once idle workers have had their idle timeout (cmwq.idleTimeoutMs, 5 s by default):
-        // the threads a service keeps for good.
+        // the threads a service keeps for good. The property, not Workqueues.idleTimeout(): the
+        // fixed pools' run touches no cmwq class.
         long settleMs = p.longValue("settleMs", Long.getLong("cmwq.idleTimeoutMs", 5_000) + 1_000);
         sleep(settleMs);
         m.put("idleThreadsSettled", Probe.THREADS.getThreadCount() - Probe.BASELINE_THREADS);
