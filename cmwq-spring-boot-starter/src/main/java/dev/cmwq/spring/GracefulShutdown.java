@@ -58,13 +58,18 @@ final class GracefulShutdown {
             callback.run();
             return;
         }
-        Thread.ofPlatform().daemon().name("cmwq-stop-" + service.workqueue().name()).start(() -> {
+        Runnable waitThenCallBack = () -> {
             try {
                 awaitOrForce();
             } finally {
                 callback.run();
             }
-        });
+        };
+        try {
+            Thread.ofPlatform().daemon().name("cmwq-stop-" + service.workqueue().name()).start(waitThenCallBack);
+        } catch (OutOfMemoryError noThread) { // "unable to create native thread": wait here instead
+            waitThenCallBack.run();
+        }
     }
 
     /** The context's destroy (also when it never stopped, e.g. a failed refresh). */
