@@ -1406,11 +1406,16 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
 
         /**
-         * Creates the queue. No thread starts until the first item is queued.
+         * Creates the queue. Its workers start only once items are queued, but some threads start
+         * here: a MEM_RECLAIM queue starts its rescuer ({@code kworker/R-<name>}), and the first
+         * unbound queue built in the JVM starts {@code cmwq-cleaner}. A SYSFS queue registers for
+         * JMX here, and starts the platform MBean server in the calling thread if it is not up.
          *
          * @return the new queue, told to the {@link WorkqueueListener}s and, with SYSFS,
          *     registered for JMX
-         * @throws IllegalArgumentException if an ordered queue is given a max_active other than 0 or 1
+         * @throws IllegalArgumentException if an ordered queue is given a max_active other than 0
+         *     or 1, or a BH queue is ordered, has a flag other than HIGHPRI and PERCPU, or has a
+         *     max_active other than 0
          */
         public Workqueue build() {
             return create(name, flags, maxActive, minActive, ordered, false);

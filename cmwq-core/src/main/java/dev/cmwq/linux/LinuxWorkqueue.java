@@ -260,9 +260,11 @@ public final class LinuxWorkqueue {
     // ---------------------------------------------------------------- lifetime and configuration
 
     /**
-     * Creates a workqueue. No thread starts until its first item is queued. {@code WQ_PERCPU}
-     * together with {@code WQ_UNBOUND} is warned about and made unbound, as in kernel 7.2; neither
-     * means per-CPU.
+     * Creates a workqueue. Its workers start only once items are queued; the threads that may
+     * start here are those of {@link Workqueue.Builder#build()} ({@code WQ_MEM_RECLAIM}'s rescuer,
+     * {@code kworker/R-<name>}, and {@code cmwq-cleaner} for the first unbound queue).
+     * {@code WQ_PERCPU} together with {@code WQ_UNBOUND} is warned about and made unbound, as in
+     * kernel 7.2; neither means per-CPU.
      *
      * @param name the queue's name (the kernel formats it; Java callers use {@code String.format})
      * @param flags {@code WQ_*} bits
