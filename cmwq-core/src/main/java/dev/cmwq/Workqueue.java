@@ -1015,7 +1015,8 @@ public final class Workqueue implements AutoCloseable, Executor {
      *
      * @param max the new limit, 1..{@link #MAX_ACTIVE}; a min_active above it is lowered to it
      * @throws IllegalArgumentException if {@code max} is outside 1..{@link #MAX_ACTIVE}
-     * @throws IllegalStateException on an ordered queue, whose max_active is fixed at 1
+     * @throws IllegalStateException on an ordered queue, whose max_active is fixed at 1, or a BH
+     *     queue, whose max_active is fixed at {@link #MAX_ACTIVE}
      */
     public void setMaxActive(int max) {
         if (max < 1 || max > MAX_ACTIVE) {
