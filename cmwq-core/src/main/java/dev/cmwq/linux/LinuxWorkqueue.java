@@ -354,12 +354,14 @@ public final class LinuxWorkqueue {
 
     /**
      * Destroys {@code wq}: refuses new items from outside, drains it (items it runs may still queue
-     * on it) and releases it. May block. Calling it again does nothing. Do not destroy a system
-     * queue.
+     * on it) and releases it. May block. A second call, also one made while the first is still
+     * draining, waits until the first has finished, then returns. A system queue cannot be
+     * destroyed.
      *
      * @param wq the queue; not null, and not a system queue (IllegalStateException)
      * @throws NullPointerException if {@code wq} is null
-     * @throws IllegalStateException if called from one of {@code wq}'s own items
+     * @throws IllegalStateException if called from one of {@code wq}'s own items, or if {@code wq}
+     *     is a system queue
      */
     public static void destroy_workqueue(Workqueue wq) {
         Objects.requireNonNull(wq, "wq is null in destroy_workqueue(wq)").destroy();
