@@ -467,6 +467,9 @@ public final class Workqueue implements AutoCloseable, Executor {
      * @param delay the new delay; as for {@link #modDelayed}
      * @return true if the item was pending and has been modified; false if it was idle and is now
      *     queued or armed, or is disabled
+     * @throws IllegalStateException as for {@link #modDelayed}: before the item changes if the
+     *     queue refuses the caller, or, with the item left not pending, when a timer would be
+     *     armed while the queue is being destroyed
      */
     public boolean modDelayedOn(int lane, DelayedWork work, Duration delay) {
         if (lane != -1) {
@@ -476,7 +479,11 @@ public final class Workqueue implements AutoCloseable, Executor {
         long nanos = DelayedWork.checkDelay(delay);
         checkAccepting(work);
         if (work.tryRearm(this, lane, nanos)) {
-            return true; // the debounce idiom, lock-free (a destroy that began meanwhile cancels it)
+            // The debounce idiom, lock-free. If a destroy began meanwhile, the item ends not
+            // pending: the re-check after arming takes the timer back and throws
+            // IllegalStateException, unless the destroy's sweep took it first (then this returns
+            // true, and the destroy reports the item cancelled).
+            return true;
         }
         mutex.lock();
         try {

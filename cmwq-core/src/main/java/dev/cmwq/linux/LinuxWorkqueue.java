@@ -739,7 +739,9 @@ public final class LinuxWorkqueue {
      *     queued or armed (or is disabled)
      * @throws NullPointerException if {@code wq} or {@code dwork} is null
      * @throws IllegalArgumentException if {@code delay} is negative
-     * @throws IllegalStateException as {@link #queue_work}; a pending item is left pending
+     * @throws IllegalStateException as {@link #queue_work}, and then a pending item is left
+     *     pending; or when a timer would be armed while {@code wq} is being destroyed, even from
+     *     its own items, and then the item is left not pending
      */
     public static boolean mod_delayed_work(Workqueue wq, DelayedWork dwork, long delay) {
         return mod_delayed_work_on(WORK_CPU_UNBOUND, wq, dwork, delay);
@@ -754,8 +756,10 @@ public final class LinuxWorkqueue {
      * @param dwork the item; not null
      * @param delay the new delay in jiffies (milliseconds) from now, 0 or more; 0 queues at once
      * @return true if the item was pending and has been modified; false if it was idle
+     * @throws NullPointerException if {@code wq} or {@code dwork} is null
      * @throws IllegalArgumentException if {@code cpu} is not a lane nor {@link #WORK_CPU_UNBOUND},
      *     or {@code delay} is negative
+     * @throws IllegalStateException as {@link #mod_delayed_work}
      */
     public static boolean mod_delayed_work_on(int cpu, Workqueue wq, DelayedWork dwork, long delay) {
         checkCpu(cpu);
