@@ -899,7 +899,8 @@ public final class LinuxWorkqueue {
      * @param work the item; not null
      * @return true if it was pending (not whether it was running)
      * @throws NullPointerException if {@code work} is null
-     * @throws IllegalStateException if called from the item itself
+     * @throws IllegalStateException if called from the item itself, or the disable count is at its
+     *     maximum, 65535
      */
     public static boolean cancel_work_sync(Work work) {
         return Objects.requireNonNull(work, "work is null in cancel_work_sync(work)").cancelSync();
@@ -922,7 +923,8 @@ public final class LinuxWorkqueue {
      * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
-     * @throws IllegalStateException if called from the item itself
+     * @throws IllegalStateException if called from the item itself, or the disable count is at its
+     *     maximum, 65535
      */
     public static boolean cancel_delayed_work_sync(DelayedWork dwork) {
         return Objects.requireNonNull(dwork, "dwork is null in cancel_delayed_work_sync(dwork)").cancelSync();
@@ -978,6 +980,7 @@ public final class LinuxWorkqueue {
      * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
+     * @throws IllegalStateException if the count would pass 65535
      */
     public static boolean disable_delayed_work(DelayedWork dwork) {
         return Objects.requireNonNull(dwork, "dwork is null in disable_delayed_work(dwork)").disable();
@@ -989,7 +992,7 @@ public final class LinuxWorkqueue {
      * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
-     * @throws IllegalStateException if called from the item itself
+     * @throws IllegalStateException if called from the item itself, or the count would pass 65535
      */
     public static boolean disable_delayed_work_sync(DelayedWork dwork) {
         return Objects.requireNonNull(dwork, "dwork is null in disable_delayed_work_sync(dwork)").disableSync();
