@@ -30,9 +30,10 @@ public class DelayedWork extends Work {
      *
      * No timer outlives its queue (the kernel leaves a dangling one): destroy() sets the queue's
      * destroying flag, then sweeps the timer wheel on the timer thread (TimerBase.sweep) and cancels
-     * the queue's armed items; an arming re-checks the flag after it armed, and cancels itself if
-     * the destroy began meanwhile (whichever disarm wins releases PENDING). So arming, re-arming
-     * and cancelling take no lock. Lane -1 (unpinned) is kept as it is, so the expiry queues the item
+     * the queue's armed items; an arming re-checks the flag after it armed and, if the destroy
+     * began meanwhile, cancels itself and throws IllegalStateException, unless the sweep cancelled
+     * it first (whichever disarm wins releases PENDING). So arming, re-arming and cancelling take
+     * no lock. Lane -1 (unpinned) is kept as it is, so the expiry queues the item
      * as an unpinned queue() would (UNPINNED, so a free lane may steal it); with -Dcmwq.spread=false
      * the arming thread's lane is recorded instead, as the kernel's timer fires on the arming CPU.
      */
@@ -291,7 +292,9 @@ public class DelayedWork extends Work {
     /**
      * mod_delayed_work's fast path, the common debounce: an item armed for {@code q} is re-armed
      * without a lock. Returns false if it was not armed for {@code q} (or the delay is zero). A
-     * destroy that begins meanwhile leaves it as destroy's sweep would: not pending (armOwned).
+     * destroy that begins meanwhile leaves it not pending: armOwned's re-check takes the timer back
+     * and throws IllegalStateException, unless the destroy's sweep took it first (then this
+     * returns true).
      */
     boolean tryRearm(Workqueue q, int onLane, long delayNanos) {
         if (delayNanos != 0 && q == wq && timer.disarm()) {

@@ -502,7 +502,9 @@ public class Work {
      * waits.
      *
      * @return true if the item was pending
-     * @throws IllegalStateException if called from the item itself, which would wait forever
+     * @throws IllegalStateException if called from the item itself, which would wait forever, or
+     *     if the item's disable count is at its maximum, 65535 (this call disables it while it
+     *     waits)
      */
     public boolean cancelSync() {
         boolean spin = checkSyncWait("cancelSync");

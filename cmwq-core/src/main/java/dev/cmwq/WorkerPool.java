@@ -70,7 +70,7 @@ final class WorkerPool {
      * (workerSleeping) or dies (workerDied), an item is queued, activated or handed back, a rescue
      * ends; the sampler's look that finds a worker blocked creates in the same look (starving). Any
      * of them that can neither wake nor create leaves the pool watched, so the sampler retries.
-     * The first worker is created by the first kick, so creating pools and queues starts no thread.
+     * The first worker is created by the first kick, so creating pools and queues starts no worker.
      * Creation can fail (the worker budget, or OutOfMemoryError from Thread.start): the pool then
      * enters a failure streak, retries no sooner than CREATE_COOLDOWN, and is watched; the sampler
      * retries and, 10 ms into the streak and every 100 ms after, sends maydays to the rescuers of

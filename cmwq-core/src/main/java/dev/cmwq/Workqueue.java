@@ -467,6 +467,9 @@ public final class Workqueue implements AutoCloseable, Executor {
      * @param delay the new delay; as for {@link #modDelayed}
      * @return true if the item was pending and has been modified; false if it was idle and is now
      *     queued or armed, or is disabled
+     * @throws IllegalStateException as for {@link #modDelayed}: before the item changes if the
+     *     queue refuses the caller, or, with the item left not pending, when a timer would be
+     *     armed while the queue is being destroyed
      */
     public boolean modDelayedOn(int lane, DelayedWork work, Duration delay) {
         if (lane != -1) {
@@ -476,7 +479,11 @@ public final class Workqueue implements AutoCloseable, Executor {
         long nanos = DelayedWork.checkDelay(delay);
         checkAccepting(work);
         if (work.tryRearm(this, lane, nanos)) {
-            return true; // the debounce idiom, lock-free (a destroy that began meanwhile cancels it)
+            // The debounce idiom, lock-free. If a destroy began meanwhile, the item ends not
+            // pending: the re-check after arming takes the timer back and throws
+            // IllegalStateException, unless the destroy's sweep took it first (then this returns
+            // true, and the destroy reports the item cancelled).
+            return true;
         }
         mutex.lock();
         try {
@@ -1015,7 +1022,8 @@ public final class Workqueue implements AutoCloseable, Executor {
      *
      * @param max the new limit, 1..{@link #MAX_ACTIVE}; a min_active above it is lowered to it
      * @throws IllegalArgumentException if {@code max} is outside 1..{@link #MAX_ACTIVE}
-     * @throws IllegalStateException on an ordered queue, whose max_active is fixed at 1
+     * @throws IllegalStateException on an ordered queue, whose max_active is fixed at 1, or a BH
+     *     queue, whose max_active is fixed at {@link #MAX_ACTIVE}
      */
     public void setMaxActive(int max) {
         if (max < 1 || max > MAX_ACTIVE) {
@@ -1406,11 +1414,16 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
 
         /**
-         * Creates the queue. No thread starts until the first item is queued.
+         * Creates the queue. Its workers start only once items are queued, but some threads start
+         * here: a MEM_RECLAIM queue starts its rescuer ({@code kworker/R-<name>}), and the first
+         * unbound queue built in the JVM starts {@code cmwq-cleaner}. A SYSFS queue registers for
+         * JMX here, and starts the platform MBean server in the calling thread if it is not up.
          *
          * @return the new queue, told to the {@link WorkqueueListener}s and, with SYSFS,
          *     registered for JMX
-         * @throws IllegalArgumentException if an ordered queue is given a max_active other than 0 or 1
+         * @throws IllegalArgumentException if an ordered queue is given a max_active other than 0
+         *     or 1, or a BH queue is ordered, has a flag other than HIGHPRI and PERCPU, or has a
+         *     max_active other than 0
          */
         public Workqueue build() {
             return create(name, flags, maxActive, minActive, ordered, false);

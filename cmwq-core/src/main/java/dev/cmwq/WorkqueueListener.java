@@ -20,10 +20,18 @@ public interface WorkqueueListener {
     default void created(Workqueue wq) {}
 
     /**
-     * {@code wq} was destroyed (its items have run) and left the registry.
+     * {@code wq} is being destroyed: its items have run and it left the registry. This call is the
+     * last step of the first {@link Workqueue#destroy()}, made before that destroy finishes.
      *
-     * @param wq the queue, drained and no longer listed; it refuses items from outside. A queue
-     *     dropped without destroy and collected is not reported
+     * <p>The listener can rely on this: the queue is drained, it refuses new items and timers,
+     * its rescuer has stopped, and it is no longer listed by {@link Workqueues#workqueues()} nor
+     * registered for JMX. But {@link Workqueue#isDestroyed()} is still false, and another thread's
+     * {@code destroy()} of the queue has not returned yet. The listener must not call
+     * {@code wq.destroy()}: that call would wait for the destroy that is calling the listener, and
+     * never return.
+     *
+     * @param wq the queue, drained and no longer listed. A queue dropped without destroy and
+     *     collected is not reported
      */
     default void destroyed(Workqueue wq) {}
 }

@@ -260,9 +260,11 @@ public final class LinuxWorkqueue {
     // ---------------------------------------------------------------- lifetime and configuration
 
     /**
-     * Creates a workqueue. No thread starts until its first item is queued. {@code WQ_PERCPU}
-     * together with {@code WQ_UNBOUND} is warned about and made unbound, as in kernel 7.2; neither
-     * means per-CPU.
+     * Creates a workqueue. Its workers start only once items are queued; the threads that may
+     * start here are those of {@link Workqueue.Builder#build()} ({@code WQ_MEM_RECLAIM}'s rescuer,
+     * {@code kworker/R-<name>}, and {@code cmwq-cleaner} for the first unbound queue).
+     * {@code WQ_PERCPU} together with {@code WQ_UNBOUND} is warned about and made unbound, as in
+     * kernel 7.2; neither means per-CPU.
      *
      * @param name the queue's name (the kernel formats it; Java callers use {@code String.format})
      * @param flags {@code WQ_*} bits
@@ -352,12 +354,14 @@ public final class LinuxWorkqueue {
 
     /**
      * Destroys {@code wq}: refuses new items from outside, drains it (items it runs may still queue
-     * on it) and releases it. May block. Calling it again does nothing. Do not destroy a system
-     * queue.
+     * on it) and releases it. May block. A second call, also one made while the first is still
+     * draining, waits until the first has finished, then returns. A system queue cannot be
+     * destroyed.
      *
      * @param wq the queue; not null, and not a system queue (IllegalStateException)
      * @throws NullPointerException if {@code wq} is null
-     * @throws IllegalStateException if called from one of {@code wq}'s own items
+     * @throws IllegalStateException if called from one of {@code wq}'s own items, or if {@code wq}
+     *     is a system queue
      */
     public static void destroy_workqueue(Workqueue wq) {
         Objects.requireNonNull(wq, "wq is null in destroy_workqueue(wq)").destroy();
@@ -735,7 +739,9 @@ public final class LinuxWorkqueue {
      *     queued or armed (or is disabled)
      * @throws NullPointerException if {@code wq} or {@code dwork} is null
      * @throws IllegalArgumentException if {@code delay} is negative
-     * @throws IllegalStateException as {@link #queue_work}; a pending item is left pending
+     * @throws IllegalStateException as {@link #queue_work}, and then a pending item is left
+     *     pending; or when a timer would be armed while {@code wq} is being destroyed, even from
+     *     its own items, and then the item is left not pending
      */
     public static boolean mod_delayed_work(Workqueue wq, DelayedWork dwork, long delay) {
         return mod_delayed_work_on(WORK_CPU_UNBOUND, wq, dwork, delay);
@@ -750,8 +756,10 @@ public final class LinuxWorkqueue {
      * @param dwork the item; not null
      * @param delay the new delay in jiffies (milliseconds) from now, 0 or more; 0 queues at once
      * @return true if the item was pending and has been modified; false if it was idle
+     * @throws NullPointerException if {@code wq} or {@code dwork} is null
      * @throws IllegalArgumentException if {@code cpu} is not a lane nor {@link #WORK_CPU_UNBOUND},
      *     or {@code delay} is negative
+     * @throws IllegalStateException as {@link #mod_delayed_work}
      */
     public static boolean mod_delayed_work_on(int cpu, Workqueue wq, DelayedWork dwork, long delay) {
         checkCpu(cpu);
@@ -891,7 +899,8 @@ public final class LinuxWorkqueue {
      * @param work the item; not null
      * @return true if it was pending (not whether it was running)
      * @throws NullPointerException if {@code work} is null
-     * @throws IllegalStateException if called from the item itself
+     * @throws IllegalStateException if called from the item itself, or the disable count is at its
+     *     maximum, 65535
      */
     public static boolean cancel_work_sync(Work work) {
         return Objects.requireNonNull(work, "work is null in cancel_work_sync(work)").cancelSync();
@@ -914,7 +923,8 @@ public final class LinuxWorkqueue {
      * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
-     * @throws IllegalStateException if called from the item itself
+     * @throws IllegalStateException if called from the item itself, or the disable count is at its
+     *     maximum, 65535
      */
     public static boolean cancel_delayed_work_sync(DelayedWork dwork) {
         return Objects.requireNonNull(dwork, "dwork is null in cancel_delayed_work_sync(dwork)").cancelSync();
@@ -970,6 +980,7 @@ public final class LinuxWorkqueue {
      * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
+     * @throws IllegalStateException if the count would pass 65535
      */
     public static boolean disable_delayed_work(DelayedWork dwork) {
         return Objects.requireNonNull(dwork, "dwork is null in disable_delayed_work(dwork)").disable();
@@ -981,7 +992,7 @@ public final class LinuxWorkqueue {
      * @param dwork the item; not null
      * @return true if it was pending
      * @throws NullPointerException if {@code dwork} is null
-     * @throws IllegalStateException if called from the item itself
+     * @throws IllegalStateException if called from the item itself, or the count would pass 65535
      */
     public static boolean disable_delayed_work_sync(DelayedWork dwork) {
         return Objects.requireNonNull(dwork, "dwork is null in disable_delayed_work_sync(dwork)").disableSync();

@@ -45,7 +45,8 @@ public interface WorkerPoolMXBean {
     int getIdle();
 
     /**
-     * Workers counted as running (the kernel's nr_running; always 0 for an unbound pool).
+     * Workers counted as running (the kernel's nr_running). Unbound pools count it too by default;
+     * with {@code -Dcmwq.unboundConcurrency=false} their workers are not counted and it stays 0.
      *
      * @return the pool's nr_running now
      */

@@ -71,7 +71,7 @@ public interface WorkqueueMXBean {
      *
      * @param max the new max_active, 1..2048
      * @throws IllegalArgumentException if {@code max} is outside 1..2048
-     * @throws IllegalStateException if the queue is ordered
+     * @throws IllegalStateException if the queue is ordered or BH (its max_active is fixed)
      */
     void setMaxActive(int max);
 

@@ -244,10 +244,13 @@ public final class TimerBase {
     }
 
     /**
-     * Calls {@code action} for every timer armed on this base, on the timer thread (inline on a
-     * manual base), after the inbox is drained, and waits for it: a rare sweep (a workqueue's
-     * destroy cancelling its armed items). The action runs no user code and must not arm or
-     * disarm through the wheel's own structures; {@link Timer#disarm()} is fine (lazy unlink).
+     * Calls {@code action} for every timer linked in this base's wheel, on the timer thread (inline
+     * on a manual base), after the inbox is drained, and waits for it. That includes timers
+     * disarmed but not yet unlinked: an action that wants the armed ones tests
+     * {@link Timer#isArmed()}. A rare sweep (a workqueue's destroy cancelling its armed items).
+     * A base whose thread has not started, or has been stopped, calls nothing. The action runs no
+     * user code and must not arm or disarm through the wheel's own structures;
+     * {@link Timer#disarm()} is fine (lazy unlink).
      * Timers armed after the sweep began may or may not be seen: the caller makes them refuse
      * themselves (it sets its own flag first and the arming side re-checks it).
      *
