@@ -249,6 +249,11 @@ class LifecycleTest {
             String r = reports.get(0);
             assertThat(r).startsWith("BUG: workqueue lockup - pool ").contains("stuck for 31s!")
                     .contains("Probe$Gate").contains("Starvation").contains("pending:");
+            // The clock's jumps let the pool try to create a worker again; one warning per failure
+            // streak, not one per attempt.
+            assertThat(pool.failingSince).as("still failing").isNotZero();
+            assertThat(LogCapture.messages()).as("warnings that %s cannot create a worker", pool)
+                    .filteredOn(m -> m.contains("cannot create a worker for " + pool)).hasSize(1);
         } finally {
             WorkerPool.starter = null;
             gate.open();
