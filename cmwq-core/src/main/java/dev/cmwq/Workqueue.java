@@ -892,7 +892,8 @@ public final class Workqueue implements AutoCloseable, Executor {
     /**
      * The kernel's {@code destroy_workqueue}: refuses new items from outside, drains the queue, and
      * releases it. Afterwards queueing on it throws IllegalStateException. A second call, also one
-     * made while the first is still draining, waits until the first has finished, then returns.
+     * made while the first is still draining, waits until the first has released the queue, then
+     * returns (the {@link WorkqueueListener}s are told last, and one of them may make that call).
      *
      * <p>Delayed items whose timer is still armed for this queue are cancelled first (they will not
      * run and are left not pending), with a warning naming them: the kernel leaves such a timer to
@@ -944,6 +945,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
         Workqueues.unregister(this);
         destroyed = true;
+        Workqueues.tellDestroyed(this); // last: a listener sees isDestroyed(), and its destroy() returns
     }
 
     /** Marks every pwq dead, and those created later too (under pwqLock, as createPwq). */
@@ -968,6 +970,9 @@ public final class Workqueue implements AutoCloseable, Executor {
 
     /** Waits, uninterruptibly and as a blocking bracket, until the first destroy() has finished. */
     private void awaitDestroyed() {
+        if (destroyed) {
+            return; // torn down; only the listeners may still be told (one of them may be the caller)
+        }
         boolean interrupted = false;
         try (BlockingSection ignored = Workqueues.enterBlocking()) {
             while (true) {

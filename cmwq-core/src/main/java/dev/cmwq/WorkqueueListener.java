@@ -20,15 +20,14 @@ public interface WorkqueueListener {
     default void created(Workqueue wq) {}
 
     /**
-     * {@code wq} is being destroyed: its items have run and it left the registry. This call is the
-     * last step of the first {@link Workqueue#destroy()}, made before that destroy finishes.
+     * {@code wq} is destroyed: its items have run and it left the registry. This call is the last
+     * step of the first {@link Workqueue#destroy()}, made before that destroy returns.
      *
      * <p>The listener can rely on this: the queue is drained, it refuses new items and timers,
-     * its rescuer has stopped, and it is no longer listed by {@link Workqueues#workqueues()} nor
-     * registered for JMX. But {@link Workqueue#isDestroyed()} is still false, and another thread's
-     * {@code destroy()} of the queue has not returned yet. The listener must not call
-     * {@code wq.destroy()}: that call would wait for the destroy that is calling the listener, and
-     * never return.
+     * its rescuer has stopped, it is no longer listed by {@link Workqueues#workqueues()} nor
+     * registered for JMX, and {@link Workqueue#isDestroyed()} is true. A {@code destroy()} of the
+     * queue, from the listener or from another thread, returns at once (another thread's may so
+     * return before every listener has been told).
      *
      * @param wq the queue, drained and no longer listed. A queue dropped without destroy and
      *     collected is not reported

@@ -738,11 +738,16 @@ public final class Workqueues {
         return wq;
     }
 
+    /** A destroyed queue leaves the registry and JMX; its listeners are told by {@link #tellDestroyed}. */
     static void unregister(Workqueue wq) {
         synchronized (REGISTRY) {
             QUEUES.remove(wq);
         }
         Sysfs.unregister(wq);
+    }
+
+    /** Tells the listeners that {@code wq} is destroyed (the last step of its first destroy). */
+    static void tellDestroyed(Workqueue wq) {
         tell(wq, false);
     }
 

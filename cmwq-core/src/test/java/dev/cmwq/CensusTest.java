@@ -44,6 +44,36 @@ class CensusTest {
         assertThat(events).containsExactly("created census-a listed=true", "destroyed census-a listed=false");
     }
 
+    /**
+     * The listener is told last: the queue reads as destroyed, and a destroy() the listener calls
+     * (a cleanup that does not know who destroyed the queue) returns instead of waiting for the
+     * destroy that is calling it.
+     */
+    @Test
+    void aListenerSeesTheQueueDestroyedAndMayCallDestroyAgain() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        WorkqueueListener cleanup = new WorkqueueListener() {
+            @Override
+            public void destroyed(Workqueue wq) {
+                if (wq.name().equals("census-reentrant")) {
+                    seen.add("isDestroyed=" + wq.isDestroyed());
+                    wq.destroy();
+                    seen.add("destroy() returned");
+                }
+            }
+        };
+        Workqueues.addListener(cleanup);
+        try {
+            Workqueue wq = Workqueue.builder("census-reentrant").build();
+            wq.queue(new Work(() -> {}));
+            wq.destroy();
+            assertThat(seen).containsExactly("isDestroyed=true", "destroy() returned");
+            assertThat(wq.isDestroyed()).isTrue();
+        } finally {
+            Workqueues.removeListener(cleanup);
+        }
+    }
+
     @Test
     void aRemovedListenerIsNoLongerTold() {
         Workqueues.addListener(listener);
