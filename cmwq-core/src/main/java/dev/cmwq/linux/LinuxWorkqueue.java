@@ -355,7 +355,7 @@ public final class LinuxWorkqueue {
     /**
      * Destroys {@code wq}: refuses new items from outside, drains it (items it runs may still queue
      * on it) and releases it. May block. A second call, also one made while the first is still
-     * draining, waits until the first has finished, then returns. A system queue cannot be
+     * draining, waits until the first has released the queue, then returns. A system queue cannot be
      * destroyed.
      *
      * @param wq the queue; not null, and not a system queue (IllegalStateException)
