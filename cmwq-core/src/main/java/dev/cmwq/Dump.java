@@ -187,12 +187,50 @@ final class Dump {
     /** One busy worker: {@code <thread>:<function> for <N>s}, then what it has scheduled. */
     private static String inFlight(Worker w, String tag) {
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - w.currentStartNanos);
-        StringBuilder s = new StringBuilder(w.getName()).append(tag).append(':')
-                .append(w.currentWork.functionName()).append(" for ").append(seconds).append('s');
+        String function = w.currentWork.functionName();
+        StringBuilder s = new StringBuilder(w.getName()).append(tag).append(':').append(function);
+        if (function.endsWith("::lambda")) {
+            s.append(functionFrame(w)); // which lambda of its class: where it runs now
+        }
+        s.append(" for ").append(seconds).append('s');
         for (Work x = w.scheduled.first(); x != null; x = w.scheduled.after(x)) {
             s.append(' ').append(entry(x));
         }
         return s.toString();
+    }
+
+    /**
+     * For a running item whose function is a lambda or method reference (its class names only the
+     * class that wrote it): the function's own frame in the worker's stack, the one just above
+     * the engine's call, as {@code " at Outer.lambda$run$3(Outer.java:42)"} (a lambda's body, at
+     * the line it is running) or {@code " at Gate.pass(Probe.java:120)"} (a method reference's
+     * target); empty if the worker has moved on. The JVM tells a running lambda's method, not a
+     * queued one's, so only in-flight items get it. Costs a stack capture of the worker: dumps only.
+     */
+    static String functionFrame(Thread worker) {
+        StackTraceElement[] stack = worker.getStackTrace();
+        for (int i = 0; i < stack.length; i++) {
+            if (!stack[i].getMethodName().equals("runFunction") || !isItemClass(stack[i].getClassName())) {
+                continue;
+            }
+            for (int j = i - 1; j >= 0; j--) { // towards the top: past the item classes' own frames
+                StackTraceElement f = stack[j];
+                if (!isItemClass(f.getClassName())) {
+                    String cls = f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1);
+                    return " at " + cls + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")";
+                }
+            }
+            return "";
+        }
+        return "";
+    }
+
+    /** The engine's item classes, whose frames stand between the worker and the function. */
+    private static boolean isItemClass(String name) {
+        String simple = name.startsWith("dev.cmwq.") ? name.substring("dev.cmwq.".length()) : "";
+        int nested = simple.indexOf('$');
+        String outer = nested < 0 ? simple : simple.substring(0, nested);
+        return outer.equals("Work") || outer.equals("DelayedWork") || outer.equals("RunnableItem") || outer.equals("FutureItem");
     }
 
     /** show_one_worker_pool: a pool with workers or waiting items, under its lock. */

@@ -60,7 +60,7 @@ class DumpTest {
             assertThat(dump).startsWith("Showing all workqueues and worker pools:\n");
             String expected = "workqueue dump-percpu: flags=0x0\n"
                     + "  pwq " + pool + ": cpus=" + lane + " nice=0 active=4/4\n"
-                    + "    in-flight: kworker/" + lane + ":\\d+:DumpTest::lambda for \\d+s\n"
+                    + "    in-flight: kworker/" + lane + ":\\d+:DumpTest::lambda at Probe\\$Gate\\.passUnannounced\\(Probe\\.java:\\d+\\) for \\d+s\n"
                     + "    pending: 2\\*DumpTest::lambda, DumpTest\\$Tick, BAR\\(dump-flusher\\)\n"
                     + "    inactive: 2\\*DumpTest::lambda\n";
             assertThat(dump).containsPattern(Pattern.compile(expected));
@@ -86,8 +86,39 @@ class DumpTest {
         try {
             assertThat(Workqueues.dump(wq)).matches("workqueue dump-ordered: flags=0x20002\n"
                     + "  pwq \\d+: cpus=unbound nice=0 active=1/1\n"
-                    + "    in-flight: kworker/u\\d+:\\d+:DumpTest::lambda for \\d+s\n"
+                    + "    in-flight: kworker/u\\d+:\\d+:DumpTest::lambda at Probe\\$Gate\\.pass\\(Probe\\.java:\\d+\\) for \\d+s\n"
                     + "    inactive: DumpTest\\$Tick\n");
+        } finally {
+            gate.open();
+        }
+    }
+
+    /**
+     * Two lambdas of one class have one name; a running one shows where it runs, so they can be
+     * told apart: the lambda's own frame, at the line it is running.
+     */
+    @Test
+    void aRunningLambdaShowsItsOwnFrame() {
+        Workqueue wq = track(Workqueue.builder("dump-lambdas").unbound().build());
+        Probe.Gate gate = new Probe.Gate(2);
+        java.util.concurrent.atomic.AtomicInteger lineA = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger lineB = new java.util.concurrent.atomic.AtomicInteger();
+        wq.queue(new Work(() -> {
+            lineA.set(new Throwable().getStackTrace()[0].getLineNumber() + 1); // the next line's
+            gate.pass();
+        }));
+        wq.queue(new Work(w -> {
+            lineB.set(new Throwable().getStackTrace()[0].getLineNumber() + 1);
+            gate.pass();
+        }));
+        gate.awaitEntered("both lambdas");
+        try {
+            String dump = Workqueues.dump(wq);
+            for (int line : new int[] {lineA.get(), lineB.get()}) {
+                assertThat(dump).containsPattern("DumpTest::lambda at DumpTest\\.lambda\\$aRunningLambdaShowsItsOwnFrame\\$\\d+"
+                        + "\\(DumpTest\\.java:" + line + "\\) for \\d+s");
+            }
+            assertThat(lineA.get()).isNotEqualTo(lineB.get());
         } finally {
             gate.open();
         }
