@@ -758,8 +758,7 @@ public class Work {
      * its package ({@code Poller}, {@code Outer$Inner}), and for a lambda or method reference the
      * class that wrote it ({@code Outer::lambda}; the JVM does not say which lambda of that class,
      * so name items whose lambdas must be told apart; a dump places a running one by its frame in
-     * the worker's stack). Computed on each call; cheap, but not meant
-     * for a hot path.
+     * the worker's stack). Computed on each call; cheap, but not meant for a hot path.
      *
      * @return the name given at creation, else its function's short name
      */
