@@ -504,7 +504,8 @@ public class Work {
      * @return true if the item was pending
      * @throws IllegalStateException if called from the item itself, which would wait forever, or
      *     if the item's disable count is at its maximum, 65535 (this call disables it while it
-     *     waits)
+     *     waits), or from a BH work item, which must not sleep, unless the item was last queued on
+     *     a BH queue (then it busy-waits, as the kernel's does)
      */
     public boolean cancelSync() {
         boolean spin = checkSyncWait("cancelSync");
@@ -529,7 +530,9 @@ public class Work {
      * The kernel's {@code disable_work_sync}: {@link #disable()}, then waits for a running instance.
      *
      * @return true if the item was pending
-     * @throws IllegalStateException if called from the item itself, or the count would pass 65535
+     * @throws IllegalStateException if called from the item itself, or the count would pass 65535,
+     *     or from a BH work item unless the item was last queued on a BH queue (as
+     *     {@link #cancelSync()})
      */
     public boolean disableSync() {
         boolean spin = checkSyncWait("disableSync");
@@ -603,7 +606,8 @@ public class Work {
      *
      * @return true if it waited, false if the item was idle
      * @throws IllegalStateException if the wait could never end: called from the item itself, or
-     *     from an item of an ordered (or max_active 1) queue for an item queued behind it
+     *     from an item of an ordered (or max_active 1) queue for an item queued behind it; or if
+     *     called from a BH work item, which must not sleep
      */
     public boolean flush() {
         return flushQueued();

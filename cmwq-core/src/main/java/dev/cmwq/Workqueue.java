@@ -776,7 +776,7 @@ public final class Workqueue implements AutoCloseable, Executor {
      * afterwards for the items queued up to its own start. Uninterruptible.
      *
      * @throws IllegalStateException if called from one of this queue's own items (it would wait
-     *     for itself)
+     *     for itself), or from a BH work item, which must not sleep
      */
     public void flush() {
         Worker.checkMaySleep("flush of " + this);
@@ -846,7 +846,8 @@ public final class Workqueue implements AutoCloseable, Executor {
      * IllegalStateException. An item that requeues itself forever keeps it from returning, as in
      * the kernel (a warning is logged after 10 rounds, then every 100).
      *
-     * @throws IllegalStateException if called from one of this queue's own items
+     * @throws IllegalStateException if called from one of this queue's own items, or from a BH work
+     *     item, which must not sleep
      */
     public void drain() {
         Worker.checkMaySleep("drain of " + this);
@@ -900,8 +901,9 @@ public final class Workqueue implements AutoCloseable, Executor {
      * fire into a freed queue, cmwq does not. While the queue is being destroyed, arming a delayed
      * item on it throws IllegalStateException, even from its own items.
      *
-     * @throws IllegalStateException if called from one of this queue's own items, or on a system
-     *     queue ({@link Workqueues#system()} and friends), which every user of the JVM shares
+     * @throws IllegalStateException if called from one of this queue's own items or from a BH work
+     *     item (which must not sleep), or on a system queue ({@link Workqueues#system()} and
+     *     friends), which every user of the JVM shares
      */
     public void destroy() {
         if (system) {
