@@ -216,8 +216,8 @@ final class Dump {
             for (int j = i - 1; j >= 0; j--) { // towards the top: past the item classes' own frames
                 StackTraceElement f = stack[j];
                 if (!isItemClass(f.getClassName())) {
-                    String cls = f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1);
-                    return " at " + cls + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")";
+                    return " at " + Workqueues.withoutPackage(f.getClassName()) + "." + f.getMethodName()
+                            + "(" + f.getFileName() + ":" + f.getLineNumber() + ")";
                 }
             }
             return "";
@@ -225,12 +225,13 @@ final class Dump {
         return "";
     }
 
-    /** The engine's item classes, whose frames stand between the worker and the function. */
+    /** The engine's item classes, whose frames (their nested classes' too) stand between the worker and the function. */
+    private static final java.util.Set<String> ITEM_CLASSES = java.util.Set.of(Work.class.getName(),
+            DelayedWork.class.getName(), RunnableItem.class.getName(), FutureItem.class.getName());
+
     private static boolean isItemClass(String name) {
-        String simple = name.startsWith("dev.cmwq.") ? name.substring("dev.cmwq.".length()) : "";
-        int nested = simple.indexOf('$');
-        String outer = nested < 0 ? simple : simple.substring(0, nested);
-        return outer.equals("Work") || outer.equals("DelayedWork") || outer.equals("RunnableItem") || outer.equals("FutureItem");
+        int nested = name.indexOf('$');
+        return ITEM_CLASSES.contains(nested < 0 ? name : name.substring(0, nested));
     }
 
     /** show_one_worker_pool: a pool with workers or waiting items, under its lock. */

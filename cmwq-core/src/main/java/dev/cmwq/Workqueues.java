@@ -798,9 +798,10 @@ public final class Workqueues {
             return lambda >= 0 && type.isHidden()
                     ? withoutPackage(name.substring(0, lambda)) + "::lambda" : withoutPackage(name);
         }
+    }
 
-        private static String withoutPackage(String name) {
-            return name.substring(name.lastIndexOf('.') + 1);
-        }
+    /** A binary class name without its package ({@code Outer$Inner}), as dumps show classes. */
+    static String withoutPackage(String className) {
+        return className.substring(className.lastIndexOf('.') + 1);
     }
 }
