@@ -13,60 +13,41 @@ import java.util.Set;
  * What happens to work left behind when the JVM exits. The kernel has no such moment (a reboot
  * runs no work items either); a JVM exits when its last non-daemon thread ends, and cmwq's workers
  * are daemons, so items still queued or armed are silently dropped. A shutdown hook (cmwq-exit,
- * installed with the first queue) prints one line to standard error naming how many items were
- * left on which queues, and, with {@code -Dcmwq.drainAtExitMs=N}, first runs them: each armed
- * delayed item fires at once, then each queue is drained, for at most N milliseconds in all.
+ * {@link ExitHook}, installed with the first queue) prints one line to standard error naming how
+ * many items were left on which queues, and, with {@code -Dcmwq.drainAtExitMs=N}, first runs
+ * them: each armed delayed item fires at once, then each queue is drained, for at most N
+ * milliseconds in all.
  *
  * <p>The line goes to {@code System.err}, not the logger: java.util.logging resets its handlers in
  * its own shutdown hook, which may run first.
  */
-final class AtExit extends Thread {
-    /** {@code cmwq.drainAtExitMs} (default 0: off): how long the hook may spend running what is left. */
-    static final long DRAIN_MILLIS = Tunables.setting("cmwq.drainAtExitMs", 0, 0, 3_600_000);
+final class AtExit {
+    private AtExit() {}
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new AtExit());
-    }
-
-    /**
-     * The hook's thread is this class: neither a method reference (a lambda bootstrap) nor a nested
-     * class (one more class to load and verify on the path of a JVM's first queue).
-     */
-    private AtExit() {
-        super("cmwq-exit");
-    }
-
-    @Override
-    public void run() {
-        reportLeftBehind();
-    }
-
-    /** Installs the hook (once: this class's initialization does it). */
-    static void install() {}
-
-    private static void reportLeftBehind() {
+    /** The hook's work (ExitHook, whose class is all the first queue loads of it): the line, and the drain. */
+    static void reportLeftBehind() {
         Map<Workqueue, Left> left = leftBehind();
         if (left.isEmpty()) {
             return;
         }
         PrintStream err = System.err;
-        if (DRAIN_MILLIS == 0) {
+        if (ExitHook.DRAIN_MILLIS == 0) {
             err.println("cmwq: the JVM exits with " + describe(left)
                     + " not run (-Dcmwq.drainAtExitMs=N runs them first, for up to N ms)");
             return;
         }
-        err.println("cmwq: the JVM exits with " + describe(left) + "; running them (up to " + DRAIN_MILLIS + " ms)");
+        err.println("cmwq: the JVM exits with " + describe(left) + "; running them (up to " + ExitHook.DRAIN_MILLIS + " ms)");
         Thread drainer = new Thread(() -> drain(left), "cmwq-exit-drain");
         drainer.setDaemon(true);
         drainer.start();
         try {
-            drainer.join(DRAIN_MILLIS);
+            drainer.join(ExitHook.DRAIN_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         Map<Workqueue, Left> still = leftBehind();
         if (!still.isEmpty() || drainer.isAlive()) {
-            err.println("cmwq: after " + DRAIN_MILLIS + " ms, " + (still.isEmpty() ? "items are still running" : describe(still) + " still not run"));
+            err.println("cmwq: after " + ExitHook.DRAIN_MILLIS + " ms, " + (still.isEmpty() ? "items are still running" : describe(still) + " still not run"));
         }
     }
 

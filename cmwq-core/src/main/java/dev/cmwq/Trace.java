@@ -46,8 +46,10 @@ final class Trace {
      * A JVM that never records never pays for the registration: adding the listener costs about
      * 6 ms of CPU, registering the events 150-170 ms (bench/findings.md, finding 27-lead). Until
      * then every point is a volatile read that returns: events of the first few hundred
-     * milliseconds of a JVM that records from its start are not recorded. This class's
-     * initializer does nothing, so the caller that reaches the first point loads one small class.
+     * milliseconds of a JVM that records from its start are not recorded. The flag is
+     * WorkerPool.traced, not a field of this class, so that the points on the first queue's path
+     * (queued, worker created, activated) test it before they call here: the caller of a JVM's
+     * first queue does not load this class at all.
      *
      * Differences from the kernel: workqueue_activate_work also fires when an item goes straight
      * to the worklist; here WorkQueued says so with inactive=false, and WorkActivated fires only for
@@ -55,12 +57,6 @@ final class Trace {
      * end, on the worker (its event thread).
      */
 
-    /**
-     * Whether the events are registered with JFR (by the thread cmwq-jfr, started by the first
-     * point reached); until then every point returns at once. Volatile so that a worker's loop
-     * sees it turn true.
-     */
-    private static volatile boolean ready;
     /** Whether cmwq-jfr was started (set once, under the class lock). */
     private static volatile boolean registering;
 
@@ -114,7 +110,7 @@ final class Trace {
         public void recorderInitialized(FlightRecorder recorder) {
             try {
                 Recorder.init();
-                ready = true;
+                WorkerPool.traced = true;
             } catch (Throwable t) {
                 Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: JFR events unavailable", t);
             }
@@ -123,35 +119,35 @@ final class Trace {
 
     /** Whether the events are registered: the points record from then on (tests wait for it). */
     static boolean ready() {
-        return ready;
+        return WorkerPool.traced;
     }
 
     // ---------------------------------------------------------------- the points
 
     /** workqueue_queue_work: {@code work} was put on {@code pwq}; called under its pool's lock. */
     static void queued(PoolWorkqueue pwq, Work work, int requestedLane) {
-        if (ready) {
+        if (WorkerPool.traced) {
             Recorder.queued(pwq, work, requestedLane);
         }
     }
 
     /** The same, for an item going through the lock-free intake: inactive if its pwq is at its limit. */
     static void queuedLockFree(PoolWorkqueue pwq, Work work, int requestedLane) {
-        if (ready) {
+        if (WorkerPool.traced) {
             Recorder.queuedLockFree(pwq, work, requestedLane);
         }
     }
 
     /** workqueue_activate_work: {@code work} moved from the inactive list to the worklist (L). */
     static void activated(PoolWorkqueue pwq, Work work) {
-        if (ready) {
+        if (WorkerPool.traced) {
             Recorder.activated(pwq, work);
         }
     }
 
     /** workqueue_execute_start: returns the started event, or null when it is not recorded. */
     static WorkExecuted executeStart(PoolWorkqueue pwq, Work work) {
-        if (ready) {
+        if (WorkerPool.traced) {
             return Recorder.executeStart(pwq, work);
         }
         startRegistration();
@@ -167,42 +163,42 @@ final class Trace {
 
     /** A worker was created and started (L). */
     static void workerCreated(WorkerPool pool, Worker w) {
-        if (ready) {
+        if (WorkerPool.traced) {
             Recorder.workerCreated(pool, w);
         }
     }
 
     /** An idle worker was told to exit after {@code idleNanos} idle (L). */
     static void workerCulled(WorkerPool pool, Worker w, long idleNanos) {
-        if (ready) {
+        if (WorkerPool.traced) {
             Recorder.workerCulled(pool, w, idleNanos);
         }
     }
 
     /** An item passed the CPU-intensive threshold and was flagged (L). */
     static void cpuIntensive(PoolWorkqueue pwq, Work work) {
-        if (ready) {
+        if (WorkerPool.traced) {
             Recorder.cpuIntensive(pwq, work);
         }
     }
 
     /** send_mayday: {@code pwq}'s rescuer was called to its starved pool (L). */
     static void mayday(PoolWorkqueue pwq) {
-        if (ready) {
+        if (WorkerPool.traced) {
             Recorder.mayday(pwq);
         }
     }
 
     /** A rescuer took {@code work} to run it on its starved pool (L). */
     static void rescued(PoolWorkqueue pwq, Work work) {
-        if (ready) {
+        if (WorkerPool.traced) {
             Recorder.rescued(pwq, work);
         }
     }
 
     /** The watchdog found {@code pool} stuck for {@code stuckNanos} (L). */
     static void stall(WorkerPool pool, long stuckNanos) {
-        if (ready) {
+        if (WorkerPool.traced) {
             Recorder.stall(pool, stuckNanos);
         }
     }

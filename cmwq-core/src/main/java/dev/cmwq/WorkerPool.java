@@ -165,6 +165,13 @@ final class WorkerPool {
      * thread-creation failures. Null by default, so the first use creates no lambda.
      */
     static volatile Consumer<Thread> starter;
+    /**
+     * Whether the JFR events are registered (set once by Trace when JFR is initialized): every
+     * Trace point returns at once until then. Here, not in Trace, so that the points on the path
+     * of a JVM's first queue test it before calling Trace, which that caller then never loads.
+     * Volatile so that a worker's loop sees it turn true.
+     */
+    static volatile boolean traced;
     /** Whether managed pools limit their spares ({@code -Dcmwq.limitSpares}; see mayCreateSpare); a test seam. */
     static volatile boolean limitSpares = Tunables.LIMIT_SPARES;
 
@@ -628,7 +635,9 @@ final class WorkerPool {
         nrWorkers++;
         enterIdle(w);
         w.wake();
-        Trace.workerCreated(this, w);
+        if (traced) { // tested here: the first queue's caller creates a worker and must not load Trace
+            Trace.workerCreated(this, w);
+        }
         return true;
     }
 

@@ -649,7 +649,9 @@ public final class Workqueue implements AutoCloseable, Executor {
             }
             work.setQueuedOwned(Work.UNPINNED, unpinned);
             pool.insert(pwq, work);
-            Trace.queued(pwq, work, lane);
+            if (WorkerPool.traced) { // tested here, so that the first queue's caller does not load Trace
+                Trace.queued(pwq, work, lane);
+            }
         } finally {
             pool.unlock();
         }
@@ -663,7 +665,9 @@ public final class Workqueue implements AutoCloseable, Executor {
      * it (destroy sets the flag, then kills the pwqs under the lock whose splice the push follows).
      */
     private void enqueueLockFree(WorkerPool pool, PoolWorkqueue pwq, Work work, int lane, long unpinned) {
-        Trace.queuedLockFree(pwq, work, lane);
+        if (WorkerPool.traced) { // tested here, so that the first queue's caller does not load Trace
+            Trace.queuedLockFree(pwq, work, lane);
+        }
         Runnable hook = beforePush;
         if (hook != null) {
             hook.run();

@@ -72,9 +72,15 @@ public final class Workqueues {
      * (the kernel creates them all at boot; here the first caller would pay for twelve).
      */
 
-    private static final class Wq {
-        static final Workqueue Q = Workqueue.system("events", 0, 0);
-    }
+    /**
+     * {@code system_wq}, the queue a JVM's first use most often reaches: a field of this class,
+     * created under {@link #SYSTEM_WQ_LOCK} at its first read, rather than a holder class of its
+     * own (one class less to load on that first caller's path). V.
+     */
+    private static volatile Workqueue systemWq;
+    private static final Object SYSTEM_WQ_LOCK = new Object();
+    /** The thread creating {@link #systemWq}, while it does (SYSTEM_WQ_LOCK): a listener's reentry. */
+    private static Thread creatingSystemWq;
 
     private static final class Percpu {
         static final Workqueue Q = Workqueue.system("events", Workqueue.WQ_PERCPU, 0);
@@ -131,7 +137,7 @@ public final class Workqueues {
      */
     static void ensureSystemQueues() {
         if (!allSystemQueues) {
-            Workqueue[] created = {Wq.Q, Percpu.Q, Highpri.Q, Long_.Q, Unbound.Q, Dfl.Q, Freezable.Q,
+            Workqueue[] created = {system(), Percpu.Q, Highpri.Q, Long_.Q, Unbound.Q, Dfl.Q, Freezable.Q,
                 PowerEfficient.Q, FreezablePowerEfficient.Q, DflLong.Q, Bh.Q, BhHighpri.Q}; // reading each creates it
             allSystemQueues = created.length == 12;
         }
@@ -143,7 +149,28 @@ public final class Workqueues {
      * @return the shared queue, created at the first call; it cannot be destroyed
      */
     public static Workqueue system() {
-        return Wq.Q;
+        Workqueue q = systemWq;
+        return q != null ? q : createSystemWq();
+    }
+
+    private static Workqueue createSystemWq() {
+        synchronized (SYSTEM_WQ_LOCK) {
+            Workqueue q = systemWq;
+            if (q == null) {
+                if (creatingSystemWq == Thread.currentThread()) {
+                    throw new IllegalStateException("Workqueues.system() called while system_wq is being created"
+                            + " (from a WorkqueueListener told of its creation)");
+                }
+                creatingSystemWq = Thread.currentThread();
+                try {
+                    q = Workqueue.system("events", 0, 0);
+                } finally {
+                    creatingSystemWq = null;
+                }
+                systemWq = q;
+            }
+            return q;
+        }
     }
 
     /**
@@ -726,7 +753,7 @@ public final class Workqueues {
 
     /** Registers a new queue, frozen if it is FREEZABLE and the system is freezing, and starts it. */
     static Workqueue register(Workqueue wq) {
-        AtExit.install();
+        ExitHook.install();
         synchronized (REGISTRY) {
             QUEUES.add(wq);
             wq.start(freezing && wq.freezable);
