@@ -297,7 +297,7 @@ class Worker extends Thread {
             java.io.File self = new java.io.File("/proc/thread-self");
             String task = self.getCanonicalPath(); // the symbolic link resolved: /proc/<pid>/task/<tid>
             return task.equals(self.getPath()) ? null : task + "/stat";
-        } catch (java.io.IOException | SecurityException e) {
+        } catch (Exception e) { // IOException, SecurityException: named, they would be loaded to verify this class
             return null;
         }
     }
