@@ -9,10 +9,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The worker's side of JMX registration, and the one-shot thread {@code cmwq-jmx} that does the
  * rest. A pool's first worker puts its pool on {@link #PENDING} and, until the platform MBean
- * server is up, starts this thread, which reaches the thread-CPU bean (ThreadCpu), starts the
- * server and registers what waits ({@link Sysfs}). Kept apart from Sysfs, whose class names the
- * JMX types (its verifier loads them), so that a JVM's first worker loads neither on its way to
- * its first item; a class, not a lambda, for the same reason.
+ * server is up, starts this thread, which reaches the thread-CPU bean (ThreadCpu) and then, once
+ * another thread has started an MBean server or {@code cmwq.jmxDelayMs} has passed, starts the
+ * platform server and registers what waits ({@link Sysfs#startServerWhenDue}). Kept apart from
+ * Sysfs, whose class names the JMX types (its verifier loads them), so that a JVM's first worker
+ * loads neither on its way to its first item; a class, not a lambda, for the same reason.
  */
 final class JmxRegistrar extends Thread {
     /** Pools known to JMX registration: registered, or waiting on {@link #PENDING}. */
@@ -53,6 +54,6 @@ final class JmxRegistrar extends Thread {
         } catch (RuntimeException | Error e) { // no platform beans: workers count wall time
             Workqueues.log().log(System.Logger.Level.DEBUG, "cmwq: no thread CPU clocks", e);
         }
-        Sysfs.startServer();
+        Sysfs.startServerWhenDue();
     }
 }

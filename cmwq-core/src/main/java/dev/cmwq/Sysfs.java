@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 
 /**
@@ -29,7 +30,9 @@ final class Sysfs {
      * on a caller's or a worker's path: a pool's first worker (Worker.run, before it takes the pool
      * lock) puts the pool on JmxRegistrar.PENDING and, if the server is not up yet, starts the
      * one-shot thread cmwq-jmx (JmxRegistrar: a class apart, so that the worker loads none of this
-     * one's JMX types), which starts it and registers what waits; the system queues that exist are
+     * one's JMX types), which starts it and registers what waits, once another thread has started
+     * an MBean server (a JMX client attaching) or cmwq.jmxDelayMs has passed (startServerWhenDue:
+     * not in the CPU burst of a JVM's start); the system queues that exist are
      * registered when the server comes up (Workqueues.jmxStarted tells later ones to register
      * themselves, so the first use of a system queue does not load this class). Once it is, a
      * registration costs a fraction of a millisecond and is done by the thread that asks. SYSFS
@@ -139,7 +142,42 @@ final class Sysfs {
         }
     }
 
-    /** cmwq-jmx's work (JmxRegistrar): the server, then the pools that wait for it. */
+    /**
+     * {@code cmwq.jmxDelayMs} (default 5000; 0 starts at once): how long cmwq-jmx leaves the
+     * platform MBean server to others before it starts the server itself. Starting it costs a few
+     * hundred milliseconds of CPU (the platform beans, the diagnostic commands, JFR's among them,
+     * which read their configuration files): in a JVM's first seconds that is taken from the
+     * application's own start on the same CPUs. Whatever looks at JMX starts the server first: the
+     * JMX agent that {@code cmwq monitor}, jconsole or {@code jcmd} start when they attach, remote
+     * JMX, the application's own JMX use. cmwq-jmx sees it within {@link #SERVER_POLL_MS} and
+     * registers at once; a JVM that nothing looks at gets its beans after the delay.
+     */
+    static final long START_DELAY_MS = Tunables.setting("cmwq.jmxDelayMs", 5_000, 0, 3_600_000);
+    /** How often cmwq-jmx looks for a server started by others while it waits. */
+    static final long SERVER_POLL_MS = 50;
+
+    /**
+     * cmwq-jmx's work (JmxRegistrar): waits until another thread has started an MBean server (the
+     * platform server, for JMX clients; SYSFS queues and registerManagement() start it too) or
+     * {@link #START_DELAY_MS} has passed, then {@link #startServer()}.
+     */
+    static void startServerWhenDue() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_DELAY_MS);
+        while (server == null && MBeanServerFactory.findMBeanServer(null).isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                Thread.sleep(Math.min(SERVER_POLL_MS, TimeUnit.NANOSECONDS.toMillis(left) + 1));
+            } catch (InterruptedException e) {
+                break; // nothing interrupts cmwq-jmx on purpose: start now
+            }
+        }
+        startServer();
+    }
+
+    /** The server, then the pools that wait for it (cmwq-jmx, once due). */
     static void startServer() {
         Workqueues.ensureSystemQueues(); // before the class lock: their creation may register them
         try {

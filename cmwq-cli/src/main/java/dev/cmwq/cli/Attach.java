@@ -4,7 +4,11 @@ import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import javax.management.MBeanServerConnection;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
@@ -127,12 +131,42 @@ final class Attach implements AutoCloseable {
         }
     }
 
+    /**
+     * How long to wait for the target's cmwq to register once the agent is up. The target's
+     * cmwq-jmx thread leaves the platform MBean server to others for a while after the JVM's
+     * first worker (cmwq.jmxDelayMs); the agent's start starts that server, and cmwq-jmx, which
+     * looks for one every 50 ms, then registers. A target without that thread is not waited for.
+     */
+    static final long REGISTRATION_WAIT_MS = 5_000;
+
     private void checkCmwqLoaded() throws IOException, Failure {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REGISTRATION_WAIT_MS);
+        while (connection.queryNames(name("dev.cmwq:*"), null).isEmpty() && System.nanoTime() - deadline < 0
+                && registering()) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (connection.queryNames(name("dev.cmwq:*"), null).isEmpty()) {
             close();
             throw new Failure(Main.EXIT_NO_CMWQ, "cmwq is not loaded in pid " + pid
                     + " (no dev.cmwq MBeans: it has not used a system workqueue, a SYSFS queue or a worker yet)", null);
         }
+    }
+
+    /** Whether the target has a thread cmwq-jmx: its cmwq is about to register with JMX. */
+    private boolean registering() throws IOException {
+        ThreadMXBean threads = ManagementFactory.newPlatformMXBeanProxy(
+                connection, ManagementFactory.THREAD_MXBEAN_NAME, ThreadMXBean.class);
+        for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null && t.getThreadName().equals("cmwq-jmx")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static ObjectName name(String s) {

@@ -42,11 +42,12 @@ class ObserveCommandsTest {
     }
 
     /** Starts {@code main} in a JVM like this one's and waits for it to print READY. */
-    static Process startJvm(Class<?> main) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Dcmwq.cpus=2", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), main.getName())
-                .redirectErrorStream(true).start();
+    static Process startJvm(Class<?> main, String... options) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dcmwq.cpus=2", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(List.of(options));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = CompletableFuture.supplyAsync(() -> {
             try {
@@ -236,6 +237,22 @@ class ObserveCommandsTest {
             assertThat(r.exitCode()).as("err: %s", r.err()).isZero();
             assertThat(r.out().strip().split("\\R")).hasSize(2)
                     .anySatisfy(l -> assertThat(l).contains("\"started\": " + SystemQueueWorkload.ITEMS + ","));
+        } finally {
+            stop(child);
+        }
+    }
+
+    @Test
+    void aJvmWhoseCmwqWaitsToStartJmxRegistersWhenTheMonitorAttaches() throws Exception {
+        // cmwq-jmx leaves the MBean server to others for cmwq.jmxDelayMs (here 10 min): the
+        // attach starts the JMX agent, hence the server, and cmwq registers then.
+        Process child = startJvm(QuietWorkload.class, "-Dcmwq.jmxDelayMs=600000");
+        try {
+            Result r = cmwq("monitor", Long.toString(child.pid()), "--once", "--json", "^events$");
+
+            assertThat(r.exitCode()).as("err: %s", r.err()).isZero();
+            assertThat(r.out().strip().split("\\R")).hasSize(2)
+                    .anySatisfy(l -> assertThat(l).contains("\"started\": " + QuietWorkload.ITEMS + ","));
         } finally {
             stop(child);
         }
