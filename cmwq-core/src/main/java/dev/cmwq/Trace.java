@@ -145,8 +145,14 @@ final class Trace {
         }
     }
 
-    /** workqueue_execute_start: returns the started event, or null when it is not recorded. */
-    static WorkExecuted executeStart(PoolWorkqueue pwq, Work work) {
+    /**
+     * workqueue_execute_start: returns the started event, or null when it is not recorded. Typed
+     * Object, as is executeEnd's parameter: the JIT loads the classes of a method's signature when
+     * it compiles the method, and WorkExecuted (with jdk.jfr.Event) loaded then, while the worker
+     * loop is hot, invalidated compiled code that had inlined these points (the item's
+     * runFunction was compiled twice in a JVM's first second).
+     */
+    static Object executeStart(PoolWorkqueue pwq, Work work) {
         if (WorkerPool.traced) {
             return Recorder.executeStart(pwq, work);
         }
@@ -155,9 +161,9 @@ final class Trace {
     }
 
     /** workqueue_execute_end: commits what {@link #executeStart} returned, if anything. */
-    static void executeEnd(WorkExecuted e, Throwable failure) {
+    static void executeEnd(Object e, Throwable failure) {
         if (e != null) {
-            Recorder.executeEnd(e, failure);
+            Recorder.executeEnd((WorkExecuted) e, failure);
         }
     }
 

@@ -931,7 +931,7 @@ final class WorkerPool {
             w.stealAgain = null;
             requestThief(robbed); // this worker's theft left items there: another lane may take some
         }
-        Trace.WorkExecuted traced = Trace.executeStart(pwq, work);
+        Object traced = Trace.executeStart(pwq, work); // a Trace.WorkExecuted, or null: see there
         Throwable failure = null;
         try {
             work.runFunction();

@@ -126,6 +126,19 @@ class FirstUseTest {
     }
 
     @Test
+    void compilingTheWorkerLoopLoadsNoJfrEventClassInAJvmThatRecordsNothing() throws Exception {
+        // The JIT loads the classes named in a compiled method's signature: Trace.executeStart
+        // typed as returning its event class loaded that class (and jdk.jfr.Event) once the loop
+        // was hot, which invalidated compiled code that had inlined the point.
+        // C2 alone, early: the compiler that loads them compiles the point before the loop.
+        Path log = dir.resolve("class-load.log");
+        runChild(HotLoopProgram.class, "class+load=info", log, "-XX:-TieredCompilation", "-XX:CompileThreshold=1000");
+        assertThat(Files.readAllLines(log)).as("classes loaded while %d items ran", HotLoopProgram.ITEMS)
+                .noneMatch(l -> l.contains(" dev.cmwq.Trace$Work") || l.contains(" dev.cmwq.Trace$Recorder")
+                        || l.contains(" jdk.jfr.Event "));
+    }
+
+    @Test
     void aListenerToldOfSystemWqsCreationThatAsksForItGetsAnExceptionNotASecondQueue() throws Exception {
         // system_wq is created under a lock at its first read (a field, not a holder class): a
         // listener called during that creation, on the creating thread, re-enters the lock.
@@ -138,12 +151,14 @@ class FirstUseTest {
 
     /**
      * Runs {@code program} in a child JVM whose {@code -Xlog} {@code tags} go to {@code log}, each
-     * line decorated with its thread id; returns what it printed, once it has exited with 0.
+     * line decorated with its thread id, with the JVM {@code options}; returns what it printed, once
+     * it has exited with 0.
      */
-    private String runChild(Class<?> program, String tags, Path log) throws IOException, InterruptedException {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xlog:" + tags + ":file=" + log + ":tid", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                program.getName());
+    private String runChild(Class<?> program, String tags, Path log, String... options) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xlog:" + tags + ":file=" + log + ":tid", "-Xshare:auto"));
+        cmd.addAll(List.of(options));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), program.getName()));
         Path err = dir.resolve("stderr.txt");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
