@@ -36,11 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class FirstUseTest {
     /**
-     * 35 today, from a class directory, and 2 to spare (40 before Trace, the system_wq holder,
-     * AtExit's report and the exceptions of Worker's multi-catch left the path); a jar adds its
-     * manifest's few.
+     * 35 today, from a class directory (40 before Trace, the system_wq holder, AtExit's report and
+     * the exceptions of Worker's multi-catch left the path; a jar adds its manifest's few), and 7
+     * to spare: one loaded full run (1 in 4) saw the caller also load the JDK's ThreadLocalRandom
+     * with its seed classes (RandomGenerator, Random, AtomicLong, RandomSupport), which cmwq never
+     * names (not reproduced in 90 runs of the child alone, with and without CPU load; the JDK
+     * reaches it from its striped counters under contention).
      */
-    static final int MAX_CALLER_CLASSES = 37;
+    static final int MAX_CALLER_CLASSES = 42;
     /** 13 today (15 before; 17 and 27 before that). */
     static final int MAX_CMWQ_CLASSES = 13;
     /**
