@@ -38,7 +38,7 @@ class FirstUseTest {
     /**
      * 35 today, from a class directory (40 before Trace, the system_wq holder, AtExit's report and
      * the exceptions of Worker's multi-catch left the path; a jar adds its manifest's few), and 7
-     * to spare: one loaded full run (1 in 4) saw the caller also load the JDK's ThreadLocalRandom
+     * to spare: one of three full runs saw the caller also load the JDK's ThreadLocalRandom
      * with its seed classes (RandomGenerator, Random, AtomicLong, RandomSupport), which cmwq never
      * names (not reproduced in 90 runs of the child alone, with and without CPU load; the JDK
      * reaches it from its striped counters under contention).
