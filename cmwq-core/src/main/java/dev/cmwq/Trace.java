@@ -48,8 +48,8 @@ final class Trace {
      * then every point is a volatile read that returns: events of the first few hundred
      * milliseconds of a JVM that records from its start are not recorded. The flag is
      * WorkerPool.traced, not a field of this class, so that the points on the first queue's path
-     * (queued, worker created, activated) test it before they call here: the caller of a JVM's
-     * first queue does not load this class at all.
+     * (queued, queued lock-free, worker created) test it before they call here: the caller of a
+     * JVM's first queue does not load this class at all.
      *
      * Differences from the kernel: workqueue_activate_work also fires when an item goes straight
      * to the worklist; here WorkQueued says so with inactive=false, and WorkActivated fires only for
