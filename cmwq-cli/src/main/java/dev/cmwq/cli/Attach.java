@@ -150,6 +150,7 @@ final class Attach implements AutoCloseable {
                 break;
             }
         }
+        // Again: cmwq-jmx may have registered and ended between the loop's query and its look for the thread.
         if (connection.queryNames(name("dev.cmwq:*"), null).isEmpty()) {
             close();
             throw new Failure(Main.EXIT_NO_CMWQ, "cmwq is not loaded in pid " + pid
