@@ -2,14 +2,16 @@ package dev.cmwq.cli;
 
 import dev.cmwq.Work;
 import dev.cmwq.Workqueues;
+import java.util.Arrays;
+import java.util.Map;
 import javax.management.MBeanServerFactory;
 
 /**
  * A JVM that runs items on system_wq and never touches JMX itself, started with a long
  * {@code cmwq.jmxDelayMs}: its cmwq-jmx thread waits for someone else to start an MBean server.
- * Prints READY once its items have run and half a second has passed with no MBean server
- * started (it exits with 1 instead if one was), then waits for a line (or the end) on standard
- * input.
+ * Prints READY once its items have run, cmwq-jmx sleeps in that wait and no MBean server has
+ * been started (it exits with 1 instead, saying which failed), then waits for a line (or the end)
+ * on standard input.
  */
 public final class QuietWorkload {
     static final int ITEMS = 4;
@@ -21,7 +23,10 @@ public final class QuietWorkload {
             Workqueues.system().queue(new Work(() -> {}));
         }
         Workqueues.system().flush();
-        Thread.sleep(500); // time for cmwq-jmx to start a server, were it not waiting
+        if (!cmwqJmxWaits()) {
+            System.out.println("cmwq-jmx did not wait in Sysfs.startServerWhenDue");
+            System.exit(1);
+        }
         if (!MBeanServerFactory.findMBeanServer(null).isEmpty()) {
             System.out.println("an MBean server was started within cmwq.jmxDelayMs");
             System.exit(1);
@@ -29,5 +34,23 @@ public final class QuietWorkload {
         System.out.println("READY");
         System.out.flush();
         System.in.read();
+    }
+
+    /**
+     * Waits (up to 30 s, within the test's 60 s for READY) for the thread cmwq-jmx to sleep in its
+     * wait for a server; false if it does not.
+     */
+    private static boolean cmwqJmxWaits() throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() - deadline < 0) {
+            for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+                if (e.getKey().getName().equals("cmwq-jmx") && e.getKey().getState() == Thread.State.TIMED_WAITING
+                        && Arrays.stream(e.getValue()).anyMatch(f -> f.getMethodName().equals("startServerWhenDue"))) {
+                    return true;
+                }
+            }
+            Thread.sleep(10);
+        }
+        return false;
     }
 }
