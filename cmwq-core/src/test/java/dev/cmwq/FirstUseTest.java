@@ -133,9 +133,10 @@ class FirstUseTest {
         // The JIT loads the classes named in a compiled method's signature: Trace.executeStart
         // typed as returning its event class loaded that class (and jdk.jfr.Event) once the loop
         // was hot, which invalidated compiled code that had inlined the point.
-        // C2 alone, early: the compiler that loads them compiles the point before the loop.
+        // C2 alone, early, in the foreground (-Xbatch): the compiler that loads them compiles the
+        // point on its own, and has done so by the time the items have run.
         Path log = dir.resolve("class-load.log");
-        runChild(HotLoopProgram.class, "class+load=info", log, "-XX:-TieredCompilation", "-XX:CompileThreshold=1000");
+        runChild(HotLoopProgram.class, "class+load=info", log, "-XX:-TieredCompilation", "-XX:CompileThreshold=1000", "-Xbatch");
         assertThat(Files.readAllLines(log)).as("classes loaded while %d items ran", HotLoopProgram.ITEMS)
                 .noneMatch(l -> l.contains(" dev.cmwq.Trace$Work") || l.contains(" dev.cmwq.Trace$Recorder")
                         || l.contains(" jdk.jfr.Event "));

@@ -2,15 +2,16 @@ package dev.cmwq;
 
 /**
  * Run in a child JVM by {@link FirstUseTest}: enough items on system_wq for the JIT to compile
- * the worker loop and its JFR points (tier 3 after a few hundred calls), in a JVM that records
- * nothing, then a pause for the compiler queue to drain. The test reads the class-load log.
+ * the worker loop and its JFR points, in a JVM that records nothing; the test runs it with
+ * {@code -Xbatch}, so that each compilation is done before the call that asked for it goes on.
+ * The test reads the class-load log.
  */
 public final class HotLoopProgram {
     static final int ITEMS = 20_000;
 
     private HotLoopProgram() {}
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) {
         Workqueue wq = Workqueues.system();
         for (int i = 0; i < ITEMS; i++) {
             wq.queue(new Work(() -> {}));
@@ -19,7 +20,6 @@ public final class HotLoopProgram {
             }
         }
         wq.flush();
-        Thread.sleep(500);
         System.exit(0);
     }
 }
