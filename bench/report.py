@@ -562,65 +562,104 @@ class Report:
         steady = r[cls.MANY_EXECUTORS_STEADY_FROM:]
         return cold, (statistics.median(steady) if len(steady) >= 3 else None)
 
+    def many_executors_runs(self, impl):
+        """The many-executors JVMs of one contender that gave a result, in the order they ran."""
+        return sorted((e for e in self.scen if e.get("scenario") == "many-executors" and e.get("impl") == impl
+                       and "error" not in e), key=lambda e: e.get("round", 0))
+
     def many_executors(self):
         self.p("## 15. Many executors: the thread census")
         self.p()
-        e = self.s("many-executors", "cmwq") or self.s("many-executors", "fixed")
+        runs = {impl: self.many_executors_runs(impl) for impl in ["cmwq", "fixed"]}
+        e = next((r[0] for r in runs.values() if r), None)
         prm = (e or {}).get("params", {})
         first, steady_from = self.MANY_EXECUTORS_COLD_ROUNDS, self.MANY_EXECUTORS_STEADY_FROM
+        jvms = max([len(r) for r in runs.values()] + [0])
         self.p("%s components, each with its own `ExecutorService`, as a service that adopted a library per concern "
                "has them: `Executors.newFixedThreadPool(4)` per component against one per-CPU "
                "`WorkqueueExecutorService` per component (all on cmwq's shared workers). Each component gets %s "
                "tasks, alternately about 200 us of CPU and an unannounced 2 ms sleep, from one producer thread per "
-               "lane; %s rounds in one JVM. Threads are counted above the JVM's baseline: the peak, those still alive "
+               "lane; %s rounds in one JVM, in %s fresh JVM%s per contender, the contenders alternating. Threads are "
+               "counted above the JVM's baseline: the peak, those still alive "
                "once the load is over and the executors are still open, and those alive %s later (past the "
                "idle timeout of 5 s: the idle threads a service keeps; the goal's figure). "
                "Makespan: the median of the first %d rounds (the JVM's first seconds, JIT compilation included, "
                "the figure of the goal), and of rounds %d on (the steady state, once the JIT has compiled what "
-               "runs; finding 34-lead). Goals (issue 12): at most 2 x lanes + 4 idle threads; makespan "
-               "within 1.1x the fixed pools'." % (fmt_int(prm.get("components", 200)), fmt_int(prm.get("tasks", 20)),
-                                                    fmt_int(prm.get("rounds", 3)),
-                                                    "%g s" % (prm["settleMs"] / 1000) if "settleMs" in prm
-                                                    else "`settleMs` (the idle timeout plus 1 s)",
-                                                    first, steady_from + 1))
+               "runs; finding 34-lead). Each figure is the median over the JVMs (their range in brackets); per "
+               "round, the median over the JVMs of that round. Goals (issue 12): at most 2 x lanes + 4 idle threads; "
+               "makespan within 1.1x the fixed pools'." % (fmt_int(prm.get("components", 200)),
+                                                           fmt_int(prm.get("tasks", 20)), fmt_int(prm.get("rounds", 3)),
+                                                           fmt_int(jvms), "" if jvms == 1 else "s",
+                                                           "%g s" % (prm["settleMs"] / 1000) if "settleMs" in prm
+                                                           else "`settleMs` (the idle timeout plus 1 s)",
+                                                           first, steady_from + 1))
         self.p()
-        rows, chart_rows = [], []
+
+        def med(values):
+            values = [v for v in values if v is not None]
+            return statistics.median(values) if values else None
+
+        def count(v):  # a thread count, or the median of an even number of them
+            return fmt_int(v) if v == int(v) else fmt(v)
+
+        def with_range(values, f=fmt):
+            values = [v for v in values if v is not None]
+            if not values:
+                return "n/a"
+            m = statistics.median(values)
+            return f(m) + ("" if len(values) == 1 else " (%s-%s)" % (f(min(values)), f(max(values))))
+
+        def settled(x):
+            return x.get("idleThreadsSettled", x["idleThreadsAfter"])
+
+        rows, chart_rows, summary = [], [], {}
         for impl in ["cmwq", "fixed"]:
-            e = self.s("many-executors", impl)
-            if e is None or "error" in e:
+            rs = runs[impl]
+            if not rs:
                 continue
-            cold, steady = self.many_executors_makespans(e)
+            spans = [self.many_executors_makespans(x) for x in rs]
+            colds, steadies = [c for c, _ in spans], [st for _, st in spans]
+            n = min(len(x["makespanMsPerRound"]) for x in rs)
+            per_round = [statistics.median(x["makespanMsPerRound"][i] for x in rs) for i in range(n)]
+            summary[impl] = (med(colds), med(steadies), med([settled(x) for x in rs]),
+                             med([x["idleThreadsAfter"] for x in rs]), colds)
             label = "cmwq services" if impl == "cmwq" else "fixed(4) pools"
-            rows.append([("**%s**" if is_cmwq(impl) else "%s") % label, fmt_int(e["peakThreads"]),
-                         fmt_int(e["threadsStarted"]), fmt_int(e["idleThreadsAfter"]),
-                         fmt_int(e["idleThreadsSettled"]) if "idleThreadsSettled" in e else "-", fmt(cold),
-                         fmt(steady), ", ".join(fmt(x) for x in e["makespanMsPerRound"])])
-            chart_rows.append((label, [e["peakThreads"], e.get("idleThreadsSettled", e["idleThreadsAfter"])],
+            rows.append([("**%s**" if is_cmwq(impl) else "%s") % label, with_range([x["peakThreads"] for x in rs], count),
+                         with_range([x["threadsStarted"] for x in rs], count),
+                         with_range([x["idleThreadsAfter"] for x in rs], count),
+                         with_range([settled(x) for x in rs], count), with_range(colds), with_range(steadies),
+                         ", ".join(fmt(x) for x in per_round)])
+            chart_rows.append((label, [med([x["peakThreads"] for x in rs]), med([settled(x) for x in rs])],
                                is_cmwq(impl)))
-        settled = "idle threads %g s later" % (prm["settleMs"] / 1000) if "settleMs" in prm else "idle threads settled"
-        self.table(["contender", "peak threads", "threads started", "idle threads after", settled,
+        when_txt = "idle threads %g s later" % (prm["settleMs"] / 1000) if "settleMs" in prm else "idle threads settled"
+        self.table(["contender", "peak threads", "threads started", "idle threads after", when_txt,
                     "makespan ms, first %d rounds (median)" % first,
                     "makespan ms, rounds %d on (median)" % (steady_from + 1), "makespan ms per round"], rows)
-        cmwq, fixed = self.s("many-executors", "cmwq"), self.s("many-executors", "fixed")
+        pairs = list(zip(runs["cmwq"], runs["fixed"]))
+        if len(pairs) > 1:
+            self.p()
+            self.p("Ratio of the first %d rounds' makespans, JVM pair by JVM pair (cmwq / fixed, in the order they "
+                   "ran): %s." % (first, ", ".join(fmt_ratio(ratio(self.many_executors_makespans(c)[0],
+                                                                   self.many_executors_makespans(f)[0]))
+                                                  for c, f in pairs)))
         limit = None
-        if cmwq and "error" not in cmwq:
-            limit = 2 * cmwq.get("lanes", 1) + 4
+        if "cmwq" in summary:
+            limit = 2 * runs["cmwq"][0].get("lanes", 1) + 4
         self.chart("many-executors.svg", hbar("Thread census, %s executors" % fmt_int(prm.get("components", 200)),
                                               chart_rows, ["peak threads", "idle threads, settled"],
                                               "threads (log scale), lower is better", log=True, goal=limit,
                                               goal_label=None if limit is None else "goal %d idle" % limit))
         if limit is not None:
-            # Settled: once the idle timeout has passed (runs before the field existed: right after the load).
-            idle = cmwq.get("idleThreadsSettled", cmwq["idleThreadsAfter"])
+            c_cold, c_steady, idle, idle_after, _ = summary["cmwq"]
             when = ("%g s after the load" % (prm["settleMs"] / 1000)) if "settleMs" in prm else "once settled"
             self.goal("15. many executors, idle threads (%s)" % when, "<= 2 x lanes + 4 = %d" % limit,
-                      "%s (right after the load: %s)" % (fmt_int(idle), fmt_int(cmwq["idleThreadsAfter"])), idle <= limit)
-            if fixed and "error" not in fixed:
-                (c_cold, c_steady), (f_cold, f_steady) = (self.many_executors_makespans(cmwq),
-                                                          self.many_executors_makespans(fixed))
+                      "%s (right after the load: %s)" % (count(idle), count(idle_after)), idle <= limit)
+            if "fixed" in summary:
+                f_cold, f_steady = summary["fixed"][0], summary["fixed"][1]
                 r = ratio(c_cold, f_cold)
                 self.goal("15. many executors, makespan (first %d rounds)" % first, "<= 1.1x fixed(4) pools'",
-                          fmt_ratio(r), None if r is None else r <= 1.1)
+                          fmt_ratio(r) + ("" if jvms == 1 else " (medians of %d JVMs each)" % jvms),
+                          None if r is None else r <= 1.1)
                 r = ratio(c_steady, f_steady)
                 if r is not None:
                     self.goal("15. many executors, makespan, steady state (rounds %d on)" % (steady_from + 1),

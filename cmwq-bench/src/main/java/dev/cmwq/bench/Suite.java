@@ -60,7 +60,8 @@ public final class Suite {
                     entry("handoff-one-jvm-batches", new String[] {"1000", "4000"}),
                     entry("cold-start", new String[] {"trials=1"}),
                     entry("schedule-cancel", new String[] {"pairs=1000", "batches=1", "warmup=0"}),
-                    entry("schedule-cancel-rounds", new String[] {"1"})));
+                    entry("schedule-cancel-rounds", new String[] {"1"}),
+                    entry("many-executors-rounds", new String[] {"1"})));
     private static final Mode QUICK = new Mode("quick", 1, 2, TimeValue.seconds(1), 3,
             TimeValue.seconds(1), 1_000_000, Map.ofEntries(
                     entry("wakeup", new String[] {"samples=3000", "warmup=3000"}),
@@ -79,7 +80,8 @@ public final class Suite {
                     entry("handoff-one-jvm-batches", new String[] {"10000", "400000"}),
                     entry("cold-start", new String[] {"trials=5"}),
                     entry("schedule-cancel", new String[] {"pairs=1000000", "batches=5", "warmup=2"}),
-                    entry("schedule-cancel-rounds", new String[] {"3"})));
+                    entry("schedule-cancel-rounds", new String[] {"3"}),
+                    entry("many-executors-rounds", new String[] {"2"})));
     private static final Mode FULL = new Mode("full", 2, 5, TimeValue.seconds(1), 5,
             TimeValue.seconds(2), 1_000_000, Map.ofEntries(
                     entry("wakeup", new String[] {"samples=20000", "warmup=5000"}),
@@ -98,7 +100,8 @@ public final class Suite {
                     entry("handoff-one-jvm-batches", new String[] {"10000", "400000"}),
                     entry("cold-start", new String[] {"trials=11"}),
                     entry("schedule-cancel", new String[] {"pairs=1000000", "batches=10", "warmup=3"}),
-                    entry("schedule-cancel-rounds", new String[] {"5"})));
+                    entry("schedule-cancel-rounds", new String[] {"5"}),
+                    entry("many-executors-rounds", new String[] {"5"})));
 
     /** Contenders per scenario, cmwq first. */
     private static final Map<String, List<String>> CONTENDERS = Map.ofEntries(
@@ -122,9 +125,11 @@ public final class Suite {
     /**
      * Scenarios whose contenders' forks alternate, round after round (cmwq, peer, cmwq, peer...), so
      * that drift in the machine's load falls on each; the mode's {@code "<scenario>-rounds"} entry
-     * says how many rounds, and each result records its {@code round}.
+     * says how many rounds, and each result records its {@code round}. many-executors is one: its
+     * goal's figure is a JVM's first seconds (JIT compilation included), and one JVM per contender
+     * gave ratios from 1.09x to 1.16x on the same build (bench/findings.md, finding 36-lead).
      */
-    private static final List<String> ALTERNATED = List.of("schedule-cancel");
+    private static final List<String> ALTERNATED = List.of("schedule-cancel", "many-executors");
 
     /** Lane counts of the heap-per-idle-queue scenario, one fresh JVM each ({@code -Dcmwq.cpus}). */
     private static final List<Integer> IDLE_HEAP_LANES = List.of(2, 64, 256);
