@@ -106,8 +106,12 @@ public final class TimerBase {
     private Timer inbox;               // V
     private int pushes;                // racy: pushes onto the inbox, a wake-up hint only
     private final boolean countsPushes; // I: a base with its own thread (not manual or driven)
-    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks =
+    private final java.util.concurrent.ConcurrentLinkedQueue<Sweep> tasks =
             new java.util.concurrent.ConcurrentLinkedQueue<>(); // sweeps waiting for the thread
+    /** The timer thread has left its loop (stopped): a sweep queued from now on is never run. */
+    private volatile boolean exited;
+    /** Test seam: runs in sweep() between its look at the thread's state and the queueing of its task. */
+    static volatile Runnable beforeSweepQueued;
     private int threadState;           // V
     private long wakeAt;               // V
     private Thread thread;             // I: written once, before the thread starts
@@ -267,14 +271,19 @@ public final class TimerBase {
         if (state == NEW || state == STOPPED) {
             return; // NEW: the thread starts on the first arming, so nothing was ever armed here
         }
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        tasks.add(() -> {
-            try {
-                wheel.forEach(action);
-            } finally {
-                done.countDown();
-            }
-        });
+        Runnable seam = beforeSweepQueued;
+        if (seam != null) {
+            seam.run();
+        }
+        Sweep sweep = new Sweep(action);
+        tasks.add(sweep);
+        // A thread stopped after the look above may have left its loop without taking the task.
+        // It sets exited before it releases the sweeps left queued, and this task was queued
+        // before this test: either the thread releases it, or this test sees exited and takes it
+        // back (if the thread took it first, the wait below ends at once).
+        if (exited && tasks.remove(sweep)) {
+            return;
+        }
         int st = threadStateVolatile();
         if (st == PARKED || st == PARKED_UNTIL) {
             wake(st);
@@ -282,7 +291,7 @@ public final class TimerBase {
         boolean interrupted = false;
         while (true) {
             try {
-                done.await();
+                sweep.done.await();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
@@ -370,6 +379,30 @@ public final class TimerBase {
         while (threadStateVolatile() != STOPPED) {
             pass();
         }
+        exited = true;
+        // A stopped base calls nothing: the sweeps still queued are released without running.
+        for (Sweep sweep = tasks.poll(); sweep != null; sweep = tasks.poll()) {
+            sweep.done.countDown();
+        }
+    }
+
+    /** A {@link #sweep} waiting for the timer thread, and the latch its caller waits on. */
+    private final class Sweep implements Runnable {
+        final java.util.function.Consumer<Timer> action;
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+
+        Sweep(java.util.function.Consumer<Timer> action) {
+            this.action = action;
+        }
+
+        @Override
+        public void run() {
+            try {
+                wheel.forEach(action);
+            } finally {
+                done.countDown();
+            }
+        }
     }
 
     /** One turn of the timer thread's loop. */
@@ -418,7 +451,7 @@ public final class TimerBase {
 
     private int runOnce(long now) {
         drainInbox();
-        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
+        for (Sweep task = tasks.poll(); task != null; task = tasks.poll()) {
             drainInbox();
             task.run();
         }

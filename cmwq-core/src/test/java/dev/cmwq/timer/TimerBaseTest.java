@@ -11,6 +11,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The timer thread of a threaded {@link TimerBase}, on the real clock. */
 class TimerBaseTest {
@@ -190,6 +191,69 @@ class TimerBaseTest {
     }
 
     /** Counts down a latch when it fires and records where and when. */
+    /**
+     * A sweep that finds the thread running, then queues its task after the thread has left its
+     * loop (stopped, joined), returns without calling its action instead of waiting for a thread
+     * that will never take the task. Without the thread's exit flag and its check in sweep() it
+     * hangs, and the timeout fails it.
+     */
+    @Test
+    @Timeout(30)
+    void aSweepQueuedAfterTheThreadWasStoppedReturnsWithoutCallingItsAction() throws InterruptedException {
+        LatchTimer timer = new LatchTimer(base);
+        timer.arm(deadlineIn(HOURS.toMillis(1)));
+        Thread thread = base.thread();
+        AtomicInteger calls = new AtomicInteger();
+        TimerBase.beforeSweepQueued = () -> {
+            base.stop();
+            joinUninterruptibly(thread);
+        };
+        try {
+            base.sweep(t -> calls.incrementAndGet());
+        } finally {
+            TimerBase.beforeSweepQueued = null;
+        }
+        assertThat(thread.isAlive()).isFalse();
+        assertThat(calls).as("a stopped base calls nothing").hasValue(0);
+    }
+
+    /**
+     * The same race, with the thread still on its way out (woken by stop(), not joined) when the
+     * task is queued: whichever side finds the task releases it, and the sweep returns. Repeated,
+     * so that both orders occur.
+     */
+    @Test
+    @Timeout(60)
+    void aSweepRacingTheThreadsExitReturns() {
+        for (int i = 0; i < 200; i++) {
+            TimerBase b = TimerBase.create(Ticker.system());
+            LatchTimer timer = new LatchTimer(b);
+            timer.arm(Timer.deadlineAfter(b.ticker().read(), HOURS.toNanos(1)));
+            TimerBase.beforeSweepQueued = b::stop;
+            try {
+                b.sweep(t -> { });
+            } finally {
+                TimerBase.beforeSweepQueued = null;
+            }
+            joinUninterruptibly(b.thread());
+        }
+    }
+
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static final class LatchTimer extends Timer {
         final CountDownLatch latch = new CountDownLatch(1);
         volatile long firedAt;
