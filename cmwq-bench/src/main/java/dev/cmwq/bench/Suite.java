@@ -116,7 +116,8 @@ public final class Suite {
             entry("fanout", List.of("cmwq-system", "cmwq-unbound", "fjp", "fixed", "cached", "virtual")),
             entry("idle-heap", List.of("cmwq")),
             entry("handoff-one-jvm", List.of("all", "cmwq-system", "fjp")), // all in one JVM, then two alone
-            entry("cold-start", List.of("cmwq", "cmwq-cold", "cmwq-aot", "stpe", "fixed1")),
+            entry("cold-start", List.of("cmwq", "cmwq-cold", "cmwq-aot", "stpe", "fixed1", "cmwq-open", "netty-open",
+                    "guava-open")),
             entry("schedule-cancel", List.of("cmwq-service", "stpe")));
 
     /** Scenarios whose smoke run keeps only the last variant per contender, so that CI stays short. */

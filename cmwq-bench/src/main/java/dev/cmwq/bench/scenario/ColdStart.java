@@ -4,8 +4,13 @@ import dev.cmwq.DelayedWork;
 import dev.cmwq.Work;
 import dev.cmwq.Workqueue;
 import dev.cmwq.Workqueues;
+import com.google.common.util.concurrent.ListeningScheduledExecutorService;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.common.util.concurrent.internal.InternalFutureFailureAccess;
 import dev.cmwq.bench.Json;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -57,6 +62,15 @@ import java.util.concurrent.TimeUnit;
  * thread-CPU bean exist before the clock starts (a JVM's first lambda costs tens of milliseconds
  * that belong to no contender). Reported: the median of each figure over the trials, and every
  * trial.
+ *
+ * <p>Libraries side by side: {@code cmwq-open}, {@code netty-open} and {@code guava-open} make the
+ * same first use ({@code cmwq}: as above; Netty: a fresh {@code DefaultEventExecutorGroup(n)},
+ * {@code execute}, then {@code schedule}; Guava: {@code MoreExecutors.listeningDecorator} over a
+ * fresh {@code Executors.newScheduledThreadPool(n)}, {@code execute}, then {@code schedule}) with
+ * the library's jars first on the class path. The JVM opens them while it looks for this class,
+ * before the clock starts, so no contender pays for opening a jar (about 1 ms each here) and none
+ * pays for the jars before its own on the suite's class path: what is left is what each library's
+ * own classes cost its first caller.
  */
 final class ColdStart {
     private static final long DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -65,23 +79,27 @@ final class ColdStart {
 
     static Map<String, Object> run(String impl, Params p) throws IOException, InterruptedException {
         int trials = p.intValue("trials", 5);
-        if (!List.of("cmwq", "cmwq-cold", "cmwq-aot", "stpe", "fixed1").contains(impl)) {
-            throw new IllegalArgumentException("cold-start contender \"" + impl + "\" is not cmwq, cmwq-cold, cmwq-aot, stpe or fixed1");
+        if (!CONTENDERS.contains(impl)) {
+            throw new IllegalArgumentException("cold-start contender \"" + impl + "\" is not one of " + CONTENDERS);
         }
         List<String> flags = List.of();
+        String classPath = System.getProperty("java.class.path");
+        if (impl.endsWith("-open")) {
+            classPath = jarsFirst(impl) + File.pathSeparator + classPath;
+        }
         Path cache = null;
         if (impl.equals("cmwq-aot")) {
             if (Runtime.version().feature() < 25) {
                 return Map.of("error", "an AOT cache with profiles needs JDK 25 (-XX:AOTCacheOutput), not " + Runtime.version());
             }
             cache = Files.createTempDirectory("cmwq-cold-start").resolve("app.aot");
-            fork("cmwq", List.of("-XX:AOTCacheOutput=" + cache)); // the training run: the same first use, once
+            fork("cmwq", List.of("-XX:AOTCacheOutput=" + cache), classPath); // the training run: the same first use, once
             flags = List.of("-XX:AOTCache=" + cache);
         }
         try {
             List<Map<String, Object>> runs = new ArrayList<>();
             for (int t = 0; t < trials; t++) {
-                runs.add(fork(impl.equals("cmwq-aot") ? "cmwq" : impl, flags));
+                runs.add(fork(impl.equals("cmwq-aot") || impl.equals("cmwq-open") ? "cmwq" : impl, flags, classPath));
             }
             return Trials.summary(runs);
         } finally {
@@ -92,12 +110,35 @@ final class ColdStart {
         }
     }
 
+    static final List<String> CONTENDERS = List.of("cmwq", "cmwq-cold", "cmwq-aot", "stpe", "fixed1", "cmwq-open",
+            "netty-open", "guava-open");
+
+    /** The jars of an {@code -open} contender's library, as a class path. */
+    private static String jarsFirst(String impl) {
+        List<Class<?>> from = switch (impl) {
+            case "cmwq-open" -> List.of(Workqueue.class);
+            case "netty-open" -> List.of(DefaultEventExecutorGroup.class);
+            case "guava-open" -> List.of(MoreExecutors.class, InternalFutureFailureAccess.class);
+            default -> throw new IllegalArgumentException(impl);
+        };
+        List<String> jars = new ArrayList<>();
+        for (Class<?> c : from) {
+            try {
+                jars.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException("the jar of " + c.getName() + " has no usable location", e);
+            }
+        }
+        return String.join(File.pathSeparator, jars);
+    }
+
     /** Runs one trial in a fresh JVM with {@code flags} and returns its figures. */
-    private static Map<String, Object> fork(String impl, List<String> flags) throws IOException, InterruptedException {
+    private static Map<String, Object> fork(String impl, List<String> flags, String classPath)
+            throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(flags);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ColdStart.class.getName(), impl));
+        cmd.addAll(List.of("-cp", classPath, ColdStart.class.getName(), impl));
         Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String result = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
@@ -120,7 +161,26 @@ final class ColdStart {
         return m;
     }
 
-    /** One trial: {@code ColdStart cmwq|cmwq-cold|stpe|fixed1} prints {@code RESULT {...}}. */
+    /** Netty's first use: a fresh {@code DefaultEventExecutorGroup(n)} and its first {@code execute}. */
+    private static final class NettyFirstUse {
+        static ScheduledExecutorService execute(Runnable first) {
+            DefaultEventExecutorGroup group = new DefaultEventExecutorGroup(Runtime.getRuntime().availableProcessors());
+            group.execute(first);
+            return group;
+        }
+    }
+
+    /** Guava's: {@code MoreExecutors.listeningDecorator} over a fresh scheduled pool, and its first {@code execute}. */
+    private static final class GuavaFirstUse {
+        static ScheduledExecutorService execute(Runnable first) {
+            ListeningScheduledExecutorService service = MoreExecutors.listeningDecorator(
+                    Executors.newScheduledThreadPool(Runtime.getRuntime().availableProcessors()));
+            service.execute(first);
+            return service;
+        }
+    }
+
+    /** One trial: {@code ColdStart cmwq|cmwq-cold|stpe|fixed1|netty-open|guava-open} prints {@code RESULT {...}}. */
     public static void main(String[] args) throws InterruptedException {
         long[] started = new long[2];
         CountDownLatch ran = new CountDownLatch(2);
@@ -158,6 +218,16 @@ final class ColdStart {
             DelayedWork dw = new DelayedWork(delayed);
             armed = System.nanoTime();
             wq.queueDelayed(dw, Duration.ofNanos(DELAY_NANOS));
+            armedReturn = System.nanoTime();
+        } else if (args[0].endsWith("-open")) {
+            // In classes of their own, so that verifying this method loads neither library.
+            ScheduledExecutorService service = args[0].equals("netty-open") ? NettyFirstUse.execute(first)
+                    : GuavaFirstUse.execute(first);
+            long t3 = System.nanoTime();
+            m.put("callerMs", (t3 - t0) / 1e6);
+            m.put("callerCpuMs", (threads.getCurrentThreadCpuTime() - cpu0) / 1e6);
+            armed = System.nanoTime();
+            service.schedule(delayed, DELAY_NANOS, TimeUnit.NANOSECONDS);
             armedReturn = System.nanoTime();
         } else if (args[0].equals("fixed1")) {
             Executors.newFixedThreadPool(1).execute(first);
