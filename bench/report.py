@@ -607,7 +607,7 @@ class Report:
             if not values:
                 return "n/a"
             m = statistics.median(values)
-            return f(m) + ("" if len(values) == 1 else " (%s-%s)" % (f(min(values)), f(max(values))))
+            return f(m) + ("" if min(values) == max(values) else " (%s-%s)" % (f(min(values)), f(max(values))))
 
         def settled(x):
             return x.get("idleThreadsSettled", x["idleThreadsAfter"])
