@@ -161,6 +161,27 @@ final class ColdStart {
         return m;
     }
 
+    /**
+     * A peer's first use: makes its executor and calls {@code execute(first)}; returns the executor
+     * the trial then schedules on, or null for fixed1 (a fixed pool cannot schedule). Netty's and
+     * Guava's calls are in classes of their own, so that verifying this method loads neither library.
+     */
+    private static ScheduledExecutorService firstExecute(String impl, Runnable first) {
+        return switch (impl) {
+            case "netty-open" -> NettyFirstUse.execute(first);
+            case "guava-open" -> GuavaFirstUse.execute(first);
+            case "fixed1" -> {
+                Executors.newFixedThreadPool(1).execute(first);
+                yield null;
+            }
+            default -> {
+                ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(Runtime.getRuntime().availableProcessors());
+                stpe.execute(first);
+                yield stpe;
+            }
+        };
+    }
+
     /** Netty's first use: a fresh {@code DefaultEventExecutorGroup(n)} and its first {@code execute}. */
     private static final class NettyFirstUse {
         static ScheduledExecutorService execute(Runnable first) {
@@ -201,7 +222,6 @@ final class ColdStart {
         long t0 = System.nanoTime();
         long armed;
         long armedReturn;
-        ScheduledThreadPoolExecutor stpe = null;
         if (args[0].startsWith("cmwq")) {
             Work work = new Work(first);
             long t1 = System.nanoTime();
@@ -219,33 +239,15 @@ final class ColdStart {
             armed = System.nanoTime();
             wq.queueDelayed(dw, Duration.ofNanos(DELAY_NANOS));
             armedReturn = System.nanoTime();
-        } else if (args[0].endsWith("-open")) {
-            // In classes of their own, so that verifying this method loads neither library.
-            ScheduledExecutorService service = args[0].equals("netty-open") ? NettyFirstUse.execute(first)
-                    : GuavaFirstUse.execute(first);
+        } else {
+            ScheduledExecutorService service = firstExecute(args[0], first);
             long t3 = System.nanoTime();
             m.put("callerMs", (t3 - t0) / 1e6);
             m.put("callerCpuMs", (threads.getCurrentThreadCpuTime() - cpu0) / 1e6);
-            armed = System.nanoTime();
-            service.schedule(delayed, DELAY_NANOS, TimeUnit.NANOSECONDS);
-            armedReturn = System.nanoTime();
-        } else if (args[0].equals("fixed1")) {
-            Executors.newFixedThreadPool(1).execute(first);
-            long t3 = System.nanoTime();
-            m.put("callerMs", (t3 - t0) / 1e6);
-            m.put("callerCpuMs", (threads.getCurrentThreadCpuTime() - cpu0) / 1e6);
-            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+            // fixed1 has no scheduler: the floor's scheduling is a fresh single-thread one's.
+            ScheduledExecutorService timer = service != null ? service : Executors.newSingleThreadScheduledExecutor();
             armed = System.nanoTime();
             timer.schedule(delayed, DELAY_NANOS, TimeUnit.NANOSECONDS);
-            armedReturn = System.nanoTime();
-        } else {
-            stpe = new ScheduledThreadPoolExecutor(Runtime.getRuntime().availableProcessors());
-            stpe.execute(first);
-            long t3 = System.nanoTime();
-            m.put("callerMs", (t3 - t0) / 1e6);
-            m.put("callerCpuMs", (threads.getCurrentThreadCpuTime() - cpu0) / 1e6);
-            armed = System.nanoTime();
-            stpe.schedule(delayed, DELAY_NANOS, TimeUnit.NANOSECONDS);
             armedReturn = System.nanoTime();
         }
         if (!ran.await(30, TimeUnit.SECONDS)) {
