@@ -112,6 +112,11 @@ final class ManyExecutors {
         // machine (1.0: every CPU all the time). Below the peer's: the contender left CPUs idle
         // with tasks waiting, or (on a loaded machine) won a smaller share of them.
         m.put("cpuBusyMedian", median(busy));
+        List<Number> busyPerRound = new ArrayList<>();
+        for (double x : busy) {
+            busyPerRound.add(x);
+        }
+        m.put("cpuBusyPerRound", busyPerRound);
         for (ExecutorService e : es) {
             e.shutdown();
         }
