@@ -190,7 +190,6 @@ class TimerBaseTest {
         }
     }
 
-    /** Counts down a latch when it fires and records where and when. */
     /**
      * A sweep that finds the thread running, then queues its task after the thread has left its
      * loop (stopped, joined), returns without calling its action instead of waiting for a thread
@@ -206,7 +205,11 @@ class TimerBaseTest {
         AtomicInteger calls = new AtomicInteger();
         TimerBase.beforeSweepQueued = () -> {
             base.stop();
-            joinUninterruptibly(thread);
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError("interrupted while joining the timer thread", e);
+            }
         };
         try {
             base.sweep(t -> calls.incrementAndGet());
@@ -224,7 +227,7 @@ class TimerBaseTest {
      */
     @Test
     @Timeout(60)
-    void aSweepRacingTheThreadsExitReturns() {
+    void aSweepRacingTheThreadsExitReturns() throws InterruptedException {
         for (int i = 0; i < 200; i++) {
             TimerBase b = TimerBase.create(Ticker.system());
             LatchTimer timer = new LatchTimer(b);
@@ -235,25 +238,11 @@ class TimerBaseTest {
             } finally {
                 TimerBase.beforeSweepQueued = null;
             }
-            joinUninterruptibly(b.thread());
+            b.thread().join();
         }
     }
 
-    private static void joinUninterruptibly(Thread thread) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
+    /** Counts down a latch when it fires and records where and when. */
     private static final class LatchTimer extends Timer {
         final CountDownLatch latch = new CountDownLatch(1);
         volatile long firedAt;
