@@ -1,7 +1,5 @@
 package dev.cmwq.cli;
 
-import dev.cmwq.Work;
-import dev.cmwq.Workqueues;
 import java.util.Arrays;
 import java.util.Map;
 import javax.management.MBeanServerFactory;
@@ -19,10 +17,7 @@ public final class QuietWorkload {
     private QuietWorkload() {}
 
     public static void main(String[] args) throws Exception {
-        for (int i = 0; i < ITEMS; i++) {
-            Workqueues.system().queue(new Work(() -> {}));
-        }
-        Workqueues.system().flush();
+        SystemQueueWorkload.runItems(ITEMS);
         if (!cmwqJmxWaits()) {
             System.out.println("cmwq-jmx did not wait in Sysfs.startServerWhenDue");
             System.exit(1);
@@ -31,9 +26,7 @@ public final class QuietWorkload {
             System.out.println("an MBean server was started within cmwq.jmxDelayMs");
             System.exit(1);
         }
-        System.out.println("READY");
-        System.out.flush();
-        System.in.read();
+        PlainJvm.readyThenWait();
     }
 
     /**

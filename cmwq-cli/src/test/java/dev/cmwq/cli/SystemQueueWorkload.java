@@ -16,18 +16,21 @@ public final class SystemQueueWorkload {
     private SystemQueueWorkload() {}
 
     public static void main(String[] args) throws Exception {
-        for (int i = 0; i < ITEMS; i++) {
-            Workqueues.system().queue(new Work(() -> {}));
-        }
-        Workqueues.system().flush();
+        runItems(ITEMS);
         ObjectName events = new ObjectName("dev.cmwq:type=Workqueue,name=events,*");
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (ManagementFactory.getPlatformMBeanServer().queryNames(events, null).size() < 2
                 && System.nanoTime() - deadline < 0) {
             Thread.sleep(10);
         }
-        System.out.println("READY");
-        System.out.flush();
-        System.in.read();
+        PlainJvm.readyThenWait();
+    }
+
+    /** Queues {@code n} empty items on system_wq and waits until they have run. */
+    static void runItems(int n) {
+        for (int i = 0; i < n; i++) {
+            Workqueues.system().queue(new Work(() -> {}));
+        }
+        Workqueues.system().flush();
     }
 }
