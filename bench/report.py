@@ -622,7 +622,7 @@ class Report:
             n = min(len(x["makespanMsPerRound"]) for x in rs)
             per_round = [statistics.median(x["makespanMsPerRound"][i] for x in rs) for i in range(n)]
             summary[impl] = (med(colds), med(steadies), med([settled(x) for x in rs]),
-                             med([x["idleThreadsAfter"] for x in rs]), colds)
+                             med([x["idleThreadsAfter"] for x in rs]))
             label = "cmwq services" if impl == "cmwq" else "fixed(4) pools"
             rows.append([("**%s**" if is_cmwq(impl) else "%s") % label, with_range([x["peakThreads"] for x in rs], count),
                          with_range([x["threadsStarted"] for x in rs], count),
@@ -650,7 +650,7 @@ class Report:
                                               "threads (log scale), lower is better", log=True, goal=limit,
                                               goal_label=None if limit is None else "goal %d idle" % limit))
         if limit is not None:
-            c_cold, c_steady, idle, idle_after, _ = summary["cmwq"]
+            c_cold, c_steady, idle, idle_after = summary["cmwq"]
             when = ("%g s after the load" % (prm["settleMs"] / 1000)) if "settleMs" in prm else "once settled"
             self.goal("15. many executors, idle threads (%s)" % when, "<= 2 x lanes + 4 = %d" % limit,
                       "%s (right after the load: %s)" % (count(idle), count(idle_after)), idle <= limit)

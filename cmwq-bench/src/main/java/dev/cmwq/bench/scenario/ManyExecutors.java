@@ -102,21 +102,13 @@ final class ManyExecutors {
         sleep(settleMs);
         m.put("idleThreadsSettled", Probe.THREADS.getThreadCount() - Probe.BASELINE_THREADS);
         m.put("liveWorkersSettled", impl.equals("cmwq") ? Workqueues.liveWorkers() : components * poolSize);
-        List<Number> perRound = new ArrayList<>();
-        for (double x : makespans) {
-            perRound.add(x);
-        }
-        m.put("makespanMsPerRound", perRound);
+        m.put("makespanMsPerRound", perRound(makespans));
         m.put("makespanMs", median(makespans));
         // The JVM's CPU time over the round against makespan x CPUs: how busy the process kept the
         // machine (1.0: every CPU all the time). Below the peer's: the contender left CPUs idle
         // with tasks waiting, or (on a loaded machine) won a smaller share of them.
         m.put("cpuBusyMedian", median(busy));
-        List<Number> busyPerRound = new ArrayList<>();
-        for (double x : busy) {
-            busyPerRound.add(x);
-        }
-        m.put("cpuBusyPerRound", busyPerRound);
+        m.put("cpuBusyPerRound", perRound(busy));
         for (ExecutorService e : es) {
             e.shutdown();
         }
@@ -137,6 +129,15 @@ final class ManyExecutors {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** One figure per round, as the result's JSON list. */
+    private static List<Number> perRound(double[] xs) {
+        List<Number> list = new ArrayList<>();
+        for (double x : xs) {
+            list.add(x);
+        }
+        return list;
     }
 
     private static double median(double[] xs) {
