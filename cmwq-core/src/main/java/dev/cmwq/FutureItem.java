@@ -219,7 +219,8 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
 
     /**
      * Runs the task once (a periodic task: one period, then re-arms itself). Called by the engine;
-     * a direct call runs it too, as for {@code FutureTask}.
+     * a direct call runs it too, as for {@code FutureTask}, and never interrupts its caller (after
+     * shutdownNow only a worker starts it interrupted).
      */
     @Override
     public void run() {
@@ -233,7 +234,9 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         }
         boolean again = false;
         try {
-            service().interruptIfStopping(me);
+            if (me instanceof Worker w && w.currentWork == this) {
+                service().interruptIfStopping(me); // a worker clears it after the item; a direct caller keeps its status
+            }
             if (runStateOf(state) == NEW) {
                 V v = call();
                 if (!isPeriodic()) {

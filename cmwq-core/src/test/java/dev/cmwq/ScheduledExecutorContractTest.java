@@ -275,6 +275,40 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         assertThat(service.shutdownNow()).as("second call").isEmpty();
     }
 
+    /**
+     * A task shutdownNow returned is the caller's to run (RunnableFuture.run sets its result, as
+     * FutureTask's does): it runs on the caller's thread as it would on any, without the interrupt
+     * that a worker starting a task after shutdownNow gets. That interrupt, given to the caller,
+     * stayed set on the caller's thread after run() returned.
+     */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aTaskThatShutdownNowReturnedRunsOnTheCallerWithoutInterruptingIt(ServiceKind kind) throws Exception {
+        start(kind);
+        service.workqueue().freeze(); // nothing starts: the tasks stay queued or armed
+        List<Boolean> interruptedInside = new ArrayList<>();
+        Future<String> submitted = service.submit(() -> {
+            interruptedInside.add(Thread.currentThread().isInterrupted());
+            return "submitted";
+        });
+        ScheduledFuture<String> delayed = service.schedule(() -> {
+            interruptedInside.add(Thread.currentThread().isInterrupted());
+            return "delayed";
+        }, HOUR_MS, TimeUnit.MILLISECONDS);
+
+        List<Runnable> notStarted = service.shutdownNow();
+
+        assertThat(notStarted).containsExactlyInAnyOrder((Runnable) submitted, (Runnable) delayed);
+        for (Runnable task : notStarted) {
+            task.run();
+            assertThat(Thread.interrupted()).as("the caller interrupted after running " + task).isFalse();
+        }
+        assertThat(submitted.resultNow()).isEqualTo("submitted");
+        assertThat(delayed.resultNow()).isEqualTo("delayed");
+        assertThat(interruptedInside).as("each task ran uninterrupted").containsExactly(false, false);
+        service.workqueue().thaw();
+    }
+
     // ---------------------------------------------------------------- bad input
 
     @ParameterizedTest
