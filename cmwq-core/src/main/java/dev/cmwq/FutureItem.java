@@ -55,6 +55,11 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      * anything, so the run must end the task itself (rearm returns false: cancel, then retire).
      * Taking that as "armed" left the task counted for ever, neither armed, queued nor done: the
      * service never terminated (ScheduleCancelTest.aRearmThatFindsPendingHeldEndsTheTask).
+     * A direct run() of a periodic future (not the engine's: the worker's current item is not
+     * this one) is one more run: it neither re-arms nor retires, as the item's own arming keeps
+     * the schedule; an engine run that finds such a run in progress re-arms the next period
+     * itself. Re-arming from the direct run found PENDING held by that arming and cancelled the
+     * future (ScheduledExecutorContractTest.aDirectRunOfAPeriodicFutureRunsTheTaskOnceMoreAndKeepsItsSchedule).
      *
      * Waiting. get() from a cmwq worker on a queued, not started, one-shot item waits through the
      * item's own flush (Work.flush): an announced wait, and the engine's helping (running a
@@ -219,7 +224,9 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
 
     /**
      * Runs the task once (a periodic task: one period, then re-arms itself). Called by the engine;
-     * a direct call runs it too, as for {@code FutureTask}.
+     * a direct call runs it too, as for {@code FutureTask}, and never interrupts its caller (after
+     * shutdownNow only a worker starts it interrupted); a periodic task's direct run is one more
+     * run, and its schedule stays the engine's.
      */
     @Override
     public void run() {
@@ -228,12 +235,18 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             return;
         }
         Thread me = Thread.currentThread();
+        boolean engine = me instanceof Worker w && w.currentWork == this; // else a direct call
         if (!RUNNER.compareAndSet(this, null, me)) {
-            return; // another run is in progress; it retires the task
+            if (engine && isPeriodic() && !rearm()) {
+                retire(); // a direct run has this period; the next is still this item's to arm
+            }
+            return; // another run is in progress; it retires the task (a one-shot one)
         }
         boolean again = false;
         try {
-            service().interruptIfStopping(me);
+            if (engine) {
+                service().interruptIfStopping(me); // a worker clears it after the item; a direct caller keeps its status
+            }
             if (runStateOf(state) == NEW) {
                 V v = call();
                 if (!isPeriodic()) {
@@ -246,6 +259,19 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             complete(EXCEPTIONAL, t);
         } finally {
             Runners.release(RUNNER, this, me);
+        }
+        if (!engine && isPeriodic()) {
+            // A direct run is one more run: the item's arming (or the engine's run that found
+            // this one in progress) keeps the schedule. After shutdown it stops (one that
+            // shutdownNow returned, run by its caller). Ended (failed, or cancelled meanwhile):
+            // the arming is taken back if it is still there to take.
+            if (runStateOf(state) == NEW && !service().isRunning()) {
+                cancel(false);
+            }
+            if (runStateOf(state) != NEW && super.cancel()) {
+                retire();
+            }
+            return;
         }
         if (!again || !rearm()) {
             retire();

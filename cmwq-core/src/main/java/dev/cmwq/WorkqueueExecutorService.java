@@ -588,7 +588,7 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         periodic.remove(f);
     }
 
-    /** TPE's rule: a task that starts after shutdownNow starts interrupted. */
+    /** TPE's rule: a task that a worker starts after shutdownNow starts interrupted. */
     void interruptIfStopping(Thread me) {
         if (runState >= STOP && !me.isInterrupted()) {
             me.interrupt();

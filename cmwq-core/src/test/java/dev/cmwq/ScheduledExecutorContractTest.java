@@ -189,6 +189,41 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         assertThat(runs.get()).isEqualTo(after);
     }
 
+    /**
+     * A periodic task goes on until it is cancelled, a run throws, or the service shuts down
+     * (ScheduledExecutorService): a direct run() of its future is one more run, not a cancel. The
+     * run found the item armed (or queued), took that for a canceller's hold on it, and cancelled
+     * the future.
+     */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aDirectRunOfAPeriodicFutureRunsTheTaskOnceMoreAndKeepsItsSchedule(ServiceKind kind) {
+        start(kind);
+        AtomicInteger armedRuns = new AtomicInteger();
+        ScheduledFuture<?> armed = service.scheduleAtFixedRate(armedRuns::incrementAndGet, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> delayed = service.scheduleWithFixedDelay(armedRuns::incrementAndGet, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
+        ((Runnable) armed).run();
+        ((Runnable) delayed).run();
+        assertThat(armedRuns.get()).as("runs on the caller").isEqualTo(2);
+        for (ScheduledFuture<?> f : List.of(armed, delayed)) {
+            assertThat(f.isDone()).as("still periodic after a direct run: " + f).isFalse();
+            assertThat(f.getDelay(TimeUnit.MILLISECONDS)).as("next run still an hour away").isGreaterThan(HOUR_MS - 60_000);
+        }
+
+        Thread caller = Thread.currentThread();
+        CountDownLatch workerRuns = new CountDownLatch(3);
+        ScheduledFuture<?> busy = service.scheduleAtFixedRate(() -> {
+            if (Thread.currentThread() != caller) {
+                workerRuns.countDown();
+            }
+        }, 0, 1, TimeUnit.MILLISECONDS);
+        ((Runnable) busy).run(); // armed, queued or running: the runs on the service go on either way
+        Probe.await(workerRuns, "the service's runs after a direct one");
+        assertThat(busy.isDone()).isFalse();
+        service.shutdown();
+        assertThat(List.of(armed, delayed, busy)).as("cancelled at shutdown").allMatch(Future::isCancelled);
+    }
+
     // ---------------------------------------------------------------- shutdown policies
 
     @ParameterizedTest
@@ -273,6 +308,40 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
         assertThat(service.workqueue().isDestroyed()).isTrue();
         assertThat(service.shutdownNow()).as("second call").isEmpty();
+    }
+
+    /**
+     * A task shutdownNow returned is the caller's to run (RunnableFuture.run sets its result, as
+     * FutureTask's does): it runs on the caller's thread as it would on any, without the interrupt
+     * that a worker starting a task after shutdownNow gets. That interrupt, given to the caller,
+     * stayed set on the caller's thread after run() returned.
+     */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aTaskThatShutdownNowReturnedRunsOnTheCallerWithoutInterruptingIt(ServiceKind kind) throws Exception {
+        start(kind);
+        service.workqueue().freeze(); // nothing starts: the tasks stay queued or armed
+        List<Boolean> interruptedInside = new ArrayList<>();
+        Future<String> submitted = service.submit(() -> {
+            interruptedInside.add(Thread.currentThread().isInterrupted());
+            return "submitted";
+        });
+        ScheduledFuture<String> delayed = service.schedule(() -> {
+            interruptedInside.add(Thread.currentThread().isInterrupted());
+            return "delayed";
+        }, HOUR_MS, TimeUnit.MILLISECONDS);
+
+        List<Runnable> notStarted = service.shutdownNow();
+
+        assertThat(notStarted).containsExactlyInAnyOrder((Runnable) submitted, (Runnable) delayed);
+        for (Runnable task : notStarted) {
+            task.run();
+            assertThat(Thread.interrupted()).as("the caller interrupted after running " + task).isFalse();
+        }
+        assertThat(submitted.resultNow()).isEqualTo("submitted");
+        assertThat(delayed.resultNow()).isEqualTo("delayed");
+        assertThat(interruptedInside).as("each task ran uninterrupted").containsExactly(false, false);
+        service.workqueue().thaw();
     }
 
     // ---------------------------------------------------------------- bad input
