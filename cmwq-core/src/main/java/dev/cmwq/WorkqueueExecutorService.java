@@ -609,6 +609,9 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         tryTerminate();
     }
 
+    /** Test seam: runs in shutdownNow between its look at the timer wheel and its look at the queue. */
+    static volatile Runnable betweenWalks;
+
     /**
      * Refuses new tasks, takes back every task not yet started (queued or waiting for its delay)
      * and interrupts the running ones. Does not wait for them.
@@ -622,8 +625,16 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         advanceRunState(STOP);
         List<Runnable> notStarted = new ArrayList<>();
         List<Work> found = new ArrayList<>();
-        ServiceWalk.queued(wq, found);
+        // The wheel first: a timer that fires after this look puts its task on the queue, where
+        // the next look finds it (the other way round, a task firing between the looks was in
+        // neither, and ran after shutdownNow returned without being returned). Found twice, it
+        // is returned once: the second cancel fails.
         ServiceWalk.armed(wq, found);
+        Runnable seam = betweenWalks;
+        if (seam != null) {
+            seam.run();
+        }
+        ServiceWalk.queued(wq, found);
         for (Work w : found) {
             if (w.cancel()) { // Work.cancel: whoever wins PENDING owns the task now
                 notStarted.add(w instanceof RunnableItem r ? r.command() : (FutureItem<?>) w);

@@ -344,6 +344,29 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         service.workqueue().thaw();
     }
 
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void shutdownNowReturnsADelayedTaskWhoseTimerFiresWhileItLooks(ServiceKind kind) {
+        start(kind);
+        service.workqueue().freeze(); // a task whose timer fired stays queued
+        ScheduledFuture<String> delayed = service.schedule(() -> "delayed", 20, TimeUnit.MILLISECONDS);
+        WorkqueueExecutorService.betweenWalks = () -> Probe.awaitTrue(() -> {
+            List<Work> queued = new ArrayList<>();
+            ServiceWalk.queued(service.workqueue(), queued);
+            return queued.contains((Work) delayed);
+        }, "the delayed task's timer fired: the task is queued");
+        List<Runnable> notStarted;
+        try {
+            notStarted = service.shutdownNow();
+        } finally {
+            WorkqueueExecutorService.betweenWalks = null;
+        }
+        assertThat(notStarted).as("the task the timer moved from the wheel to the queue during shutdownNow")
+                .containsExactly((Runnable) delayed);
+        assertThat(delayed.isDone()).isFalse();
+        service.workqueue().thaw();
+    }
+
     // ---------------------------------------------------------------- bad input
 
     @ParameterizedTest
