@@ -30,6 +30,9 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
      *   bit  3    ACCEPTED: the service counts the task (claim)
      *   bit  4    RETIRED: the service has counted it out (retire)
      *   bit  5    CALLABLE: task is a Callable, else a Runnable (immutable)
+     *   bit  6    INTERRUPTED: cancelled with mayInterruptIfRunning (set with CANCELLED, in its
+     *             CAS), so that a worker that ran another item inline inside this task gives it
+     *             back the interrupt it cleared with that item's (WorkerPool.runInline)
      *
      * The booking bits (ACCEPTED, RETIRED) share the word with the run state so that a future
      * carries no field for them (a schedule allocates this object and its timer node, nothing
@@ -77,6 +80,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
     private static final int ACCEPTED = 1 << 3;
     private static final int RETIRED = 1 << 4;
     private static final int CALLABLE = 1 << 5;
+    private static final int INTERRUPTED = 1 << 6;
 
     private static final VarHandle STATE;
     private static final VarHandle RUNNER;
@@ -400,7 +404,7 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         if (!isPeriodic() && disarm()) {
             return cancelDisarmed(mayInterruptIfRunning);
         }
-        if (!casRunState(NEW, CANCELLED)) {
+        if (!casRunState(NEW, mayInterruptIfRunning ? CANCELLED | INTERRUPTED : CANCELLED)) {
             return false;
         }
         if (mayInterruptIfRunning) {
@@ -447,6 +451,11 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
     @Override
     public boolean isCancelled() {
         return runStateOf(state) == CANCELLED;
+    }
+
+    /** Whether the future was cancelled with {@code mayInterruptIfRunning}. */
+    boolean cancelledWithInterrupt() {
+        return (state & INTERRUPTED) != 0;
     }
 
     @Override

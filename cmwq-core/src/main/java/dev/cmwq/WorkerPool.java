@@ -1506,6 +1506,11 @@ final class WorkerPool {
         w.currentStartNanos = outerStart;
         w.itemSeq++; // the sampler starts a fresh look at the outer item
         w.setFlags(intensive);
+        if (WorkqueueExecutorService.wantsInterruptBack(outer, outerPwq)) {
+            // processOneWork cleared the thread's interrupt after the helped item: one meant for
+            // the outer task (its cancel(true), its service's shutdownNow) is given back to it.
+            w.interrupt();
+        }
         returnHelped(w);
     }
 

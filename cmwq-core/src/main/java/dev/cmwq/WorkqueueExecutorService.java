@@ -161,6 +161,17 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     }
 
     /**
+     * Whether {@code task}, running on the calling worker, wants the interrupt that the worker
+     * cleared after running another item inline inside it (a helped wait): the task's future was
+     * cancelled with interrupt, or its service was stopped by shutdownNow, whose interrupts reach
+     * only the innermost task. False for an item that is not an executor view's task.
+     */
+    static boolean wantsInterruptBack(Work task, PoolWorkqueue pwq) {
+        WorkqueueExecutorService service = pwq == null ? null : pwq.wq.service;
+        return service != null && (service.runState >= STOP || task instanceof FutureItem<?> f && f.cancelledWithInterrupt());
+    }
+
+    /**
      * Accepted tasks not yet retired; exact once the state is past RUNNING and read after it
      * (see the overview): every retired counter is read before any accepted one.
      */
