@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -24,7 +25,9 @@ import org.springframework.scheduling.annotation.AsyncAnnotationBeanPostProcesso
  * worker pools with every other queue of the JVM ({@link CmwqSchedulingAutoConfiguration} does the
  * same for {@code taskScheduler}). Ordered before Boot's own task auto-configuration, which then
  * steps aside; it steps aside itself, as Boot's does, when the application defines an
- * {@code Executor}. With Micrometer on the class path (Boot's actuator brings it; cmwq-micrometer
+ * {@code Executor}, and with {@code spring.task.execution.mode=force}, where Boot registers its own
+ * {@code applicationTaskExecutor} whatever else there is (a second definition of the name would
+ * fail the context's refresh). With Micrometer on the class path (Boot's actuator brings it; cmwq-micrometer
  * comes with the starter) it registers {@link WorkqueuesMetrics}, which Boot binds to its
  * registries; without it, nothing of Micrometer's is loaded. Off with {@code cmwq.enabled=false}.
  */
@@ -46,6 +49,7 @@ public class CmwqAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnMissingBean(Executor.class)
+    @ConditionalOnProperty(name = "spring.task.execution.mode", havingValue = "auto", matchIfMissing = true)
     static class Execution {
         @Bean(name = {TaskExecutionAutoConfiguration.APPLICATION_TASK_EXECUTOR_BEAN_NAME,
                 AsyncAnnotationBeanPostProcessor.DEFAULT_TASK_EXECUTOR_BEAN_NAME})

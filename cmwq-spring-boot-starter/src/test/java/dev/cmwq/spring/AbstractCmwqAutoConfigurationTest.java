@@ -255,6 +255,27 @@ abstract class AbstractCmwqAutoConfigurationTest {
         });
     }
 
+    /**
+     * {@code spring.task.execution.mode=force} has Boot register {@code applicationTaskExecutor}
+     * whatever other executors there are, with no back-off of its own; the starter then leaves the
+     * name to Boot instead of defining it a second time (which failed the context's refresh with a
+     * BeanDefinitionOverrideException). The scheduler stays on cmwq.
+     */
+    @Test
+    void withExecutionModeForceTheContextStartsOnBootsForcedExecutor() {
+        runner.withUserConfiguration(App.class).withPropertyValues("spring.task.execution.mode=force").run(ctx -> {
+            assertThat(ctx).hasNotFailed().doesNotHaveBean(WorkqueueTaskExecutor.class);
+            assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(ThreadPoolTaskExecutor.class);
+            assertThat(ctx.getBean(TaskScheduler.class)).isInstanceOf(WorkqueueTaskScheduler.class);
+        });
+        runner.withUserConfiguration(App.class, UserExecutor.class).withPropertyValues("spring.task.execution.mode=force")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed().doesNotHaveBean(WorkqueueTaskExecutor.class);
+                    assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(ThreadPoolTaskExecutor.class);
+                    ctx.getBean(ExecutorService.class).shutdown();
+                });
+    }
+
     /** Calls the @Async long task and waits for it to start; records the context's beans. */
     private static Record startLongTask(org.springframework.context.ApplicationContext ctx,
             AtomicReference<Record> jobsRef, AtomicReference<WorkqueueTaskExecutor> executorRef)
