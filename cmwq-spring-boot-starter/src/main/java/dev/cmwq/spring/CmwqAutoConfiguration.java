@@ -4,7 +4,9 @@ import dev.cmwq.Workqueue;
 import dev.cmwq.WorkqueueExecutorService;
 import dev.cmwq.micrometer.WorkqueuesMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -17,6 +19,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.TaskDecorator;
+import org.springframework.core.task.support.CompositeTaskDecorator;
 import org.springframework.scheduling.annotation.AsyncAnnotationBeanPostProcessor;
 
 /**
@@ -47,16 +50,28 @@ public class CmwqAutoConfiguration {
         return b.buildExecutorService();
     }
 
+    /**
+     * Gives {@code use} the application's TaskDecorator beans as one, as Boot 4's executors and
+     * schedulers take them: the only one, or all of them in their order (a
+     * {@code CompositeTaskDecorator}); nothing if there is none.
+     */
+    static void decorate(ObjectProvider<TaskDecorator> decorators, Consumer<TaskDecorator> use) {
+        List<TaskDecorator> all = decorators.orderedStream().toList();
+        if (!all.isEmpty()) {
+            use.accept(all.size() == 1 ? all.get(0) : new CompositeTaskDecorator(all));
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnMissingBean(Executor.class)
     @ConditionalOnProperty(name = "spring.task.execution.mode", havingValue = "auto", matchIfMissing = true)
     static class Execution {
         @Bean(name = {TaskExecutionAutoConfiguration.APPLICATION_TASK_EXECUTOR_BEAN_NAME,
                 AsyncAnnotationBeanPostProcessor.DEFAULT_TASK_EXECUTOR_BEAN_NAME})
-        WorkqueueTaskExecutor applicationTaskExecutor(CmwqProperties properties, ObjectProvider<TaskDecorator> decorator) {
+        WorkqueueTaskExecutor applicationTaskExecutor(CmwqProperties properties, ObjectProvider<TaskDecorator> decorators) {
             WorkqueueTaskExecutor executor = new WorkqueueTaskExecutor(service(properties.getExecution()),
                     properties.getAwaitTermination());
-            decorator.ifUnique(executor::setTaskDecorator);
+            decorate(decorators, executor::setTaskDecorator);
             return executor;
         }
     }

@@ -31,6 +31,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.annotation.Async;
@@ -237,6 +238,69 @@ abstract class AbstractCmwqAutoConfigurationTest {
                 assertThat(seen.get(20, TimeUnit.SECONDS)).isEqualTo("request-42");
             } finally {
                 Decorated.CONTEXT.remove();
+            }
+        });
+    }
+
+    /** Two decorators, as an application with one for its MDC and one for its security context has. */
+    @Configuration(proxyBeanMethods = false)
+    static class TwoDecorators {
+        static final ThreadLocal<String> FIRST = new ThreadLocal<>();
+        static final ThreadLocal<String> SECOND = new ThreadLocal<>();
+
+        private static TaskDecorator propagating(ThreadLocal<String> context) {
+            return task -> {
+                String captured = context.get();
+                return () -> {
+                    context.set(captured);
+                    try {
+                        task.run();
+                    } finally {
+                        context.remove();
+                    }
+                };
+            };
+        }
+
+        @Bean
+        @Order(1)
+        TaskDecorator firstDecorator() {
+            return propagating(FIRST);
+        }
+
+        @Bean
+        @Order(2)
+        TaskDecorator secondDecorator() {
+            return propagating(SECOND);
+        }
+    }
+
+    /**
+     * Several TaskDecorator beans wrap every task, in their order, as Boot 4's executors and
+     * schedulers compose them (a CompositeTaskDecorator); the starter applied none unless there
+     * was exactly one, and each context was lost on the workers.
+     */
+    @Test
+    void severalTaskDecoratorsWrapEveryTaskTogether() {
+        runner.withUserConfiguration(App.class, TwoDecorators.class).run(ctx -> {
+            TwoDecorators.FIRST.set("mdc");
+            TwoDecorators.SECOND.set("security");
+            try {
+                Callable<String> seen = () -> TwoDecorators.FIRST.get() + "+" + TwoDecorators.SECOND.get();
+                assertThat(ctx.getBean(WorkqueueTaskExecutor.class).submitCompletable(seen).get(20, TimeUnit.SECONDS))
+                        .isEqualTo("mdc+security");
+                CompletableFuture<String> scheduled = new CompletableFuture<>();
+                ctx.getBean(WorkqueueTaskScheduler.class).schedule(() -> {
+                    try {
+                        scheduled.complete(seen.call());
+                    } catch (Exception e) {
+                        scheduled.completeExceptionally(e);
+                    }
+                }, java.time.Instant.now());
+                assertThat(scheduled.get(20, TimeUnit.SECONDS)).isEqualTo("mdc+security");
+            } finally {
+                TwoDecorators.FIRST.remove();
+                TwoDecorators.SECOND.remove();
             }
         });
     }
