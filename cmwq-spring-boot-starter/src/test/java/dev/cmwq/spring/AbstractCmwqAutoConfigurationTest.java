@@ -411,6 +411,49 @@ abstract class AbstractCmwqAutoConfigurationTest {
         release.countDown();
     }
 
+    /** A cron task whose next run is months away (the first of January). */
+    static class Yearly {
+        final CountDownLatch ran = new CountDownLatch(1);
+
+        @Scheduled(cron = "0 0 0 1 1 *")
+        public void newYear() {
+            ran.countDown();
+        }
+    }
+
+    /**
+     * Closing drops the scheduler's delayed tasks that are not due yet, as Boot's scheduler does:
+     * a cron task's next run and a task scheduled for later. The service runs delayed tasks when
+     * they come due after its shutdown, so the close waited for them the whole
+     * {@code cmwq.await-termination} (30 s by default) before dropping them.
+     */
+    @Test
+    void closingDropsDelayedTasksNotDueYet() throws Exception {
+        AtomicReference<WorkqueueTaskScheduler> schedulerRef = new AtomicReference<>();
+        AtomicReference<java.util.concurrent.ScheduledFuture<?>> laterRef = new AtomicReference<>();
+        CountDownLatch laterRan = new CountDownLatch(1);
+        Thread closer = new Thread(() -> runner.withUserConfiguration(App.class).withBean(Yearly.class)
+                .withPropertyValues("cmwq.await-termination=10m").run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    WorkqueueTaskScheduler scheduler = ctx.getBean(WorkqueueTaskScheduler.class);
+                    schedulerRef.set(scheduler);
+                    laterRef.set(scheduler.schedule(laterRan::countDown, java.time.Instant.now().plus(Duration.ofHours(1))));
+                }), "closer");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(TimeUnit.SECONDS.toMillis(20));
+            assertThat(closer.isAlive()).as("the close returned, not waiting for tasks due in an hour and in months").isFalse();
+            assertThat(schedulerRef.get().getService().isTerminated()).isTrue();
+            assertThat(laterRef.get().isCancelled()).as("the task scheduled for later, dropped").isTrue();
+            assertThat(laterRan.getCount()).isEqualTo(1);
+        } finally {
+            if (schedulerRef.get() != null) {
+                schedulerRef.get().getService().shutdownNow(); // a failed case leaves no close waiting
+            }
+        }
+    }
+
     @Test
     void aTaskStillRunningAfterTheAwaitIsInterrupted() {
         AtomicReference<Record> jobsRef = new AtomicReference<>();
