@@ -35,10 +35,10 @@ public class CmwqSchedulingAutoConfiguration {
     public CmwqSchedulingAutoConfiguration() {}
 
     @Bean
-    WorkqueueTaskScheduler taskScheduler(CmwqProperties properties, ObjectProvider<TaskDecorator> decorator) {
+    WorkqueueTaskScheduler taskScheduler(CmwqProperties properties, ObjectProvider<TaskDecorator> decorators) {
         WorkqueueTaskScheduler scheduler = new WorkqueueTaskScheduler(
                 CmwqAutoConfiguration.service(properties.getScheduling()), properties.getAwaitTermination());
-        decorator.ifUnique(scheduler::setTaskDecorator);
+        CmwqAutoConfiguration.decorate(decorators, scheduler::setTaskDecorator);
         return scheduler;
     }
 }

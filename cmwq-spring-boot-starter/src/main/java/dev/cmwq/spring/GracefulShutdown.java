@@ -8,7 +8,8 @@ import org.springframework.context.SmartLifecycle;
 /**
  * Stops a cmwq service in the context's lifecycle: at {@link #PHASE}, after the web server (so
  * requests it lets finish can still hand work over), the service stops accepting tasks, cancels
- * its periodic ones, and waits for accepted tasks up to the configured time; what is still running
+ * its periodic ones (and a scheduler's delayed ones not due yet: see {@link DelayedTasks}), and
+ * waits for accepted tasks up to the configured time; what is still running
  * then is interrupted and what never started is dropped ({@code shutdownNow}). A stopped service
  * cannot start again.
  */
@@ -25,10 +26,22 @@ final class GracefulShutdown {
 
     private final WorkqueueExecutorService service;
     private final Duration await;
+    /** Runs once the service is shut down, before the wait: what else is to be dropped. */
+    private final Runnable afterShutdown;
 
     GracefulShutdown(WorkqueueExecutorService service, Duration await) {
+        this(service, await, () -> {});
+    }
+
+    GracefulShutdown(WorkqueueExecutorService service, Duration await, Runnable afterShutdown) {
         this.service = service;
         this.await = await;
+        this.afterShutdown = afterShutdown;
+    }
+
+    private void shutdown() {
+        service.shutdown();
+        afterShutdown.run();
     }
 
     WorkqueueExecutorService service() {
@@ -41,7 +54,7 @@ final class GracefulShutdown {
 
     /** Shuts the service down and waits for its accepted tasks, then interrupts what is left. */
     void stop() {
-        service.shutdown();
+        shutdown();
         awaitOrForce();
     }
 
@@ -53,7 +66,7 @@ final class GracefulShutdown {
      * scheduler's waits overlap instead of adding up, as Spring's own executors' do.
      */
     void stop(Runnable callback) {
-        service.shutdown();
+        shutdown();
         if (service.isTerminated()) {
             callback.run();
             return;
@@ -75,7 +88,7 @@ final class GracefulShutdown {
     /** The context's destroy (also when it never stopped, e.g. a failed refresh). */
     void destroy() {
         if (!service.isShutdown()) {
-            service.shutdown();
+            shutdown();
         }
         awaitOrForce();
     }

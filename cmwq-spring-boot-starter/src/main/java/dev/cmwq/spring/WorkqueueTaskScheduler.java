@@ -11,8 +11,10 @@ import org.springframework.scheduling.concurrent.ConcurrentTaskScheduler;
  * Spring's {@code TaskScheduler} over a cmwq service: delays and periods are armed on cmwq's timing
  * wheel (one timer thread for the JVM), and the runs are items of a workqueue. What the starter
  * registers as {@code taskScheduler}, so that {@code @Scheduled} runs on cmwq. Stopped with the
- * context, after the web server (see {@link #getPhase()}): periodic tasks stop at once, the
- * service stops accepting tasks, waits for the accepted ones, then interrupts what still runs.
+ * context, after the web server (see {@link #getPhase()}): periodic tasks (fixed rate, fixed delay,
+ * a trigger's next run) and delayed tasks not due yet are dropped at once, as Spring's
+ * {@code ThreadPoolTaskScheduler} drops them; the service stops accepting tasks, waits for the
+ * running ones, then interrupts what still runs.
  * Thread-safe, as the service is.
  */
 public class WorkqueueTaskScheduler extends ConcurrentTaskScheduler implements SmartLifecycle, DisposableBean {
@@ -26,9 +28,13 @@ public class WorkqueueTaskScheduler extends ConcurrentTaskScheduler implements S
      * @throws NullPointerException if an argument is null
      */
     public WorkqueueTaskScheduler(WorkqueueExecutorService service, Duration await) {
-        super(Objects.requireNonNull(service, "service is null in new WorkqueueTaskScheduler(service, await)"));
-        this.shutdown = new GracefulShutdown(service,
+        this(new DelayedTasks(Objects.requireNonNull(service, "service is null in new WorkqueueTaskScheduler(service, await)")),
                 Objects.requireNonNull(await, "await is null in new WorkqueueTaskScheduler(service, await)"));
+    }
+
+    private WorkqueueTaskScheduler(DelayedTasks delayed, Duration await) {
+        super(delayed);
+        this.shutdown = new GracefulShutdown(delayed.service(), await, delayed::dropNotDue);
     }
 
     /**
@@ -45,10 +51,10 @@ public class WorkqueueTaskScheduler extends ConcurrentTaskScheduler implements S
     public void start() {}
 
     /**
-     * Shuts the service down: new tasks are refused and periodic ones cancelled; waits for the
-     * accepted ones up to the await given to the constructor, then interrupts what still runs and
-     * drops what never started. Blocks the calling thread meanwhile. A stopped scheduler cannot
-     * start again.
+     * Shuts the service down: new tasks are refused, periodic ones and delayed ones not due yet
+     * cancelled; waits for the running ones up to the await given to the constructor, then
+     * interrupts what still runs and drops what never started. Blocks the calling thread
+     * meanwhile. A stopped scheduler cannot start again.
      */
     @Override
     public void stop() {

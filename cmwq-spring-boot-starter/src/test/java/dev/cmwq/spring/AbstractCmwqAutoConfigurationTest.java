@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
@@ -19,21 +20,29 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.aop.interceptor.AsyncUncaughtExceptionHandler;
 import org.springframework.boot.SpringBootVersion;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.task.SimpleAsyncTaskExecutorBuilder;
+import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
+import org.springframework.boot.task.ThreadPoolTaskSchedulerBuilder;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.AsyncConfigurer;
 import org.springframework.scheduling.annotation.EnableAsync;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -241,6 +250,69 @@ abstract class AbstractCmwqAutoConfigurationTest {
         });
     }
 
+    /** Two decorators, as an application with one for its MDC and one for its security context has. */
+    @Configuration(proxyBeanMethods = false)
+    static class TwoDecorators {
+        static final ThreadLocal<String> FIRST = new ThreadLocal<>();
+        static final ThreadLocal<String> SECOND = new ThreadLocal<>();
+
+        private static TaskDecorator propagating(ThreadLocal<String> context) {
+            return task -> {
+                String captured = context.get();
+                return () -> {
+                    context.set(captured);
+                    try {
+                        task.run();
+                    } finally {
+                        context.remove();
+                    }
+                };
+            };
+        }
+
+        @Bean
+        @Order(1)
+        TaskDecorator firstDecorator() {
+            return propagating(FIRST);
+        }
+
+        @Bean
+        @Order(2)
+        TaskDecorator secondDecorator() {
+            return propagating(SECOND);
+        }
+    }
+
+    /**
+     * Several TaskDecorator beans wrap every task, in their order, as Boot 4's executors and
+     * schedulers compose them (a CompositeTaskDecorator); the starter applied none unless there
+     * was exactly one, and each context was lost on the workers.
+     */
+    @Test
+    void severalTaskDecoratorsWrapEveryTaskTogether() {
+        runner.withUserConfiguration(App.class, TwoDecorators.class).run(ctx -> {
+            TwoDecorators.FIRST.set("mdc");
+            TwoDecorators.SECOND.set("security");
+            try {
+                Callable<String> seen = () -> TwoDecorators.FIRST.get() + "+" + TwoDecorators.SECOND.get();
+                assertThat(ctx.getBean(WorkqueueTaskExecutor.class).submitCompletable(seen).get(20, TimeUnit.SECONDS))
+                        .isEqualTo("mdc+security");
+                CompletableFuture<String> scheduled = new CompletableFuture<>();
+                ctx.getBean(WorkqueueTaskScheduler.class).schedule(() -> {
+                    try {
+                        scheduled.complete(seen.call());
+                    } catch (Exception e) {
+                        scheduled.completeExceptionally(e);
+                    }
+                }, java.time.Instant.now());
+                assertThat(scheduled.get(20, TimeUnit.SECONDS)).isEqualTo("mdc+security");
+            } finally {
+                TwoDecorators.FIRST.remove();
+                TwoDecorators.SECOND.remove();
+            }
+        });
+    }
+
     @Test
     void itStepsAsideForTheApplicationsOwnExecutor() {
         runner.withUserConfiguration(App.class, UserExecutor.class).run(ctx -> {
@@ -253,6 +325,27 @@ abstract class AbstractCmwqAutoConfigurationTest {
             assertThat(ctx).doesNotHaveBean(WorkqueueTaskExecutor.class);
             assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(ThreadPoolTaskExecutor.class);
         });
+    }
+
+    /**
+     * {@code spring.task.execution.mode=force} has Boot register {@code applicationTaskExecutor}
+     * whatever other executors there are, with no back-off of its own; the starter then leaves the
+     * name to Boot instead of defining it a second time (which failed the context's refresh with a
+     * BeanDefinitionOverrideException). The scheduler stays on cmwq.
+     */
+    @Test
+    void withExecutionModeForceTheContextStartsOnBootsForcedExecutor() {
+        runner.withUserConfiguration(App.class).withPropertyValues("spring.task.execution.mode=force").run(ctx -> {
+            assertThat(ctx).hasNotFailed().doesNotHaveBean(WorkqueueTaskExecutor.class);
+            assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(ThreadPoolTaskExecutor.class);
+            assertThat(ctx.getBean(TaskScheduler.class)).isInstanceOf(WorkqueueTaskScheduler.class);
+        });
+        runner.withUserConfiguration(App.class, UserExecutor.class).withPropertyValues("spring.task.execution.mode=force")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed().doesNotHaveBean(WorkqueueTaskExecutor.class);
+                    assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(ThreadPoolTaskExecutor.class);
+                    ctx.getBean(ExecutorService.class).shutdown();
+                });
     }
 
     /** Calls the @Async long task and waits for it to start; records the context's beans. */
@@ -326,6 +419,49 @@ abstract class AbstractCmwqAutoConfigurationTest {
         release.countDown();
     }
 
+    /** A cron task whose next run is months away (the first of January). */
+    static class Yearly {
+        final CountDownLatch ran = new CountDownLatch(1);
+
+        @Scheduled(cron = "0 0 0 1 1 *")
+        public void newYear() {
+            ran.countDown();
+        }
+    }
+
+    /**
+     * Closing drops the scheduler's delayed tasks that are not due yet, as Boot's scheduler does:
+     * a cron task's next run and a task scheduled for later. The service runs delayed tasks when
+     * they come due after its shutdown, so the close waited for them the whole
+     * {@code cmwq.await-termination} (30 s by default) before dropping them.
+     */
+    @Test
+    void closingDropsDelayedTasksNotDueYet() throws Exception {
+        AtomicReference<WorkqueueTaskScheduler> schedulerRef = new AtomicReference<>();
+        AtomicReference<java.util.concurrent.ScheduledFuture<?>> laterRef = new AtomicReference<>();
+        CountDownLatch laterRan = new CountDownLatch(1);
+        Thread closer = new Thread(() -> runner.withUserConfiguration(App.class).withBean(Yearly.class)
+                .withPropertyValues("cmwq.await-termination=10m").run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    WorkqueueTaskScheduler scheduler = ctx.getBean(WorkqueueTaskScheduler.class);
+                    schedulerRef.set(scheduler);
+                    laterRef.set(scheduler.schedule(laterRan::countDown, java.time.Instant.now().plus(Duration.ofHours(1))));
+                }), "closer");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(TimeUnit.SECONDS.toMillis(20));
+            assertThat(closer.isAlive()).as("the close returned, not waiting for tasks due in an hour and in months").isFalse();
+            assertThat(schedulerRef.get().getService().isTerminated()).isTrue();
+            assertThat(laterRef.get().isCancelled()).as("the task scheduled for later, dropped").isTrue();
+            assertThat(laterRan.getCount()).isEqualTo(1);
+        } finally {
+            if (schedulerRef.get() != null) {
+                schedulerRef.get().getService().shutdownNow(); // a failed case leaves no close waiting
+            }
+        }
+    }
+
     @Test
     void aTaskStillRunningAfterTheAwaitIsInterrupted() {
         AtomicReference<Record> jobsRef = new AtomicReference<>();
@@ -374,6 +510,132 @@ abstract class AbstractCmwqAutoConfigurationTest {
             MeterRegistry registry = ctx.getBean(MeterRegistry.class);
             assertThat(registry.find("executor.queued").tag("name", "applicationTaskExecutor").gauge()).isNotNull();
         });
+    }
+
+    /** @Async methods that fail: one returning nothing, one returning a future. */
+    static class Failing {
+        @Async
+        public void voidFails() {
+            throw new IllegalStateException("void method failed");
+        }
+
+        @Async
+        public CompletableFuture<String> futureFails() {
+            throw new IllegalStateException("future method failed");
+        }
+    }
+
+    /** What the application's AsyncUncaughtExceptionHandler saw: "thread|message". */
+    static class Handled {
+        final CompletableFuture<String> failure = new CompletableFuture<>();
+    }
+
+    /** An AsyncConfigurer that sets the handler only: its executor is null, @Async's default. */
+    @Configuration(proxyBeanMethods = false)
+    static class HandlerApp {
+        @Bean
+        Handled handled() {
+            return new Handled();
+        }
+
+        @Bean
+        Failing failing() {
+            return new Failing();
+        }
+
+        @Bean
+        AsyncConfigurer handlerOnly(Handled handled) {
+            return new AsyncConfigurer() {
+                @Override
+                public AsyncUncaughtExceptionHandler getAsyncUncaughtExceptionHandler() {
+                    return (e, method, params) -> handled.failure.complete(Thread.currentThread().getName() + "|" + e.getMessage());
+                }
+            };
+        }
+    }
+
+    /**
+     * As with Boot's executor: an AsyncConfigurer that sets only the exception handler keeps
+     * {@code @Async} on {@code applicationTaskExecutor}; a void method's failure reaches the handler,
+     * on the worker it ran on; a future-returning method's completes the future exceptionally.
+     */
+    @Test
+    void asyncFailuresReachTheApplicationsHandlerOrTheFuture() {
+        runner.withUserConfiguration(App.class, HandlerApp.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            Failing failing = ctx.getBean(Failing.class);
+            failing.voidFails();
+            assertThat(ctx.getBean(Handled.class).failure).succeedsWithin(Duration.ofSeconds(20)).asString()
+                    .startsWith("kworker/").endsWith("|void method failed");
+            assertThat(failing.futureFails()).failsWithin(Duration.ofSeconds(20))
+                    .withThrowableOfType(ExecutionException.class).havingCause()
+                    .isInstanceOf(IllegalStateException.class).withMessage("future method failed");
+        });
+    }
+
+    /**
+     * Boot's own settings do not shape the starter's beans (it has its own, {@code cmwq.*}), and
+     * with {@code spring.threads.virtual.enabled=true} the starter's executor and scheduler are
+     * still the ones: documented in docs/integrations.md. Boot's builders stay there for an
+     * application's own executors, with Boot's settings, and {@code bootstrapExecutor} (background
+     * bean initialization) is the starter's executor, as it is Boot's without the starter.
+     */
+    @Test
+    void bootsTaskSettingsShapeBootsBuildersNotTheStartersBeans() {
+        runner.withUserConfiguration(App.class)
+                .withPropertyValues("spring.threads.virtual.enabled=true", "spring.task.execution.thread-name-prefix=boot-exec-",
+                        "spring.task.scheduling.thread-name-prefix=boot-sched-")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx.getBean("applicationTaskExecutor")).isInstanceOf(WorkqueueTaskExecutor.class)
+                            .isSameAs(ctx.getBean("bootstrapExecutor"));
+                    assertThat(ctx.getBean("taskScheduler")).isInstanceOf(WorkqueueTaskScheduler.class);
+                    assertThat(ctx.getBean(Jobs.class).whereAmI().get(20, TimeUnit.SECONDS)).startsWith("kworker/");
+                    assertThat(ctx.getBean(ThreadPoolTaskExecutorBuilder.class).build().getThreadNamePrefix())
+                            .isEqualTo("boot-exec-");
+                    assertThat(ctx).hasSingleBean(SimpleAsyncTaskExecutorBuilder.class)
+                            .hasSingleBean(ThreadPoolTaskSchedulerBuilder.class);
+                });
+    }
+
+    /** Scheduled methods that throw at every run. */
+    static class ThrowingSchedules {
+        final CountDownLatch rateRuns = new CountDownLatch(3);
+        final CountDownLatch delayRuns = new CountDownLatch(3);
+
+        @Scheduled(fixedRate = 10)
+        public void atFixedRate() {
+            rateRuns.countDown();
+            throw new IllegalStateException("expected by the test: a scheduled run failed");
+        }
+
+        @Scheduled(fixedDelay = 10)
+        public void withFixedDelay() {
+            delayRuns.countDown();
+            throw new IllegalStateException("expected by the test: a scheduled run failed");
+        }
+    }
+
+    /**
+     * A repeating @Scheduled method that throws keeps running, as on Boot's scheduler (Spring's
+     * default error handler for repeating tasks logs and goes on), though the service itself stops
+     * a periodic task whose run throws. The handler's log (java.util.logging, where Spring's
+     * commons-logging goes on this class path) is kept off the console meanwhile.
+     */
+    @Test
+    void aScheduledMethodThatThrowsKeepsBeingScheduled() {
+        Logger errorLog = Logger.getLogger("org.springframework.scheduling.support.TaskUtils$LoggingErrorHandler");
+        Level level = errorLog.getLevel();
+        errorLog.setLevel(Level.OFF);
+        try {
+            runner.withUserConfiguration(App.class).withBean(ThrowingSchedules.class).run(ctx -> {
+                ThrowingSchedules schedules = ctx.getBean(ThrowingSchedules.class);
+                await(schedules.rateRuns, "three runs at a fixed rate, each throwing");
+                await(schedules.delayRuns, "three runs with a fixed delay, each throwing");
+            });
+        } finally {
+            errorLog.setLevel(level);
+        }
     }
 
     @Test
