@@ -648,7 +648,12 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         ServiceWalk.queued(wq, found);
         for (Work w : found) {
             if (w.cancel()) { // Work.cancel: whoever wins PENDING owns the task now
-                notStarted.add(w instanceof RunnableItem r ? r.command() : (FutureItem<?>) w);
+                if (!(w instanceof FutureItem<?> f && f.isDone())) {
+                    // Not a future its caller ran directly (run() completed it while its item
+                    // waited) or cancelled meanwhile: that one has ended, it is not a task never
+                    // started (ScheduledThreadPoolExecutor would return it all the same).
+                    notStarted.add(w instanceof RunnableItem r ? r.command() : (FutureItem<?>) w);
+                }
                 unaccept(w);
             }
         }

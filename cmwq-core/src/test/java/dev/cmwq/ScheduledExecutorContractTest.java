@@ -367,6 +367,24 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         service.workqueue().thaw();
     }
 
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void shutdownNowDoesNotReturnAFutureItsCallerAlreadyRanDirectly(ServiceKind kind) throws Exception {
+        start(kind);
+        service.workqueue().freeze(); // the items stay queued
+        Future<String> ranByCaller = service.submit(() -> "ran");
+        Future<String> waiting = service.submit(() -> "waiting");
+        ((Runnable) ranByCaller).run(); // RunnableFuture.run: completes it; its item is still queued
+        assertThat(ranByCaller.resultNow()).isEqualTo("ran");
+
+        List<Runnable> notStarted = service.shutdownNow();
+
+        assertThat(notStarted).as("the tasks that never started").containsExactly((Runnable) waiting);
+        assertThat(waiting.isDone()).isFalse();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        service.workqueue().thaw();
+    }
+
     // ---------------------------------------------------------------- bad input
 
     @ParameterizedTest
