@@ -1,0 +1,398 @@
+package dev.cmwq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Randomized stress of the executor view's lifecycle (issue 12): client threads execute, submit,
+ * schedule one-shot and periodic tasks, cancel them with and without interrupt, run futures
+ * directly, wait for sub-tasks from inside tasks (helping) and call invokeAll, while the service is
+ * shut down ({@code shutdown()} or {@code shutdownNow()}, alternately) at a random moment. Then it
+ * must terminate, and every task must have ended exactly as the contract says:
+ * <ul>
+ *   <li>no task ever runs concurrently with itself, and a one-shot task runs at most once;</li>
+ *   <li>an executed task runs exactly once, unless {@code execute} refused it or
+ *       {@code shutdownNow} returned it: nothing accepted is lost;</li>
+ *   <li>a task {@code shutdownNow} returned never ran; every other future is done once the service
+ *       has terminated, and a one-shot future that completed normally ran exactly once;</li>
+ *   <li>after {@code shutdown()}, a delayed one-shot task that nobody cancelled still runs;</li>
+ *   <li>nothing runs after termination.</li>
+ * </ul>
+ * {@code -Dcmwq.stress.seed=N} replays a seed (printed on failure), {@code -Dcmwq.stress.serviceRounds=N}
+ * runs N rounds per kind (default 4).
+ */
+@Timeout(120)
+class ExecutorServiceStressTest {
+    private static final long SEED = Long.getLong("cmwq.stress.seed", System.nanoTime());
+    private static final int ROUNDS = Integer.getInteger("cmwq.stress.serviceRounds", 4);
+    private static final long ROUND_MILLIS = 600;
+    private static final int CLIENTS = 3;
+    private static final int MAX_TASKS = 20_000;
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void everyTaskEndsAsTheContractSaysWhateverShutdownRacesWith(ServiceKind kind) throws InterruptedException {
+        for (int round = 0; round < ROUNDS; round++) {
+            long seed = SEED + 31L * round + kind.ordinal();
+            Round r = new Round(kind, seed, round % 2 == 1);
+            List<String> violations = r.run();
+            assertThat(violations).as("%s round %d, %s, seed %d (replay: -Dcmwq.stress.seed=%d): %d tasks",
+                    kind, round, r.now ? "shutdownNow" : "shutdown", seed, SEED, r.count.get()).isEmpty();
+        }
+    }
+
+    private enum Kind { EXECUTE, SUBMIT, DELAYED, PERIODIC, NESTED, CHILD, INVOKE }
+
+    /** One task and what happened to it. */
+    private static final class Task implements Runnable, Callable<Integer> {
+        final Kind kind;
+        final int id;
+        final Round round;
+        final int spinMicros;
+        final boolean sleeps;
+        final int throwOnRun; // a periodic task that throws on this run (0: never)
+        final AtomicInteger runs = new AtomicInteger();
+        final AtomicInteger inRun = new AtomicInteger();
+        volatile Future<?> future;
+        volatile boolean refused;
+        volatile boolean returned;
+        volatile int runsAtReturn; // its runs when shutdownNow returned it (a periodic task's earlier periods)
+        volatile boolean ranDirectly; // a client ran its future's run()
+        volatile boolean queued; // execute/submit/schedule returned normally
+
+        Task(Round round, Kind kind, int id, SplittableRandom rnd) {
+            this.round = round;
+            this.kind = kind;
+            this.id = id;
+            this.spinMicros = rnd.nextInt(20);
+            this.sleeps = rnd.nextInt(50) == 0;
+            this.throwOnRun = kind == Kind.PERIODIC && rnd.nextInt(10) == 0 ? 1 + rnd.nextInt(4) : 0;
+        }
+
+        @Override
+        public void run() {
+            call();
+        }
+
+        @Override
+        public Integer call() {
+            if (inRun.incrementAndGet() != 1) {
+                round.violation(this + " ran concurrently with itself");
+            }
+            int n = runs.incrementAndGet();
+            if (Worker.current() == null) {
+                ranDirectly = true;
+            }
+            try {
+                if (round.terminated) {
+                    round.violation(this + " ran after its service terminated");
+                }
+                Probe.spinMicros(spinMicros);
+                if (sleeps) {
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // shutdownNow or cancel(true): kept for the worker to clear
+                    }
+                }
+                if (kind == Kind.NESTED) {
+                    round.child(this);
+                }
+                if (throwOnRun == n) {
+                    throw new IllegalStateException("planned failure of " + this);
+                }
+                return n;
+            } finally {
+                inRun.decrementAndGet();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return kind + "#" + id;
+        }
+    }
+
+    private static final class Round {
+        final ServiceKind serviceKind;
+        final long seed;
+        final boolean now;
+        final WorkqueueExecutorService service;
+        /** Every task, by id (a slot is null while its task is being made). */
+        final AtomicReferenceArray<Task> tasks = new AtomicReferenceArray<>(3 * MAX_TASKS + CLIENTS * 3);
+        final AtomicInteger count = new AtomicInteger();
+        final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+        /** Direct runs hold it shared; the shutdown call holds it exclusively, so none overlaps it. */
+        final ReentrantReadWriteLock directRuns = new ReentrantReadWriteLock();
+        volatile boolean shutdownCalled;
+        volatile boolean terminated;
+
+        Round(ServiceKind kind, long seed, boolean now) {
+            this.serviceKind = kind;
+            this.seed = seed;
+            this.now = now;
+            this.service = kind.build();
+        }
+
+        void violation(String what) {
+            violations.add(what);
+        }
+
+        Task task(Kind kind, SplittableRandom rnd) {
+            int id = count.getAndIncrement();
+            Task t = new Task(this, kind, id, rnd);
+            tasks.set(id, t); // after the constructor: its final fields are seen by whoever reads the slot
+            return t;
+        }
+
+        /** A task picked at random, or null. */
+        Task any(SplittableRandom rnd) {
+            int n = count.get();
+            return n == 0 ? null : tasks.get(rnd.nextInt(n));
+        }
+
+        List<Task> all() {
+            List<Task> list = new ArrayList<>();
+            for (int i = 0, n = count.get(); i < n; i++) {
+                Task t = tasks.get(i);
+                if (t != null) { // null: still being made (only while clients run)
+                    list.add(t);
+                }
+            }
+            return list;
+        }
+
+        List<String> run() throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ROUND_MILLIS);
+            SplittableRandom main = new SplittableRandom(seed);
+            List<Thread> clients = new ArrayList<>();
+            for (int c = 0; c < CLIENTS; c++) {
+                SplittableRandom rnd = main.split();
+                Thread t = new Thread(() -> client(rnd, deadline), "stress-client-" + c);
+                t.start();
+                clients.add(t);
+            }
+            Thread.sleep(ROUND_MILLIS / 4 + main.nextLong(ROUND_MILLIS / 2));
+            List<Runnable> returned;
+            directRuns.writeLock().lock();
+            try {
+                shutdownCalled = true;
+                if (now) {
+                    returned = service.shutdownNow();
+                    markReturned(all(), returned); // at once: a returned task must not run from here on
+                } else {
+                    service.shutdown();
+                }
+            } finally {
+                directRuns.writeLock().unlock();
+            }
+            for (Thread t : clients) {
+                t.join();
+            }
+            if (!service.awaitTermination(30, TimeUnit.SECONDS)) {
+                violation("the service did not terminate within 30 s: " + service);
+                return new ArrayList<>(violations);
+            }
+            terminated = true;
+            if (!service.workqueue().isDestroyed()) {
+                violation("terminated, but its queue is not destroyed");
+            }
+            List<Task> all = all();
+            int[] before = all.stream().mapToInt(t -> t.runs.get()).toArray();
+            Thread.sleep(20); // anything still armed or queued would run now
+            for (int i = 0; i < before.length; i++) {
+                if (all.get(i).runs.get() != before[i]) {
+                    violation(all.get(i) + " ran after its service terminated");
+                }
+            }
+            for (Task t : all) {
+                check(t);
+            }
+            return new ArrayList<>(violations);
+        }
+
+        private void markReturned(List<Task> all, List<Runnable> returned) {
+            Map<Object, Task> byHandle = new IdentityHashMap<>();
+            for (Task t : all) {
+                byHandle.put(t.future != null ? t.future : t, t);
+            }
+            for (Runnable r : returned) {
+                // An invokeAll still in flight has not handed its futures to its client yet.
+                Task t = byHandle.containsKey(r) ? byHandle.get(r) : r instanceof FutureItem<?> f && f.task() instanceof Task task ? task : null;
+                if (t == null) {
+                    violation("shutdownNow returned " + r + ", which no client gave it");
+                } else if (t.returned) {
+                    violation("shutdownNow returned " + t + " twice");
+                } else {
+                    t.runsAtReturn = t.runs.get();
+                    t.returned = true;
+                    if (t.future == null && r instanceof Future<?> f) {
+                        t.future = f;
+                    }
+                }
+            }
+        }
+
+        private void check(Task t) {
+            int runs = t.runs.get();
+            if (t.inRun.get() != 0) {
+                violation(t + " still running after termination");
+            }
+            if (t.kind != Kind.PERIODIC && runs > 1) {
+                violation(t + " (one-shot) ran " + runs + " times");
+            }
+            if (t.returned && (runs != t.runsAtReturn || t.kind != Kind.PERIODIC && runs != 0)) {
+                violation(t + " was returned by shutdownNow after " + t.runsAtReturn + " runs, and ran " + runs + " times in all"
+                        + (t.ranDirectly ? " (a client ran it directly)" : "") + ": " + t.future);
+            }
+            if (t.refused && (runs != 0 || t.returned)) {
+                violation(t + " was refused but ran " + runs + " times" + (t.returned ? " and was returned" : ""));
+            }
+            if (t.kind == Kind.EXECUTE) {
+                if (t.queued && !t.returned && runs != 1) {
+                    violation(t + " was accepted by execute and not returned, but ran " + runs + " times: lost");
+                }
+                return;
+            }
+            Future<?> f = t.future;
+            if (f == null || t.returned) {
+                return; // refused (or an invokeAll refused midway), or handed back undone
+            }
+            if (!f.isDone()) {
+                violation(t + " is neither done nor returned after termination: " + f);
+                return;
+            }
+            if (f.state() == Future.State.SUCCESS && t.kind != Kind.PERIODIC && runs != 1) {
+                violation(t + " completed normally but ran " + runs + " times");
+            }
+            if (!now && t.kind == Kind.DELAYED && !f.isCancelled() && runs != 1) {
+                violation(t + ", a delayed task nobody cancelled, ran " + runs + " times after shutdown()");
+            }
+        }
+
+        /** A NESTED task's body: submits a child and waits for it (a helped wait where it can be). */
+        void child(Task parent) {
+            Task c = task(Kind.CHILD, new SplittableRandom(seed ^ parent.id));
+            try {
+                Future<Integer> f = service.submit((Callable<Integer>) c);
+                c.future = f;
+                c.queued = true;
+                f.get();
+            } catch (RejectedExecutionException e) {
+                c.refused = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                // cancelled, failed, or (ordered) a wait for a task queued behind the waiter: refused by the flush
+            }
+        }
+
+        private void client(SplittableRandom rnd, long deadline) {
+            while (System.nanoTime() - deadline < 0) {
+                int op = rnd.nextInt(100);
+                Task t = null;
+                try {
+                    if (count.get() >= MAX_TASKS || op < 20) {
+                        cancelOne(rnd);
+                    } else if (op < 40) {
+                        t = task(Kind.EXECUTE, rnd);
+                        service.execute(t);
+                        t.queued = true;
+                    } else if (op < 55) {
+                        t = task(Kind.SUBMIT, rnd);
+                        t.future = service.submit((Callable<Integer>) t);
+                        t.queued = true;
+                    } else if (op < 70) {
+                        t = task(Kind.DELAYED, rnd);
+                        t.future = service.schedule((Callable<Integer>) t, rnd.nextLong(3_000), TimeUnit.MICROSECONDS);
+                        t.queued = true;
+                    } else if (op < 78) {
+                        t = task(Kind.PERIODIC, rnd);
+                        long initial = rnd.nextLong(2_000);
+                        long period = 200 + rnd.nextLong(2_000);
+                        t.future = rnd.nextBoolean()
+                                ? service.scheduleAtFixedRate(t, initial, period, TimeUnit.MICROSECONDS)
+                                : service.scheduleWithFixedDelay(t, initial, period, TimeUnit.MICROSECONDS);
+                        t.queued = true;
+                    } else if (op < 86) {
+                        t = task(Kind.NESTED, rnd);
+                        t.future = service.submit((Callable<Integer>) t);
+                        t.queued = true;
+                    } else if (op < 90) {
+                        invokeAll(rnd);
+                    } else if (op < 93) {
+                        runOneDirectly(rnd);
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                } catch (RejectedExecutionException e) {
+                    if (!shutdownCalled) {
+                        violation("refused before shutdown: " + e);
+                    }
+                    if (t != null) {
+                        t.refused = true;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+
+        private void cancelOne(SplittableRandom rnd) {
+            Task t = any(rnd);
+            Future<?> f = t == null ? null : t.future;
+            if (f != null) {
+                f.cancel(rnd.nextBoolean());
+            }
+        }
+
+        private void runOneDirectly(SplittableRandom rnd) {
+            Task t = any(rnd);
+            Future<?> f = t == null ? null : t.future;
+            if (f instanceof Runnable r && directRuns.readLock().tryLock()) {
+                try {
+                    if (!shutdownCalled) {
+                        r.run(); // the future's own run: a one-shot runs at most once, a periodic one once more
+                    }
+                } finally {
+                    directRuns.readLock().unlock();
+                }
+            }
+        }
+
+        private void invokeAll(SplittableRandom rnd) throws InterruptedException {
+            List<Task> batch = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                batch.add(task(Kind.INVOKE, rnd));
+            }
+            List<Callable<Integer>> calls = new ArrayList<>(batch);
+            // Timed only: an untimed invokeAll whose tasks shutdownNow hands back waits for ever,
+            // with the JDK's executors too (those futures are neither done nor cancelled).
+            List<Future<Integer>> fs = service.invokeAll(calls, rnd.nextLong(5_000), TimeUnit.MICROSECONDS);
+            for (int i = 0; i < fs.size(); i++) {
+                batch.get(i).future = fs.get(i);
+                batch.get(i).queued = true;
+                if (!fs.get(i).isDone()) {
+                    violation("invokeAll returned " + batch.get(i) + " undone");
+                }
+            }
+        }
+    }
+}
