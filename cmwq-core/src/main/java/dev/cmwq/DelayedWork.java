@@ -335,7 +335,9 @@ public class DelayedWork extends Work {
 
     /**
      * The kernel's {@code flush_delayed_work}: if the timer is armed, fires it now (queues the item
-     * at once on its queue and lane), then waits for the item like {@link Work#flush()}.
+     * at once on its queue and lane), then waits for the item like {@link Work#flush()}. If the
+     * timer is firing at the call, it first waits for the expiry to queue the item (the kernel's
+     * {@code timer_delete_sync}), so that instance is waited for too.
      *
      * @return true if an instance was armed, pending or running (and has finished), false if the
      *     item was idle
@@ -346,7 +348,7 @@ public class DelayedWork extends Work {
     public boolean flush() {
         checkNotSelf("flush");
         Worker.checkMaySleep("flush", this);
-        boolean fired = timer.disarm();
+        boolean fired = timer.disarmSync();
         if (fired) {
             wq.enqueue(timer.lane, this);
         }

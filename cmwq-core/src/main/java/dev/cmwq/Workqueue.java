@@ -451,8 +451,9 @@ public final class Workqueue implements AutoCloseable, Executor {
      * @param delay the new delay, counted from now; zero queues at once; not null
      *     (NullPointerException), not negative (IllegalArgumentException)
      * @throws IllegalStateException as {@link #queue(Work)} refuses, checked before the item
-     *     changes; and when a timer would be armed while the queue is being destroyed, even from
-     *     its own items (the item is then left not pending)
+     *     changes (with a non-zero delay only a destroyed queue refuses: a draining one accepts
+     *     timers, as {@link #queueDelayed} does); and when a timer would be armed while the queue
+     *     is being destroyed, even from its own items (the item is then left not pending)
      */
     public boolean modDelayed(DelayedWork work, Duration delay) {
         return modDelayedOn(-1, work, delay);
@@ -477,7 +478,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
         Objects.requireNonNull(work, "work is null in Workqueue.modDelayedOn(lane, work, delay)");
         long nanos = DelayedWork.checkDelay(delay);
-        checkAccepting(work);
+        checkAcceptingMod(work, nanos);
         if (work.tryRearm(this, lane, nanos)) {
             // The debounce idiom, lock-free. If a destroy began meanwhile, the item ends not
             // pending: the re-check after arming takes the timer back and throws
@@ -487,7 +488,7 @@ public final class Workqueue implements AutoCloseable, Executor {
         }
         mutex.lock();
         try {
-            checkAccepting(work); // decided under the mutex: see enableAndQueue
+            checkAcceptingMod(work, nanos); // decided under the mutex: see enableAndQueue
             runSeam(afterAcceptCheck);
             return work.modify(this, lane, nanos);
         } finally {
@@ -745,6 +746,18 @@ public final class Workqueue implements AutoCloseable, Executor {
      */
     private void checkAccepting(Object work) {
         if (refusesCaller()) {
+            throw refusal((Work) work);
+        }
+    }
+
+    /**
+     * {@link #checkAccepting} for modDelayed: a zero delay queues, and is refused as a queueing
+     * is; a timer is refused only by a destroy (a drain refuses queueing, not arming: the kernel's
+     * mod_delayed_work arms the timer of a draining queue, and the drain refuses the item if the
+     * timer fires while it lasts, as for queueDelayed).
+     */
+    private void checkAcceptingMod(Object work, long delayNanos) {
+        if ((delayNanos == 0 ? closing() : destroying) && !isChainedCaller()) {
             throw refusal((Work) work);
         }
     }

@@ -2,6 +2,7 @@ package dev.cmwq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cmwq.timer.TimerBase;
 import java.time.Duration;
@@ -185,6 +186,52 @@ class DelayedWorkTest {
         assertThat(runs).hasValue(1);
         assertThat(w.isArmed()).isFalse();
         assertThat(w.flush()).isFalse();
+    }
+
+    /**
+     * The kernel's flush_delayed_work deletes the timer with timer_delete_sync: if the timer is
+     * firing (its callback queueing the item), it waits for the callback, then flushes the queued
+     * item. Forced: a flush comes while the expiry, which took the arming, has not queued the item
+     * yet (the beforePush seam, on this thread, which runs the timers).
+     */
+    @Test
+    void flushOfAnItemWhoseTimerIsFiringWaitsForTheRunTheExpiryQueues() {
+        assumeTrue(WorkerPool.INTAKE_ENABLED, "the seam is on the intake's path");
+        CountDownLatch ran = new CountDownLatch(1);
+        DelayedWork w = item(ran::countDown);
+        long t0 = now.get();
+        assertThat(wq.queueDelayed(w, Duration.ofMillis(10))).isTrue();
+        Thread expiring = Thread.currentThread();
+        AtomicReference<Thread> flusher = new AtomicReference<>();
+        AtomicReference<Boolean> flushed = new AtomicReference<>();
+        AtomicReference<Boolean> ranWhenFlushReturned = new AtomicReference<>();
+        Workqueue.beforePush = () -> {
+            if (Thread.currentThread() == expiring) {
+                Workqueue.beforePush = null;
+                assertThat(w.isArmed()).as("the expiry took the arming").isFalse();
+                assertThat(w.isPending()).isTrue();
+                Thread t = new Thread(() -> {
+                    flushed.set(w.flush());
+                    ranWhenFlushReturned.set(ran.getCount() == 0);
+                }, "flusher");
+                flusher.set(t);
+                t.start();
+                // Until it has returned, or waits (for the expiry to end, or for the item).
+                Probe.awaitTrue(() -> t.getState() == Thread.State.TERMINATED
+                        || t.getState() == Thread.State.TIMED_WAITING || t.getState() == Thread.State.WAITING,
+                        "the flusher to return or wait");
+            }
+        };
+        try {
+            assertThat(advanceTo(t0 + 10 * MS)).isEqualTo(1);
+        } finally {
+            Workqueue.beforePush = null;
+        }
+        assertThat(flusher.get()).as("the seam ran").isNotNull();
+        Probe.join(flusher.get());
+        // Not the return value: once the expiry has queued the item, it may run before the
+        // flusher looks (then flush returns false, as the kernel's flush_work does).
+        assertThat(ranWhenFlushReturned.get()).as("the item had run when flush returned " + flushed.get()).isTrue();
     }
 
     @Test

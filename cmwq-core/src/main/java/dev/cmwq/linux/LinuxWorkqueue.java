@@ -740,7 +740,8 @@ public final class LinuxWorkqueue {
      * @throws NullPointerException if {@code wq} or {@code dwork} is null
      * @throws IllegalArgumentException if {@code delay} is negative
      * @throws IllegalStateException as {@link #queue_work}, and then a pending item is left
-     *     pending; or when a timer would be armed while {@code wq} is being destroyed, even from
+     *     pending (with a non-zero delay a draining {@code wq} accepts the timer, as the kernel's
+     *     does); or when a timer would be armed while {@code wq} is being destroyed, even from
      *     its own items, and then the item is left not pending
      */
     public static boolean mod_delayed_work(Workqueue wq, DelayedWork dwork, long delay) {

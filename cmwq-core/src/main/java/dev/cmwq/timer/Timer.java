@@ -3,6 +3,7 @@ package dev.cmwq.timer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A one-shot timer armed on a {@link TimerBase}: the kernel's {@code struct timer_list}.
@@ -200,6 +201,33 @@ public abstract class Timer {
     }
 
     /**
+     * Takes back the current arming like {@link #disarm()}, and if its expiry has already won,
+     * waits until {@link #expired()} has returned: the kernel's {@code timer_delete_sync}.
+     * Afterwards no expiry of this timer runs, unless it was armed again meanwhile. It spins
+     * (then yields, then parks briefly), as the kernel's does: an expiry is short.
+     *
+     * <p>Must not be called from this timer's own {@code expired()}, which it would wait for.
+     *
+     * @return {@code true} if this call prevented the expiry, as {@link #disarm()};
+     *     {@code false} if it was not armed or its expiry won (and has now ended)
+     */
+    public final boolean disarmSync() {
+        if (disarm()) {
+            return true;
+        }
+        for (int spins = 0; base.isExpiring(this); spins++) {
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else if (spins < 128) {
+                Thread.yield();
+            } else {
+                LockSupport.parkNanos(10_000L);
+            }
+        }
+        return false;
+    }
+
+    /**
      * Returns whether an arming is live: neither expired nor disarmed. The answer may be stale by
      * the time the caller looks at it.
      *
@@ -263,7 +291,12 @@ public abstract class Timer {
         if (observedDeadline - now > 0) {
             return NOT_DUE;
         }
-        return casState(observed, observed & ~ARMED) ? EXPIRED : RETRY;
+        base.setExpiring(this); // before the arming is taken: a disarmSync that loses to it waits
+        if (casState(observed, observed & ~ARMED)) {
+            return EXPIRED;
+        }
+        base.setExpiring(null);
+        return RETRY;
     }
 
     /** Timer thread only: runs {@link #expired()}, containing whatever it throws. */
@@ -272,6 +305,8 @@ public abstract class Timer {
             expired();
         } catch (Throwable e) {
             System.getLogger(Timer.class.getName()).log(System.Logger.Level.ERROR, "timer " + this + " threw from expired()", e);
+        } finally {
+            base.setExpiring(null);
         }
     }
 

@@ -88,6 +88,7 @@ public final class TimerBase {
     private static final VarHandle INBOX;
     private static final VarHandle THREAD_STATE;
     private static final VarHandle WAKE_AT;
+    private static final VarHandle EXPIRING;
 
     static {
         try {
@@ -95,6 +96,7 @@ public final class TimerBase {
             INBOX = lookup.findVarHandle(TimerBase.class, "inbox", Timer.class);
             THREAD_STATE = lookup.findVarHandle(TimerBase.class, "threadState", int.class);
             WAKE_AT = lookup.findVarHandle(TimerBase.class, "wakeAt", long.class);
+            EXPIRING = lookup.findVarHandle(TimerBase.class, "expiring", Timer.class);
         } catch (ReflectiveOperationException e) {
             throw new LinkageError(e.toString(), e); // loaded at boot, unlike ExceptionInInitializerError
         }
@@ -116,6 +118,14 @@ public final class TimerBase {
     private long wakeAt;               // V
     private Thread thread;             // I: written once, before the thread starts
     private boolean running;           // T: inside runTimers (manual bases)
+    /**
+     * The timer whose arming the expiring thread is taking, or whose expired() runs (the kernel's
+     * running_timer), for Timer.disarmSync; else null. Written with release stores by the thread
+     * that expires timers, the first before its CAS takes the arming: a disarm that finds the
+     * arming taken reads it with an acquire load after that CAS, so it sees this timer until the
+     * expiry has ended.
+     */
+    private Timer expiring;            // V: release stores, acquire loads
 
     private TimerBase(Ticker ticker, int threadState, long maxSleepNanos) {
         this.ticker = Objects.requireNonNull(ticker, "ticker is null in TimerBase.create(ticker)");
@@ -165,6 +175,16 @@ public final class TimerBase {
      */
     public Ticker ticker() {
         return ticker;
+    }
+
+    /** Expiring thread only: records the timer being expired (null: none); see {@link #expiring}. */
+    void setExpiring(Timer t) {
+        EXPIRING.setRelease(this, t);
+    }
+
+    /** Whether {@code t}'s arming is being taken or its expired() runs now. */
+    boolean isExpiring(Timer t) {
+        return EXPIRING.getAcquire(this) == t;
     }
 
     /**

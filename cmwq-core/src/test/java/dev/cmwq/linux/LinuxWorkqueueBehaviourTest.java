@@ -223,6 +223,37 @@ class LinuxWorkqueueBehaviourTest {
         assertThat(queue_work(wq, item)).as("accepted again after the drain").isTrue();
     }
 
+    /**
+     * A drain refuses queueing, not timers: the kernel's mod_delayed_work with a delay arms the
+     * timer of an idle or armed item on a draining queue (the check is made when the timer fires),
+     * as queue_delayed_work does.
+     */
+    @Test
+    void modDelayedWorkWithADelayFromOutsideWhileDrainingArmsTheTimer() throws Exception {
+        Workqueue wq = keep(alloc_workqueue("draining-mod", WQ_UNBOUND, 0));
+        Probe.Gate g = gate();
+        queue_work(wq, new Work(g::pass));
+        g.awaitEntered("the blocker");
+        DelayedWork idle = new DelayedWork(() -> { });
+        DelayedWork armed = new DelayedWork(() -> { });
+        assertThat(queue_delayed_work(wq, armed, 3600L * HZ)).isTrue();
+        Thread drainer = Thread.ofPlatform().start(() -> drain_workqueue(wq));
+        Probe.awaitTrue(() -> Probe.parkedInCmwqWait(drainer), "the drainer to wait");
+
+        assertThat(mod_delayed_work(wq, idle, 3600L * HZ)).as("was idle").isFalse();
+        assertThat(mod_delayed_work(wq, armed, 3600L * HZ)).as("was armed").isTrue();
+
+        assertThat(idle.isArmed()).isTrue();
+        assertThat(armed.isArmed()).isTrue();
+        assertThatThrownBy(() -> mod_delayed_work(wq, idle, 0)).as("queueing it now is refused")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("draining");
+        assertThat(idle.isArmed()).as("a refused call leaves the timer armed").isTrue();
+        g.open();
+        Probe.join(drainer);
+        assertThat(cancel_delayed_work_sync(idle)).isTrue();
+        assertThat(cancel_delayed_work_sync(armed)).isTrue();
+    }
+
     @Test
     void destroyWorkqueueRunsWhatWasQueuedThenRefusesNewItems() {
         Workqueue wq = alloc_workqueue("doomed", 0, 0);
