@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -25,8 +26,11 @@ import java.util.function.Supplier;
  */
 final class DelayedTasks implements ScheduledExecutorService {
     private final WorkqueueExecutorService service;
-    /** The one-shot delayed tasks not started yet (each leaves as it starts). */
+    /** The one-shot delayed tasks not started yet (each leaves as it starts, or at a purge once cancelled). */
     private final Set<Pending<?>> pending = ConcurrentHashMap.newKeySet();
+    /** The size at which the next arming purges the cancelled ones: twice what the last purge left. */
+    private final AtomicInteger purgeAt = new AtomicInteger(PURGE_MIN);
+    private static final int PURGE_MIN = 64;
     private volatile boolean dropping;
 
     DelayedTasks(WorkqueueExecutorService service) {
@@ -55,6 +59,24 @@ final class DelayedTasks implements ScheduledExecutorService {
         if (f.getDelay(TimeUnit.NANOSECONDS) > 0 && pending.remove(p)) {
             f.cancel(false);
         }
+    }
+
+    /**
+     * Forgets the tasks whose futures are done without their having started: cancelled (a
+     * debounce, a timeout cancelled) tasks never run, so they never leave by themselves. At most
+     * once per doubling of the set: amortised O(1) per arming.
+     */
+    private void purge() {
+        pending.removeIf(q -> {
+            ScheduledFuture<?> f = q.future;
+            return f != null && f.isDone();
+        });
+        purgeAt.set(Math.max(PURGE_MIN, 2 * pending.size()));
+    }
+
+    /** How many delayed tasks it remembers (tests). */
+    int remembered() {
+        return pending.size();
     }
 
     /** A delayed task, remembered until it starts. */
@@ -88,6 +110,9 @@ final class DelayedTasks implements ScheduledExecutorService {
 
     private <F extends ScheduledFuture<?>> F arm(Pending<?> p, Supplier<F> schedule) {
         pending.add(p);
+        if (pending.size() >= purgeAt.get()) {
+            purge();
+        }
         F f;
         try {
             f = schedule.get();
