@@ -1,5 +1,7 @@
 package dev.cmwq;
 
+import dev.cmwq.timer.Backoff;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
@@ -467,17 +469,7 @@ public class Work {
             if (r != GRAB_AGAIN) {
                 return r == GRAB_STOLEN;
             }
-            backOff(spins);
-        }
-    }
-
-    static void backOff(int spins) {
-        if (spins < 64) {
-            Thread.onSpinWait();
-        } else if (spins < 128) {
-            Thread.yield();
-        } else {
-            LockSupport.parkNanos(10_000L);
+            Backoff.pause(spins);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.cmwq.timer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A one-shot timer armed on a {@link TimerBase}: the kernel's {@code struct timer_list}.
@@ -216,13 +215,7 @@ public abstract class Timer {
             return true;
         }
         for (int spins = 0; base.isExpiring(this); spins++) {
-            if (spins < 64) {
-                Thread.onSpinWait();
-            } else if (spins < 128) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(10_000L);
-            }
+            Backoff.pause(spins);
         }
         return false;
     }
