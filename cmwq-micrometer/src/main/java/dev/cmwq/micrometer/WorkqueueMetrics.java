@@ -56,6 +56,7 @@ public final class WorkqueueMetrics implements MeterBinder {
 
     private final Workqueue wq;
     private final Tags tags;
+    private final String nameTag;
     /** The meters bound, per registry: a meter object belongs to the registry that made it. */
     private final Map<MeterRegistry, List<Meter>> bound = new IdentityHashMap<>(); // guarded by this
 
@@ -85,6 +86,7 @@ public final class WorkqueueMetrics implements MeterBinder {
         this.wq = Objects.requireNonNull(wq, "wq is null in new WorkqueueMetrics(wq, name, tags)");
         this.tags = Tags.of(Objects.requireNonNull(tags, "tags is null in new WorkqueueMetrics(wq, name, tags)"))
                 .and("name", Objects.requireNonNull(name, "name is null in new WorkqueueMetrics(wq, name, tags)"));
+        this.nameTag = name;
     }
 
     /**
@@ -112,6 +114,11 @@ public final class WorkqueueMetrics implements MeterBinder {
      */
     public Workqueue workqueue() {
         return wq;
+    }
+
+    /** The value of the meters' {@code name} tag. */
+    String nameTag() {
+        return nameTag;
     }
 
     /**

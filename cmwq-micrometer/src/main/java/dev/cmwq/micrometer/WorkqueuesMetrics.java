@@ -13,7 +13,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,9 +37,10 @@ import java.util.WeakHashMap;
  * </table>
  *
  * <p>Queue names are not unique (the kernel's are not either: the system queues {@code events} and
- * {@code events_unbound} come twice). The first live queue with a name is tagged with it; another
- * live queue with the same name is tagged {@code <name>#2}, {@code #3}, ... in the order they were
- * bound.
+ * {@code events_unbound} come twice). A queue is tagged with the first of {@code <name>},
+ * {@code <name>#2}, {@code #3}, ... that no queue bound now has (a queue named {@code x#2} counts
+ * too): two live queues never share a tag, so never share meters. A tag freed by a destroyed queue
+ * goes to the next queue of that name, whose counters then start again from its own figures.
  *
  * <p>Binding it to a registry follows queues from then on, through a {@link WorkqueueListener}:
  * call {@link #close()} to stop following (meters already bound stay until removed). One instance
@@ -52,7 +53,8 @@ public final class WorkqueuesMetrics implements MeterBinder, AutoCloseable {
     private final Map<Workqueue, WorkqueueMetrics> bound = new WeakHashMap<>(); // guarded by this
     /** Queues destroyed since listening began: a late "created", or the listing, must not bind them. */
     private final Set<Workqueue> gone = Collections.newSetFromMap(new WeakHashMap<>()); // guarded by this
-    private final Map<String, Integer> names = new HashMap<>(); // guarded by this: live queues per name
+    /** The name tags of the queues bound: a tag two queues shared would make them share meters. */
+    private final Set<String> nameTags = new HashSet<>(); // guarded by this
     private final List<Meter> engineMeters = new ArrayList<>(); // guarded by this
     private final WorkqueueListener listener = new WorkqueueListener() {
         @Override
@@ -131,8 +133,11 @@ public final class WorkqueuesMetrics implements MeterBinder, AutoCloseable {
         if (bound.containsKey(wq) || gone.contains(wq) || wq.isDestroyed()) {
             return;
         }
-        int n = names.merge(wq.name(), 1, Integer::sum);
-        WorkqueueMetrics m = new WorkqueueMetrics(wq, n == 1 ? wq.name() : wq.name() + "#" + n, tags);
+        String tag = wq.name();
+        for (int n = 2; !nameTags.add(tag); n++) {
+            tag = wq.name() + "#" + n;
+        }
+        WorkqueueMetrics m = new WorkqueueMetrics(wq, tag, tags);
         bound.put(wq, m);
         for (MeterRegistry r : registries) {
             m.bindTo(r);
@@ -145,7 +150,7 @@ public final class WorkqueuesMetrics implements MeterBinder, AutoCloseable {
         if (m == null) {
             return;
         }
-        names.computeIfPresent(wq.name(), (k, v) -> v == 1 ? null : v - 1);
+        nameTags.remove(m.nameTag());
         for (MeterRegistry r : registries) {
             m.remove(r);
         }

@@ -218,6 +218,35 @@ class WorkqueueMetricsTest {
         assertThat(registry.find("executor.completed").tag("name", "mm-two-registries").meters()).isEmpty();
         assertThat(second.find("executor.completed").tag("name", "mm-two-registries").meters()).isEmpty();
     }
+    @Test
+    void aQueueTakesANameTagNoBoundQueueHasSoTwoQueuesNeverShareMeters() {
+        all = new WorkqueuesMetrics();
+        all.bindTo(registry);
+        Workqueue first = Workqueue.builder("mm-dup").build();
+        Workqueue second = Workqueue.builder("mm-dup").build(); // mm-dup#2
+        first.destroy();
+        Workqueue third = Workqueue.builder("mm-dup").build(); // not mm-dup#2: second has it
+        Workqueue literal = Workqueue.builder("mm-dup#3").build(); // a name that looks like a suffix
+        Workqueue fourth = Workqueue.builder("mm-dup").build();
+        try {
+            assertThat(registry.find("executor.completed").meters()).extracting(m -> m.getId().getTag("name"))
+                    .filteredOn(n -> n.startsWith("mm-dup")).as("one counter per live queue")
+                    .hasSize(4).doesNotHaveDuplicates();
+            third.destroy();
+            literal.destroy();
+            fourth.destroy();
+            assertThat(registry.find("executor.completed").tag("name", "mm-dup#2").functionCounter())
+                    .as("the second queue's meters outlive the queues that came after it").isNotNull();
+        } finally {
+            second.destroy();
+            third.destroy();
+            literal.destroy();
+            fourth.destroy();
+        }
+        assertThat(registry.getMeters()).extracting(m -> m.getId().getTag("name")).filteredOn(n -> n != null)
+                .noneMatch(n -> n.startsWith("mm-dup"));
+    }
+
     /** Blocks (announced) until {@code release} opens, after counting down {@code started}. */
     private static Runnable blocker(CountDownLatch started, CountDownLatch release) {
         return () -> {
