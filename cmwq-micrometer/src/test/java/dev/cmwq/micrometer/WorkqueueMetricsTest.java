@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -245,6 +246,36 @@ class WorkqueueMetricsTest {
         }
         assertThat(registry.getMeters()).extracting(m -> m.getId().getTag("name")).filteredOn(n -> n != null)
                 .noneMatch(n -> n.startsWith("mm-dup"));
+    }
+
+    @Test
+    void aQueueDroppedWithoutDestroyIsCollectedAndItsMetersLeave() throws Exception {
+        all = new WorkqueuesMetrics();
+        all.bindTo(registry);
+        WeakReference<Workqueue> dropped = dropAQueue("mm-dropped");
+        for (int i = 0; i < 100 && dropped.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20); // lets the reference handler run; not an assertion's wait
+        }
+        assertThat(dropped.get()).as("the binder keeps a dropped queue alive").isNull();
+        try (Workqueue next = Workqueue.builder("mm-after-drop").build()) { // the binder's next bind prunes
+            assertThat(registry.find("executor.completed").tag("name", "mm-after-drop").functionCounter()).isNotNull();
+        }
+        assertThat(registry.getMeters()).extracting(m -> m.getId().getTag("name"))
+                .as("a collected queue's meters leave the registry").doesNotContain("mm-dropped");
+        assertThat(all.workqueues()).extracting(Workqueue::name).doesNotContain("mm-dropped");
+    }
+
+    /** Builds a queue, runs an item on it, reads its meters, and drops it without destroy. */
+    private WeakReference<Workqueue> dropAQueue(String name) throws InterruptedException {
+        Workqueue wq = Workqueue.builder(name).build();
+        CountDownLatch ran = new CountDownLatch(1);
+        wq.queue(new Work(ran::countDown));
+        await(ran);
+        wq.flush();
+        WorkqueueMetrics.forgetSnapshots();
+        assertThat(counter("executor.completed", name)).isEqualTo(1);
+        return new WeakReference<>(wq);
     }
 
     /** Blocks (announced) until {@code release} opens, after counting down {@code started}. */
