@@ -123,34 +123,43 @@ public final class WorkqueueMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry is null in WorkqueueMetrics.bindTo(registry)");
-        List<Meter> meters = new ArrayList<>();
-        meters.add(counter(registry, "executor.completed", q -> stats(q).completed(), "tasks",
-                "The approximate total number of tasks that have completed execution"));
-        meters.add(gauge(registry, "executor.active", q -> stats(q).inFlight(), "threads",
-                "The approximate number of threads that are actively executing tasks"));
-        meters.add(gauge(registry, "executor.queued", WorkqueueMetrics::queued, "tasks",
-                "The approximate number of tasks that are queued for execution"));
-        meters.add(gauge(registry, "executor.pool.size", WorkqueueMetrics::poolSize, "threads",
-                "The current number of threads in the pool"));
-        meters.add(gauge(registry, "executor.pool.max", WorkqueueMetrics::poolMax, "threads",
-                "The maximum allowed number of threads in the pool"));
-        meters.add(counter(registry, "cmwq.work.started", q -> stats(q).started(), "items",
-                "Items that started running"));
-        meters.add(counter(registry, "cmwq.work.failed", q -> stats(q).failed(), "items",
-                "Items whose function threw"));
-        meters.add(counter(registry, "cmwq.work.cpu.intensive", q -> stats(q).cpuIntensive(), "items",
-                "Items that ran past the CPU-intensive threshold and left concurrency management"));
-        meters.add(counter(registry, "cmwq.work.cpu.time", q -> stats(q).cpuTimeNanos() / 1e9, "seconds",
-                "CPU time spent in work functions"));
-        meters.add(counter(registry, "cmwq.cm.wakeups", q -> stats(q).cmWakeups(), "wakeups",
-                "Concurrency-management wake-ups: another worker started because a running one slept"));
-        meters.add(counter(registry, "cmwq.maydays", q -> stats(q).maydays(), "requests",
-                "Mayday requests sent to the queue's rescuer"));
-        meters.add(counter(registry, "cmwq.rescued", q -> stats(q).rescued(), "items",
-                "Items run by the queue's rescuer"));
+        List<Meter> meters = register(registry, wq, tags);
         synchronized (this) {
             bound.computeIfAbsent(registry, r -> new ArrayList<>()).addAll(meters);
         }
+    }
+
+    /**
+     * Registers the meters of {@code wq}, tagged {@code tags}, with {@code registry}; they hold the
+     * queue weakly, and so does the list returned.
+     */
+    static List<Meter> register(MeterRegistry registry, Workqueue wq, Tags tags) {
+        List<Meter> meters = new ArrayList<>();
+        meters.add(counter(registry, wq, tags, "executor.completed", q -> stats(q).completed(), "tasks",
+                "The approximate total number of tasks that have completed execution"));
+        meters.add(gauge(registry, wq, tags, "executor.active", q -> stats(q).inFlight(), "threads",
+                "The approximate number of threads that are actively executing tasks"));
+        meters.add(gauge(registry, wq, tags, "executor.queued", WorkqueueMetrics::queued, "tasks",
+                "The approximate number of tasks that are queued for execution"));
+        meters.add(gauge(registry, wq, tags, "executor.pool.size", WorkqueueMetrics::poolSize, "threads",
+                "The current number of threads in the pool"));
+        meters.add(gauge(registry, wq, tags, "executor.pool.max", WorkqueueMetrics::poolMax, "threads",
+                "The maximum allowed number of threads in the pool"));
+        meters.add(counter(registry, wq, tags, "cmwq.work.started", q -> stats(q).started(), "items",
+                "Items that started running"));
+        meters.add(counter(registry, wq, tags, "cmwq.work.failed", q -> stats(q).failed(), "items",
+                "Items whose function threw"));
+        meters.add(counter(registry, wq, tags, "cmwq.work.cpu.intensive", q -> stats(q).cpuIntensive(), "items",
+                "Items that ran past the CPU-intensive threshold and left concurrency management"));
+        meters.add(counter(registry, wq, tags, "cmwq.work.cpu.time", q -> stats(q).cpuTimeNanos() / 1e9, "seconds",
+                "CPU time spent in work functions"));
+        meters.add(counter(registry, wq, tags, "cmwq.cm.wakeups", q -> stats(q).cmWakeups(), "wakeups",
+                "Concurrency-management wake-ups: another worker started because a running one slept"));
+        meters.add(counter(registry, wq, tags, "cmwq.maydays", q -> stats(q).maydays(), "requests",
+                "Mayday requests sent to the queue's rescuer"));
+        meters.add(counter(registry, wq, tags, "cmwq.rescued", q -> stats(q).rescued(), "items",
+                "Items run by the queue's rescuer"));
+        return meters;
     }
 
     /**
@@ -171,14 +180,14 @@ public final class WorkqueueMetrics implements MeterBinder {
         }
     }
 
-    private FunctionCounter counter(MeterRegistry registry, String name, ToDoubleFunction<Workqueue> f,
-            String unit, String description) {
+    private static FunctionCounter counter(MeterRegistry registry, Workqueue wq, Tags tags, String name,
+            ToDoubleFunction<Workqueue> f, String unit, String description) {
         return FunctionCounter.builder(name, wq, f).tags(tags).baseUnit(unit).description(description)
                 .register(registry);
     }
 
-    private Gauge gauge(MeterRegistry registry, String name, ToDoubleFunction<Workqueue> f, String unit,
-            String description) {
+    private static Gauge gauge(MeterRegistry registry, Workqueue wq, Tags tags, String name,
+            ToDoubleFunction<Workqueue> f, String unit, String description) {
         return Gauge.builder(name, wq, f).tags(tags).baseUnit(unit).description(description).register(registry);
     }
 

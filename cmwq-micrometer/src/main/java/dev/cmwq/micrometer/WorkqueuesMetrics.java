@@ -11,9 +11,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,9 +41,15 @@ import java.util.WeakHashMap;
  * </table>
  *
  * <p>Queue names are not unique (the kernel's are not either: the system queues {@code events} and
- * {@code events_unbound} come twice). The first live queue with a name is tagged with it; another
- * live queue with the same name is tagged {@code <name>#2}, {@code #3}, ... in the order they were
- * bound.
+ * {@code events_unbound} come twice). A queue is tagged with the first of {@code <name>},
+ * {@code <name>#2}, {@code #3}, ... that no queue bound now has (a queue named {@code x#2} counts
+ * too): two live queues never share a tag, so never share meters. A tag freed by a destroyed queue
+ * goes to the next queue of that name, whose counters then start again from its own figures.
+ *
+ * <p>The binder holds queues weakly, as their meters do: a queue dropped without destroy is
+ * collected, and its meters are removed (and its tag freed) at the binder's next bind or unbind of
+ * a queue (a queue created or destroyed) or {@link #workqueues()}, so short-lived queues do not
+ * pile up meters.
  *
  * <p>Binding it to a registry follows queues from then on, through a {@link WorkqueueListener}:
  * call {@link #close()} to stop following (meters already bound stay until removed). One instance
@@ -48,11 +58,17 @@ import java.util.WeakHashMap;
 public final class WorkqueuesMetrics implements MeterBinder, AutoCloseable {
     private final Tags tags;
     private final List<MeterRegistry> registries = new ArrayList<>(); // guarded by this
-    /** The binders of the queues bound, weakly: a queue collected without destroy just leaves. */
-    private final Map<Workqueue, WorkqueueMetrics> bound = new WeakHashMap<>(); // guarded by this
+    /**
+     * The queues bound, weakly: nothing here refers to a queue strongly (a binding, or a meter,
+     * that did would keep a queue dropped without destroy alive for good).
+     */
+    private final Map<Workqueue, Binding> bound = new WeakHashMap<>(); // guarded by this
+    /** The bindings of the queues collected without destroy: their meters are still to remove. */
+    private final ReferenceQueue<Workqueue> collected = new ReferenceQueue<>();
     /** Queues destroyed since listening began: a late "created", or the listing, must not bind them. */
     private final Set<Workqueue> gone = Collections.newSetFromMap(new WeakHashMap<>()); // guarded by this
-    private final Map<String, Integer> names = new HashMap<>(); // guarded by this: live queues per name
+    /** The name tags of the queues bound: a tag two queues shared would make them share meters. */
+    private final Set<String> nameTags = new HashSet<>(); // guarded by this
     private final List<Meter> engineMeters = new ArrayList<>(); // guarded by this
     private final WorkqueueListener listener = new WorkqueueListener() {
         @Override
@@ -94,10 +110,11 @@ public final class WorkqueuesMetrics implements MeterBinder, AutoCloseable {
     public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry is null in WorkqueuesMetrics.bindTo(registry)");
         synchronized (this) {
+            expungeCollected();
             registries.add(registry);
             bindEngine(registry);
-            for (WorkqueueMetrics m : bound.values()) {
-                m.bindTo(registry);
+            for (Map.Entry<Workqueue, Binding> e : bound.entrySet()) {
+                e.getValue().bindTo(registry, e.getKey());
             }
             if (!listening) {
                 listening = true;
@@ -124,30 +141,70 @@ public final class WorkqueuesMetrics implements MeterBinder, AutoCloseable {
      * @return a snapshot, in no particular order
      */
     public synchronized List<Workqueue> workqueues() {
+        expungeCollected();
         return new ArrayList<>(bound.keySet());
     }
 
     private synchronized void bind(Workqueue wq) {
+        expungeCollected();
         if (bound.containsKey(wq) || gone.contains(wq) || wq.isDestroyed()) {
             return;
         }
-        int n = names.merge(wq.name(), 1, Integer::sum);
-        WorkqueueMetrics m = new WorkqueueMetrics(wq, n == 1 ? wq.name() : wq.name() + "#" + n, tags);
-        bound.put(wq, m);
+        String tag = wq.name();
+        for (int n = 2; !nameTags.add(tag); n++) {
+            tag = wq.name() + "#" + n;
+        }
+        Binding b = new Binding(wq, tag, tags.and("name", tag), collected);
+        bound.put(wq, b);
         for (MeterRegistry r : registries) {
-            m.bindTo(r);
+            b.bindTo(r, wq);
         }
     }
 
     private synchronized void unbind(Workqueue wq) {
+        expungeCollected();
         gone.add(wq);
-        WorkqueueMetrics m = bound.remove(wq);
-        if (m == null) {
+        Binding b = bound.remove(wq);
+        if (b != null) {
+            b.clear(); // not enqueued now
+            release(b);
+        }
+    }
+
+    /** Removes the meters, and frees the name tag, of the queues collected without destroy. */
+    private void expungeCollected() { // under this
+        for (Reference<? extends Workqueue> r; (r = collected.poll()) != null; ) {
+            release((Binding) r);
+        }
+    }
+
+    private void release(Binding b) { // under this
+        if (b.released) {
             return;
         }
-        names.computeIfPresent(wq.name(), (k, v) -> v == 1 ? null : v - 1);
-        for (MeterRegistry r : registries) {
-            m.remove(r);
+        b.released = true;
+        nameTags.remove(b.nameTag);
+        b.meters.forEach((registry, meters) -> meters.forEach(registry::remove));
+        b.meters.clear();
+    }
+
+    /** A bound queue's name tag and meters; refers to the queue weakly, enqueued once it is collected. */
+    private static final class Binding extends WeakReference<Workqueue> {
+        final String nameTag;
+        final Tags tags;
+        /** The meters, per registry: a meter object belongs to the registry that made it. */
+        final Map<MeterRegistry, List<Meter>> meters = new IdentityHashMap<>(); // guarded by the binder
+        boolean released; // guarded by the binder
+
+        Binding(Workqueue wq, String nameTag, Tags tags, ReferenceQueue<Workqueue> collected) {
+            super(wq, collected);
+            this.nameTag = nameTag;
+            this.tags = tags;
+        }
+
+        void bindTo(MeterRegistry registry, Workqueue wq) {
+            meters.computeIfAbsent(registry, r -> new ArrayList<>())
+                    .addAll(WorkqueueMetrics.register(registry, wq, tags));
         }
     }
 

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -218,6 +219,65 @@ class WorkqueueMetricsTest {
         assertThat(registry.find("executor.completed").tag("name", "mm-two-registries").meters()).isEmpty();
         assertThat(second.find("executor.completed").tag("name", "mm-two-registries").meters()).isEmpty();
     }
+    @Test
+    void aQueueTakesANameTagNoBoundQueueHasSoTwoQueuesNeverShareMeters() {
+        all = new WorkqueuesMetrics();
+        all.bindTo(registry);
+        Workqueue first = Workqueue.builder("mm-dup").build();
+        Workqueue second = Workqueue.builder("mm-dup").build(); // mm-dup#2
+        first.destroy();
+        Workqueue third = Workqueue.builder("mm-dup").build(); // not mm-dup#2: second has it
+        Workqueue literal = Workqueue.builder("mm-dup#3").build(); // a name that looks like a suffix
+        Workqueue fourth = Workqueue.builder("mm-dup").build();
+        try {
+            assertThat(registry.find("executor.completed").meters()).extracting(m -> m.getId().getTag("name"))
+                    .filteredOn(n -> n.startsWith("mm-dup")).as("one counter per live queue")
+                    .hasSize(4).doesNotHaveDuplicates();
+            third.destroy();
+            literal.destroy();
+            fourth.destroy();
+            assertThat(registry.find("executor.completed").tag("name", "mm-dup#2").functionCounter())
+                    .as("the second queue's meters outlive the queues that came after it").isNotNull();
+        } finally {
+            second.destroy();
+            third.destroy();
+            literal.destroy();
+            fourth.destroy();
+        }
+        assertThat(registry.getMeters()).extracting(m -> m.getId().getTag("name")).filteredOn(n -> n != null)
+                .noneMatch(n -> n.startsWith("mm-dup"));
+    }
+
+    @Test
+    void aQueueDroppedWithoutDestroyIsCollectedAndItsMetersLeave() throws Exception {
+        all = new WorkqueuesMetrics();
+        all.bindTo(registry);
+        WeakReference<Workqueue> dropped = dropAQueue("mm-dropped");
+        for (int i = 0; i < 100 && dropped.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20); // lets the reference handler run; not an assertion's wait
+        }
+        assertThat(dropped.get()).as("the binder keeps a dropped queue alive").isNull();
+        try (Workqueue next = Workqueue.builder("mm-after-drop").build()) { // the binder's next bind prunes
+            assertThat(registry.find("executor.completed").tag("name", "mm-after-drop").functionCounter()).isNotNull();
+        }
+        assertThat(registry.getMeters()).extracting(m -> m.getId().getTag("name"))
+                .as("a collected queue's meters leave the registry").doesNotContain("mm-dropped");
+        assertThat(all.workqueues()).extracting(Workqueue::name).doesNotContain("mm-dropped");
+    }
+
+    /** Builds a queue, runs an item on it, reads its meters, and drops it without destroy. */
+    private WeakReference<Workqueue> dropAQueue(String name) throws InterruptedException {
+        Workqueue wq = Workqueue.builder(name).build();
+        CountDownLatch ran = new CountDownLatch(1);
+        wq.queue(new Work(ran::countDown));
+        await(ran);
+        wq.flush();
+        WorkqueueMetrics.forgetSnapshots();
+        assertThat(counter("executor.completed", name)).isEqualTo(1);
+        return new WeakReference<>(wq);
+    }
+
     /** Blocks (announced) until {@code release} opens, after counting down {@code started}. */
     private static Runnable blocker(CountDownLatch started, CountDownLatch release) {
         return () -> {
