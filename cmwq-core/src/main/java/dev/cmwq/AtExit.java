@@ -15,8 +15,8 @@ import java.util.Set;
  * are daemons, so items still queued or armed are silently dropped. A shutdown hook (cmwq-exit,
  * {@link ExitHook}, installed with the first queue) prints one line to standard error naming how
  * many items were left on which queues, and, with {@code -Dcmwq.drainAtExitMs=N}, first runs
- * them: each armed delayed item fires at once, then each queue is drained, for at most N
- * milliseconds in all.
+ * them: every armed delayed item fires at once, then each queue is drained (and so is any queue
+ * the drained items queue work on), for at most N milliseconds in all.
  *
  * <p>The line goes to {@code System.err}, not the logger: java.util.logging resets its handlers in
  * its own shutdown hook, which may run first.
@@ -47,26 +47,46 @@ final class AtExit {
         }
         Map<Workqueue, Left> still = leftBehind();
         if (!still.isEmpty() || drainer.isAlive()) {
-            err.println("cmwq: after " + ExitHook.DRAIN_MILLIS + " ms, " + (still.isEmpty() ? "items are still running" : describe(still) + " still not run"));
+            err.println("cmwq: " + (drainer.isAlive() ? "after " + ExitHook.DRAIN_MILLIS + " ms, " : "after the drain, ")
+                    + (still.isEmpty() ? "items are still running" : describe(still) + " still not run"));
         }
     }
 
-    /** Fires every armed item now, then drains each queue. */
+    /**
+     * Fires every armed item now, without waiting for any (one that hangs must not keep the others
+     * from running), then drains each queue; then drains again every queue that items run by the
+     * drain queued work on, round after round, until none has any. Items armed during the drain
+     * are not fired early: they are named in the last line if still armed.
+     */
     private static void drain(Map<Workqueue, Left> left) {
-        for (Map.Entry<Workqueue, Left> e : left.entrySet()) {
-            for (DelayedWork d : e.getValue().armed) {
+        for (Left l : left.values()) {
+            for (DelayedWork d : l.armed) {
                 try {
-                    d.flush();
+                    d.fireNow();
                 } catch (RuntimeException refused) {
                     // destroyed meanwhile: nothing to run
                 }
             }
         }
-        for (Workqueue wq : left.keySet()) {
-            try {
-                wq.drain();
-            } catch (RuntimeException refused) {
-                // destroyed meanwhile
+        List<Workqueue> queues = new ArrayList<>(left.keySet());
+        while (!queues.isEmpty()) {
+            boolean drained = false;
+            for (Workqueue wq : queues) {
+                try {
+                    wq.drain();
+                    drained = true;
+                } catch (RuntimeException refused) {
+                    // destroyed meanwhile
+                }
+            }
+            if (!drained) {
+                return;
+            }
+            queues = new ArrayList<>();
+            for (Workqueue wq : Workqueues.all()) {
+                if (Dump.waitingOrRunning(wq) > 0) {
+                    queues.add(wq);
+                }
             }
         }
     }

@@ -348,12 +348,23 @@ public class DelayedWork extends Work {
     public boolean flush() {
         checkNotSelf("flush");
         Worker.checkMaySleep("flush", this);
+        boolean fired = fireNow();
+        // The fired instance may finish before the barrier goes in; it was waited for all the same.
+        return super.flush() | fired;
+    }
+
+    /**
+     * {@link #flush()}'s first half: if the timer is armed (or firing), queues the item now on its
+     * queue and lane, without waiting for it to run. Returns whether this call fired it.
+     *
+     * @throws IllegalStateException if the item's queue no longer accepts it (left not pending)
+     */
+    boolean fireNow() {
         boolean fired = timer.disarmSync();
         if (fired) {
             wq.enqueue(timer.lane, this);
         }
-        // The fired instance may finish before the barrier goes in; it was waited for all the same.
-        return super.flush() | fired;
+        return fired;
     }
 
     /** The item whose timer {@code t} is, if {@code t} is an armed delayed item's; else null. */

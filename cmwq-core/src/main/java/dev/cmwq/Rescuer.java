@@ -88,12 +88,12 @@ final class Rescuer extends Worker {
         boolean more = true;
         while (n < Tunables.RESCUER_BATCH && (more = p.rescueOne(this, pwq))) {
             n++;
-            if (p.failingSince == 0 && !p.needToCreateWorker()) {
+            if (!p.maydayArmed && !p.needToCreateWorker()) {
                 break; // the pool recovered
             }
         }
         pwq.maydayListed = false;
-        if (more && n == Tunables.RESCUER_BATCH && p.failingSince != 0) {
+        if (more && n == Tunables.RESCUER_BATCH && p.maydayArmed) {
             pwq.maydayListed = true; // others may be waiting: go round again
             maydays.add(pwq);
         }

@@ -231,6 +231,7 @@ final class Sampler implements Runnable {
                 p.watched = false;
                 p.stallSince = 0;
                 p.progressAt = 0;
+                p.maydayArmed = false;
                 p.unwatchedAt = now;
                 p.setRunTarget(p.concurrency);
                 return DROP;
@@ -252,6 +253,8 @@ final class Sampler implements Runnable {
             weighOverlap(p, foundBlocked, computing);
             if (p.needToCreateWorker() || p.nrWorkers == 0) {
                 changed |= starving(p, now);
+            } else {
+                p.maydayArmed = false; // no longer starved: the next starvation waits MAYDAY_INITIAL again
             }
             changed |= p.kick();
             Watchdog.check(p, now);
@@ -274,7 +277,9 @@ final class Sampler implements Runnable {
                 return true;
             }
         }
-        if (p.failingSince != 0 && now - p.nextMayday >= 0) {
+        if (p.failingSince != 0 && !p.maydayArmed) {
+            p.armMayday(now); // starved again within the streak's cool-down, with no attempt made
+        } else if (p.failingSince != 0 && now - p.nextMayday >= 0) {
             p.sendMaydays();
             p.nextMayday = now + Tunables.MAYDAY_INTERVAL_NANOS;
         }

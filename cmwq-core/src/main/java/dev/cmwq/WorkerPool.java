@@ -244,6 +244,14 @@ final class WorkerPool {
     long failingSince; // L
     long nextCreateAttempt; // L
     long nextMayday; // L
+    /**
+     * The kernel's mayday_timer is armed: a creation failed (or was held back by the cool-down)
+     * while the pool needed a worker, and it has needed one ever since. Disarmed when a worker is
+     * created or the sampler finds the pool no longer needing one, as maybe_create_worker deletes
+     * its timer when it stops; the next starvation then waits MAYDAY_INITIAL again. The failure
+     * streak (failingSince: the cool-down, one warning) outlives it.
+     */
+    boolean maydayArmed; // L
     /** Sampler and watchdog state. */
     long sampledProgress; // S
     long stallProgress; // S
@@ -631,6 +639,7 @@ final class WorkerPool {
             return createFailed(now, t);
         }
         failingSince = 0;
+        maydayArmed = false;
         workers.add(w);
         nrWorkers++;
         enterIdle(w);
@@ -645,15 +654,23 @@ final class WorkerPool {
         if (now == 0) {
             now = Sampler.now();
         }
+        armMayday(now);
         if (failingSince == 0) {
             failingSince = now;
-            nextMayday = now + Tunables.MAYDAY_INITIAL_NANOS;
             Workqueues.log().log(System.Logger.Level.WARNING, "workqueue: cannot create a worker for " + this
                     + (why == null ? ": the worker budget (" + Tunables.maxWorkers() + ") is used up" : ""), why);
         }
         nextCreateAttempt = now + Tunables.CREATE_COOLDOWN_NANOS;
         watch();
         return false;
+    }
+
+    /** mod_timer(mayday_timer, MAYDAY_INITIAL_TIMEOUT) at the start of a starvation; a no-op while armed. */
+    void armMayday(long now) {
+        if (!maydayArmed) {
+            maydayArmed = true;
+            nextMayday = now + Tunables.MAYDAY_INITIAL_NANOS;
+        }
     }
 
     private String workerName(int wid) {

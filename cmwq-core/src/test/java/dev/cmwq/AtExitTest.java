@@ -58,6 +58,27 @@ class AtExitTest {
     }
 
     @Test
+    void aHangingItemDoesNotKeepTheDrainAtExitFromRunningTheOthers() throws Exception {
+        Run r = run("stuck", "-Dcmwq.drainAtExitMs=3000");
+        assertThat(r.code()).isZero();
+        assertThat(r.out().lines().toList()).containsExactlyInAnyOrder("main ends", "ran first", "hangs",
+                "ran other delayed", "ran second delayed");
+        assertThat(r.err().lines().toList()).containsExactly(
+                "cmwq: the JVM exits with 4 items (exit-demo: 1 queued or running, 1 armed; exit-other: 2 armed); running them"
+                        + " (up to 3000 ms)",
+                "cmwq: after 3000 ms, 1 item (exit-demo: 1 queued or running) still not run");
+    }
+
+    @Test
+    void drainAtExitWaitsForWorkThatTheDrainedItemsQueueOnOtherQueues() throws Exception {
+        Run r = run("chain", "-Dcmwq.drainAtExitMs=60000");
+        assertThat(r.code()).isZero();
+        assertThat(r.out().lines().toList()).containsExactlyInAnyOrder("main ends", "ran first", "ran late");
+        assertThat(r.err().lines().toList()).containsExactly("cmwq: the JVM exits with 1 item (exit-demo: 1 queued or"
+                + " running); running them (up to 60000 ms)");
+    }
+
+    @Test
     void aBadSettingNamesItselfAndTheDefaultIsUsed() throws Exception {
         Run r = run("settings", "-Dcmwq.cpus=0", "-Dcmwq.idleTimeoutMs=soon");
         assertThat(r.code()).isZero();

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -99,6 +100,44 @@ class RescuerBatchTest {
         reclaim.queueOn(a, new Work(later::countDown));
         Probe.await(later, "an item queued after the rescuer finished, through a mayday re-sent");
         assertThat(maydays(pwqA)).isEqualTo(before + 1);
+    }
+
+    @Test
+    void aStarvationAfterTheStreaksPoolRecoveredWaitsTheInitialMaydayDelayAgain() {
+        int lane = Probe.lane(3);
+        AtomicLong fake = new AtomicLong(System.nanoTime());
+        Sampler.clock = fake::get;
+        Workqueue plain = track(Workqueue.builder("again-plain").build());
+        Workqueue reclaim = track(Workqueue.builder("again-reclaim").memReclaim().build());
+        Probe.Gate first = new Probe.Gate(1);
+        gates.add(first);
+        WorkerPool pool = Starvation.starve(plain, lane, first, 1);
+        first.open(); // the workers come back: the pool needs none, though creation still fails
+        plain.flush();
+        Probe.awaitTrue(() -> {
+            pool.lock();
+            try {
+                return !pool.watched;
+            } finally {
+                pool.unlock();
+            }
+        }, "the sampler to let the recovered pool go");
+        // Past the streak's cool-down and its old mayday deadline. The kernel's manager deleted its
+        // mayday timer when the pool stopped needing a worker; a new starvation arms it afresh.
+        fake.addAndGet(TimeUnit.SECONDS.toNanos(2));
+        Probe.Gate second = new Probe.Gate(1);
+        gates.add(second);
+        Starvation.starve(plain, lane, second, 1, () -> { }); // creation still fails
+        PoolWorkqueue pwq = reclaim.pwq(lane);
+        CountDownLatch rescued = new CountDownLatch(1);
+        reclaim.queueOn(lane, new Work(rescued::countDown));
+        long ticks = Sampler.ticks();
+        Probe.awaitTrue(() -> Sampler.ticks() > ticks + 3, "three sampler looks at the starved pool");
+        assertThat(maydays(pwq)).as("maydays before MAYDAY_INITIAL_TIMEOUT of the new starvation").isZero();
+        assertThat(rescued.getCount()).isEqualTo(1);
+        fake.addAndGet(Tunables.MAYDAY_INITIAL_NANOS);
+        Probe.await(rescued, "the MEM_RECLAIM item, once the initial mayday delay has passed");
+        assertThat(maydays(pwq)).isEqualTo(1);
     }
 
     @Test

@@ -46,6 +46,7 @@ final class Starvation {
             pool.lock();
             try {
                 pool.failingSince = 0;
+                pool.maydayArmed = false;
                 pool.stallSince = 0;
                 pool.stallReported = false;
             } finally {
