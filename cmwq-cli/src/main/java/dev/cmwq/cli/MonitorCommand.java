@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import javax.management.JMException;
@@ -43,7 +45,7 @@ import picocli.CommandLine.Spec;
                     + " it (set_worker_desc).%n"
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:the connection was lost", "2:usage error", "3:no such process",
+        exitCodeList = {"0:success", "1:the JVM exited, or the connection was lost", "2:usage error", "3:no such process",
             "4:not a JVM, or cannot attach", "5:cmwq is not loaded in that JVM", "6:permission denied"})
 final class MonitorCommand implements Callable<Integer> {
     private static final String CLEAR = "\033[H\033[2J";
@@ -126,7 +128,7 @@ final class MonitorCommand implements Callable<Integer> {
             try {
                 samples = sample(target.connection(), patterns);
             } catch (IOException e) {
-                err.println("cmwq monitor: lost the connection to pid " + pid + ": " + e.getMessage());
+                err.println("cmwq monitor: " + lost(e));
                 return Main.EXIT_FAILED;
             }
             double seconds = previous == null ? 0 : (nanos - previousNanos) / 1e9;
@@ -148,6 +150,34 @@ final class MonitorCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
                 return 0;
             }
+        }
+    }
+
+    /**
+     * Why sampling failed, on one line: the target exited (the usual end of a monitor run), or
+     * the connection broke, with the first line of the cause (RMI's messages add the nested
+     * exception on a line of its own).
+     */
+    private String lost(IOException e) {
+        if (ProcessHandle.of(pid).map(MonitorCommand::stillAlive).orElse(false)) {
+            String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("").replaceFirst(";? *nested exception is:$", "");
+            return "lost the connection to pid " + pid + ": " + m;
+        }
+        return "pid " + pid + " exited";
+    }
+
+    /** Whether {@code p} is alive a second from now: a JVM that closed its JMX agent is exiting. */
+    private static boolean stillAlive(ProcessHandle p) {
+        try {
+            p.onExit().get(1, TimeUnit.SECONDS);
+            return false;
+        } catch (TimeoutException e) {
+            return p.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return p.isAlive();
+        } catch (ExecutionException e) {
+            return p.isAlive();
         }
     }
 

@@ -276,6 +276,24 @@ class ObserveCommandsTest {
     }
 
     @Test
+    void aJvmThatExitsWhileMonitoredEndsTheMonitorWithOneLineAndExitCode1() throws Exception {
+        Process child = startJvm(SystemQueueWorkload.class);
+        try {
+            CompletableFuture<Result> monitor = CompletableFuture.supplyAsync(
+                    () -> cmwq("monitor", Long.toString(child.pid()), "-i", "0.2", "^events$"));
+            Thread.sleep(2_000); // a few samples
+            stop(child);
+            Result r = monitor.get(60, TimeUnit.SECONDS);
+
+            assertThat(r.exitCode()).as("err: %s", r.err()).isEqualTo(Main.EXIT_FAILED);
+            assertThat(r.out()).contains("cmwq monitor: pid " + child.pid());
+            assertThat(r.err()).isEqualTo("cmwq monitor: pid " + child.pid() + " exited" + System.lineSeparator());
+        } finally {
+            stop(child);
+        }
+    }
+
+    @Test
     void aPidWithNoProcessIsExitCode3() {
         long pid = ProcessHandle.current().pid();
         for (long candidate = 4_194_000; candidate < 4_194_304; candidate++) {
