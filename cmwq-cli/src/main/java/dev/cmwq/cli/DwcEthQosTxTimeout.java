@@ -49,6 +49,7 @@ final class DwcEthQosTxTimeout implements Scenario {
     private final CountDownLatch txRingReset = new CountDownLatch(1);
     private final CountDownLatch xmitWaiting = new CountDownLatch(1);
     private volatile String reinitThread;
+    private volatile int reinitCpu = -1;
     private volatile long reinitStart;
     private volatile long reinitEnd;
     private volatile boolean xmitBlockedDuringReinit;
@@ -60,6 +61,7 @@ final class DwcEthQosTxTimeout implements Scenario {
     /** dwceqos_reinit_for_txtimeout(): stop the queue, reset the DMA engine, wake the queue. */
     private void dwceqosReinitForTxtimeout() {
         reinitThread = Thread.currentThread().getName();
+        reinitCpu = raw_smp_processor_id();
         reinitStart = System.nanoTime();
         xmitBlockedDuringReinit = xmitWaiting.getCount() == 0 && txRingReset.getCount() == 1;
         Hardware.access(dmaReset);
@@ -76,9 +78,13 @@ final class DwcEthQosTxTimeout implements Scenario {
         xmitEnd = System.nanoTime();
     }
 
-    /** dwceqos_tx_timeout(): the netdev watchdog saw the TX queue stall. */
-    private void dwceqosTxTimeout() {
-        queue_work(txtimeoutHandlerWq, txtimeoutReinit);
+    /**
+     * dwceqos_tx_timeout(): the netdev watchdog saw the TX queue stall. The driver's queue_work
+     * uses the CPU it runs on, that of the stuck item; cmwq's lets an idle CPU take an item queued
+     * without one, which would not show this CPU's pool starting a worker past the sleeping item.
+     */
+    private void dwceqosTxTimeout(int cpu) {
+        queue_work_on(cpu, txtimeoutHandlerWq, txtimeoutReinit);
     }
 
     @Override
@@ -91,7 +97,7 @@ final class DwcEthQosTxTimeout implements Scenario {
         Work xmit = new Work(this::xmitCompletion);
         queue_work_on(cpu, system_wq, xmit);
         boolean xmitStarted = Hardware.await(xmitWaiting, Pace.PATIENCE);
-        dwceqosTxTimeout();
+        dwceqosTxTimeout(cpu);
         flush_work(txtimeoutReinit);
         flush_work(xmit);
         String rescuer = rescuerNote();
@@ -101,9 +107,10 @@ final class DwcEthQosTxTimeout implements Scenario {
         f.row("xmit completion (waits for the ring)", "events", xmitThread, f.at(xmitStart), f.at(xmitEnd));
         f.row("dwceqos_reinit_for_txtimeout", DRIVER_NAME, reinitThread, f.at(reinitStart), f.at(reinitEnd));
         f.note("rescuer: " + rescuer);
-        f.check(xmitStarted && xmitBlockedDuringReinit && xmitSawReset,
-                "forward progress: the TX-timeout reset ran on CPU " + cpu
-                        + " while another item of that CPU slept waiting for it");
+        f.check(xmitStarted && xmitBlockedDuringReinit && xmitSawReset && reinitCpu == cpu,
+                "forward progress: the TX-timeout reset ran on CPU " + reinitCpu
+                        + (reinitCpu == cpu ? " while another item of that CPU" : " while an item of CPU " + cpu)
+                        + " slept waiting for it");
     }
 
     /** The rescuer thread of the queue, if the engine has rescuers yet. */

@@ -99,6 +99,29 @@ class DemoTest {
     }
 
     /**
+     * dwc_eth_qos claims the TX-timeout reset ran on the CPU whose item slept waiting for it: the
+     * table's kworker of the reset must be of that CPU (an idle CPU taking the reset would show no
+     * concurrency management, only an idle worker elsewhere). The scene alone, several times.
+     */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void dwcEthQosResetRunsOnTheCpuItsVerdictNames() {
+        Pattern reset = Pattern.compile("(?m)^ +dwceqos_reinit_for_txtimeout +dwceqos +kworker/(\\d+):");
+        Pattern claim = Pattern.compile("PASS  forward progress: the TX-timeout reset ran on CPU (\\d+) while another item of that CPU");
+        for (int run = 0; run < 5; run++) {
+            StringWriter out = new StringWriter();
+            int code = new Demo(Pace.NORMAL, new PrintWriter(out, true), List.of(new DwcEthQosTxTimeout())).run();
+
+            Matcher r = reset.matcher(out.toString());
+            Matcher c = claim.matcher(out.toString());
+            assertThat(code).as("exit code; output:%n%s", out).isZero();
+            assertThat(r.find()).as("the reset's row; output:%n%s", out).isTrue();
+            assertThat(c.find()).as("the verdict; output:%n%s", out).isTrue();
+            assertThat(r.group(1)).as("the reset's CPU, from its thread; output:%n%s", out).isEqualTo(c.group(1));
+        }
+    }
+
+    /**
      * The normal pace is the one users watch, and the one with waits (octeon's one-second periods,
      * the idle wait before the last census): the seven kernel scenes and their census, timed
      * line by line (about 11 s). The Java scene waits only in the same {@link Demo#idle}.
