@@ -401,6 +401,8 @@ public final class Workqueues {
      * @param blocker the wait; its {@code block()} is called until it or {@code isReleasable()}
      *     returns true; not null (NullPointerException)
      * @throws InterruptedException if {@code blocker.block()} throws it
+     * @throws IllegalStateException on a BH worker, which must not sleep, unless
+     *     {@code isReleasable()} is true at the call (then nothing blocks)
      */
     public static void managedBlock(ForkJoinPool.ManagedBlocker blocker) throws InterruptedException {
         Objects.requireNonNull(blocker, "blocker is null in Workqueues.managedBlock(blocker)");
