@@ -1146,8 +1146,10 @@ public final class Workqueue implements AutoCloseable, Executor {
     // ---------------------------------------------------------------- freezing
 
     /**
-     * Pauses the queue: no item starts any more (new and waiting items stay queued); items already
-     * running, or already handed to a worker, finish. The kernel's freezing, for one queue.
+     * Pauses the queue: no item is activated any more, so new items and those waiting inactive
+     * behind max_active stay queued; items already active (running, or on their pool's worklist
+     * waiting for a worker) still run and finish, as in the kernel, whose freezing sets
+     * max_active to 0. The kernel's freezing, for one queue.
      */
     public void freeze() {
         mutex.lock();

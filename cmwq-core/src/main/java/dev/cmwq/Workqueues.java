@@ -442,9 +442,10 @@ public final class Workqueues {
     private static boolean freezing; // REGISTRY
 
     /**
-     * The kernel's {@code freeze_workqueues_begin}: FREEZABLE queues start no new item (new and
-     * waiting items stay queued); items already running finish. Other queues are not affected.
-     * Idempotent.
+     * The kernel's {@code freeze_workqueues_begin}: FREEZABLE queues activate no item any more
+     * (new items and those waiting inactive behind max_active stay queued); items already active
+     * (running, or on their pool's worklist) still run and finish, and {@link #freezeBusy()} is
+     * true until they have. Other queues are not affected. Idempotent.
      */
     public static void freezeAll() {
         synchronized (REGISTRY) {
