@@ -1044,7 +1044,8 @@ public final class Workqueue implements AutoCloseable, Executor {
      * The kernel's {@code workqueue_set_max_active}: changes max_active and starts what the new
      * limit lets through.
      *
-     * @param max the new limit, 1..{@link #MAX_ACTIVE}; a min_active above it is lowered to it
+     * @param max the new limit, 1..{@link #MAX_ACTIVE}; an unbound queue's min_active above it is
+     *     lowered to it, a per-CPU queue's min_active becomes it
      * @throws IllegalArgumentException if {@code max} is outside 1..{@link #MAX_ACTIVE}
      * @throws IllegalStateException on an ordered queue, whose max_active is fixed at 1, or a BH
      *     queue, whose max_active is fixed at {@link #MAX_ACTIVE}
@@ -1061,7 +1062,9 @@ public final class Workqueue implements AutoCloseable, Executor {
         pwqLock.lock();
         try {
             maxActive = max;
-            if (minActive > max) {
+            if (!unbound) {
+                minActive = max; // a per-CPU queue's min_active is its max_active (minActive())
+            } else if (minActive > max) {
                 minActive = max;
             }
             for (PoolWorkqueue pwq : pwqs()) {
