@@ -536,8 +536,8 @@ public final class Workqueue implements AutoCloseable, Executor {
      * throws goes to the {@link WorkFailureHandler}. Allocates one {@link Work} per call.
      *
      * @throws NullPointerException if {@code command} is null
-     * @throws RejectedExecutionException if the queue refuses it: destroyed or being destroyed,
-     *     or draining and the caller is not one of its own items
+     * @throws RejectedExecutionException if the queue refuses it, as {@link #queue(Work)} does:
+     *     destroyed, or draining (a destroy drains too) and the caller is not one of its own items
      */
     @Override
     public void execute(Runnable command) {
