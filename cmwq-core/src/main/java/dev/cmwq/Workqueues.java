@@ -577,7 +577,9 @@ public final class Workqueues {
      * Registering a registered queue returns its name again. Destroying the queue unregisters it.
      *
      * @param wq the queue to register; not null
-     * @return the object name, e.g. {@code dev.cmwq:type=Workqueue,name=disk,id=12}
+     * @return the object name in its canonical form (keys sorted), e.g.
+     *     {@code dev.cmwq:id=12,name=disk,type=Workqueue} for
+     *     {@code dev.cmwq:type=Workqueue,name=disk,id=12}
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalStateException if {@code wq} is destroyed or being destroyed, or JMX refuses
      *     the registration
