@@ -536,8 +536,8 @@ public final class Workqueue implements AutoCloseable, Executor {
      * throws goes to the {@link WorkFailureHandler}. Allocates one {@link Work} per call.
      *
      * @throws NullPointerException if {@code command} is null
-     * @throws RejectedExecutionException if the queue refuses it: destroyed or being destroyed,
-     *     or draining and the caller is not one of its own items
+     * @throws RejectedExecutionException if the queue refuses it, as {@link #queue(Work)} does:
+     *     destroyed, or draining (a destroy drains too) and the caller is not one of its own items
      */
     @Override
     public void execute(Runnable command) {
@@ -1044,7 +1044,8 @@ public final class Workqueue implements AutoCloseable, Executor {
      * The kernel's {@code workqueue_set_max_active}: changes max_active and starts what the new
      * limit lets through.
      *
-     * @param max the new limit, 1..{@link #MAX_ACTIVE}; a min_active above it is lowered to it
+     * @param max the new limit, 1..{@link #MAX_ACTIVE}; an unbound queue's min_active above it is
+     *     lowered to it, a per-CPU queue's min_active becomes it
      * @throws IllegalArgumentException if {@code max} is outside 1..{@link #MAX_ACTIVE}
      * @throws IllegalStateException on an ordered queue, whose max_active is fixed at 1, or a BH
      *     queue, whose max_active is fixed at {@link #MAX_ACTIVE}
@@ -1061,7 +1062,9 @@ public final class Workqueue implements AutoCloseable, Executor {
         pwqLock.lock();
         try {
             maxActive = max;
-            if (minActive > max) {
+            if (!unbound) {
+                minActive = max; // a per-CPU queue's min_active is its max_active (minActive())
+            } else if (minActive > max) {
                 minActive = max;
             }
             for (PoolWorkqueue pwq : pwqs()) {
@@ -1146,8 +1149,10 @@ public final class Workqueue implements AutoCloseable, Executor {
     // ---------------------------------------------------------------- freezing
 
     /**
-     * Pauses the queue: no item starts any more (new and waiting items stay queued); items already
-     * running, or already handed to a worker, finish. The kernel's freezing, for one queue.
+     * Pauses the queue: no item is activated any more, so new items and those waiting inactive
+     * behind max_active stay queued; items already active (running, or on their pool's worklist
+     * waiting for a worker) still run and finish, as in the kernel, whose freezing sets
+     * max_active to 0. The kernel's freezing, for one queue.
      */
     public void freeze() {
         mutex.lock();

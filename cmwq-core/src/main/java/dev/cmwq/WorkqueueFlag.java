@@ -16,7 +16,12 @@ public enum WorkqueueFlag {
      * may accompany it, and {@code max_active} must be 0.
      */
     BH(Workqueue.WQ_BH),
-    /** Served by unbound pools: no concurrency management, only {@code max_active} (queue-wide). */
+    /**
+     * Served by unbound pools, with {@code max_active} for the whole queue. Unlike the kernel's,
+     * an unbound pool (shared by the unbound queues of one priority) runs at most as many items
+     * at once as there are lanes, unless one blocks
+     * ({@code -Dcmwq.unboundConcurrency=false}: the kernel's, no concurrency management).
+     */
     UNBOUND(Workqueue.WQ_UNBOUND),
     /** Paused while the system is frozen ({@code freeze_workqueues_begin()}). */
     FREEZABLE(Workqueue.WQ_FREEZABLE),

@@ -6,10 +6,16 @@ package dev.cmwq;
  *
  * <p>Both calls are made by the thread that creates or destroys the queue, after the registry
  * changed ({@link Workqueues#workqueues()} already lists, or no longer lists, the queue) and outside
- * every lock of the engine. Calls for one queue made by different threads are not ordered: a
- * listener that also reads {@link Workqueues#workqueues()} may see {@code destroyed} before
- * {@code created} for a queue destroyed as soon as it was built, and must not resurrect it. A
- * listener that throws is logged and ignored; it must not block.
+ * every lock of the engine, with one exception: a system queue is created by its first use
+ * ({@link Workqueues#system()} and friends, or a census such as {@link Workqueues#workqueues()}),
+ * and {@code created} runs inside that first use, which still holds the queue's creation lock.
+ * The listener must not ask for that same queue then: {@link Workqueues#system()} (and so, told
+ * of {@code system_wq}, {@link Workqueues#workqueues()} and {@link Workqueues#dump()}) throws
+ * IllegalStateException, the other accessors return null on that thread, and another thread's
+ * call waits until the listeners have returned. Calls for one queue made by different threads
+ * are not ordered: a listener that also reads {@link Workqueues#workqueues()} may see
+ * {@code destroyed} before {@code created} for a queue destroyed as soon as it was built, and
+ * must not resurrect it. A listener that throws is logged and ignored; it must not block.
  */
 public interface WorkqueueListener {
     /**

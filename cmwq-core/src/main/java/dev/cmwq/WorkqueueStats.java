@@ -7,7 +7,11 @@ package dev.cmwq;
  *
  * @param started items that started running (PWQ_STAT_STARTED)
  * @param completed items that finished, normally or by throwing (PWQ_STAT_COMPLETED)
- * @param cpuTimeNanos CPU time spent in work functions (PWQ_STAT_CPU_TIME, in nanoseconds)
+ * @param cpuTimeNanos CPU time spent in work functions (PWQ_STAT_CPU_TIME, in nanoseconds), an
+ *     estimate: an item under 50 us counts its wall time, a longer one the thread's CPU clock;
+ *     a worker with no clock reading to count from (one started in cmwq's first milliseconds
+ *     in the JVM, before the clocks are reachable) counts a longer item's wall time too, a
+ *     sleep included, until its first reading
  * @param cpuIntensive CPU-intensive threshold violations (PWQ_STAT_CPU_INTENSIVE)
  * @param cmWakeups concurrency-management wake-ups (PWQ_STAT_CM_WAKEUP)
  * @param repatriated unbound workers moved back to their pod (PWQ_STAT_REPATRIATED; always 0 here)

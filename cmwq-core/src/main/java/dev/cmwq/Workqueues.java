@@ -401,6 +401,8 @@ public final class Workqueues {
      * @param blocker the wait; its {@code block()} is called until it or {@code isReleasable()}
      *     returns true; not null (NullPointerException)
      * @throws InterruptedException if {@code blocker.block()} throws it
+     * @throws IllegalStateException on a BH worker, which must not sleep, unless
+     *     {@code isReleasable()} is true at the call (then nothing blocks)
      */
     public static void managedBlock(ForkJoinPool.ManagedBlocker blocker) throws InterruptedException {
         Objects.requireNonNull(blocker, "blocker is null in Workqueues.managedBlock(blocker)");
@@ -440,9 +442,10 @@ public final class Workqueues {
     private static boolean freezing; // REGISTRY
 
     /**
-     * The kernel's {@code freeze_workqueues_begin}: FREEZABLE queues start no new item (new and
-     * waiting items stay queued); items already running finish. Other queues are not affected.
-     * Idempotent.
+     * The kernel's {@code freeze_workqueues_begin}: FREEZABLE queues activate no item any more
+     * (new items and those waiting inactive behind max_active stay queued); items already active
+     * (running, or on their pool's worklist) still run and finish, and {@link #freezeBusy()} is
+     * true until they have. Other queues are not affected. Idempotent.
      */
     public static void freezeAll() {
         synchronized (REGISTRY) {
@@ -574,7 +577,9 @@ public final class Workqueues {
      * Registering a registered queue returns its name again. Destroying the queue unregisters it.
      *
      * @param wq the queue to register; not null
-     * @return the object name, e.g. {@code dev.cmwq:type=Workqueue,name=disk,id=12}
+     * @return the object name in its canonical form (keys sorted), e.g.
+     *     {@code dev.cmwq:id=12,name=disk,type=Workqueue} for
+     *     {@code dev.cmwq:type=Workqueue,name=disk,id=12}
      * @throws NullPointerException if {@code wq} is null
      * @throws IllegalStateException if {@code wq} is destroyed or being destroyed, or JMX refuses
      *     the registration

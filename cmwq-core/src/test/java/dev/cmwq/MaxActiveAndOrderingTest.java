@@ -181,6 +181,21 @@ class MaxActiveAndOrderingTest {
     }
 
     @Test
+    void aPerCpuQueuesMinActiveFollowsItsMaxActive() {
+        // minActive() is max_active for any queue but an unbound, unordered one: raising max_active
+        // at run time raises it too (it stayed at the old max_active).
+        Workqueue wq = track(Workqueue.builder("min-follows").maxActive(4).build());
+        assertThat(wq.minActive()).isEqualTo(4);
+        wq.setMaxActive(16);
+        assertThat(wq.minActive()).as("raised with max_active").isEqualTo(16);
+        wq.setMaxActive(2);
+        assertThat(wq.minActive()).as("lowered with max_active").isEqualTo(2);
+        Workqueue ub = track(Workqueue.builder("min-stays").unbound().maxActive(4).build());
+        ub.setMaxActive(16);
+        assertThat(ub.minActive()).as("an unbound queue's min_active is its own").isEqualTo(4);
+    }
+
+    @Test
     void anInactiveItemCanBeCancelledAndTheNextOneStillRuns() {
         int lane = Probe.lane(3);
         Workqueue wq = track(Workqueue.builder("inactive-cancel").maxActive(1).build());

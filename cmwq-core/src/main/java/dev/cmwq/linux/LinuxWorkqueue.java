@@ -74,7 +74,12 @@ public final class LinuxWorkqueue {
      * {@link #WQ_PERCPU} may accompany it, and {@code max_active} must be 0.
      */
     public static final int WQ_BH = 1 << 0;
-    /** Served by unbound pools: no concurrency management, {@code max_active} for the whole queue. */
+    /**
+     * Served by unbound pools, {@code max_active} for the whole queue. Unlike the kernel's, an
+     * unbound pool (shared by the unbound queues of one priority) runs at most as many items at once
+     * as there are cpus, unless one blocks
+     * ({@code -Dcmwq.unboundConcurrency=false}: the kernel's, no concurrency management).
+     */
     public static final int WQ_UNBOUND = 1 << 1;
     /** Paused while the system is frozen ({@link #freeze_workqueues_begin()}). */
     public static final int WQ_FREEZABLE = 1 << 2;
