@@ -208,10 +208,7 @@ class LinuxWorkqueueBehaviourTest {
     void queueingFromOutsideWhileDrainingThrowsAndLeavesTheItemNotPending() throws Exception {
         Workqueue wq = keep(alloc_workqueue("draining", WQ_UNBOUND, 0));
         Probe.Gate g = gate();
-        queue_work(wq, new Work(g::pass));
-        g.awaitEntered("the blocker");
-        Thread drainer = Thread.ofPlatform().start(() -> drain_workqueue(wq));
-        Probe.awaitTrue(() -> Probe.parkedInCmwqWait(drainer), "the drainer to wait");
+        Thread drainer = drainingBehind(wq, g);
         Work item = new Work(() -> { });
 
         assertThatThrownBy(() -> queue_work(wq, item))
@@ -223,6 +220,15 @@ class LinuxWorkqueueBehaviourTest {
         assertThat(queue_work(wq, item)).as("accepted again after the drain").isTrue();
     }
 
+    /** Queues an item that holds {@code wq} until {@code g} opens, and a thread draining it behind that item. */
+    private static Thread drainingBehind(Workqueue wq, Probe.Gate g) {
+        queue_work(wq, new Work(g::pass));
+        g.awaitEntered("the blocker");
+        Thread drainer = Thread.ofPlatform().start(() -> drain_workqueue(wq));
+        Probe.awaitTrue(() -> Probe.parkedInCmwqWait(drainer), "the drainer to wait");
+        return drainer;
+    }
+
     /**
      * A drain refuses queueing, not timers: the kernel's mod_delayed_work with a delay arms the
      * timer of an idle or armed item on a draining queue (the check is made when the timer fires),
@@ -232,13 +238,10 @@ class LinuxWorkqueueBehaviourTest {
     void modDelayedWorkWithADelayFromOutsideWhileDrainingArmsTheTimer() throws Exception {
         Workqueue wq = keep(alloc_workqueue("draining-mod", WQ_UNBOUND, 0));
         Probe.Gate g = gate();
-        queue_work(wq, new Work(g::pass));
-        g.awaitEntered("the blocker");
         DelayedWork idle = new DelayedWork(() -> { });
         DelayedWork armed = new DelayedWork(() -> { });
         assertThat(queue_delayed_work(wq, armed, 3600L * HZ)).isTrue();
-        Thread drainer = Thread.ofPlatform().start(() -> drain_workqueue(wq));
-        Probe.awaitTrue(() -> Probe.parkedInCmwqWait(drainer), "the drainer to wait");
+        Thread drainer = drainingBehind(wq, g);
 
         assertThat(mod_delayed_work(wq, idle, 3600L * HZ)).as("was idle").isFalse();
         assertThat(mod_delayed_work(wq, armed, 3600L * HZ)).as("was armed").isTrue();
