@@ -161,6 +161,22 @@ class FailureContainmentTest {
     }
 
     @Test
+    void aBracketClosedTwiceLeavesTheNextBracketOfTheItemWorking() {
+        int[] depthInside = new int[1];
+        wq.queue(new Work(() -> {
+            BlockingSection b = Workqueues.enterBlocking();
+            b.close();
+            b.close(); // AutoCloseable's advice: a second close does nothing
+            try (BlockingSection again = Workqueues.enterBlocking()) {
+                depthInside[0] = Worker.current().blockingDepth;
+            }
+        }));
+        wq.flush();
+        assertThat(depthInside[0]).as("the worker's bracket depth inside the next bracket").isEqualTo(1);
+        assertThat(LogCapture.messages()).noneSatisfy(m -> assertThat(m).contains("leaked a blocking bracket"));
+    }
+
+    @Test
     void aBracketLeftOpenByAFunctionIsClosedAfterIt() {
         wq.queue(new Work(() -> Workqueues.enterBlocking())); // never closed
         Work probe = new Work(() -> {});
