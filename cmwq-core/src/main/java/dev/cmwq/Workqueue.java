@@ -883,7 +883,7 @@ public final class Workqueue implements AutoCloseable, Executor {
                 if (isEmpty()) {
                     return;
                 }
-                if (round == 10 || (round > 10 && round % 100 == 0)) {
+                if (round == 10 || (round % 100 == 0 && round <= 1000)) { // the kernel's: then it stops warning
                     Workqueues.log().log(System.Logger.Level.WARNING,
                             "workqueue " + name + ": drain() isn't complete after " + round + " tries");
                 }

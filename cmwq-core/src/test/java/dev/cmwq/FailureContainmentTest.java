@@ -161,6 +161,28 @@ class FailureContainmentTest {
     }
 
     @Test
+    void aLongDrainWarnsAsTheKernelDoesThenFallsSilent() {
+        // A chained item keeps the drain going until well past its 1000th round: it requeues
+        // itself until 5,000 runs after the drain's "1000 tries" warning (a round runs it a few
+        // times at most: each flush waits for the instance queued before it).
+        int[] runsAfter1000 = {-1};
+        Work[] self = new Work[1];
+        self[0] = new Work(() -> {
+            if (runsAfter1000[0] < 0 && LogCapture.messages().stream().anyMatch(m -> m.contains("after 1000 tries"))) {
+                runsAfter1000[0] = 0;
+            }
+            if (runsAfter1000[0] < 0 || ++runsAfter1000[0] < 5_000) {
+                wq.queue(self[0]);
+            }
+        });
+        wq.queue(self[0]);
+        wq.drain();
+        assertThat(LogCapture.messages().stream().filter(m -> m.contains("drain() isn't complete after")).toList())
+                .as("warnings at rounds 10, 100, 200, .., 1000, none after (drain_workqueue's rule)").hasSize(11)
+                .last().asString().contains("after 1000 tries");
+    }
+
+    @Test
     void aBracketClosedTwiceLeavesTheNextBracketOfTheItemWorking() {
         int[] depthInside = new int[1];
         wq.queue(new Work(() -> {
