@@ -33,10 +33,11 @@ import org.junit.jupiter.api.Timeout;
  * expiring thread clears {@code expiring} again (the {@code setExpiring(null)} after a failed
  * CAS), which a disarmSync that found the timer not armed may be waiting on.
  *
- * <p>With {@code base.setExpiring(this)} moved after the CAS in {@code Timer.tryExpire}, the
- * first scenario fails (disarmSync returns false while {@code expired()} has yet to run); with
- * the {@code setExpiring(null)} after a failed CAS removed, the second hangs (disarmSync waits
- * for ever on an expiry that never comes).
+ * <p>With {@code base.setExpiring(this)} moved after the CAS in {@code Timer.tryExpire}, or with
+ * {@code TimerBase.isExpiring} always false, this test fails within seconds (disarmSync returns
+ * false while {@code expired()} has yet to run); with the {@code setExpiring(null)} after a failed
+ * CAS removed, the second scenario hangs (disarmSync waits for ever on an expiry that never
+ * comes).
  */
 public class TimerDisarmSyncModelCheckTest {
     private static final long DUE = 1;
