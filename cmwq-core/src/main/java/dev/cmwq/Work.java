@@ -1,7 +1,6 @@
 package dev.cmwq;
 
 import dev.cmwq.timer.Backoff;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
