@@ -49,6 +49,11 @@ class Worker extends Thread {
     boolean speculative; // L
     /** Nesting depth of blocking brackets; touched only by this thread. */
     int blockingDepth;
+    /**
+     * Attached by WorkerPool.createWorker, its thread not started yet: set under the lock, read and
+     * cleared by the thread that takes the worker from the pool's deferred wake-up, which starts it.
+     */
+    boolean unstarted;
     /** Set by whoever wakes the worker from idle, cleared when it leaves idle. */
     volatile boolean woken; // L for writes
     /** Parked on a pool's lock (any pool's): not blocked in the sampler's sense. Written by the worker. */

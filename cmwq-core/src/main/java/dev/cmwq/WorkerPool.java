@@ -165,6 +165,8 @@ final class WorkerPool {
      * thread-creation failures. Null by default, so the first use creates no lambda.
      */
     static volatile Consumer<Thread> starter;
+    /** Told of each worker createWorker attaches, under the pool's lock; a test seam. */
+    static volatile Consumer<Worker> created;
     /**
      * Whether the JFR events are registered (set once by Trace when JFR is initialized): every
      * Trace point returns at once until then. Here, not in Trace, so that the points on the path
@@ -585,15 +587,27 @@ final class WorkerPool {
         wakeup = null;
         lock.unlock();
         if (w != null) {
-            LockSupport.unpark(w);
+            if (w.unstarted) {
+                startReleased(w);
+            } else {
+                LockSupport.unpark(w);
+            }
         }
     }
 
-    /** Records {@code w} to be unparked at unlock(); under the lock. */
+    /** Records {@code w} to be unparked (or started: {@link #createWorker}) at unlock(); under the lock. */
     void deferWake(Worker w) {
         Worker prev = wakeup;
         if (prev != null && prev != w) {
-            LockSupport.unpark(prev); // a second wake-up in one critical section: rare
+            // a second wake-up in one critical section: rare
+            if (prev.unstarted) {
+                Throwable t = start(prev);
+                if (t != null) {
+                    startFailed(prev, t);
+                }
+            } else {
+                LockSupport.unpark(prev);
+            }
         }
         wakeup = w;
     }
@@ -609,8 +623,13 @@ final class WorkerPool {
     // ---------------------------------------------------------------- workers
 
     /**
-     * create_worker, called under the lock: the new worker starts idle and is woken. Fails without
-     * trying during a failure streak's cool-down, or when the worker budget is used up.
+     * create_worker, called under the lock: the new worker is attached idle and woken, and its
+     * thread is started once the lock is released ({@link #release}), as the kernel creates the
+     * kthread without the pool lock: a thread start takes 80 us and, on a loaded machine, up to
+     * milliseconds (it waits for the new thread to be scheduled), which every other user of the
+     * lock would wait out. If the start fails, the worker is taken back out under the lock
+     * ({@link #startFailed}). Fails without trying during a failure streak's cool-down, or when
+     * the worker budget is used up.
      */
     boolean createWorker() {
         long now = 0;
@@ -626,6 +645,44 @@ final class WorkerPool {
         }
         int wid = nextWorkerId++;
         Worker w = new Worker(this, wid, workerName(wid));
+        w.unstarted = true;
+        workers.add(w);
+        nrWorkers++;
+        enterIdle(w);
+        w.wake(); // deferred: started, not unparked, when the lock is released
+        Consumer<Worker> seam = created;
+        if (seam != null) {
+            seam.accept(w);
+        }
+        if (traced) { // tested here: the first queue's caller creates a worker and must not load Trace
+            Trace.workerCreated(this, w);
+        }
+        return true;
+    }
+
+    /**
+     * Starts {@code w}'s thread after the release of the lock under which createWorker attached
+     * it; if the start fails, takes the lock again to take the worker back out.
+     */
+    private void startReleased(Worker w) {
+        Throwable t = start(w);
+        if (t != null) {
+            lock();
+            try {
+                startFailed(w, t);
+            } finally {
+                unlock();
+            }
+        }
+    }
+
+    /**
+     * Starts the thread of a worker createWorker attached (through the {@link #starter} seam if
+     * set). Called by the thread that took it from {@link #wakeup}, the only one that sees it
+     * unstarted. Returns what the start threw, or null.
+     */
+    private static Throwable start(Worker w) {
+        w.unstarted = false;
         try {
             Consumer<Thread> seam = starter;
             if (seam == null) {
@@ -633,21 +690,25 @@ final class WorkerPool {
             } else {
                 seam.accept(w);
             }
+            return null;
         } catch (Throwable t) { // OutOfMemoryError: unable to create native thread, and the like
+            return t;
+        }
+    }
+
+    /**
+     * A worker whose thread could not start, under the lock: out of the pool again (unless the
+     * pool's retirement took it out meanwhile), with a thief request made of it given back
+     * (leaveIdle), then the failure streak as for a refused creation.
+     */
+    private void startFailed(Worker w, Throwable why) {
+        if (workers.remove(w)) {
+            leaveIdle(w);
+            nrWorkers--;
             LIVE_WORKERS.decrementAndGet();
-            nextWorkerId--;
-            return createFailed(now, t);
         }
-        failingSince = 0;
-        maydayArmed = false;
-        workers.add(w);
-        nrWorkers++;
-        enterIdle(w);
-        w.wake();
-        if (traced) { // tested here: the first queue's caller creates a worker and must not load Trace
-            Trace.workerCreated(this, w);
-        }
-        return true;
+        w.flags |= Worker.DIE;
+        createFailed(0, why);
     }
 
     private boolean createFailed(long now, Throwable why) {
@@ -734,6 +795,8 @@ final class WorkerPool {
 
     /** worker_thread: the loop of every worker, entered and left with the lock held. */
     void workerLoop(Worker w) {
+        failingSince = 0; // a worker is up: a creation failure streak is over, as create_worker's success ends it
+        maydayArmed = false;
         while ((w.flags & Worker.DIE) == 0) {
             leaveIdle(w);
             if (needMoreWorker()) {

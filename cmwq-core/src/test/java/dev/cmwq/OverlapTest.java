@@ -245,11 +245,10 @@ class OverlapTest {
         WorkerPool.limitSpares = false;
         prewarm(lane, pool, prewarm);
         Spinners s = new Spinners();
-        WorkerPool.starter = t -> {
-            if (((Worker) t).pool == pool) { // not another lane's (a thief's first worker)
+        WorkerPool.created = w -> {
+            if (w.pool == pool) { // not another lane's (a thief's first worker)
                 s.runningAtCreation.add(pool.nrRunning); // under the pool's lock (createWorker)
             }
-            t.start();
         };
         wq = Workqueue.builder("overlap-blocking").build();
         CountDownLatch release = new CountDownLatch(1);
@@ -303,7 +302,7 @@ class OverlapTest {
         }
         Probe.await(blockersDone, "the blockers");
         Probe.await(tail, "the tail item");
-        WorkerPool.starter = null;
+        WorkerPool.created = null;
         return s;
     }
 
