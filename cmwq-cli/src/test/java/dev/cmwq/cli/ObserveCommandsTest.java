@@ -35,10 +35,31 @@ class ObserveCommandsTest {
     private record Result(int exitCode, String out, String err) {}
 
     private static Result cmwq(String... args) {
-        StringWriter out = new StringWriter();
+        return cmwq(new StringWriter(), args);
+    }
+
+    /** Runs {@code cmwq args} with its standard output written to {@code out}. */
+    private static Result cmwq(StringWriter out, String... args) {
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Result(code, out.toString(), err.toString());
+    }
+
+    /** Output that completes {@link #seen} at the first flush after {@code text} was written to it. */
+    private static final class Watched extends StringWriter {
+        final CompletableFuture<Void> seen = new CompletableFuture<>();
+        private final String text;
+
+        Watched(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public void flush() {
+            if (!seen.isDone() && toString().contains(text)) {
+                seen.complete(null);
+            }
+        }
     }
 
     /** Starts {@code main} in a JVM like this one's and waits for it to print READY. */
@@ -279,14 +300,16 @@ class ObserveCommandsTest {
     void aJvmThatExitsWhileMonitoredEndsTheMonitorWithOneLineAndExitCode1() throws Exception {
         Process child = startJvm(SystemQueueWorkload.class);
         try {
+            String header = "cmwq monitor: pid " + child.pid();
+            Watched out = new Watched(header);
             CompletableFuture<Result> monitor = CompletableFuture.supplyAsync(
-                    () -> cmwq("monitor", Long.toString(child.pid()), "-i", "0.2", "^events$"));
-            Thread.sleep(2_000); // a few samples
+                    () -> cmwq(out, "monitor", Long.toString(child.pid()), "-i", "0.2", "^events$"));
+            CompletableFuture.anyOf(out.seen, monitor).get(60, TimeUnit.SECONDS); // attached and sampled, or ended
             stop(child);
             Result r = monitor.get(60, TimeUnit.SECONDS);
 
             assertThat(r.exitCode()).as("err: %s", r.err()).isEqualTo(Main.EXIT_FAILED);
-            assertThat(r.out()).contains("cmwq monitor: pid " + child.pid());
+            assertThat(r.out()).contains(header);
             assertThat(r.err()).isEqualTo("cmwq monitor: pid " + child.pid() + " exited" + System.lineSeparator());
         } finally {
             stop(child);
