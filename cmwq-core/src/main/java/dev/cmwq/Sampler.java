@@ -115,6 +115,8 @@ final class Sampler implements Runnable {
     private static int foundBlocked; // S
     /** Counted workers the current look at a pool found not blocked (computing, or waiting for a CPU). */
     private static int computing; // S
+    /** Of those, the ones whose CPU clock advanced since the previous look on the same item. */
+    private static int advancing; // S
 
     private Sampler() {}
 
@@ -249,6 +251,7 @@ final class Sampler implements Runnable {
             }
             foundBlocked = 0;
             computing = 0;
+            advancing = 0;
             boolean changed = p.managed && detectBlocking && sampleWorkers(p, progressed);
             weighOverlap(p, foundBlocked, computing);
             if (p.needToCreateWorker() || p.nrWorkers == 0) {
@@ -257,7 +260,12 @@ final class Sampler implements Runnable {
                 p.maydayArmed = false; // no longer starved: the next starvation waits MAYDAY_INITIAL again
             }
             changed |= p.kick();
-            Watchdog.check(p, now);
+            // A managed unbound pool whose running slots all compute (none blocked, and CPU time
+            // spent since the last look: more workers than CPUs take turns) is busy, not stuck:
+            // its items wait for those slots by design (unbound pools run lanes items at once,
+            // long CPU-bound ones included, and hogs are not flagged there), where the kernel's
+            // unmanaged unbound pool would have given each a worker and never stalled.
+            Watchdog.check(p, now, p.unbound && computing >= p.concurrency && advancing > 0);
             return changed ? CHANGED : STEADY;
         } finally {
             p.unlock();
@@ -366,6 +374,9 @@ final class Sampler implements Runnable {
             }
             computing++;
             long cpu = ThreadCpu.of(w.threadId());
+            if (cpu != w.sampledCpu && w.sampledItem == w.itemSeq) {
+                advancing++;
+            }
             if (w.sampledItem != w.itemSeq) {
                 w.sampledItem = w.itemSeq;
                 w.itemCpuStart = cpu;

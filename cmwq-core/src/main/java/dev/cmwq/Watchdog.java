@@ -8,6 +8,9 @@ import java.util.function.Consumer;
  * per stall, with the kernel's "workqueue lockup" message, the busy workers with their functions and
  * stack traces, and the waiting items. Checked by the sampler, which watches exactly the pools with
  * waiting items; progress is the pool's count of items taken, so the queueing path reads no clock.
+ * A managed unbound pool whose running slots all compute also progresses: cmwq manages unbound
+ * pools (lanes items at once) and leaves their long items unflagged, so its items wait there by
+ * design, where the kernel's unmanaged unbound pool would have run each on a worker of its own.
  */
 final class Watchdog {
     /** Where reports go: System.Logger at ERROR; a test seam. */
@@ -24,13 +27,17 @@ final class Watchdog {
         return STALLS.get();
     }
 
-    /** One check of a watched pool, under its lock, from the sampler. */
-    static void check(WorkerPool p, long now) {
+    /**
+     * One check of a watched pool, under its lock, from the sampler. {@code busy}: the sampler
+     * found every running slot of a managed unbound pool held by a computing worker, which counts
+     * as progress (see Sampler.sample).
+     */
+    static void check(WorkerPool p, long now, boolean busy) {
         long threshold = thresholdNanos;
         if (threshold <= 0) {
             return;
         }
-        if (p.stallSince == 0 || p.progress != p.stallProgress) {
+        if (p.stallSince == 0 || p.progress != p.stallProgress || busy) {
             p.stallProgress = p.progress;
             p.stallSince = now;
             p.stallReported = false;
