@@ -55,8 +55,10 @@ import java.util.concurrent.TimeoutException;
  * <p>What differs from a thread pool. The service owns no thread: its tasks are items of its queue.
  * On a per-CPU queue (the default) a CPU-bound task holds its lane and the next task starts when
  * it blocks, so {@code maxActive(n)} is a limit per lane, and CPU-bound tasks submitted from one
- * thread share that thread's lane; an unbound queue gives every waiting task a worker up to its
- * queue-wide {@code max_active}. A {@link Future#get()} called from a cmwq worker is an announced
+ * thread share that thread's lane unless an idle lane takes them; an unbound queue runs as many
+ * CPU-bound tasks at once as there are lanes (its pool's, shared with every unbound queue) and
+ * starts another for each task that blocks, up to its queue-wide {@code max_active}. A
+ * {@link Future#get()} called from a cmwq worker is an announced
  * wait: the pool starts other work at once (for a task queued and not yet started it waits
  * through the task's own {@link Work#flush()}), so tasks that wait for tasks they submitted do not
  * starve the queue as they starve a fixed pool. Tasks that throw from {@code execute} are
