@@ -240,6 +240,11 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         }
         Thread me = Thread.currentThread();
         boolean engine = me instanceof Worker w && w.currentWork == this; // else a direct call
+        if (engine && isPeriodic() && service().forbiddenAfterShutdown(this)) {
+            cancel(false); // STPE's last look before a run: shut down, and the policy stops periodic tasks
+            retire();
+            return;
+        }
         if (!RUNNER.compareAndSet(this, null, me)) {
             if (engine && isPeriodic() && !rearm()) {
                 retire(); // a direct run has this period; the next is still this item's to arm
@@ -266,10 +271,11 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
         }
         if (!engine && isPeriodic()) {
             // A direct run is one more run: the item's arming (or the engine's run that found
-            // this one in progress) keeps the schedule. After shutdown it stops (one that
+            // this one in progress) keeps the schedule. After shutdown it stops unless the
+            // policy continues periodic tasks, and always after shutdownNow (one that
             // shutdownNow returned, run by its caller). Ended (failed, or cancelled meanwhile):
             // the arming is taken back if it is still there to take.
-            if (runStateOf(state) == NEW && !service().isRunning()) {
+            if (runStateOf(state) == NEW && !service().mayRun(this)) {
                 cancel(false);
             }
             if (runStateOf(state) != NEW && super.cancel()) {
@@ -293,13 +299,14 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
 
     /**
      * Arms the next period (the running item still owns itself, so this cannot race its timer);
-     * false if the task ends here instead (the service shut down, the queue refused it, or a
-     * canceller held PENDING at that instant: see the class comment).
+     * false if the task ends here instead (the service shut down and its policy stops periodic
+     * tasks, the queue refused it, or a canceller held PENDING at that instant: see the class
+     * comment).
      */
     private boolean rearm() {
         WorkqueueExecutorService service = service();
-        if (!service.isRunning()) {
-            cancel(false); // STPE: periodic tasks stop at shutdown
+        if (!service.mayRun(this)) {
+            cancel(false); // STPE's reExecutePeriodic: stopped, or shut down and not continuing
             return false;
         }
         long now = System.nanoTime();
@@ -316,8 +323,8 @@ final class FutureItem<V> extends DelayedWork implements RunnableScheduledFuture
             cancel(false); // PENDING was held by a grab that will release it and retire nothing
             return false;
         }
-        if (!service.isRunning()) {
-            cancel(false); // a shutdown came meanwhile: its cancel may have missed the new arming
+        if (!service.mayRun(this)) {
+            cancel(false); // a shutdown (or a policy change) came meanwhile: its cancel may have missed the new arming
         }
         if (runStateOf(state) != NEW && super.cancel()) {
             retire(); // cancelled meanwhile, and the arming was still ours to take back

@@ -5,10 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds a {@link WorkqueueExecutorService}'s tasks in the engine for {@code shutdownNow}: the ones
- * waiting on the queue's lists, the ones armed on the timer wheel, and the ones running. Each
- * answer is a snapshot; the caller settles races with {@link Work#cancel()} (who wins PENDING owns
- * the task) and Runners' interrupt handshake.
+ * Finds a {@link WorkqueueExecutorService}'s tasks in the engine for {@code shutdownNow} (and the
+ * armed ones for {@code shutdown}'s delayed-task policy): the ones waiting on the queue's lists,
+ * the ones armed on the timer wheel, and the ones running. Each answer is a snapshot; the caller
+ * settles races with {@link Work#cancel()} (who wins PENDING owns the task) and Runners' interrupt
+ * handshake.
  */
 final class ServiceWalk {
     private ServiceWalk() {}

@@ -33,11 +33,19 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * <p>The contract is the JDK's {@code ExecutorService} and {@code ScheduledExecutorService}
- * javadoc; where that leaves a choice it is {@code ScheduledThreadPoolExecutor}'s defaults:
+ * javadoc; where that leaves a choice it is {@code ScheduledThreadPoolExecutor}'s, with its
+ * defaults:
  * <ul>
- *   <li>Delayed tasks still run after {@link #shutdown()}; periodic tasks stop: at shutdown their
- *       futures are cancelled, a running one included (its current run finishes), so
- *       {@link #close()} does not wait for them.
+ *   <li>By default delayed tasks still run after {@link #shutdown()}, and periodic tasks stop: at
+ *       shutdown their futures are cancelled, a running one included (its current run finishes),
+ *       so {@link #close()} does not wait for them. The two shutdown policies change that as
+ *       they change a {@code ScheduledThreadPoolExecutor}:
+ *       {@link #setExecuteExistingDelayedTasksAfterShutdownPolicy(boolean) false} cancels at
+ *       shutdown the delayed tasks not due yet (those already due still run), and
+ *       {@link #setContinueExistingPeriodicTasksAfterShutdownPolicy(boolean) true} keeps periodic
+ *       tasks running after {@code shutdown()}, so that the service terminates (and
+ *       {@code close()} returns) only once they are cancelled or fail. Changed after shutdown, a
+ *       policy cancels at once the tasks it no longer lets run.
  *   <li>{@link #shutdownNow()} interrupts running tasks and returns the tasks never started, as the
  *       service holds them: the future for {@code submit}/{@code schedule}, the {@code Runnable}
  *       for {@code execute}. Those futures are neither done nor cancelled.
@@ -98,7 +106,22 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
      *
      * Tasks are the queue's items themselves: RunnableItem (execute) or FutureItem (submit,
      * schedule; a DelayedWork whose timer is cmwq's wheel). Periodic futures are also kept in a
-     * set, so that shutdown can cancel them. shutdownNow finds the tasks never started by walking
+     * set, so that shutdown can cancel them.
+     *
+     * Shutdown policies (ScheduledThreadPoolExecutor's). shutdown, and a policy setter called
+     * after it, cancel what the policies forbid (onShutdown): the periodic futures in the set, and
+     * the one-shot tasks armed on the wheel and not due yet (a sweep, as shutdownNow's; a task
+     * whose timer fired is due, and stays queued to run). Every later path looks again, as STPE's
+     * canRunInCurrentRunState does: the submitter after arming (a shutdown between its accept and
+     * its arming missed the task in the set and on the wheel), a periodic run before it starts
+     * and after it re-arms, and a direct run of a periodic future. Each look reads the state and
+     * the policies after the write it races with (the arming's inbox push, the re-arm), and
+     * onShutdown reads them after writing its own, so one of the two sees the other, as for
+     * acceptance below. A one-shot task the engine starts is due by construction (the timer
+     * never fires early; a zero delay queues at once), so its run has nothing to look at. A task
+     * a policy keeps stays counted, so the service terminates only once it has ended.
+     *
+     * shutdownNow finds the tasks never started by walking
      * the queue's lists under each pool lock (worklist, inactive lists, workers' scheduled lists)
      * and sweeping the timer wheel, then takes each back with Work.cancel; a task still in transit
      * to its list is caught by its submitter, which looks at the state again after queueing and
@@ -138,6 +161,8 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
     private final long[] counts; // V through COUNT: each stripe's accepted and retired tasks
     private final int stripeMask; // stripes - 1 (a power of two)
     private final Set<FutureItem<?>> periodic = ConcurrentHashMap.newKeySet();
+    private volatile boolean executeDelayed = true; // V: setExecuteExistingDelayedTasksAfterShutdownPolicy
+    private volatile boolean continuePeriodic; // V: setContinueExistingPeriodicTasksAfterShutdownPolicy
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     WorkqueueExecutorService(Workqueue wq) {
@@ -502,16 +527,26 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         return schedule(f, initialDelay, unit);
     }
 
+    /** Test seam: runs in schedule between the task's acceptance and its arming. */
+    static volatile Runnable afterAccept;
+
     private <V> FutureItem<V> schedule(FutureItem<V> f, long delay, TimeUnit unit) {
         f.claimUnpublished();
         f.setPendingUnpublished();
         accept(f);
+        Runnable seam = afterAccept;
+        if (seam != null) {
+            seam.run();
+        }
         if (f.isPeriodic()) {
             periodic.add(f);
         }
         queueAccepted(f, f, Math.max(0L, unit.toNanos(delay)), true);
-        if (f.isPeriodic() && !isRunning()) {
-            f.cancel(false); // a shutdown that came after accept may have missed it in the set
+        if (forbiddenAfterShutdown(f)) {
+            // STPE's delayedExecute: a shutdown that came after accept missed the task in the set
+            // and on the wheel. The cancel takes it off the wheel or the queue; the task was
+            // accepted, so it is not refused.
+            f.cancel(false);
         }
         return f;
     }
@@ -608,18 +643,139 @@ public final class WorkqueueExecutorService extends AbstractExecutorService impl
         }
     }
 
+    /**
+     * Whether {@code f} may run, or be armed to run again, now: STPE's canRunInCurrentRunState.
+     * Yes while the service runs; after {@link #shutdown()} as the policies say (see
+     * {@link #keptAfterShutdown}); never after {@link #shutdownNow()}.
+     */
+    boolean mayRun(FutureItem<?> f) {
+        int rs = runState;
+        return rs == RUNNING || rs == SHUTDOWN && keptAfterShutdown(f);
+    }
+
+    /**
+     * Whether the service is shut down, not stopped, and its policies forbid {@code f}: the task
+     * is to be cancelled. False after {@link #shutdownNow()}, which takes the tasks back itself
+     * (its submitters refuse the ones in transit).
+     */
+    boolean forbiddenAfterShutdown(FutureItem<?> f) {
+        return runState == SHUTDOWN && !keptAfterShutdown(f);
+    }
+
+    /**
+     * The policies' verdict on {@code f} after shutdown: a periodic task continues if
+     * {@link #getContinueExistingPeriodicTasksAfterShutdownPolicy()}; a one-shot task runs if
+     * {@link #getExecuteExistingDelayedTasksAfterShutdownPolicy()}, or if it is due already.
+     */
+    private boolean keptAfterShutdown(FutureItem<?> f) {
+        return f.isPeriodic() ? continuePeriodic : executeDelayed || f.getDelay(TimeUnit.NANOSECONDS) <= 0;
+    }
+
     // ---------------------------------------------------------------- shutdown
 
     /**
-     * Refuses new tasks; tasks already accepted run, delayed ones included; periodic tasks are
-     * cancelled (a running one finishes its current run). Does not wait: see
-     * {@link #awaitTermination} and {@link #close()}. Calling it again does nothing.
+     * Refuses new tasks; tasks already accepted run, except what the shutdown policies forbid: by
+     * default delayed tasks still run and periodic tasks are cancelled (a running one finishes its
+     * current run); see {@link #setExecuteExistingDelayedTasksAfterShutdownPolicy} and
+     * {@link #setContinueExistingPeriodicTasksAfterShutdownPolicy}. Does not wait: see
+     * {@link #awaitTermination} and {@link #close()}. Calling it again has no further effect.
      */
     @Override
     public void shutdown() {
         advanceRunState(SHUTDOWN);
-        cancelPeriodic();
+        onShutdown();
+    }
+
+    /** Test seam: runs in onShutdown before it cancels what the policies forbid. */
+    static volatile Runnable beforePolicyCancels;
+
+    /**
+     * STPE's onShutdown: cancels the tasks the shutdown policies forbid (the periodic ones, the
+     * delayed ones not due yet), then terminates the service if nothing is left. Called after
+     * the state became SHUTDOWN, and by a policy setter after a shutdown; the policies are read
+     * here, after that write (see the overview).
+     */
+    private void onShutdown() {
+        Runnable seam = beforePolicyCancels;
+        if (seam != null) {
+            seam.run();
+        }
+        if (!executeDelayed) {
+            cancelDelayedNotDue();
+        }
+        if (!continuePeriodic) {
+            cancelPeriodic();
+        }
         tryTerminate();
+    }
+
+    /**
+     * Cancels the one-shot tasks armed on the wheel whose due time has not come (each leaves the
+     * wheel and retires). A task whose timer fired is queued and due: it runs, as in STPE, where
+     * only the tasks whose delay has not passed are cancelled.
+     */
+    private void cancelDelayedNotDue() {
+        List<Work> armed = new ArrayList<>();
+        ServiceWalk.armed(wq, armed);
+        for (Work w : armed) {
+            if (w instanceof FutureItem<?> f && !f.isPeriodic() && f.getDelay(TimeUnit.NANOSECONDS) > 0) {
+                f.cancel(false);
+            }
+        }
+    }
+
+    /**
+     * Sets whether the delayed tasks accepted before {@link #shutdown()} still run after it
+     * ({@code ScheduledThreadPoolExecutor}'s policy of the same name). If false, shutdown cancels
+     * every one-shot task scheduled with a delay that has not come yet; those already due run, and
+     * so do tasks given to {@code execute} and {@code submit}. Set to false after shutdown, it
+     * cancels them at once. {@link #shutdownNow()} ignores it: it takes every task not started.
+     *
+     * @param value whether delayed tasks run after shutdown (the default: true)
+     */
+    public void setExecuteExistingDelayedTasksAfterShutdownPolicy(boolean value) {
+        executeDelayed = value;
+        if (!value && runState == SHUTDOWN) {
+            onShutdown();
+        }
+    }
+
+    /**
+     * Whether the delayed tasks accepted before {@link #shutdown()} still run after it.
+     *
+     * @return true (the default) if they run when they come due, false if shutdown cancels those
+     *     not due yet
+     * @see #setExecuteExistingDelayedTasksAfterShutdownPolicy(boolean)
+     */
+    public boolean getExecuteExistingDelayedTasksAfterShutdownPolicy() {
+        return executeDelayed;
+    }
+
+    /**
+     * Sets whether periodic tasks go on after {@link #shutdown()}
+     * ({@code ScheduledThreadPoolExecutor}'s policy of the same name). If true, they keep running
+     * at their rate or delay until they are cancelled, a run throws, or {@link #shutdownNow()};
+     * until then the service does not terminate, and {@link #close()} waits. If false (the
+     * default), shutdown cancels them (a running one finishes its current run); set to false
+     * after shutdown, it cancels them at once.
+     *
+     * @param value whether periodic tasks continue after shutdown (the default: false)
+     */
+    public void setContinueExistingPeriodicTasksAfterShutdownPolicy(boolean value) {
+        continuePeriodic = value;
+        if (!value && runState == SHUTDOWN) {
+            onShutdown();
+        }
+    }
+
+    /**
+     * Whether periodic tasks go on after {@link #shutdown()}.
+     *
+     * @return false (the default) if shutdown cancels them, true if they continue
+     * @see #setContinueExistingPeriodicTasksAfterShutdownPolicy(boolean)
+     */
+    public boolean getContinueExistingPeriodicTasksAfterShutdownPolicy() {
+        return continuePeriodic;
     }
 
     /** Test seam: runs in shutdownNow between its look at the timer wheel and its look at the queue. */

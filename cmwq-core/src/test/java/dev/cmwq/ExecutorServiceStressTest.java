@@ -34,6 +34,16 @@ import org.junit.jupiter.params.provider.EnumSource;
  *   <li>after {@code shutdown()}, a delayed one-shot task that nobody cancelled still runs;</li>
  *   <li>nothing runs after termination.</li>
  * </ul>
+ * Each round draws the two shutdown policies at random, and with delayed tasks off it turns them
+ * off either before the round or only after {@code shutdown()} (the setter's own cancels). Then,
+ * after {@code shutdown()}:
+ * <ul>
+ *   <li>with delayed tasks off, a delayed task armed before the shutdown and not due when the
+ *       policy took effect is cancelled and never runs, and the service cancels none that was due
+ *       before the shutdown began;</li>
+ *   <li>with periodic tasks continuing, every periodic task still alive once the clients stopped
+ *       runs again; turning the policy off then cancels them all, and the service terminates.</li>
+ * </ul>
  * {@code -Dcmwq.stress.seed=N} replays a seed (printed on failure), {@code -Dcmwq.stress.serviceRounds=N}
  * runs N rounds per kind (default 4).
  */
@@ -52,8 +62,8 @@ class ExecutorServiceStressTest {
             long seed = SEED + 31L * round + kind.ordinal();
             Round r = new Round(kind, seed, round % 2 == 1);
             List<String> violations = r.run();
-            assertThat(violations).as("%s round %d, %s, seed %d (replay: -Dcmwq.stress.seed=%d): %d tasks",
-                    kind, round, r.now ? "shutdownNow" : "shutdown", seed, SEED, r.count.get()).isEmpty();
+            assertThat(violations).as("%s round %d, %s (%s), seed %d (replay: -Dcmwq.stress.seed=%d): %d tasks",
+                    kind, round, r.now ? "shutdownNow" : "shutdown", r.policies(), seed, SEED, r.count.get()).isEmpty();
         }
     }
 
@@ -75,6 +85,8 @@ class ExecutorServiceStressTest {
         volatile int runsAtReturn; // its runs when shutdownNow returned it (a periodic task's earlier periods)
         volatile boolean ranDirectly; // a client ran its future's run()
         volatile boolean queued; // execute/submit/schedule returned normally
+        volatile long queuedAt; // a DELAYED task: when its schedule returned (System.nanoTime)
+        volatile boolean cancelledByClient; // a client's cancel of its future returned true
 
         Task(Round round, Kind kind, int id, SplittableRandom rnd) {
             this.round = round;
@@ -142,12 +154,29 @@ class ExecutorServiceStressTest {
         final ReentrantReadWriteLock directRuns = new ReentrantReadWriteLock();
         volatile boolean shutdownCalled;
         volatile boolean terminated;
+        /** The shutdown policies, drawn per round; lateDrop: delayed tasks turned off only after shutdown(). */
+        final boolean keepDelayed;
+        final boolean keepPeriodic;
+        final boolean lateDrop;
+        long shutdownStart; // System.nanoTime before the shutdown call
+        long policyEnd; // System.nanoTime after the shutdown call and, with lateDrop, the policy's change
 
         Round(ServiceKind kind, long seed, boolean now) {
             this.serviceKind = kind;
             this.seed = seed;
             this.now = now;
             this.service = kind.build();
+            SplittableRandom rnd = new SplittableRandom(~seed);
+            this.keepDelayed = rnd.nextBoolean();
+            this.keepPeriodic = rnd.nextBoolean();
+            this.lateDrop = !keepDelayed && rnd.nextBoolean();
+            service.setExecuteExistingDelayedTasksAfterShutdownPolicy(keepDelayed || lateDrop);
+            service.setContinueExistingPeriodicTasksAfterShutdownPolicy(keepPeriodic);
+        }
+
+        String policies() {
+            return "delayed tasks " + (keepDelayed ? "run" : lateDrop ? "dropped after shutdown" : "dropped")
+                    + ", periodic tasks " + (keepPeriodic ? "continue" : "stop");
         }
 
         void violation(String what) {
@@ -193,17 +222,26 @@ class ExecutorServiceStressTest {
             directRuns.writeLock().lock();
             try {
                 shutdownCalled = true;
+                shutdownStart = System.nanoTime();
                 if (now) {
                     returned = service.shutdownNow();
                     markReturned(all(), returned); // at once: a returned task must not run from here on
                 } else {
                     service.shutdown();
+                    if (lateDrop) {
+                        service.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+                    }
                 }
+                policyEnd = System.nanoTime();
             } finally {
                 directRuns.writeLock().unlock();
             }
             for (Thread t : clients) {
                 t.join();
+            }
+            if (!now && keepPeriodic) {
+                checkPeriodicTasksContinue();
+                service.setContinueExistingPeriodicTasksAfterShutdownPolicy(false); // else they run for ever
             }
             if (!service.awaitTermination(30, TimeUnit.SECONDS)) {
                 violation("the service did not terminate within 30 s: " + service);
@@ -225,6 +263,42 @@ class ExecutorServiceStressTest {
                 check(t);
             }
             return new ArrayList<>(violations);
+        }
+
+        /**
+         * No periodic task was cancelled but by its client, and every one still alive after
+         * shutdown runs again (or ends: it threw, or was cancelled meanwhile). All of them are
+         * watched at once, so a stuck one is reported alone.
+         */
+        private void checkPeriodicTasksContinue() {
+            Map<Task, Integer> alive = new IdentityHashMap<>();
+            for (Task t : all()) {
+                Future<?> f = t.future;
+                if (t.kind != Kind.PERIODIC || f == null) {
+                    continue;
+                }
+                if (f.isCancelled() && !t.cancelledByClient) {
+                    violation(t + ", periodic and kept by the policy after shutdown(), was cancelled: " + f);
+                }
+                if (!f.isDone()) {
+                    alive.put(t, t.runs.get());
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Probe.TIMEOUT_SECONDS);
+            while (!alive.isEmpty() && System.nanoTime() - deadline < 0) {
+                alive.entrySet().removeIf(e -> e.getKey().runs.get() != e.getValue() || e.getKey().future.isDone());
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+            for (Task t : alive.keySet()) {
+                FutureItem<?> item = (FutureItem<?>) t.future;
+                List<Work> queued = new ArrayList<>();
+                ServiceWalk.queued(service.workqueue(), queued);
+                violation(t + ", periodic and kept by the policy after shutdown(), did not run again in "
+                        + Probe.TIMEOUT_SECONDS + " s: " + item + " (busy " + item.busy() + ", armed " + item.isArmed()
+                        + ", queued " + queued.contains(item) + ", due in " + item.getDelay(TimeUnit.MICROSECONDS)
+                        + " us, runs " + t.runs.get() + ", in run " + t.inRun.get() + "; " + service + ")");
+            }
         }
 
         private void markReturned(List<Task> all, List<Runnable> returned) {
@@ -284,6 +358,22 @@ class ExecutorServiceStressTest {
             if (!now && t.kind == Kind.DELAYED && !f.isCancelled() && runs != 1) {
                 violation(t + ", a delayed task nobody cancelled, ran " + runs + " times after shutdown()");
             }
+            if (!now && !keepDelayed && t.kind == Kind.DELAYED) {
+                checkDroppedDelayed(t, (FutureItem<?>) f, runs);
+            }
+        }
+
+        /** With delayed tasks off: what shutdown (or the late setter) cancelled, and what it must have. */
+        private void checkDroppedDelayed(Task t, FutureItem<?> f, int runs) {
+            long due = f.time();
+            boolean armedBefore = t.queuedAt - shutdownStart < 0 && !t.ranDirectly && !t.cancelledByClient;
+            if (armedBefore && due - policyEnd > 0 && (!f.isCancelled() || runs != 0)) {
+                violation(t + ", delayed, armed before shutdown and due " + (due - policyEnd)
+                        + " ns after the policy took effect, was not dropped (ran " + runs + " times): " + f);
+            }
+            if (f.isCancelled() && !t.cancelledByClient && due - shutdownStart <= 0) {
+                violation(t + ", delayed and due " + (shutdownStart - due) + " ns before shutdown began, was dropped");
+            }
         }
 
         /** A NESTED task's body: submits a child and waits for it (a helped wait where it can be). */
@@ -321,6 +411,7 @@ class ExecutorServiceStressTest {
                     } else if (op < 70) {
                         t = task(Kind.DELAYED, rnd);
                         t.future = service.schedule((Callable<Integer>) t, rnd.nextLong(3_000), TimeUnit.MICROSECONDS);
+                        t.queuedAt = System.nanoTime();
                         t.queued = true;
                     } else if (op < 78) {
                         t = task(Kind.PERIODIC, rnd);
@@ -358,8 +449,8 @@ class ExecutorServiceStressTest {
         private void cancelOne(SplittableRandom rnd) {
             Task t = any(rnd);
             Future<?> f = t == null ? null : t.future;
-            if (f != null) {
-                f.cancel(rnd.nextBoolean());
+            if (f != null && f.cancel(rnd.nextBoolean())) {
+                t.cancelledByClient = true;
             }
         }
 

@@ -385,6 +385,246 @@ class ScheduledExecutorContractTest extends ServiceFixture {
         service.workqueue().thaw();
     }
 
+    // ---------------------------------------------------------------- the two policies' settings
+    //
+    // The JSR-166 TCK's shutdown tests (ScheduledExecutorTest's testShutdown1..5, now
+    // testShutdown_cancellation): the defaults, each policy changed, periodic tasks that continue,
+    // delayed tasks that are cancelled; then what a ScheduledThreadPoolExecutor does when a policy
+    // changes after shutdown, and close() and shutdownNow() under the policies.
+
+    /** The tasks armed on the wheel for the service's queue now. */
+    private List<Work> armed() {
+        List<Work> armed = new ArrayList<>();
+        ServiceWalk.armed(service.workqueue(), armed);
+        return armed;
+    }
+
+    private boolean queued(Object task) {
+        List<Work> queued = new ArrayList<>();
+        ServiceWalk.queued(service.workqueue(), queued);
+        return queued.contains(task);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void byDefaultShutdownKeepsDelayedTasksArmedAndCancelsPeriodicOnes(ServiceKind kind) {
+        start(kind);
+        assertThat(service.getExecuteExistingDelayedTasksAfterShutdownPolicy()).as("delayed tasks run after shutdown").isTrue();
+        assertThat(service.getContinueExistingPeriodicTasksAfterShutdownPolicy()).as("periodic tasks continue").isFalse();
+        List<ScheduledFuture<?>> delayed = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            delayed.add(service.schedule(() -> { }, HOUR_MS, TimeUnit.MILLISECONDS));
+        }
+        ScheduledFuture<?> periodic = service.scheduleAtFixedRate(() -> { }, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
+        service.shutdown();
+        assertThat(armed()).as("still armed after shutdown").containsExactlyInAnyOrderElementsOf(
+                delayed.stream().map(f -> (Work) f).toList());
+        assertThat(delayed).as("not cancelled").noneMatch(Future::isDone);
+        assertThat(periodic.isCancelled()).isTrue();
+        assertThat(service.isTerminated()).as("the delayed tasks are still to run").isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void withoutExecutingDelayedTasksShutdownCancelsTheOnesNotDueAndTerminates(ServiceKind kind) {
+        start(kind);
+        service.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        assertThat(service.getExecuteExistingDelayedTasksAfterShutdownPolicy()).isFalse();
+        List<ScheduledFuture<?>> delayed = new ArrayList<>();
+        AtomicInteger runs = new AtomicInteger();
+        for (int i = 0; i < 5; i++) {
+            delayed.add(service.schedule(runs::incrementAndGet, HOUR_MS + i, TimeUnit.MILLISECONDS));
+        }
+        service.shutdown();
+        assertThat(delayed).as("cancelled at shutdown").allMatch(Future::isCancelled);
+        assertThat(DelayedWork.linkedCount(service.workqueue())).as("timers the wheel holds after shutdown").isZero();
+        assertThat(service.isTerminated()).as("nothing left to run: terminated at once").isTrue();
+        assertThat(runs).hasValue(0);
+    }
+
+    /**
+     * STPE cancels at shutdown only the delayed tasks whose delay has not passed (onShutdown's
+     * getDelay test): a task whose timer fired is due, and runs, as do tasks given to submit and
+     * execute.
+     */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void withoutExecutingDelayedTasksShutdownStillRunsTheTasksAlreadyDue(ServiceKind kind) throws Exception {
+        start(kind);
+        service.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        service.workqueue().freeze(); // a task whose timer fired stays queued
+        ScheduledFuture<String> due = service.schedule(() -> "due", 1, TimeUnit.MILLISECONDS);
+        ScheduledFuture<String> now = service.schedule(() -> "now", 0, TimeUnit.MILLISECONDS);
+        Future<String> submitted = service.submit(() -> "submitted");
+        CountDownLatch executed = new CountDownLatch(1);
+        service.execute(executed::countDown);
+        Probe.awaitTrue(() -> queued(due), "the delayed task's timer to fire");
+        service.shutdown();
+        assertThat(List.of(due, now, submitted)).as("kept at shutdown").noneMatch(Future::isDone);
+        service.workqueue().thaw();
+        assertThat(due.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("due");
+        assertThat(now.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("now");
+        assertThat(submitted.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("submitted");
+        Probe.await(executed, "the executed task");
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void periodicTasksContinueAfterShutdownWhenTheirPolicySaysSoAndTheServiceWaitsForThem(ServiceKind kind)
+            throws Exception {
+        start(kind);
+        service.setContinueExistingPeriodicTasksAfterShutdownPolicy(true);
+        assertThat(service.getContinueExistingPeriodicTasksAfterShutdownPolicy()).isTrue();
+        AtomicInteger rateRuns = new AtomicInteger();
+        AtomicInteger delayRuns = new AtomicInteger();
+        ScheduledFuture<?> rate = service.scheduleAtFixedRate(rateRuns::incrementAndGet, 0, 1, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> delay = service.scheduleWithFixedDelay(delayRuns::incrementAndGet, 0, 1, TimeUnit.MILLISECONDS);
+        service.shutdown();
+        int rateAtShutdown = rateRuns.get();
+        int delayAtShutdown = delayRuns.get();
+        Probe.awaitTrue(() -> rateRuns.get() >= rateAtShutdown + 3 && delayRuns.get() >= delayAtShutdown + 3
+                || rate.isDone() || delay.isDone(), "three more runs of each after shutdown");
+        assertThat(rate.isDone() || delay.isDone()).as("still periodic").isFalse();
+        assertThat(service.isTerminated()).as("periodic tasks still run").isFalse();
+        assertThat(rate.cancel(false)).isTrue();
+        assertThat(service.isTerminated()).as("one periodic task still runs").isFalse();
+        assertThat(delay.cancel(false)).isTrue();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("both cancelled").isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aContinuingPeriodicTaskThatThrowsAfterShutdownEndsTheWaitForIt(ServiceKind kind) throws Exception {
+        start(kind);
+        service.setContinueExistingPeriodicTasksAfterShutdownPolicy(true);
+        CountDownLatch shutDown = new CountDownLatch(1);
+        IllegalStateException boom = new IllegalStateException("the run after shutdown fails");
+        ScheduledFuture<?> f = service.scheduleWithFixedDelay(() -> {
+            if (shutDown.getCount() == 0) {
+                throw boom;
+            }
+        }, 0, 1, TimeUnit.MILLISECONDS);
+        service.shutdown();
+        shutDown.countDown();
+        assertThatThrownBy(() -> f.get(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCause(boom);
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * A direct run() of a periodic future after shutdown is one more run; whether the schedule
+     * goes on is the policy's: with periodic tasks continuing it does (the run found the service
+     * shut down and cancelled the future).
+     */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void aDirectRunAfterShutdownKeepsAContinuingPeriodicTaskGoing(ServiceKind kind) {
+        start(kind);
+        service.setContinueExistingPeriodicTasksAfterShutdownPolicy(true);
+        AtomicInteger runs = new AtomicInteger();
+        ScheduledFuture<?> f = service.scheduleAtFixedRate(runs::incrementAndGet, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
+        service.shutdown();
+        ((Runnable) f).run();
+        assertThat(runs).hasValue(1);
+        assertThat(f.isDone()).as("still periodic").isFalse();
+        assertThat(armed()).as("its next run still armed").containsExactly((Work) f);
+        service.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        assertThat(f.isCancelled()).isTrue();
+        assertThat(service.isTerminated()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void turningDelayedTasksOffAfterShutdownCancelsTheOnesNotDueAtOnce(ServiceKind kind) {
+        start(kind);
+        ScheduledFuture<?> later = service.schedule(() -> { }, HOUR_MS, TimeUnit.MILLISECONDS);
+        service.shutdown();
+        assertThat(later.isDone()).as("kept by the default policy").isFalse();
+        service.setExecuteExistingDelayedTasksAfterShutdownPolicy(true); // no change: nothing happens
+        assertThat(later.isDone()).isFalse();
+        service.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        assertThat(later.isCancelled()).as("cancelled by the policy's change").isTrue();
+        assertThat(DelayedWork.linkedCount(service.workqueue())).isZero();
+        assertThat(service.isTerminated()).as("terminated at once").isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void stoppingPeriodicTasksAfterShutdownCancelsThemAtOnce(ServiceKind kind) throws Exception {
+        start(kind);
+        service.setContinueExistingPeriodicTasksAfterShutdownPolicy(true);
+        AtomicInteger runs = new AtomicInteger();
+        ScheduledFuture<?> busy = service.scheduleAtFixedRate(runs::incrementAndGet, 0, 1, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> waiting = service.scheduleWithFixedDelay(() -> { }, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
+        service.shutdown();
+        Probe.awaitTrue(() -> runs.get() >= 2 || busy.isDone(), "runs after shutdown");
+        assertThat(busy.isDone()).as("kept by the policy at shutdown").isFalse();
+        service.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        assertThat(busy.isCancelled()).isTrue();
+        assertThat(waiting.isCancelled()).isTrue();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+        int after = runs.get();
+        service.setContinueExistingPeriodicTasksAfterShutdownPolicy(true); // after the fact: changes nothing
+        assertThat(busy.isCancelled()).isTrue();
+        assertThat(runs.get()).as("no run once terminated").isEqualTo(after);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void closeWaitsForContinuingPeriodicTasksUntilTheyAreCancelled(ServiceKind kind) throws Exception {
+        start(kind);
+        service.setContinueExistingPeriodicTasksAfterShutdownPolicy(true);
+        AtomicInteger runs = new AtomicInteger();
+        ScheduledFuture<?> f = service.scheduleAtFixedRate(runs::incrementAndGet, 0, 1, TimeUnit.MILLISECONDS);
+        Probe.CheckedThread closer = Probe.CheckedThread.start("closer", service::close);
+        Probe.awaitTrue(service::isShutdown, "close to shut the service down");
+        int atClose = runs.get();
+        Probe.awaitTrue(() -> runs.get() >= atClose + 3 || f.isDone(), "runs while close waits");
+        assertThat(f.isDone()).as("kept by the policy at shutdown").isFalse();
+        assertThat(closer.isAlive()).as("close waits for the periodic task").isTrue();
+        f.cancel(false);
+        closer.joinAndRethrow();
+        assertThat(service.isTerminated()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void closeDoesNotWaitForDelayedTasksThePolicyCancels(ServiceKind kind) {
+        start(kind);
+        service.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        ScheduledFuture<?> later = service.schedule(() -> { }, HOUR_MS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<String> soon = service.schedule(() -> "ran", 0, TimeUnit.MILLISECONDS);
+        Probe.CheckedThread.start("closer", service::close).joinAndRethrow(); // bounded: a wait for the hour fails
+        assertThat(service.isTerminated()).isTrue();
+        assertThat(later.isCancelled()).isTrue();
+        assertThat(soon.resultNow()).as("a due task still runs").isEqualTo("ran");
+    }
+
+    /** shutdownNow ignores the policies: it takes back every task not started, and stops periodic ones. */
+    @ParameterizedTest
+    @EnumSource(ServiceKind.class)
+    void shutdownNowTakesBackDelayedAndPeriodicTasksWhateverThePolicies(ServiceKind kind) throws Exception {
+        start(kind);
+        service.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        service.setContinueExistingPeriodicTasksAfterShutdownPolicy(true);
+        ScheduledFuture<?> delayed = service.schedule(() -> { }, HOUR_MS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> periodic = service.scheduleAtFixedRate(() -> { }, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
+        CountDownLatch running = new CountDownLatch(1);
+        ScheduledFuture<?> busy = service.scheduleWithFixedDelay(() -> {
+            running.countDown();
+            blockUntilRelease();
+        }, 0, 1, TimeUnit.MILLISECONDS);
+        Probe.await(running, "the busy periodic task");
+
+        List<Runnable> notStarted = service.shutdownNow();
+
+        assertThat(notStarted).containsExactlyInAnyOrder((Runnable) delayed, (Runnable) periodic);
+        assertThat(List.of(delayed, periodic)).as("neither done nor cancelled").noneMatch(Future::isDone);
+        assertThat(busy.isCancelled()).as("the running periodic task, stopped").isTrue();
+        assertThat(service.awaitTermination(Probe.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    }
+
     // ---------------------------------------------------------------- bad input
 
     @ParameterizedTest

@@ -8,10 +8,10 @@ import org.springframework.context.SmartLifecycle;
 /**
  * Stops a cmwq service in the context's lifecycle: at {@link #PHASE}, after the web server (so
  * requests it lets finish can still hand work over), the service stops accepting tasks, cancels
- * its periodic ones (and a scheduler's delayed ones not due yet: see {@link DelayedTasks}), and
- * waits for accepted tasks up to the configured time; what is still running
- * then is interrupted and what never started is dropped ({@code shutdownNow}). A stopped service
- * cannot start again.
+ * its periodic ones (and a scheduler's delayed ones not due yet: see
+ * {@link WorkqueueTaskScheduler}), and waits for accepted tasks up to the configured time; what is
+ * still running then is interrupted and what never started is dropped ({@code shutdownNow}). A
+ * stopped service cannot start again.
  */
 final class GracefulShutdown {
     /**

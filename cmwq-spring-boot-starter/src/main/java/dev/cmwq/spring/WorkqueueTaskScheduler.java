@@ -28,13 +28,13 @@ public class WorkqueueTaskScheduler extends ConcurrentTaskScheduler implements S
      * @throws NullPointerException if an argument is null
      */
     public WorkqueueTaskScheduler(WorkqueueExecutorService service, Duration await) {
-        this(new DelayedTasks(Objects.requireNonNull(service, "service is null in new WorkqueueTaskScheduler(service, await)")),
-                Objects.requireNonNull(await, "await is null in new WorkqueueTaskScheduler(service, await)"));
-    }
-
-    private WorkqueueTaskScheduler(DelayedTasks delayed, Duration await) {
-        super(delayed);
-        this.shutdown = new GracefulShutdown(delayed.service(), await, delayed::dropNotDue);
+        super(Objects.requireNonNull(service, "service is null in new WorkqueueTaskScheduler(service, await)"));
+        Objects.requireNonNull(await, "await is null in new WorkqueueTaskScheduler(service, await)");
+        // Set after the shutdown, the policy cancels at once the delayed tasks not due yet (a
+        // cron task's next run, a schedule(task, instant) for later), as ThreadPoolTaskScheduler
+        // drops them; those already due still run.
+        this.shutdown = new GracefulShutdown(service, await,
+                () -> service.setExecuteExistingDelayedTasksAfterShutdownPolicy(false));
     }
 
     /**
