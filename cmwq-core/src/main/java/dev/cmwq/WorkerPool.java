@@ -795,7 +795,9 @@ final class WorkerPool {
 
     /** worker_thread: the loop of every worker, entered and left with the lock held. */
     void workerLoop(Worker w) {
-        failingSince = 0; // a worker is up: a creation failure streak is over, as create_worker's success ends it
+        // A worker is up: the creation failure streak is over, as create_worker's success ends it.
+        // (Attached, it counted as idle: the pool had no reason to try another creation meanwhile.)
+        failingSince = 0;
         maydayArmed = false;
         while ((w.flags & Worker.DIE) == 0) {
             leaveIdle(w);
