@@ -70,6 +70,13 @@ class ShutdownPolicyRaceTest extends ServiceFixture {
      * on the wheel to cancel, so the submitter looks after arming and cancels it itself. The task
      * was accepted: its future is returned, cancelled, not refused.
      */
+    /** {@code f} was cancelled, nothing is left armed on the service's queue, and it has terminated. */
+    private void assertCancelledAndTerminated(ScheduledFuture<?> f) {
+        assertThat(f.isCancelled()).isTrue();
+        assertThat(DelayedWork.linkedCount(service.workqueue())).isZero();
+        assertThat(service.isTerminated()).isTrue();
+    }
+
     @ParameterizedTest
     @EnumSource(ServiceKind.class)
     void aShutdownWhileScheduleArmsCancelsTheDelayedTaskThePolicyForbids(ServiceKind kind) {
@@ -109,9 +116,7 @@ class ShutdownPolicyRaceTest extends ServiceFixture {
             service.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         });
         ScheduledFuture<?> f = service.schedule(() -> { }, HOUR_MS, TimeUnit.MILLISECONDS);
-        assertThat(f.isCancelled()).isTrue();
-        assertThat(DelayedWork.linkedCount(service.workqueue())).isZero();
-        assertThat(service.isTerminated()).isTrue();
+        assertCancelledAndTerminated(f);
     }
 
     /** A periodic task in that window: shutdown missed it in the set; the submitter cancels it. */
@@ -121,9 +126,7 @@ class ShutdownPolicyRaceTest extends ServiceFixture {
         start(kind);
         onceBetweenAcceptAndArming(service::shutdown);
         ScheduledFuture<?> f = service.scheduleAtFixedRate(() -> { }, HOUR_MS, HOUR_MS, TimeUnit.MILLISECONDS);
-        assertThat(f.isCancelled()).isTrue();
-        assertThat(DelayedWork.linkedCount(service.workqueue())).isZero();
-        assertThat(service.isTerminated()).isTrue();
+        assertCancelledAndTerminated(f);
     }
 
     /** ...unless the policy continues periodic tasks: then the submitter's look keeps it running. */
