@@ -63,13 +63,23 @@ class ShutdownPolicyRaceTest extends ServiceFixture {
         return armed;
     }
 
-    // ---------------------------------------------------------------- the submitter's look after arming
+    /** A fixed-delay task (an hour) whose first run is running, held there until {@code proceed} opens. */
+    private ScheduledFuture<?> periodicHeldInItsFirstRun(CountDownLatch proceed) {
+        CountDownLatch running = new CountDownLatch(1);
+        ScheduledFuture<?> f = service.scheduleWithFixedDelay(() -> {
+            running.countDown();
+            Probe.await(proceed, "the test to let the run end");
+        }, 0, HOUR_MS, TimeUnit.MILLISECONDS);
+        Probe.await(running, "the first run");
+        return f;
+    }
 
-    /**
-     * STPE's delayedExecute: a shutdown between the task's acceptance and its arming found nothing
-     * on the wheel to cancel, so the submitter looks after arming and cancels it itself. The task
-     * was accepted: its future is returned, cancelled, not refused.
-     */
+    /** Lets the run {@link #periodicHeldInItsFirstRun} holds end, and waits until it has. */
+    private void endTheHeldRun(CountDownLatch proceed) {
+        proceed.countDown();
+        Probe.awaitTrue(() -> service.workqueue().stats().inFlight() == 0, "the run to end");
+    }
+
     /** {@code f} was cancelled, nothing is left armed on the service's queue, and it has terminated. */
     private void assertCancelledAndTerminated(ScheduledFuture<?> f) {
         assertThat(f.isCancelled()).isTrue();
@@ -77,6 +87,13 @@ class ShutdownPolicyRaceTest extends ServiceFixture {
         assertThat(service.isTerminated()).isTrue();
     }
 
+    // ---------------------------------------------------------------- the submitter's look after arming
+
+    /**
+     * STPE's delayedExecute: a shutdown between the task's acceptance and its arming found nothing
+     * on the wheel to cancel, so the submitter looks after arming and cancels it itself. The task
+     * was accepted: its future is returned, cancelled, not refused.
+     */
     @ParameterizedTest
     @EnumSource(ServiceKind.class)
     void aShutdownWhileScheduleArmsCancelsTheDelayedTaskThePolicyForbids(ServiceKind kind) {
@@ -177,17 +194,11 @@ class ShutdownPolicyRaceTest extends ServiceFixture {
     @EnumSource(ServiceKind.class)
     void aPeriodicRunEndingAfterShutdownBeganDoesNotRearm(ServiceKind kind) throws Exception {
         start(kind);
-        CountDownLatch running = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
-        ScheduledFuture<?> f = service.scheduleWithFixedDelay(() -> {
-            running.countDown();
-            Probe.await(proceed, "the test to let the run end");
-        }, 0, HOUR_MS, TimeUnit.MILLISECONDS);
-        Probe.await(running, "the first run");
+        ScheduledFuture<?> f = periodicHeldInItsFirstRun(proceed);
         AtomicBoolean doneAtRunEnd = new AtomicBoolean();
         onceBeforeThePolicyCancels(() -> {
-            proceed.countDown();
-            Probe.awaitTrue(() -> service.workqueue().stats().inFlight() == 0, "the run to end");
+            endTheHeldRun(proceed);
             doneAtRunEnd.set(f.isDone());
         });
         service.shutdown();
@@ -202,16 +213,10 @@ class ShutdownPolicyRaceTest extends ServiceFixture {
     void aPeriodicRunEndingAfterShutdownBeganRearmsWhenThePolicyContinues(ServiceKind kind) {
         start(kind);
         service.setContinueExistingPeriodicTasksAfterShutdownPolicy(true);
-        CountDownLatch running = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
-        ScheduledFuture<?> f = service.scheduleWithFixedDelay(() -> {
-            running.countDown();
-            Probe.await(proceed, "the test to let the run end");
-        }, 0, HOUR_MS, TimeUnit.MILLISECONDS);
-        Probe.await(running, "the first run");
+        ScheduledFuture<?> f = periodicHeldInItsFirstRun(proceed);
         onceBeforeThePolicyCancels(() -> {
-            proceed.countDown();
-            Probe.awaitTrue(() -> service.workqueue().stats().inFlight() == 0, "the run to end");
+            endTheHeldRun(proceed);
         });
         service.shutdown();
         assertThat(f.isDone()).isFalse();
